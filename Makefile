@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: MIT
+# A thin wrapper over CMake: the real build is CMakeLists.txt.
+BUILD      ?= build
+BUILD_ARM  ?= build-aarch64
+BUILD_SAN  ?= build-sanitize
+JOBS       ?= $(shell nproc)
+CMAKE_ARGS ?=
+
+.PHONY: all deps run check check-long check-neon sanitize install clean
+
+all: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
+	cmake --build $(BUILD) -j $(JOBS)
+
+deps:
+	@scripts/install-deps.sh build
+
+# The main job: the walkthrough of the function.
+run: all
+	$(BUILD)/leaky demo
+
+# Every test that fits in a few minutes: native paths, then NEON under qemu.
+check: all
+	@scripts/install-deps.sh check
+	ctest --test-dir $(BUILD) -LE long --output-on-failure -j $(JOBS)
+	$(MAKE) check-neon
+
+# The long tier as well (more slopes over all 2^32 inputs, the fuzzers).
+check-long: check
+	ctest --test-dir $(BUILD) -L long --output-on-failure -j $(JOBS)
+
+# The AArch64 build (library and its tests only) run under qemu-aarch64.
+check-neon:
+	cmake -S . -B $(BUILD_ARM) -DCMAKE_BUILD_TYPE=Release \
+	  -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DLEAKY_BUILD_CLI=OFF
+	cmake --build $(BUILD_ARM) -j $(JOBS)
+	ctest --test-dir $(BUILD_ARM) -L neon --output-on-failure -j $(JOBS)
+
+# The quick tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+sanitize:
+	@scripts/install-deps.sh build check
+	cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DLEAKY_SANITIZE=ON
+	cmake --build $(BUILD_SAN) -j $(JOBS)
+	ctest --test-dir $(BUILD_SAN) -L quick --output-on-failure -j $(JOBS)
+
+PREFIX ?= /usr/local
+install: all
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ARM) $(BUILD_SAN)

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared pieces of the leaky command: the command table, messages, numbers. */
+#ifndef LEAKY_CLI_H
+#define LEAKY_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Exit codes (SPEC section 3). */
+enum { EXIT_OK = 0, EXIT_FAILURE_ = 1, EXIT_USAGE = 2 };
+
+/* Every command: int cmd_NAME(int argc, char **argv), argv[0] being the command's name. */
+int cmd_eval(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+/* Prints "leaky: <message>" on stderr. Returns code, for `return cli_error(2, ...)`. */
+int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Reports a getopt failure for command (argv[optind - 1] was bad) and returns EXIT_USAGE. */
+int cli_bad_option(const char *command, int bad_opt, char **argv, int optind);
+
+/* Parses a whole token as a float ("inf", "-inf", "nan" included). False when it is not a
+ * number or lies beyond the float range (rather than silently becoming infinite). */
+bool cli_parse_float(const char *text, float *value);
+
+/* Parses an option value that must be a finite float; on failure prints which option,
+ * which value and what was expected, and returns false. */
+bool cli_parse_slope_option(const char *option, const char *text, float *value);
+
+/* The shortest decimal form that reads back to the same float (at most 9 digits). */
+void cli_format_float(char *buf, size_t size, float value);
+#define CLI_FLOAT_CHARS 32
+
+#endif

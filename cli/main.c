@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* leaky COMMAND [OPTIONS] [ARGS]: the command-line face of the library. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "leaky.h"
+
+static const struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"eval", cmd_eval, "apply Leaky ReLU, ReLU or the derivative to numbers"},
+    {"demo", cmd_demo, "a walkthrough of the function, its gradient and the dying-ReLU problem"},
+    {"info", cmd_info, "version and the CPU paths compiled in, supported and chosen"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: leaky COMMAND [OPTIONS] [ARGS]\n"
+            "       leaky --help | --version\n"
+            "\n"
+            "Leaky ReLU: f(x) = x if x > 0, else a*x (a, the negative slope, is 0.01 unless "
+            "given).\n"
+            "\n"
+            "commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'leaky COMMAND --help' tells more about each.\n"
+                 "LEAKY_ISA=scalar|sse2|avx2|avx512|neon forces a CPU path.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return cli_error(EXIT_USAGE, "no command given");
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+        printf("leaky %s\n", LEAKY_VERSION_STRING);
+        return EXIT_OK;
+    }
+    if (strcmp(name, "--info") == 0)
+        return cmd_info(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    return cli_error(EXIT_USAGE, "unknown command '%s' (see leaky --help)", name);
+}

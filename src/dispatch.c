@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/* Chooses the kernel table once: the best path this CPU runs, or the one LEAKY_ISA names.
+ * Every table starts as a copy of the scalar one, so no entry is ever empty. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *const isa_names[LEAKY_ISA_COUNT] = {"scalar", "sse2", "avx2", "avx512", "neon"};
+
+static const struct {
+    unsigned cpu_feature;
+    void (*fill)(struct leaky_kernels *);
+} isa_info[LEAKY_ISA_COUNT] = {
+    [LEAKY_ISA_SCALAR] = {0, leaky_fill_kernels__scalar},
+#ifdef LEAKY_HAVE_SSE2
+    [LEAKY_ISA_SSE2] = {LEAKY_CPU_SSE2, leaky_fill_kernels__sse2},
+#endif
+#ifdef LEAKY_HAVE_AVX2
+    [LEAKY_ISA_AVX2] = {LEAKY_CPU_AVX2, leaky_fill_kernels__avx2},
+#endif
+#ifdef LEAKY_HAVE_AVX512
+    [LEAKY_ISA_AVX512] = {LEAKY_CPU_AVX512, leaky_fill_kernels__avx512},
+#endif
+#ifdef LEAKY_HAVE_NEON
+    [LEAKY_ISA_NEON] = {LEAKY_CPU_NEON, leaky_fill_kernels__neon},
+#endif
+};
+
+static struct leaky_kernels tables[LEAKY_ISA_COUNT];
+static _Atomic(const struct leaky_kernels *) active;
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+/* Why LEAKY_ISA could not be honoured; replayed into each failing call's thread. */
+static leaky_status env_status = LEAKY_OK;
+static char env_message[256];
+
+const char *leaky_isa_name(leaky_isa isa)
+{
+    return (unsigned)isa < LEAKY_ISA_COUNT ? isa_names[isa] : NULL;
+}
+
+leaky_status leaky_isa_from_name(const char *name, leaky_isa *isa)
+{
+    for (int i = 0; name && i < LEAKY_ISA_COUNT; i++) {
+        if (strcmp(name, isa_names[i]) == 0) {
+            *isa = (leaky_isa)i;
+            return LEAKY_OK;
+        }
+    }
+    return leaky_fail(LEAKY_EINVAL, "unknown CPU path \"%s\"; expected one of scalar, sse2, "
+                      "avx2, avx512, neon", name ? name : "(null)");
+}
+
+bool leaky_isa_compiled(leaky_isa isa)
+{
+    return (unsigned)isa < LEAKY_ISA_COUNT && isa_info[isa].fill != NULL;
+}
+
+bool leaky_isa_supported(leaky_isa isa)
+{
+    return leaky_isa_compiled(isa) &&
+           (leaky_cpu_features() & isa_info[isa].cpu_feature) == isa_info[isa].cpu_feature;
+}
+
+leaky_isa leaky_isa_best(void)
+{
+    for (int i = LEAKY_ISA_COUNT - 1; i > 0; i--)
+        if (leaky_isa_supported((leaky_isa)i))
+            return (leaky_isa)i;
+    return LEAKY_ISA_SCALAR;
+}
+
+static void init_tables(void)
+{
+    for (int i = 0; i < LEAKY_ISA_COUNT; i++) {
+        if (!leaky_isa_supported((leaky_isa)i))
+            continue;
+        leaky_fill_kernels__scalar(&tables[i]);
+        isa_info[i].fill(&tables[i]);
+    }
+    leaky_isa chosen = leaky_isa_best();
+    const char *forced = getenv("LEAKY_ISA");
+    if (forced && *forced) {
+        leaky_isa isa = LEAKY_ISA_SCALAR;
+        if (leaky_isa_from_name(forced, &isa) != LEAKY_OK) {
+            env_status = LEAKY_EINVAL;
+            snprintf(env_message, sizeof env_message, "LEAKY_ISA=%s is not a CPU path; "
+                     "expected one of scalar, sse2, avx2, avx512, neon", forced);
+            return;
+        }
+        if (!leaky_isa_supported(isa)) {
+            env_status = LEAKY_EUNSUPPORTED;
+            snprintf(env_message, sizeof env_message, "LEAKY_ISA=%s names a path that %s; "
+                     "the best one here is %s", forced,
+                     leaky_isa_compiled(isa) ? "this CPU cannot run" : "this build lacks",
+                     isa_names[leaky_isa_best()]);
+            return;
+        }
+        chosen = isa;
+    }
+    atomic_store_explicit(&active, &tables[chosen], memory_order_release);
+}
+
+leaky_status leaky_active_kernels(const struct leaky_kernels **kernels)
+{
+    const struct leaky_kernels *k = atomic_load_explicit(&active, memory_order_acquire);
+    if (!k) {
+        pthread_once(&init_once, init_tables);
+        k = atomic_load_explicit(&active, memory_order_acquire);
+        if (!k)
+            return leaky_fail(env_status, "%s", env_message);
+    }
+    *kernels = k;
+    return LEAKY_OK;
+}
+
+const struct leaky_kernels *leaky_kernels_for_isa(leaky_isa isa)
+{
+    pthread_once(&init_once, init_tables);
+    return leaky_isa_supported(isa) ? &tables[isa] : NULL;
+}
+
+leaky_status leaky_isa_active(leaky_isa *isa)
+{
+    const struct leaky_kernels *k = NULL;
+    const leaky_status status = leaky_active_kernels(&k);
+    if (status != LEAKY_OK)
+        return status;
+    *isa = (leaky_isa)(k - tables);
+    return LEAKY_OK;
+}
+
+leaky_status leaky_set_isa(leaky_isa isa)
+{
+    pthread_once(&init_once, init_tables);
+    if (!leaky_isa_compiled(isa) || !leaky_isa_supported(isa))
+        return leaky_fail(LEAKY_EUNSUPPORTED, "leaky_set_isa: %s is a path that %s",
+                          leaky_isa_name(isa) ? leaky_isa_name(isa) : "(out of range)",
+                          leaky_isa_compiled(isa) ? "this CPU cannot run" : "this build lacks");
+    atomic_store_explicit(&active, &tables[isa], memory_order_release);
+    return LEAKY_OK;
+}

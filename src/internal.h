@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal interfaces: kernel types, the dispatch table, error reporting. */
+#ifndef LEAKY_INTERNAL_H
+#define LEAKY_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leaky.h"
+
+/* Parameters a kernel needs, prepared once by the API layer. */
+struct leaky_f32_params {
+    float slope;
+};
+
+/* y = op(x) elementwise. */
+typedef void leaky_unary_f32_fn(size_t n, const float *x, float *y,
+                                   const struct leaky_f32_params *params);
+/* out = op(x, g) elementwise, x deciding the branch and g the gradient flowing through. */
+typedef void leaky_binary_f32_fn(size_t n, const float *x, const float *g, float *out,
+                                    const struct leaky_f32_params *params);
+
+/* The one list of kernels: it declares them for every ISA, fills the dispatch table and
+ * names them in tests.  X(name, type). */
+#define LEAKY_KERNEL_LIST(X)                         \
+    X(f32_vlrelu, leaky_unary_f32_fn)                \
+    X(f32_vlrelu_backward, leaky_binary_f32_fn)      \
+    X(f32_vlrelu_derivative, leaky_unary_f32_fn)     \
+    X(f32_vrelu, leaky_unary_f32_fn)                 \
+    X(f32_vrelu_backward, leaky_binary_f32_fn)
+
+struct leaky_kernels {
+#define LEAKY_X_FIELD(name, type) type *name;
+    LEAKY_KERNEL_LIST(LEAKY_X_FIELD)
+#undef LEAKY_X_FIELD
+};
+
+/* Per-ISA tables: each fills in what it implements over a copy of the scalar one. */
+#define LEAKY_X_DECLARE_FILL(isa) void leaky_fill_kernels__##isa(struct leaky_kernels *k);
+LEAKY_X_DECLARE_FILL(scalar)
+LEAKY_X_DECLARE_FILL(sse2)
+LEAKY_X_DECLARE_FILL(avx2)
+LEAKY_X_DECLARE_FILL(avx512)
+LEAKY_X_DECLARE_FILL(neon)
+#undef LEAKY_X_DECLARE_FILL
+
+/* Every kernel of every ISA: leaky_<name>__<isa>.  The scalar ones are the reference and
+ * the test oracle. */
+#define LEAKY_X_DECLARE(name, type) \
+    type leaky_##name##__scalar, leaky_##name##__sse2, leaky_##name##__avx2, \
+        leaky_##name##__avx512, leaky_##name##__neon;
+LEAKY_KERNEL_LIST(LEAKY_X_DECLARE)
+#undef LEAKY_X_DECLARE
+
+/* The table in use; fails (with leaky_last_error() set) when LEAKY_ISA is unusable. */
+leaky_status leaky_active_kernels(const struct leaky_kernels **kernels);
+/* The table of one ISA, or NULL when this build or CPU lacks it (tests use this). */
+const struct leaky_kernels *leaky_kernels_for_isa(leaky_isa isa);
+
+/* CPU features, detected once. */
+enum {
+    LEAKY_CPU_SSE2 = 1u << 0,
+    LEAKY_CPU_AVX2 = 1u << 1,
+    LEAKY_CPU_AVX512 = 1u << 2, /* F, BW, VL, DQ, with the OS saving zmm and mask state */
+    LEAKY_CPU_NEON = 1u << 3
+};
+unsigned leaky_cpu_features(void);
+
+/* Records the message for leaky_last_error() and returns status. */
+leaky_status leaky_fail(leaky_status status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Argument checks shared by the API functions; each records its message on failure.
+ * fn names the public function for the message. */
+leaky_status leaky_check_array(const char *fn, const char *name, const void *p, size_t n);
+leaky_status leaky_check_no_overlap(const char *fn, const char *in_name, const void *in,
+                                    const char *out_name, const void *out, size_t bytes);
+leaky_status leaky_check_slope(const char *fn, float slope);
+
+/* Runs an elementwise kernel over n elements (the place where work is split). */
+void leaky_run_unary_f32(leaky_unary_f32_fn *kernel, size_t n, const float *x, float *y,
+                         const struct leaky_f32_params *params);
+void leaky_run_binary_f32(leaky_binary_f32_fn *kernel, size_t n, const float *x, const float *g,
+                          float *out, const struct leaky_f32_params *params);
+
+#endif

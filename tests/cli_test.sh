@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The leaky command as a user meets it: outputs, streaming, errors and exit codes.
+# Usage: cli_test.sh path/to/leaky
+set -u
+leaky=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+
+pass() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+
+# expect NAME EXIT_CODE EXPECTED_STDOUT -- COMMAND...   (stdout compared exactly)
+expect() {
+  local name=$1 code=$2 want=$3; shift 4
+  local out rc
+  out=$("$@" 2>"$tmp/err"); rc=$?
+  if [[ $rc -ne $code ]]; then fail "$name: exit $rc, expected $code ($(cat "$tmp/err"))"; return; fi
+  if [[ "$out" != "$want" ]]; then fail "$name: printed '$out', expected '$want'"; return; fi
+  pass
+}
+
+# expect_error NAME EXIT_CODE STDERR_PATTERN -- COMMAND...   (nothing on stdout)
+expect_error() {
+  local name=$1 code=$2 pattern=$3; shift 4
+  local out rc
+  out=$("$@" 2>"$tmp/err"); rc=$?
+  if [[ $rc -ne $code ]]; then fail "$name: exit $rc, expected $code"; return; fi
+  if [[ -n "$out" ]]; then fail "$name: printed '$out' on stdout"; return; fi
+  if ! grep -qE -- "$pattern" "$tmp/err"; then fail "$name: stderr '$(cat "$tmp/err")' lacks /$pattern/"; return; fi
+  if ! grep -q '^leaky: ' "$tmp/err"; then fail "$name: stderr does not start with 'leaky: '"; return; fi
+  pass
+}
+
+# The article's example and the conventions of the gradient.
+expect "eval slope 0.05" 0 "-0.05 0 1" -- "$leaky" eval --slope 0.05 -- -1 0 1
+expect "eval --negative-slope" 0 "-0.05 0 1" -- "$leaky" eval --negative-slope=0.05 -- -1 0 1
+expect "eval default slope" 0 "-0.01 0 2.5" -- "$leaky" eval -- -1 0 2.5
+expect "eval derivative, a at 0" 0 "0.05 0.05 1" -- "$leaky" eval --slope 0.05 --derivative -- -1 0 1
+expect "eval relu" 0 "0 -0 0 nan 3" -- "$leaky" eval --relu -- -inf -0 -2 nan 3
+expect "eval specials" 0 "-inf nan inf -0" -- "$leaky" eval -- -inf nan inf -0
+expect "eval a = 0 maps -inf to NaN" 0 "-nan" -- "$leaky" eval --slope 0 -- -inf
+expect "eval slope above 1" 0 "-3" -- "$leaky" eval --slope 1.5 -- -2
+expect "eval negative slope" 0 "0.5" -- "$leaky" eval --slope -0.5 -- -1
+expect "eval shortest form" 0 "0.1 -0.05 -0.010000001 16777216 1e-45" -- "$leaky" eval --slope 0.5 -- 0.1 -0.1 -0.020000002 16777216 1e-45
+expect "eval denormal result" 0 "-1e-39" -- "$leaky" eval -- -1e-37
+expect "eval stdin keeps lines" 0 $'-0.01 2\n3' -- bash -c "printf ' -1 2\n\n 3 ' | '$leaky' eval"
+expect "eval empty stdin" 0 "" -- bash -c "'$leaky' eval </dev/null"
+
+# A million values streamed through stdin, each checked.
+awk 'BEGIN { for (i = 0; i < 1000000; i++) print (i % 2 ? -i : i) }' >"$tmp/million"
+if "$leaky" eval --slope 0.5 <"$tmp/million" >"$tmp/million.out" 2>"$tmp/err"; then
+  if awk '{ v = (NR % 2 == 0) ? -(NR - 1) * 0.5 : NR - 1; if ($1 + 0 != v) { print NR ": " $1 " != " v; exit 1 } }
+          END { if (NR != 1000000) { print "lines: " NR; exit 1 } }' "$tmp/million.out"; then pass
+  else fail "eval million values: wrong output"; fi
+else fail "eval million values: exit $? ($(cat "$tmp/err"))"; fi
+
+# Errors: named, on stderr, the right exit code, nothing partial printed.
+expect_error "bad token argument" 2 "argument 2, 'abc', is not a number" -- "$leaky" eval -- 1 abc 3
+expect_error "overflowing argument" 2 "'1e50'" -- "$leaky" eval -- 1e50
+expect_error "negative number without --" 2 "put -- before negative numbers" -- "$leaky" eval -1
+expect_error "bad slope" 2 "--slope x: expected a finite number" -- "$leaky" eval --slope x 1
+expect_error "infinite slope" 2 "--slope inf: expected a finite number" -- "$leaky" eval --slope inf 1
+expect_error "missing slope value" 2 "needs a value" -- "$leaky" eval --slope
+expect_error "relu with slope" 2 "not both" -- "$leaky" eval --relu --slope 0.1 1
+expect_error "unknown option" 2 "unknown option --frobnicate" -- "$leaky" eval --frobnicate
+expect_error "unknown command" 2 "unknown command 'frobnicate'" -- "$leaky" frobnicate
+expect_error "no command" 2 "usage" -- "$leaky"
+if out=$(printf '1 2\n3 x4 5\n' | "$leaky" eval 2>"$tmp/err"); then fail "bad stdin token accepted"
+elif [[ $? -ne 1 ]] || ! grep -q "line 2, value 4: 'x4' is not a number" "$tmp/err"; then
+  fail "bad stdin token: $(cat "$tmp/err")"
+else pass; fi
+
+# Help, version, info, demo.
+expect "version" 0 "leaky 0.1.0" -- "$leaky" --version
+for cmd in eval demo info; do
+  if "$leaky" $cmd --help | grep -q "usage: leaky $cmd"; then pass; else fail "$cmd --help"; fi
+done
+if "$leaky" --help | grep -q "usage: leaky COMMAND"; then pass; else fail "--help"; fi
+if "$leaky" info | grep -qE '^chosen: +(scalar|sse2|avx2|avx512|neon)$'; then pass; else fail "info"; fi
+if LEAKY_ISA=scalar "$leaky" info | grep -qE '^chosen: +scalar$'; then pass; else fail "LEAKY_ISA=scalar"; fi
+expect_error "LEAKY_ISA unknown" 1 "LEAKY_ISA=avx9000 is not a CPU path" -- env LEAKY_ISA=avx9000 "$leaky" eval 1
+expect_error "LEAKY_ISA missing path" 1 "LEAKY_ISA=neon names a path that this build lacks" -- env LEAKY_ISA=neon "$leaky" eval 1
+demo=$("$leaky" demo)
+for want in "a \* x" "\[-0.05, 0, 1\]" "\[0.05, 0.05, 1\]" "dying-ReLU"; do
+  if grep -q -- "$want" <<<"$demo"; then pass; else fail "demo lacks $want"; fi
+done
+
+echo "cli: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/* The edge table: special inputs with their expected output bits written out by hand
+ * (checked against numpy's IEEE float32 arithmetic), on every CPU path. This pins the
+ * scalar reference itself, which the other tests then use as the oracle. */
+#include "test.h"
+
+/* The NaN an invalid operation (0 * inf) produces: the CPU's "default NaN". */
+#if defined(__aarch64__)
+#define DEFAULT_NAN 0x7FC00000u
+#else
+#define DEFAULT_NAN 0xFFC00000u
+#endif
+
+#define ONE 0x3F800000u
+#define SLOPE_001 0x3C23D70Au /* 0.01f */
+
+static const struct leaky_case {
+    float slope;
+    uint32_t x, forward, backward; /* backward with dy = 1, which is also the derivative */
+} leaky_cases[] = {
+    {0.01f, 0x7F800000u, 0x7F800000u, ONE},           /* +inf */
+    {0.01f, 0xFF800000u, 0xFF800000u, SLOPE_001},     /* -inf */
+    {0.01f, 0x00000000u, 0x00000000u, SLOPE_001},     /* +0: not > 0, so gradient a */
+    {0.01f, 0x80000000u, 0x80000000u, SLOPE_001},     /* -0 * a = -0 */
+    {0.01f, 0x7FC00001u, 0x7FC00001u, SLOPE_001},     /* quiet NaN keeps its payload */
+    {0.01f, 0xFFC12345u, 0xFFC12345u, SLOPE_001},     /* negative NaN with payload */
+    {0.01f, 0x7F800001u, 0x7FC00001u, SLOPE_001},     /* signalling NaN is quieted */
+    {0.01f, 0x00000001u, 0x00000001u, ONE},           /* smallest denormal, kept */
+    {0.01f, 0x80000001u, 0x80000000u, SLOPE_001},     /* -denormal * a rounds to -0 */
+    {0.01f, 0x82081CEAu, 0x800AE398u, SLOPE_001},     /* -1e-37 * 0.01: a denormal, kept */
+    {0.01f, 0x7F7FFFFFu, 0x7F7FFFFFu, ONE},           /* largest finite */
+    {0.01f, 0xFF7FFFFFu, 0xFC23D709u, SLOPE_001},     /* -largest * 0.01 */
+    {0.01f, 0xBF800000u, 0xBC23D70Au, SLOPE_001},     /* -1 */
+    {0.0f, 0xFF800000u, DEFAULT_NAN, 0x00000000u},    /* a = 0: 0 * -inf is NaN, as PyTorch */
+    {0.0f, 0xBF800000u, 0x80000000u, 0x00000000u},    /* a = 0: -1 * 0 = -0 (ReLU gives +0) */
+    {0.0f, 0x00000000u, 0x00000000u, 0x00000000u},
+    {0.0f, 0x7FC00000u, 0x7FC00000u, 0x00000000u},
+    {-0.5f, 0xBF800000u, 0x3F000000u, 0xBF000000u},   /* negative slope: -1 -> 0.5 */
+    {-0.5f, 0xFF7FFFFFu, 0x7EFFFFFFu, 0xBF000000u},
+    {-0.5f, 0xFF800000u, 0x7F800000u, 0xBF000000u},   /* -inf -> +inf */
+    {1.5f, 0xC0000000u, 0xC0400000u, 0x3FC00000u},    /* slope above 1: -2 -> -3, not -2 */
+    {1.5f, 0xFF7FFFFFu, 0xFF800000u, 0x3FC00000u},    /* overflows to -inf */
+    {1.5f, 0x40000000u, 0x40000000u, ONE},
+    {3e38f, 0xC0400000u, 0xFF800000u, 0x7F61B1E6u},   /* -3 * 3e38 overflows */
+    {1e-30f, 0x82081CEAu, 0x80000000u, 0x0DA24260u},  /* -1e-37 * 1e-30 underflows to -0 */
+};
+
+static const struct relu_case {
+    uint32_t x, forward, backward; /* backward with dy = 1 */
+} relu_cases[] = {
+    {0x7F800000u, 0x7F800000u, ONE},
+    {0xFF800000u, 0x00000000u, 0x00000000u}, /* -inf gives 0, unlike leaky with a = 0 */
+    {0x80000000u, 0x80000000u, 0x00000000u}, /* -0 stays -0, as torch.relu */
+    {0x00000000u, 0x00000000u, 0x00000000u},
+    {0x7FC00001u, 0x7FC00001u, ONE},         /* NaN stays NaN and lets the gradient through */
+    {0xFFC12345u, 0xFFC12345u, ONE},
+    {0x7F800001u, 0x7F800001u, ONE},         /* no arithmetic, so not even quieted */
+    {0x80000001u, 0x00000000u, 0x00000000u},
+    {0x00000001u, 0x00000001u, ONE},
+    {0xBF800000u, 0x00000000u, 0x00000000u},
+    {0x7F7FFFFFu, 0x7F7FFFFFu, ONE},
+};
+
+/* Each value is repeated over a length that uses the unrolled loop, the single-vector
+ * loop and the masked tail of every path. */
+enum { REPEAT = 16 * 4 + 16 + 7 };
+
+static void check_all(const char *what, leaky_isa isa, const float *got, uint32_t want,
+                      uint32_t x)
+{
+    for (int i = 0; i < REPEAT; i++)
+        CHECK(bits_of(got[i]) == want, "%s on %s: x = 0x%08" PRIX32 " (%g) gave 0x%08" PRIX32
+              " at %d, expected 0x%08" PRIX32, what, leaky_isa_name(isa), x,
+              (double)float_of(x), bits_of(got[i]), i, want);
+}
+
+int main(void)
+{
+    leaky_isa isas[LEAKY_ISA_COUNT];
+    const int nisa = test_isas(isas);
+    float x[REPEAT], y[REPEAT], dy[REPEAT];
+    for (int i = 0; i < REPEAT; i++)
+        dy[i] = 1.0f;
+    for (int k = 0; k < nisa; k++) {
+        CHECK(leaky_set_isa(isas[k]) == LEAKY_OK, "set_isa %s", leaky_isa_name(isas[k]));
+        for (size_t c = 0; c < sizeof leaky_cases / sizeof leaky_cases[0]; c++) {
+            const struct leaky_case *t = &leaky_cases[c];
+            for (int i = 0; i < REPEAT; i++)
+                x[i] = float_of(t->x);
+            CHECK(leaky_relu_f32(x, y, REPEAT, t->slope) == LEAKY_OK, "forward status");
+            check_all("leaky_relu_f32", isas[k], y, t->forward, t->x);
+            CHECK(leaky_relu_backward_f32(x, dy, y, REPEAT, t->slope) == LEAKY_OK, "status");
+            check_all("leaky_relu_backward_f32", isas[k], y, t->backward, t->x);
+            CHECK(leaky_relu_derivative_f32(x, y, REPEAT, t->slope) == LEAKY_OK, "status");
+            check_all("leaky_relu_derivative_f32", isas[k], y, t->backward, t->x);
+        }
+        for (size_t c = 0; c < sizeof relu_cases / sizeof relu_cases[0]; c++) {
+            const struct relu_case *t = &relu_cases[c];
+            for (int i = 0; i < REPEAT; i++)
+                x[i] = float_of(t->x);
+            CHECK(leaky_plain_relu_f32(x, y, REPEAT) == LEAKY_OK, "relu status");
+            check_all("leaky_plain_relu_f32", isas[k], y, t->forward, t->x);
+            CHECK(leaky_plain_relu_backward_f32(x, dy, y, REPEAT) == LEAKY_OK, "status");
+            check_all("leaky_plain_relu_backward_f32", isas[k], y, t->backward, t->x);
+        }
+    }
+    return test_finish("edges");
+}
