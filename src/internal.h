@@ -77,7 +77,13 @@ leaky_status leaky_check_no_overlap(const char *fn, const char *in_name, const v
                                     const char *out_name, const void *out, size_t bytes);
 leaky_status leaky_check_slope(const char *fn, float slope);
 
-/* Runs an elementwise kernel over n elements (the place where work is split). */
+/* Calls fn(ctx, begin, end) over pieces covering [0, n), possibly on several threads at
+ * once; grain is the smallest piece worth handing to another thread. Every kernel call
+ * that may be worth splitting goes through here. */
+typedef void leaky_range_fn(void *ctx, size_t begin, size_t end);
+void leaky_parallel_for(size_t n, size_t grain, leaky_range_fn *fn, void *ctx);
+
+/* Runs an elementwise kernel over n elements, split by leaky_parallel_for. */
 void leaky_run_unary_f32(leaky_unary_f32_fn *kernel, size_t n, const float *x, float *y,
                          const struct leaky_f32_params *params);
 void leaky_run_binary_f32(leaky_binary_f32_fn *kernel, size_t n, const float *x, const float *g,
