@@ -1,0 +1,597 @@
+/* SPDX-License-Identifier: MIT */
+/* leaky experiment: the dying-ReLU problem on real data. The same perceptron is trained on
+ * Fashion-MNIST once per activation, from the same initial weights and in the same batch
+ * order, and the test accuracy, the training loss, the time and the share of dead hidden
+ * units are reported per epoch. */
+#define _POSIX_C_SOURCE 200809L
+#include <cblas.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "mlp.h"
+#include "mnist.h"
+
+enum { MAX_ACTIVATIONS = 16, ERR_SIZE = 1024 };
+
+#define DEFAULT_ACTIVATIONS "relu,leaky:0.01,leaky:0.2"
+
+struct config {
+    activation acts[MAX_ACTIVATIONS];
+    size_t n_acts;
+    size_t sizes[MLP_MAX_LAYERS + 1]; /* inputs, hidden..., classes */
+    size_t n_sizes;
+    size_t epochs, subset, batch, threads;
+    uint64_t seed;
+    optimizer opt;
+    float hidden_bias;
+    bool provoke;
+    const char *data_dir, *out_dir;
+};
+
+/* What one activation's run gave, per epoch. */
+struct run {
+    const activation *act;
+    double *train_loss, *test_loss, *test_acc, *seconds;
+    double *dead; /* epochs x hidden layers */
+};
+
+static void help(void)
+{
+    printf("usage: leaky experiment [OPTIONS]\n"
+           "\n"
+           "Trains the same multilayer perceptron on Fashion-MNIST once per activation (same\n"
+           "initial weights, same batches) and reports, per activation, the test accuracy,\n"
+           "the training loss, the seconds per epoch and the share of dead hidden units: a\n"
+           "unit is dead in an epoch when its input is <= 0 for every training example, so\n"
+           "ReLU passes it no gradient at all. Prints a table and writes results.csv and the\n"
+           "charts into the --out folder.\n"
+           "\n"
+           "  -a, --activations LIST  comma-separated, from relu, leaky[:SLOPE]\n"
+           "                          (default " DEFAULT_ACTIVATIONS ")\n"
+           "  -e, --epochs N          passes over the training set (default 20)\n"
+           "  -n, --subset N          train on the first N training images only (default all)\n"
+           "      --hidden LIST       hidden layer widths (default 256,128)\n"
+           "  -b, --batch N           mini-batch size (default 128)\n"
+           "      --optimizer NAME    adam (default) or sgd (momentum 0.9)\n"
+           "      --lr X              learning rate (default 0.001 for adam, 0.05 for sgd)\n"
+           "      --bias-init X       initial bias of the hidden units (default 0)\n"
+           "      --provoke-dying     SGD with learning rate 0.5 and hidden biases -0.5 at\n"
+           "                          the start, which kills a large share of ReLU units\n"
+           "                          (--optimizer, --lr, --bias-init still override)\n"
+           "  -s, --seed S            seeds the weights and the batch order (default 1)\n"
+           "  -t, --threads N         OpenBLAS threads (default: the online CPUs)\n"
+           "  -d, --data DIR          the IDX files (default " MNIST_DEFAULT_DIR ",\n"
+           "                          from the Debian package " MNIST_PACKAGE ")\n"
+           "  -o, --out DIR           where results.csv and the charts go (default .)\n"
+           "  -h, --help              this text\n"
+           "\n"
+           "The same options and seed give the same numbers (but for the seconds). A progress\n"
+           "bar shows on a terminal; nothing but the table is printed otherwise.\n");
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ------------------------------------------------------------------ options */
+
+static bool parse_count(const char *option, const char *text, size_t min, size_t max,
+                        size_t *value)
+{
+    char *end;
+    errno = 0;
+    const unsigned long long v = strtoull(text, &end, 10);
+    if (text[0] == '-' || end == text || *end != '\0' || errno == ERANGE || v < min ||
+        v > max) {
+        cli_error(EXIT_USAGE, "experiment: %s %s: expected a whole number from %zu to %zu",
+                  option, text, min, max);
+        return false;
+    }
+    *value = (size_t)v;
+    return true;
+}
+
+static bool parse_number(const char *option, const char *text, bool positive, float *value)
+{
+    if (!cli_parse_float(text, value) || !isfinite(*value) || (positive && !(*value > 0))) {
+        cli_error(EXIT_USAGE, "experiment: %s %s: expected a %s number", option, text,
+                  positive ? "positive finite" : "finite");
+        return false;
+    }
+    return true;
+}
+
+static bool parse_activations(const char *text, struct config *cfg)
+{
+    char buf[1024];
+    if (strlen(text) >= sizeof buf)
+        return cli_error(EXIT_USAGE, "experiment: --activations: the list is too long"), false;
+    strcpy(buf, text);
+    cfg->n_acts = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (cfg->n_acts == MAX_ACTIVATIONS)
+            return cli_error(EXIT_USAGE, "experiment: --activations: at most %d",
+                             MAX_ACTIVATIONS), false;
+        char err[256];
+        if (!activation_parse(tok, &cfg->acts[cfg->n_acts], err, sizeof err))
+            return cli_error(EXIT_USAGE, "experiment: --activations: %s", err), false;
+        cfg->n_acts++;
+    }
+    if (cfg->n_acts == 0)
+        return cli_error(EXIT_USAGE, "experiment: --activations '%s': expected at least one "
+                         "activation", text), false;
+    return true;
+}
+
+static bool parse_hidden(const char *text, struct config *cfg)
+{
+    char buf[512];
+    if (strlen(text) >= sizeof buf)
+        return cli_error(EXIT_USAGE, "experiment: --hidden: the list is too long"), false;
+    strcpy(buf, text);
+    size_t n = 1; /* sizes[0], the inputs, is set from the data */
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (n == MLP_MAX_LAYERS)
+            return cli_error(EXIT_USAGE, "experiment: --hidden: at most %d hidden layers",
+                             MLP_MAX_LAYERS - 1), false;
+        if (!parse_count("--hidden", tok, 1, 65536, &cfg->sizes[n]))
+            return false;
+        n++;
+    }
+    if (n == 1)
+        return cli_error(EXIT_USAGE, "experiment: --hidden '%s': expected at least one "
+                         "width, such as 256,128", text), false;
+    cfg->sizes[n] = MNIST_CLASSES;
+    cfg->n_sizes = n + 1;
+    return true;
+}
+
+/* ------------------------------------------------------------------ output files */
+
+/* mkdir -p. */
+static bool make_dirs(const char *path)
+{
+    char buf[4096];
+    if (strlen(path) >= sizeof buf) {
+        errno = ENAMETOOLONG;
+        return false;
+    }
+    strcpy(buf, path);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            const char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return false;
+            *p = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return false;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return false;
+    }
+    return true;
+}
+
+static void write_csv(FILE *f, const struct config *cfg, const struct run *runs)
+{
+    const size_t hidden = cfg->n_sizes - 2;
+    fprintf(f, "activation,epoch,train_loss,test_loss,test_accuracy,epoch_seconds");
+    for (size_t h = 0; h < hidden; h++)
+        fprintf(f, ",dead_fraction_layer%zu", h + 1);
+    fputc('\n', f);
+    for (size_t a = 0; a < cfg->n_acts; a++) {
+        const struct run *r = &runs[a];
+        for (size_t e = 0; e < cfg->epochs; e++) {
+            fprintf(f, "%s,%zu,%.6f,%.6f,%.4f,%.3f", r->act->name, e + 1, r->train_loss[e],
+                    r->test_loss[e], r->test_acc[e], r->seconds[e]);
+            for (size_t h = 0; h < hidden; h++)
+                fprintf(f, ",%.6f", r->dead[e * hidden + h]);
+            fputc('\n', f);
+        }
+    }
+}
+
+/* Writes the whole file beside its final name, then renames it: all or nothing. */
+static bool write_whole(const char *dir, const char *name,
+                        void (*emit)(FILE *, const struct config *, const struct run *),
+                        const struct config *cfg, const struct run *runs)
+{
+    char path[4096], tmp[4096 + 16];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
+    const int fd = mkstemp(tmp);
+    if (fd < 0)
+        return cli_error(EXIT_FAILURE_, "experiment: cannot create %s: %s", tmp,
+                         strerror(errno)), false;
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(tmp);
+        return cli_error(EXIT_FAILURE_, "experiment: cannot write %s: %s", tmp,
+                         strerror(errno)), false;
+    }
+    emit(f, cfg, runs);
+    const bool written = !ferror(f);
+    const bool closed = fclose(f) == 0;
+    if (!written || !closed || rename(tmp, path) != 0) {
+        const int e = errno;
+        unlink(tmp);
+        return cli_error(EXIT_FAILURE_, "experiment: cannot write %s: %s", path,
+                         strerror(e)), false;
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------------ training */
+
+struct data {
+    const mnist_set *set;
+    size_t count;      /* examples used (the subset) */
+    size_t pixels;     /* per example */
+    float lut[256];    /* byte -> standardised input */
+};
+
+/* The inputs are standardised with the training pixels' mean and deviation (from a
+ * histogram, so exact and cheap): zero-mean inputs make He's initialisation fit. */
+static void make_lut(struct data *d)
+{
+    uint64_t hist[256] = {0};
+    const uint8_t *p = d->set->pixels;
+    const size_t n = d->count * d->pixels;
+    for (size_t i = 0; i < n; i++)
+        hist[p[i]]++;
+    double sum = 0.0, sq = 0.0;
+    for (int v = 0; v < 256; v++) {
+        const double x = v / 255.0;
+        sum += (double)hist[v] * x;
+        sq += (double)hist[v] * x * x;
+    }
+    const double mean = sum / (double)n;
+    double var = sq / (double)n - mean * mean;
+    const double std = var > 0 ? sqrt(var) : 1.0;
+    for (int v = 0; v < 256; v++)
+        d->lut[v] = (float)((v / 255.0 - mean) / std);
+}
+
+static void gather(const struct data *d, const mnist_set *set, const uint32_t *order,
+                   size_t first, size_t rows, float *x, uint8_t *labels)
+{
+    for (size_t r = 0; r < rows; r++) {
+        const size_t i = order ? order[first + r] : first + r;
+        const uint8_t *src = set->pixels + i * d->pixels;
+        float *dst = x + r * d->pixels;
+        for (size_t k = 0; k < d->pixels; k++)
+            dst[k] = d->lut[src[k]];
+        labels[r] = set->labels[i];
+    }
+}
+
+struct progress {
+    bool on;
+    double last;
+};
+
+static void progress_show(struct progress *pg, const char *name, size_t epoch, size_t epochs,
+                          size_t batch, size_t batches, double loss)
+{
+    const double t = now_seconds();
+    if (!pg->on || (t - pg->last < 0.1 && batch != batches))
+        return;
+    pg->last = t;
+    enum { WIDTH = 24 };
+    char bar[WIDTH + 1];
+    const size_t filled = batch * WIDTH / batches;
+    for (size_t i = 0; i < WIDTH; i++)
+        bar[i] = i < filled ? '#' : '.';
+    bar[WIDTH] = '\0';
+    fprintf(stderr, "\r%-12s epoch %3zu/%zu [%s] batch %5zu/%zu  loss %.4f\033[K", name,
+            epoch, epochs, bar, batch, batches, loss);
+    fflush(stderr);
+}
+
+static int train_fail(const char *what, const activation *act)
+{
+    return cli_error(EXIT_FAILURE_, "experiment: %s (%s): %s", what, act->name,
+                     leaky_last_error());
+}
+
+/* Mean loss and accuracy over a whole split, in evaluation mode. */
+static int evaluate(mlp *net, const struct data *d, const mnist_set *set, float *x,
+                    uint8_t *labels, double *loss, double *acc)
+{
+    double total = 0.0;
+    size_t right = 0;
+    for (size_t first = 0; first < set->count; first += net->max_batch) {
+        const size_t rows = set->count - first < net->max_batch ? set->count - first
+                                                                 : net->max_batch;
+        gather(d, set, NULL, first, rows, x, labels);
+        double l;
+        size_t c;
+        if (mlp_loss(net, x, labels, rows, MLP_EVAL, &l, &c) != LEAKY_OK)
+            return train_fail("evaluating", &net->act);
+        total += l * (double)rows;
+        right += c;
+    }
+    *loss = total / (double)set->count;
+    *acc = (double)right / (double)set->count;
+    return EXIT_OK;
+}
+
+static int train_one(const struct config *cfg, const struct data *train,
+                     const struct data *test, struct run *run, struct progress *pg)
+{
+    const activation *act = run->act;
+    const size_t hidden = cfg->n_sizes - 2;
+    mlp net;
+    float *x = malloc(cfg->batch * train->pixels * sizeof(float));
+    uint8_t *labels = malloc(cfg->batch);
+    uint32_t *order = malloc(train->count * sizeof *order);
+    if (!x || !labels || !order || !mlp_create(&net, cfg->sizes, cfg->n_sizes, act,
+                                               cfg->batch)) {
+        free(x);
+        free(labels);
+        free(order);
+        return cli_error(EXIT_FAILURE_, "experiment: out of memory for the network");
+    }
+    /* Every activation starts from the same weights and sees the same batches. */
+    mlp_init(&net, cfg->seed, cfg->hidden_bias);
+    optimizer opt = cfg->opt;
+    uint64_t shuffle_state = cfg->seed ^ 0x5f3759df0badc0deu;
+    for (size_t i = 0; i < train->count; i++)
+        order[i] = (uint32_t)i;
+
+    int rc = EXIT_OK;
+    const size_t batches = (train->count + cfg->batch - 1) / cfg->batch;
+    for (size_t e = 0; e < cfg->epochs && rc == EXIT_OK; e++) {
+        for (size_t i = train->count; i > 1; i--) {
+            const uint32_t j = rng_below(&shuffle_state, (uint32_t)i);
+            const uint32_t t = order[i - 1];
+            order[i - 1] = order[j];
+            order[j] = t;
+        }
+        mlp_dead_reset(&net);
+        double total = 0.0;
+        const double start = now_seconds();
+        for (size_t b = 0; b < batches; b++) {
+            const size_t first = b * cfg->batch;
+            const size_t rows = train->count - first < cfg->batch ? train->count - first
+                                                                   : cfg->batch;
+            gather(train, train->set, order, first, rows, x, labels);
+            double loss;
+            if (mlp_loss_grad(&net, x, labels, rows, &loss) != LEAKY_OK) {
+                rc = train_fail("training", act);
+                break;
+            }
+            mlp_step(&net, &opt);
+            total += loss * (double)rows;
+            progress_show(pg, act->name, e + 1, cfg->epochs, b + 1, batches,
+                          total / (double)(first + rows));
+        }
+        run->seconds[e] = now_seconds() - start;
+        if (rc != EXIT_OK)
+            break;
+        run->train_loss[e] = total / (double)train->count;
+        for (size_t h = 0; h < hidden; h++)
+            run->dead[e * hidden + h] =
+                (double)mlp_dead_count(&net, h) / (double)cfg->sizes[h + 1];
+        rc = evaluate(&net, test, test->set, x, labels, &run->test_loss[e],
+                      &run->test_acc[e]);
+        if (rc == EXIT_OK && pg->on) {
+            fprintf(stderr, "\r%-12s epoch %3zu/%zu  loss %.4f  test acc %.4f  dead",
+                    act->name, e + 1, cfg->epochs, run->train_loss[e], run->test_acc[e]);
+            for (size_t h = 0; h < hidden; h++)
+                fprintf(stderr, "%s%.1f%%", h ? "/" : " ", 100.0 * run->dead[e * hidden + h]);
+            fprintf(stderr, "  %.2f s\033[K\n", run->seconds[e]);
+        }
+    }
+    mlp_destroy(&net);
+    free(x);
+    free(labels);
+    free(order);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ report */
+
+static double mean(const double *v, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += v[i];
+    return s / (double)n;
+}
+
+static void print_table(const struct config *cfg, const struct run *runs, size_t train_count)
+{
+    const size_t hidden = cfg->n_sizes - 2, E = cfg->epochs;
+    printf("Fashion-MNIST, %zu training images, MLP ", train_count);
+    for (size_t i = 0; i < cfg->n_sizes; i++)
+        printf("%s%zu", i ? "-" : "", cfg->sizes[i]);
+    printf(", %s lr %g, batch %zu, %zu epochs, seed %llu, %zu threads\n",
+           cfg->opt.kind == OPT_ADAM ? "adam" : "sgd", (double)cfg->opt.lr, cfg->batch, E,
+           (unsigned long long)cfg->seed, cfg->threads);
+    printf("%-12s %9s %14s %10s %8s", "activation", "test acc", "best (epoch)", "train loss",
+           "s/epoch");
+    for (size_t h = 0; h < hidden; h++)
+        printf("  dead L%zu last/max", h + 1);
+    putchar('\n');
+    for (size_t a = 0; a < cfg->n_acts; a++) {
+        const struct run *r = &runs[a];
+        size_t best = 0;
+        for (size_t e = 1; e < E; e++)
+            if (r->test_acc[e] > r->test_acc[best])
+                best = e;
+        printf("%-12s %9.4f %8.4f (%3zu) %10.4f %8.2f", r->act->name, r->test_acc[E - 1],
+               r->test_acc[best], best + 1, r->train_loss[E - 1], mean(r->seconds, E));
+        for (size_t h = 0; h < hidden; h++) {
+            double max = 0.0;
+            for (size_t e = 0; e < E; e++)
+                if (r->dead[e * hidden + h] > max)
+                    max = r->dead[e * hidden + h];
+            printf("  %6.1f%% /%6.1f%%", 100.0 * r->dead[(E - 1) * hidden + h], 100.0 * max);
+        }
+        putchar('\n');
+    }
+}
+
+/* ------------------------------------------------------------------ command */
+
+int cmd_experiment(int argc, char **argv)
+{
+    enum { OPT_HIDDEN = 256, OPT_OPTIMIZER, OPT_LR, OPT_BIAS, OPT_PROVOKE };
+    static const struct option options[] = {
+        {"activations", required_argument, NULL, 'a'},
+        {"epochs", required_argument, NULL, 'e'},
+        {"subset", required_argument, NULL, 'n'},
+        {"hidden", required_argument, NULL, OPT_HIDDEN},
+        {"batch", required_argument, NULL, 'b'},
+        {"optimizer", required_argument, NULL, OPT_OPTIMIZER},
+        {"lr", required_argument, NULL, OPT_LR},
+        {"bias-init", required_argument, NULL, OPT_BIAS},
+        {"provoke-dying", no_argument, NULL, OPT_PROVOKE},
+        {"seed", required_argument, NULL, 's'},
+        {"threads", required_argument, NULL, 't'},
+        {"data", required_argument, NULL, 'd'},
+        {"out", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {0}};
+    struct config cfg = {.epochs = 20, .batch = 128, .seed = 1, .data_dir = MNIST_DEFAULT_DIR,
+                         .out_dir = "."};
+    const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg.threads = cpus > 0 ? (size_t)cpus : 1;
+    const char *activations = DEFAULT_ACTIVATIONS, *hidden = "256,128", *opt_name = NULL;
+    const char *lr_text = NULL, *bias_text = NULL;
+    size_t seed;
+    int opt;
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, ":a:e:n:b:s:t:d:o:h", options, NULL)) != -1) {
+        switch (opt) {
+        case 'a': activations = optarg; break;
+        case 'e': if (!parse_count("--epochs", optarg, 1, 100000, &cfg.epochs)) return EXIT_USAGE; break;
+        case 'n': if (!parse_count("--subset", optarg, 1, SIZE_MAX, &cfg.subset)) return EXIT_USAGE; break;
+        case OPT_HIDDEN: hidden = optarg; break;
+        case 'b': if (!parse_count("--batch", optarg, 1, 65536, &cfg.batch)) return EXIT_USAGE; break;
+        case OPT_OPTIMIZER: opt_name = optarg; break;
+        case OPT_LR: lr_text = optarg; break;
+        case OPT_BIAS: bias_text = optarg; break;
+        case OPT_PROVOKE: cfg.provoke = true; break;
+        case 's': if (!parse_count("--seed", optarg, 0, SIZE_MAX, &seed)) return EXIT_USAGE;
+                  cfg.seed = seed; break;
+        case 't': if (!parse_count("--threads", optarg, 1, 1024, &cfg.threads)) return EXIT_USAGE; break;
+        case 'd': cfg.data_dir = optarg; break;
+        case 'o': cfg.out_dir = optarg; break;
+        case 'h': help(); return EXIT_OK;
+        default: return cli_bad_option("experiment", opt, argv, optind);
+        }
+    }
+    if (optind < argc)
+        return cli_error(EXIT_USAGE, "experiment: unexpected argument '%s'", argv[optind]);
+    if (!parse_activations(activations, &cfg) || !parse_hidden(hidden, &cfg))
+        return EXIT_USAGE;
+
+    /* The optimizer: Adam by default; --provoke-dying switches to plain momentum SGD with a
+     * step far too large and negative hidden biases, the recipe that kills ReLU units. */
+    cfg.opt = (optimizer){.kind = OPT_ADAM, .lr = 0.001f, .momentum = 0.9f, .beta1 = 0.9f,
+                          .beta2 = 0.999f, .eps = 1e-8f};
+    if (cfg.provoke) {
+        cfg.opt.kind = OPT_SGD;
+        cfg.opt.lr = 0.5f;
+        cfg.hidden_bias = -0.5f;
+    }
+    if (opt_name) {
+        if (strcmp(opt_name, "adam") == 0)
+            cfg.opt.kind = OPT_ADAM;
+        else if (strcmp(opt_name, "sgd") == 0)
+            cfg.opt.kind = OPT_SGD;
+        else
+            return cli_error(EXIT_USAGE, "experiment: --optimizer %s: expected adam or sgd",
+                             opt_name);
+        if (!cfg.provoke)
+            cfg.opt.lr = cfg.opt.kind == OPT_ADAM ? 0.001f : 0.05f;
+    }
+    if (lr_text && !parse_number("--lr", lr_text, true, &cfg.opt.lr))
+        return EXIT_USAGE;
+    if (bias_text && !parse_number("--bias-init", bias_text, false, &cfg.hidden_bias))
+        return EXIT_USAGE;
+
+    char err[ERR_SIZE];
+    mnist_set train_set, test_set;
+    if (!mnist_load(cfg.data_dir, "train", &train_set, err, sizeof err))
+        return cli_error(EXIT_FAILURE_, "experiment: %s", err);
+    if (!mnist_load(cfg.data_dir, "t10k", &test_set, err, sizeof err)) {
+        mnist_free(&train_set);
+        return cli_error(EXIT_FAILURE_, "experiment: %s", err);
+    }
+    int rc = EXIT_OK;
+    if (test_set.rows != train_set.rows || test_set.cols != train_set.cols) {
+        rc = cli_error(EXIT_FAILURE_, "experiment: the test images are %zu x %zu pixels, the "
+                       "training images %zu x %zu", test_set.rows, test_set.cols,
+                       train_set.rows, train_set.cols);
+    } else if (cfg.subset > train_set.count) {
+        rc = cli_error(EXIT_USAGE, "experiment: --subset %zu: the training set has only %zu "
+                       "images", cfg.subset, train_set.count);
+    } else if (!make_dirs(cfg.out_dir)) {
+        rc = cli_error(EXIT_FAILURE_, "experiment: cannot create the folder %s: %s",
+                       cfg.out_dir, strerror(errno));
+    }
+    if (rc != EXIT_OK) {
+        mnist_free(&train_set);
+        mnist_free(&test_set);
+        return rc;
+    }
+    cfg.sizes[0] = train_set.rows * train_set.cols;
+
+    struct data train = {.set = &train_set, .pixels = cfg.sizes[0],
+                         .count = cfg.subset ? cfg.subset : train_set.count};
+    make_lut(&train);
+    struct data test = train;
+    test.set = &test_set;
+    test.count = test_set.count;
+
+    /* A fixed thread count: OpenBLAS splits a product by blocks of the output, so each
+     * element is summed in the same order on every run, and the numbers repeat. */
+    openblas_set_num_threads((int)cfg.threads);
+
+    const size_t hidden_layers = cfg.n_sizes - 2, E = cfg.epochs;
+    struct run runs[MAX_ACTIVATIONS];
+    double *store = calloc(cfg.n_acts * E * (4 + hidden_layers), sizeof(double));
+    if (!store)
+        rc = cli_error(EXIT_FAILURE_, "experiment: out of memory for the results");
+    struct progress pg = {.on = isatty(STDERR_FILENO) && isatty(STDOUT_FILENO)};
+    for (size_t a = 0; a < cfg.n_acts && rc == EXIT_OK; a++) {
+        double *p = store + a * E * (4 + hidden_layers);
+        runs[a] = (struct run){.act = &cfg.acts[a], .train_loss = p, .test_loss = p + E,
+                               .test_acc = p + 2 * E, .seconds = p + 3 * E,
+                               .dead = p + 4 * E};
+        rc = train_one(&cfg, &train, &test, &runs[a], &pg);
+    }
+    if (rc == EXIT_OK) {
+        print_table(&cfg, runs, train.count);
+        if (!write_whole(cfg.out_dir, "results.csv", write_csv, &cfg, runs))
+            rc = EXIT_FAILURE_;
+    }
+    free(store);
+    mnist_free(&train_set);
+    mnist_free(&test_set);
+    return rc;
+}

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/* The IDX reader: a big-endian header (magic, then one 32-bit size per dimension) and the
+ * bytes, read through zlib, which also verifies the gzip checksum at the end. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "mnist.h"
+
+enum { IDX_UBYTE = 0x08 };
+
+static bool failf(char *err, size_t size, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static bool failf(char *err, size_t size, const char *path, const char *fmt, ...)
+{
+    char what[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    snprintf(err, size, "%s: %s (the Debian package %s provides the Fashion-MNIST files "
+             "under %s; or point --data at a folder holding them)", path, what,
+             MNIST_PACKAGE, MNIST_DEFAULT_DIR);
+    return false;
+}
+
+/* Reads exactly size bytes; says what went wrong otherwise. */
+static bool read_exact(gzFile f, void *buf, size_t size, const char *path, const char *what,
+                       char *err, size_t err_size)
+{
+    unsigned char *p = buf;
+    while (size > 0) {
+        const unsigned chunk = size > (1u << 30) ? (1u << 30) : (unsigned)size;
+        const int got = gzread(f, p, chunk);
+        if (got < 0) {
+            int code;
+            const char *msg = gzerror(f, &code);
+            return failf(err, err_size, path, "corrupt gzip data while reading %s (%s)", what,
+                         code == Z_ERRNO ? strerror(errno) : msg);
+        }
+        if (got == 0)
+            return failf(err, err_size, path, "the file ends early, inside %s", what);
+        p += got;
+        size -= (size_t)got;
+    }
+    return true;
+}
+
+/* Opens one IDX file of unsigned bytes with ndim dimensions; returns its sizes. */
+static gzFile open_idx(const char *path, int ndim, uint32_t *dims, char *err, size_t err_size)
+{
+    gzFile f = gzopen(path, "rb");
+    if (!f) {
+        failf(err, err_size, path, "cannot open it: %s",
+              errno ? strerror(errno) : "out of memory");
+        return NULL;
+    }
+    unsigned char head[4 + 4 * 3];
+    if (!read_exact(f, head, 4 + 4 * (size_t)ndim, path, "the header", err, err_size)) {
+        gzclose(f);
+        return NULL;
+    }
+    if (head[0] != 0 || head[1] != 0 || head[2] != IDX_UBYTE || head[3] != ndim) {
+        failf(err, err_size, path, "not an IDX file of unsigned bytes with %d dimensions "
+              "(magic bytes %02x %02x %02x %02x, expected 00 00 08 %02x)", ndim, head[0],
+              head[1], head[2], head[3], ndim);
+        gzclose(f);
+        return NULL;
+    }
+    for (int d = 0; d < ndim; d++) {
+        const unsigned char *b = head + 4 + 4 * d;
+        dims[d] = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    }
+    return f;
+}
+
+/* The data must end where the header says: reading on to the end also makes zlib check
+ * the gzip CRC, which catches a corrupted body. */
+static bool expect_end(gzFile f, const char *path, char *err, size_t err_size)
+{
+    unsigned char extra;
+    const int got = gzread(f, &extra, 1);
+    if (got < 0) {
+        int code;
+        const char *msg = gzerror(f, &code);
+        return failf(err, err_size, path, "corrupt gzip data at the end (%s)",
+                     code == Z_ERRNO ? strerror(errno) : msg);
+    }
+    if (got > 0)
+        return failf(err, err_size, path, "more data than its header announces");
+    return true;
+}
+
+static bool load_labels(const char *path, mnist_set *set, char *err, size_t err_size)
+{
+    uint32_t count;
+    gzFile f = open_idx(path, 1, &count, err, err_size);
+    if (!f)
+        return false;
+    bool ok = false;
+    set->labels = malloc(count ? count : 1);
+    if (!set->labels) {
+        failf(err, err_size, path, "out of memory for %u labels", count);
+    } else if (read_exact(f, set->labels, count, path, "the labels", err, err_size) &&
+               expect_end(f, path, err, err_size)) {
+        ok = true;
+        for (uint32_t i = 0; i < count && ok; i++)
+            if (set->labels[i] >= MNIST_CLASSES)
+                ok = failf(err, err_size, path, "label %u is %u; expected 0 to %d", i,
+                           set->labels[i], MNIST_CLASSES - 1);
+        set->count = count;
+    }
+    gzclose(f);
+    return ok;
+}
+
+static bool load_images(const char *path, mnist_set *set, char *err, size_t err_size)
+{
+    uint32_t dims[3];
+    gzFile f = open_idx(path, 3, dims, err, err_size);
+    if (!f)
+        return false;
+    bool ok = false;
+    const size_t bytes = (size_t)dims[0] * dims[1] * dims[2];
+    if (dims[0] != set->count) {
+        failf(err, err_size, path, "%u images but %zu labels", dims[0], set->count);
+    } else if (dims[1] == 0 || dims[2] == 0 || dims[1] > 4096 || dims[2] > 4096) {
+        failf(err, err_size, path, "images of %u x %u pixels; expected 1 to 4096 each way",
+              dims[1], dims[2]);
+    } else if (!(set->pixels = malloc(bytes ? bytes : 1))) {
+        failf(err, err_size, path, "out of memory for %zu bytes of pixels", bytes);
+    } else if (read_exact(f, set->pixels, bytes, path, "the pixels", err, err_size) &&
+               expect_end(f, path, err, err_size)) {
+        set->rows = dims[1];
+        set->cols = dims[2];
+        ok = true;
+    }
+    gzclose(f);
+    return ok;
+}
+
+bool mnist_load(const char *dir, const char *prefix, mnist_set *set, char *err,
+                size_t err_size)
+{
+    memset(set, 0, sizeof *set);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s-labels-idx1-ubyte.gz", dir, prefix);
+    if (!load_labels(path, set, err, err_size)) {
+        mnist_free(set);
+        return false;
+    }
+    snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte.gz", dir, prefix);
+    if (!load_images(path, set, err, err_size)) {
+        mnist_free(set);
+        return false;
+    }
+    return true;
+}
+
+void mnist_free(mnist_set *set)
+{
+    free(set->pixels);
+    free(set->labels);
+    memset(set, 0, sizeof *set);
+}
