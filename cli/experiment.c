@@ -41,6 +41,7 @@ struct run {
     const activation *act;
     double *train_loss, *test_loss, *test_acc, *seconds;
     double *dead; /* epochs x hidden layers */
+    size_t diverged; /* the epoch (from 1) whose loss went infinite or NaN; 0 if none */
 };
 
 static void help(void)
@@ -63,8 +64,9 @@ static void help(void)
            "      --optimizer NAME    adam (default) or sgd (momentum 0.9)\n"
            "      --lr X              learning rate (default 0.001 for adam, 0.05 for sgd)\n"
            "      --bias-init X       initial bias of the hidden units (default 0)\n"
-           "      --provoke-dying     SGD with learning rate 0.5 and hidden biases -0.5 at\n"
-           "                          the start, which kills a large share of ReLU units\n"
+           "      --momentum X        SGD's momentum (default 0.9)\n"
+           "      --provoke-dying     Adam with learning rate 0.05 and hidden biases -1 at\n"
+           "                          the start: kills a large share of the ReLU units\n"
            "                          (--optimizer, --lr, --bias-init still override)\n"
            "  -s, --seed S            seeds the weights and the batch order (default 1)\n"
            "  -t, --threads N         OpenBLAS threads (default: the online CPUs)\n"
@@ -390,6 +392,21 @@ static int train_one(const struct config *cfg, const struct data *train,
         if (rc != EXIT_OK)
             break;
         run->train_loss[e] = total / (double)train->count;
+        if (!isfinite(run->train_loss[e])) {
+            /* Nothing more to learn from this run: its numbers stay NaN from here on. */
+            run->diverged = e + 1;
+            for (size_t k = e; k < cfg->epochs; k++) {
+                run->train_loss[k] = run->test_loss[k] = run->test_acc[k] = NAN;
+                for (size_t h = 0; h < hidden; h++)
+                    run->dead[k * hidden + h] = NAN;
+                if (k > e)
+                    run->seconds[k] = NAN;
+            }
+            if (pg->on)
+                fprintf(stderr, "\r%-12s epoch %3zu/%zu  diverged (the loss is not finite)"
+                        "\033[K\n", act->name, e + 1, cfg->epochs);
+            break;
+        }
         for (size_t h = 0; h < hidden; h++)
             run->dead[e * hidden + h] =
                 (double)mlp_dead_count(&net, h) / (double)cfg->sizes[h + 1];
@@ -426,8 +443,13 @@ static void print_table(const struct config *cfg, const struct run *runs, size_t
     printf("Fashion-MNIST, %zu training images, MLP ", train_count);
     for (size_t i = 0; i < cfg->n_sizes; i++)
         printf("%s%zu", i ? "-" : "", cfg->sizes[i]);
-    printf(", %s lr %g, batch %zu, %zu epochs, seed %llu, %zu threads\n",
-           cfg->opt.kind == OPT_ADAM ? "adam" : "sgd", (double)cfg->opt.lr, cfg->batch, E,
+    if (cfg->opt.kind == OPT_ADAM)
+        printf(", adam lr %g", (double)cfg->opt.lr);
+    else
+        printf(", sgd lr %g momentum %g", (double)cfg->opt.lr, (double)cfg->opt.momentum);
+    if (cfg->hidden_bias != 0.0f)
+        printf(", hidden biases start at %g", (double)cfg->hidden_bias);
+    printf(", batch %zu, %zu epochs, seed %llu, %zu threads\n", cfg->batch, E,
            (unsigned long long)cfg->seed, cfg->threads);
     printf("%-12s %9s %14s %10s %8s", "activation", "test acc", "best (epoch)", "train loss",
            "s/epoch");
@@ -436,19 +458,38 @@ static void print_table(const struct config *cfg, const struct run *runs, size_t
     putchar('\n');
     for (size_t a = 0; a < cfg->n_acts; a++) {
         const struct run *r = &runs[a];
-        size_t best = 0;
-        for (size_t e = 1; e < E; e++)
-            if (r->test_acc[e] > r->test_acc[best])
-                best = e;
-        printf("%-12s %9.4f %8.4f (%3zu) %10.4f %8.2f", r->act->name, r->test_acc[E - 1],
-               r->test_acc[best], best + 1, r->train_loss[E - 1], mean(r->seconds, E));
+        /* A run that diverged has numbers for its first (diverged - 1) epochs only. */
+        const size_t done = r->diverged ? r->diverged - 1 : E;
+        const size_t ran = r->diverged ? r->diverged : E;
+        printf("%-12s ", r->act->name);
+        if (done == E)
+            printf("%9.4f ", r->test_acc[E - 1]);
+        else
+            printf("%9s ", "diverged");
+        if (done > 0) {
+            size_t best = 0;
+            for (size_t e = 1; e < done; e++)
+                if (r->test_acc[e] > r->test_acc[best])
+                    best = e;
+            printf("%8.4f (%3zu) ", r->test_acc[best], best + 1);
+        } else {
+            printf("%14s ", "-");
+        }
+        printf("%10.4f %8.2f", r->train_loss[E - 1], mean(r->seconds, ran));
         for (size_t h = 0; h < hidden; h++) {
             double max = 0.0;
-            for (size_t e = 0; e < E; e++)
+            for (size_t e = 0; e < done; e++)
                 if (r->dead[e * hidden + h] > max)
                     max = r->dead[e * hidden + h];
-            printf("  %6.1f%% /%6.1f%%", 100.0 * r->dead[(E - 1) * hidden + h], 100.0 * max);
+            if (done == 0)
+                printf("  %16s", "-");
+            else if (done < E)
+                printf("  %7s /%6.1f%%", "-", 100.0 * max);
+            else
+                printf("  %6.1f%% /%6.1f%%", 100.0 * r->dead[(E - 1) * hidden + h], 100.0 * max);
         }
+        if (r->diverged)
+            printf("  diverged in epoch %zu", r->diverged);
         putchar('\n');
     }
 }
@@ -457,7 +498,7 @@ static void print_table(const struct config *cfg, const struct run *runs, size_t
 
 int cmd_experiment(int argc, char **argv)
 {
-    enum { OPT_HIDDEN = 256, OPT_OPTIMIZER, OPT_LR, OPT_BIAS, OPT_PROVOKE };
+    enum { OPT_HIDDEN = 256, OPT_OPTIMIZER, OPT_LR, OPT_MOMENTUM, OPT_BIAS, OPT_PROVOKE };
     static const struct option options[] = {
         {"activations", required_argument, NULL, 'a'},
         {"epochs", required_argument, NULL, 'e'},
@@ -466,6 +507,7 @@ int cmd_experiment(int argc, char **argv)
         {"batch", required_argument, NULL, 'b'},
         {"optimizer", required_argument, NULL, OPT_OPTIMIZER},
         {"lr", required_argument, NULL, OPT_LR},
+        {"momentum", required_argument, NULL, OPT_MOMENTUM},
         {"bias-init", required_argument, NULL, OPT_BIAS},
         {"provoke-dying", no_argument, NULL, OPT_PROVOKE},
         {"seed", required_argument, NULL, 's'},
@@ -479,7 +521,7 @@ int cmd_experiment(int argc, char **argv)
     const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     cfg.threads = cpus > 0 ? (size_t)cpus : 1;
     const char *activations = DEFAULT_ACTIVATIONS, *hidden = "256,128", *opt_name = NULL;
-    const char *lr_text = NULL, *bias_text = NULL;
+    const char *lr_text = NULL, *bias_text = NULL, *momentum_text = NULL;
     size_t seed;
     int opt;
     opterr = 0;
@@ -493,6 +535,7 @@ int cmd_experiment(int argc, char **argv)
         case 'b': if (!parse_count("--batch", optarg, 1, 65536, &cfg.batch)) return EXIT_USAGE; break;
         case OPT_OPTIMIZER: opt_name = optarg; break;
         case OPT_LR: lr_text = optarg; break;
+        case OPT_MOMENTUM: momentum_text = optarg; break;
         case OPT_BIAS: bias_text = optarg; break;
         case OPT_PROVOKE: cfg.provoke = true; break;
         case 's': if (!parse_count("--seed", optarg, 0, SIZE_MAX, &seed)) return EXIT_USAGE;
@@ -509,14 +552,16 @@ int cmd_experiment(int argc, char **argv)
     if (!parse_activations(activations, &cfg) || !parse_hidden(hidden, &cfg))
         return EXIT_USAGE;
 
-    /* The optimizer: Adam by default; --provoke-dying switches to plain momentum SGD with a
-     * step far too large and negative hidden biases, the recipe that kills ReLU units. */
+    /* Adam by default. --provoke-dying keeps Adam but with a step 50 times too large and the
+     * hidden units starting below their threshold: Adam moves every weight by about lr per
+     * step whatever its gradient, so a unit pushed negative for every input stays there
+     * under ReLU (its gradient is 0) and climbs back under a leaky one. (SGD with a large
+     * step diverges, for the leaky activations first, before it kills units.) */
     cfg.opt = (optimizer){.kind = OPT_ADAM, .lr = 0.001f, .momentum = 0.9f, .beta1 = 0.9f,
                           .beta2 = 0.999f, .eps = 1e-8f};
     if (cfg.provoke) {
-        cfg.opt.kind = OPT_SGD;
-        cfg.opt.lr = 0.5f;
-        cfg.hidden_bias = -0.5f;
+        cfg.opt.lr = 0.05f;
+        cfg.hidden_bias = -1.0f;
     }
     if (opt_name) {
         if (strcmp(opt_name, "adam") == 0)
@@ -531,6 +576,13 @@ int cmd_experiment(int argc, char **argv)
     }
     if (lr_text && !parse_number("--lr", lr_text, true, &cfg.opt.lr))
         return EXIT_USAGE;
+    if (momentum_text) {
+        if (!parse_number("--momentum", momentum_text, false, &cfg.opt.momentum))
+            return EXIT_USAGE;
+        if (cfg.opt.momentum < 0 || cfg.opt.momentum >= 1)
+            return cli_error(EXIT_USAGE, "experiment: --momentum %s: expected a number from 0 "
+                             "up to (not including) 1", momentum_text);
+    }
     if (bias_text && !parse_number("--bias-init", bias_text, false, &cfg.hidden_bias))
         return EXIT_USAGE;
 
