@@ -440,7 +440,7 @@ static double mean(const double *v, size_t n)
 static void print_table(const struct config *cfg, const struct run *runs, size_t train_count)
 {
     const size_t hidden = cfg->n_sizes - 2, E = cfg->epochs;
-    printf("Fashion-MNIST, %zu training images, MLP ", train_count);
+    printf("%s: %zu training images, MLP ", cfg->data_dir, train_count);
     for (size_t i = 0; i < cfg->n_sizes; i++)
         printf("%s%zu", i ? "-" : "", cfg->sizes[i]);
     if (cfg->opt.kind == OPT_ADAM)

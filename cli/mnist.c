@@ -28,6 +28,19 @@ static bool failf(char *err, size_t size, const char *path, const char *fmt, ...
     return false;
 }
 
+/* zlib's message, without the "path: " it puts in front. */
+static const char *gz_message(gzFile f, const char *path)
+{
+    int code;
+    const char *msg = gzerror(f, &code);
+    if (code == Z_ERRNO)
+        return strerror(errno);
+    const size_t n = strlen(path);
+    if (strncmp(msg, path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+        msg += n + 2;
+    return msg;
+}
+
 /* Reads exactly size bytes; says what went wrong otherwise. */
 static bool read_exact(gzFile f, void *buf, size_t size, const char *path, const char *what,
                        char *err, size_t err_size)
@@ -36,12 +49,9 @@ static bool read_exact(gzFile f, void *buf, size_t size, const char *path, const
     while (size > 0) {
         const unsigned chunk = size > (1u << 30) ? (1u << 30) : (unsigned)size;
         const int got = gzread(f, p, chunk);
-        if (got < 0) {
-            int code;
-            const char *msg = gzerror(f, &code);
-            return failf(err, err_size, path, "corrupt gzip data while reading %s (%s)", what,
-                         code == Z_ERRNO ? strerror(errno) : msg);
-        }
+        if (got < 0)
+            return failf(err, err_size, path, "corrupt gzip data (%s), found while reading %s",
+                         gz_message(f, path), what);
         if (got == 0)
             return failf(err, err_size, path, "the file ends early, inside %s", what);
         p += got;
@@ -84,12 +94,9 @@ static bool expect_end(gzFile f, const char *path, char *err, size_t err_size)
 {
     unsigned char extra;
     const int got = gzread(f, &extra, 1);
-    if (got < 0) {
-        int code;
-        const char *msg = gzerror(f, &code);
-        return failf(err, err_size, path, "corrupt gzip data at the end (%s)",
-                     code == Z_ERRNO ? strerror(errno) : msg);
-    }
+    if (got < 0)
+        return failf(err, err_size, path, "corrupt gzip data (%s), found at the end",
+                     gz_message(f, path));
     if (got > 0)
         return failf(err, err_size, path, "more data than its header announces");
     return true;
