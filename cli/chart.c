@@ -398,6 +398,20 @@ static void draw_series(cairo_t *cr, const chart *c, const area *a,
     cairo_restore(cr);
 }
 
+/* Minor ticks of a log axis, 2..9 times each power of ten within [lo, hi], as device
+ * positions along the axis; returns how many (at most max). */
+static int minor_ticks(double lo, double hi, const area *a, bool y_axis, double *pos, int max)
+{
+    int n = 0;
+    for (int e = (int)floor(log10(lo)); e <= (int)ceil(log10(hi)) && n < max; e++)
+        for (int m = 2; m <= 9 && n < max; m++) {
+            const double v = m * pow(10, e);
+            if (v > lo && v < hi)
+                pos[n++] = y_axis ? map_y(a, v) : map_x(a, v);
+        }
+    return n;
+}
+
 /* Frame, grid, zero lines, ticks and their labels, then the series. */
 static void draw_area(cairo_t *cr, const chart *c, const area *a, 
                       double scale, double tick_font, bool grid)
@@ -411,8 +425,26 @@ static void draw_area(cairo_t *cr, const chart *c, const area *a,
     cairo_rectangle(cr, r->x0, r->y0, r->x1 - r->x0, r->y1 - r->y0);
     cairo_fill(cr);
 
+    double minor_x[8 * MAX_TICKS], minor_y[8 * MAX_TICKS];
+    const int n_minor_x = a->log_x && tx.powers
+                              ? minor_ticks(a->x_min, a->x_max, a, false, minor_x, 8 * MAX_TICKS)
+                              : 0;
+    const int n_minor_y = a->log_y && ty.powers
+                              ? minor_ticks(a->y_min, a->y_max, a, true, minor_y, 8 * MAX_TICKS)
+                              : 0;
     cairo_set_dash(cr, NULL, 0, 0);
     if (grid) {
+        cairo_set_line_width(cr, 0.8 * scale);
+        set_grey(cr, 0.95);
+        for (int i = 0; i < n_minor_x; i++) {
+            cairo_move_to(cr, minor_x[i], r->y0);
+            cairo_line_to(cr, minor_x[i], r->y1);
+        }
+        for (int i = 0; i < n_minor_y; i++) {
+            cairo_move_to(cr, r->x0, minor_y[i]);
+            cairo_line_to(cr, r->x1, minor_y[i]);
+        }
+        cairo_stroke(cr);
         cairo_set_line_width(cr, 1.0 * scale);
         set_grey(cr, 0.88);
         for (int i = 0; i < tx.n; i++) {
@@ -456,6 +488,14 @@ static void draw_area(cairo_t *cr, const chart *c, const area *a,
         const double py = map_y(a, ty.v[i]);
         cairo_move_to(cr, r->x0, py);
         cairo_line_to(cr, r->x0 - tick_len, py);
+    }
+    for (int i = 0; i < n_minor_x; i++) {
+        cairo_move_to(cr, minor_x[i], r->y1);
+        cairo_line_to(cr, minor_x[i], r->y1 + tick_len * 0.6);
+    }
+    for (int i = 0; i < n_minor_y; i++) {
+        cairo_move_to(cr, r->x0, minor_y[i]);
+        cairo_line_to(cr, r->x0 - tick_len * 0.6, minor_y[i]);
     }
     cairo_stroke(cr);
     for (int i = 0; i < tx.n; i++)
@@ -574,7 +614,7 @@ static void legend_size(cairo_t *cr, const chart *c, double font, double scale, 
     for (size_t s = 0; s < c->n_series; s++)
         if (c->series[s].name && c->series[s].name[0])
             text = fmax(text, text_width(cr, c->series[s].name, font));
-    *w = text + 48 * scale;
+    *w = text + 58 * scale;
     *h = (double)legend_entries(c) * font * 1.45 + 12 * scale;
 }
 
