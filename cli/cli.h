@@ -14,6 +14,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
 
 /* Draws the article's chart (Leaky ReLU, slope 0.01, x in [-3, 3]) into path (.png, .svg
  * or .pdf); on failure prints why and returns the exit code. */
