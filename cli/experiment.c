@@ -15,9 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chart.h"
 #include "cli.h"
 #include "mlp.h"
 #include "mnist.h"
+#include "outfile.h"
 
 enum { MAX_ACTIVATIONS = 16, ERR_SIZE = 1024 };
 
@@ -52,8 +54,9 @@ static void help(void)
            "initial weights, same batches) and reports, per activation, the test accuracy,\n"
            "the training loss, the seconds per epoch and the share of dead hidden units: a\n"
            "unit is dead in an epoch when its input is <= 0 for every training example, so\n"
-           "ReLU passes it no gradient at all. Prints a table and writes results.csv and the\n"
-           "charts into the --out folder.\n"
+           "ReLU passes it no gradient at all. Prints a table and writes into the --out\n"
+           "folder results.csv (per activation and epoch) and the charts test_accuracy.png,\n"
+           "dead_units.png and train_loss.png.\n"
            "\n"
            "  -a, --activations LIST  comma-separated, from relu, leaky[:SLOPE]\n"
            "                          (default " DEFAULT_ACTIVATIONS ")\n"
@@ -212,35 +215,115 @@ static void write_csv(FILE *f, const struct config *cfg, const struct run *runs)
     }
 }
 
-/* Writes the whole file beside its final name, then renames it: all or nothing. */
-static bool write_whole(const char *dir, const char *name,
-                        void (*emit)(FILE *, const struct config *, const struct run *),
-                        const struct config *cfg, const struct run *runs)
+/* results.csv, written whole or not at all. */
+static bool write_results(const struct config *cfg, const struct run *runs)
 {
-    char path[4096], tmp[4096 + 16];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
-    const int fd = mkstemp(tmp);
-    if (fd < 0)
-        return cli_error(EXIT_FAILURE_, "experiment: cannot create %s: %s", tmp,
-                         strerror(errno)), false;
-    FILE *f = fdopen(fd, "w");
+    char path[4096], err[ERR_SIZE];
+    snprintf(path, sizeof path, "%s/results.csv", cfg->out_dir);
+    outfile o;
+    if (!outfile_open(&o, path, err, sizeof err))
+        return cli_error(EXIT_FAILURE_, "experiment: %s", err), false;
+    /* The stream gets its own descriptor, so closing it leaves o.fd for outfile_commit. */
+    const int fd = dup(o.fd);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
-        close(fd);
-        unlink(tmp);
-        return cli_error(EXIT_FAILURE_, "experiment: cannot write %s: %s", tmp,
+        if (fd >= 0)
+            close(fd);
+        outfile_abort(&o);
+        return cli_error(EXIT_FAILURE_, "experiment: cannot write %s: %s", path,
                          strerror(errno)), false;
     }
-    emit(f, cfg, runs);
+    write_csv(f, cfg, runs);
     const bool written = !ferror(f);
-    const bool closed = fclose(f) == 0;
-    if (!written || !closed || rename(tmp, path) != 0) {
+    if (fclose(f) != 0 || !written) {
         const int e = errno;
-        unlink(tmp);
+        outfile_abort(&o);
         return cli_error(EXIT_FAILURE_, "experiment: cannot write %s: %s", path,
                          strerror(e)), false;
     }
+    if (!outfile_commit(&o, err, sizeof err))
+        return cli_error(EXIT_FAILURE_, "experiment: %s", err), false;
     return true;
+}
+
+/* One chart: a line per activation (per activation and hidden layer for the dead units:
+ * the activation's colour, solid for layer 1, dashed for 2, dotted for 3 and on). */
+enum chart_kind { CHART_ACCURACY, CHART_DEAD, CHART_LOSS };
+
+static bool write_chart(const struct config *cfg, const struct run *runs,
+                        enum chart_kind kind, const char *file)
+{
+    const size_t E = cfg->epochs, hidden = cfg->n_sizes - 2;
+    const size_t per = kind == CHART_DEAD ? hidden : 1;
+    const size_t n_series = cfg->n_acts * per;
+    chart_series *series = calloc(n_series, sizeof *series);
+    double *x = malloc(E * sizeof *x);
+    double *y = malloc(n_series * E * sizeof *y);
+    char (*names)[64] = calloc(n_series, sizeof *names);
+    if (!series || !x || !y || !names) {
+        free(series);
+        free(x);
+        free(y);
+        free(names);
+        return cli_error(EXIT_FAILURE_, "experiment: out of memory for the charts"), false;
+    }
+    for (size_t e = 0; e < E; e++)
+        x[e] = (double)(e + 1);
+    double top = 0.0;
+    for (size_t a = 0; a < cfg->n_acts; a++) {
+        for (size_t h = 0; h < per; h++) {
+            const size_t i = a * per + h;
+            double *yi = y + i * E;
+            for (size_t e = 0; e < E; e++) {
+                yi[e] = kind == CHART_ACCURACY ? runs[a].test_acc[e]
+                        : kind == CHART_LOSS   ? runs[a].train_loss[e]
+                                               : 100.0 * runs[a].dead[e * hidden + h];
+                if (isfinite(yi[e]) && yi[e] > top)
+                    top = yi[e];
+            }
+            if (per > 1)
+                snprintf(names[i], sizeof names[i], "%s, layer %zu", runs[a].act->name, h + 1);
+            else
+                snprintf(names[i], sizeof names[i], "%s", runs[a].act->name);
+            series[i] = (chart_series){.name = names[i], .x = x, .y = yi, .n = E,
+                                       .rgb = chart_palette(a), .markers = E <= 40,
+                                       .style = h == 0 ? CHART_SOLID
+                                                : h == 1 ? CHART_DASHED : CHART_DOTTED};
+        }
+    }
+    char note[256];
+    snprintf(note, sizeof note, "%s lr %g, batch %zu, seed %llu%s",
+             cfg->opt.kind == OPT_ADAM ? "Adam" : "SGD", (double)cfg->opt.lr, cfg->batch,
+             (unsigned long long)cfg->seed, cfg->provoke ? ", --provoke-dying" : "");
+    char title[128];
+    char net[64] = "";
+    for (size_t i = 0, at = 0; i < cfg->n_sizes && at < sizeof net; i++)
+        at += (size_t)snprintf(net + at, sizeof net - at, "%s%zu", i ? "-" : "", cfg->sizes[i]);
+    snprintf(title, sizeof title, "%s, MLP %s on Fashion-MNIST",
+             kind == CHART_ACCURACY ? "Test accuracy"
+             : kind == CHART_LOSS   ? "Training loss"
+                                    : "Dead hidden units", net);
+    chart c = {.title = title, .x_label = "epoch",
+               .y_label = kind == CHART_ACCURACY ? "test accuracy"
+                          : kind == CHART_LOSS   ? "training loss (mean over the epoch)"
+                                                 : "dead units (% of the layer)",
+               .note = note, .grid = true, .series = series, .n_series = n_series,
+               .x_min = E > 1 ? 1.0 : 0.5, .x_max = E > 1 ? (double)E : 1.5};
+    if (kind == CHART_DEAD) {
+        /* From 0, so "none dead" sits on the axis instead of filling the chart. */
+        c.y_min = 0.0;
+        c.y_max = top > 0.0 ? (top * 1.08 < 100.0 ? top * 1.08 : 100.0) : 1.0;
+    }
+    char path[4096], err[ERR_SIZE];
+    snprintf(path, sizeof path, "%s/%s", cfg->out_dir, file);
+    const bool ok = chart_write(&c, path, NULL, err, sizeof err);
+    if (!ok)
+        cli_error(EXIT_FAILURE_, "experiment: %s", err);
+    free(series);
+    free(x);
+    free(y);
+    free(names);
+    return ok;
 }
 
 /* ------------------------------------------------------------------ training */
@@ -639,7 +722,10 @@ int cmd_experiment(int argc, char **argv)
     }
     if (rc == EXIT_OK) {
         print_table(&cfg, runs, train.count);
-        if (!write_whole(cfg.out_dir, "results.csv", write_csv, &cfg, runs))
+        if (!write_results(&cfg, runs) ||
+            !write_chart(&cfg, runs, CHART_ACCURACY, "test_accuracy.png") ||
+            !write_chart(&cfg, runs, CHART_DEAD, "dead_units.png") ||
+            !write_chart(&cfg, runs, CHART_LOSS, "train_loss.png"))
             rc = EXIT_FAILURE_;
     }
     free(store);

@@ -133,7 +133,11 @@ if [[ -f "$csv" ]]; then
 else
   fail "small run wrote no results.csv"
 fi
-if ls "$tmp"/run1/*.XXXXXX* "$tmp"/run1/results.csv.* >/dev/null 2>&1; then fail "a temporary file was left behind"; else pass; fi
+for png in test_accuracy dead_units train_loss; do
+  if [[ $(head -c 8 "$tmp/run1/$png.png" 2>/dev/null | od -An -tx1 | tr -d ' ') == 89504e470d0a1a0a ]]; then pass
+  else fail "run 1 wrote no $png.png"; fi
+done
+if [[ -n $(find "$tmp/run1" -name '.*') ]]; then fail "temporary files left behind: $(find "$tmp/run1" -name '.*')"; else pass; fi
 
 echo "experiment: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
