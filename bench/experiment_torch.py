@@ -1,0 +1,131 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Seconds per epoch of `leaky experiment` against the same training in PyTorch.
+
+The same network (784-256-128-10 by default, ReLU), optimizer (Adam, lr 0.001), batch size,
+thread count and data (Fashion-MNIST, standardised, shuffled every epoch), timed the same
+way: the training pass of an epoch (batch gathering, forward, loss, backward, update), not
+the evaluation. The two alternate, round after round, so both see the same machine load;
+the medians over all epochs timed and their ratio are printed.
+
+    /usr/bin/python3 bench/experiment_torch.py --leaky build/leaky [--rounds 3]
+        [--epochs 2] [--threads 2] [--batch 128] [--hidden 256,128]
+
+Run it with Debian's python3 (python3-torch, python3-numpy).
+"""
+import argparse
+import csv
+import gzip
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+DATA = "/usr/share/datasets/fashion-mnist"
+
+
+def read_idx(path, header_ints):
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    dims = np.frombuffer(raw[4:4 + 4 * header_ints], dtype=">u4")
+    return np.frombuffer(raw[4 + 4 * header_ints:], dtype=np.uint8).reshape(*dims)
+
+
+def load(data, prefix):
+    x = read_idx(f"{data}/{prefix}-images-idx3-ubyte.gz", 3)
+    y = read_idx(f"{data}/{prefix}-labels-idx1-ubyte.gz", 1)
+    return x.reshape(len(x), -1), y
+
+
+def torch_epochs(args, x_train, y_train, x_test, y_test):
+    """Trains the network for args.epochs; returns the seconds of each epoch and the final
+    test accuracy."""
+    torch.manual_seed(args.seed)
+    scale = x_train.astype(np.float64) / 255.0
+    mean, std = scale.mean(), scale.std()
+    xt = torch.from_numpy(((scale - mean) / std).astype(np.float32))
+    yt = torch.from_numpy(y_train.astype(np.int64))
+    sizes = [xt.shape[1]] + args.hidden + [10]
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
+        torch.nn.init.kaiming_normal_(layers[-1].weight, nonlinearity="relu")
+        torch.nn.init.zeros_(layers[-1].bias)
+        if i + 2 < len(sizes):
+            layers.append(torch.nn.ReLU())
+    net = torch.nn.Sequential(*layers)
+    opt = torch.optim.Adam(net.parameters(), lr=args.lr)
+    n = len(xt)
+    seconds = []
+    for _ in range(args.epochs):
+        order = torch.randperm(n)
+        start = time.perf_counter()
+        for first in range(0, n, args.batch):
+            idx = order[first:first + args.batch]
+            loss = F.cross_entropy(net(xt[idx]), yt[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        seconds.append(time.perf_counter() - start)
+    with torch.no_grad():
+        xs = torch.from_numpy(((x_test / 255.0 - mean) / std).astype(np.float32))
+        acc = (net(xs).argmax(1).numpy() == y_test).mean()
+    return seconds, acc
+
+
+def leaky_epochs(args, out):
+    cmd = [args.leaky, "experiment", "--activations", "relu", "--epochs", str(args.epochs),
+           "--threads", str(args.threads), "--batch", str(args.batch), "--lr", str(args.lr),
+           "--hidden", ",".join(map(str, args.hidden)), "--data", args.data,
+           "--seed", str(args.seed), "--out", out]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    with open(os.path.join(out, "results.csv")) as f:
+        rows = list(csv.DictReader(f))
+    return [float(r["epoch_seconds"]) for r in rows], float(rows[-1]["test_accuracy"])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--leaky", required=True, help="the leaky program")
+    ap.add_argument("--data", default=DATA)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=0.001)
+    ap.add_argument("--hidden", default="256,128")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    args.hidden = [int(h) for h in args.hidden.split(",")]
+    torch.set_num_threads(args.threads)
+
+    x_train, y_train = load(args.data, "train")
+    x_test, y_test = load(args.data, "t10k")
+    leaky_s, torch_s = [], []
+    with tempfile.TemporaryDirectory() as out:
+        for r in range(args.rounds):
+            s, leaky_acc = leaky_epochs(args, out)
+            leaky_s += s
+            s, torch_acc = torch_epochs(args, x_train, y_train, x_test, y_test)
+            torch_s += s
+            print(f"round {r + 1}: leaky {' '.join(f'{v:.3f}' for v in leaky_s[-args.epochs:])} s,"
+                  f" torch {' '.join(f'{v:.3f}' for v in torch_s[-args.epochs:])} s", flush=True)
+    net = "-".join(map(str, [784] + args.hidden + [10]))
+    lm, tm = statistics.median(leaky_s), statistics.median(torch_s)
+    print(f"MLP {net}, ReLU, Adam lr {args.lr}, batch {args.batch}, {args.threads} threads, "
+          f"{args.rounds} rounds x {args.epochs} epochs")
+    print(f"{'':8} {'median s/epoch':>15} {'min s/epoch':>12} {'test acc':>9}")
+    print(f"{'leaky':8} {lm:15.3f} {min(leaky_s):12.3f} {leaky_acc:9.4f}")
+    print(f"{'pytorch':8} {tm:15.3f} {min(torch_s):12.3f} {torch_acc:9.4f}")
+    print(f"leaky / pytorch = {lm / tm:.2f} (median), {min(leaky_s) / min(torch_s):.2f} (min)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
