@@ -51,6 +51,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -122,6 +123,94 @@ leaky_status leaky_plain_relu_f32(const float *x, float *y, size_t n);
  * both have the same sign.  dx may equal dy (not x). */
 leaky_status leaky_plain_relu_backward_f32(const float *x, const float *dy, float *dx, size_t n);
 
+/* ------------------------------------------------------------------ PReLU */
+
+/* PReLU (He et al. 2015) learns its slopes: one shared by the whole array, or one per
+ * channel.  The array is seen as outer x channels x inner, dense and in C order:
+ *     channel at dimension 1 (PyTorch, NCHW...):  outer = N, channels = C, inner = H*W*...
+ *     channels last (NHWC; ONNX, TensorFlow):     outer = N*H*W*..., channels = C, inner = 1
+ * and element (o, c, i) takes the slope w[c] (w[0] when num_slopes is 1):
+ *     y = x > 0 ? x : w[c] * x                          (one IEEE multiply, as leaky_relu)
+ * num_slopes must be 1 or channels (both numbers are named in the error otherwise); every
+ * slope must be finite.  y may equal x.  PyTorch: F.prelu(x, w), nn.PReLU. */
+#define LEAKY_PRELU_DEFAULT_INIT 0.25f /* the initial slope of nn.PReLU and He et al. */
+
+leaky_status leaky_prelu_f32(const float *x, float *y, size_t outer, size_t channels,
+                             size_t inner, const float *slopes, size_t num_slopes);
+
+/* The backward pass: dx = x > 0 ? dy : w[c] * dy, and when dslopes is not NULL the slope
+ * gradient, overwriting dslopes[0 .. num_slopes):
+ *     dslopes[k] = sum over the elements of slope k of (x > 0 ? 0 : x * dy)
+ * The products are exact and the sum is kept in double, in a fixed order that depends on
+ * the shape only: the same bits for any thread count and on every CPU path, and within
+ * 1e-6 of the sum of |terms| of the exact sum.  dx may equal dy; dslopes must not overlap
+ * any other array.  Accumulate into a running gradient yourself (or use the layer). */
+leaky_status leaky_prelu_backward_f32(const float *x, const float *dy, float *dx,
+                                      float *dslopes, size_t outer, size_t channels,
+                                      size_t inner, const float *slopes, size_t num_slopes);
+
+/* ------------------------------------------------------------------ RReLU */
+
+/* RReLU (Xu et al. 2015): while training, each element with x <= 0 takes a random slope
+ * r ~ U(lower, upper); in evaluation the slope is the mean (lower + upper) / 2.
+ *
+ * The slopes come from a counter-based generator keyed by (seed, element index), so they
+ * depend on neither the thread count nor the CPU path, and the backward pass regenerates
+ * them instead of storing them.  For element i (its index in the array, from 0):
+ *     s  = splitmix64(splitmix64(seed) ^ (i >> 32));  k0 = low 32 bits of s, k1 = high 32
+ *     h  = (uint32_t)i + k0;  then, in 32-bit unsigned arithmetic:
+ *     h ^= h >> 17; h *= 0xED5AD4BB; h ^= k1; h ^= h >> 11; h *= 0xAC4C1B51;
+ *     h ^= h >> 15; h *= 0x31848BAB; h ^= h >> 14
+ *     u  = (h >> 8) * 2^-24                       (24 random bits, exact: u in [0, 1))
+ *     r  = lower + (upper - lower) * u            (float32 multiply, then add; no FMA)
+ *   (splitmix64: z += 0x9E3779B97F4A7C15; z = (z ^ z >> 30) * 0xBF58476D1CE4E5B9;
+ *    z = (z ^ z >> 27) * 0x94D049BB133111EB; z ^= z >> 31.)
+ * The float64 functions draw the same u and compute r in double.  r may round to upper.
+ * lower <= upper, both finite, and upper - lower must not overflow. */
+#define LEAKY_RRELU_DEFAULT_LOWER (1.0f / 8) /* as PyTorch's nn.RReLU */
+#define LEAKY_RRELU_DEFAULT_UPPER (1.0f / 3)
+
+/* Training forward: y = x > 0 ? x : r_i * x.  noise (may be NULL) receives r_i, or 1 where
+ * x > 0, as PyTorch's noise tensor.  y may equal x; noise must not overlap x or y. */
+leaky_status leaky_rrelu_train_f32(const float *x, float *y, size_t n, float lower,
+                                   float upper, uint64_t seed, float *noise);
+/* Its backward, regenerating r_i from (seed, i): dx = x > 0 ? dy : r_i * dy.  dx may
+ * equal dy. */
+leaky_status leaky_rrelu_backward_f32(const float *x, const float *dy, float *dx, size_t n,
+                                      float lower, float upper, uint64_t seed);
+/* Evaluation: leaky_relu_f32 with slope (lower + upper) / 2, computed in double and then
+ * rounded to float, as PyTorch does (F.rrelu(x, lower, upper, training=False)).  Its
+ * backward is leaky_relu_backward_f32 with that slope: see leaky_rrelu_eval_slope_f32. */
+leaky_status leaky_rrelu_eval_f32(const float *x, float *y, size_t n, float lower, float upper);
+float leaky_rrelu_eval_slope_f32(float lower, float upper);
+
+/* ---------------------------------------------------------------- float64 */
+
+/* Every function above for double: the same rules, rounded to double.  The slopes are
+ * double.  (The PReLU slope gradient is summed in double too.) */
+leaky_status leaky_relu_f64(const double *x, double *y, size_t n, double negative_slope);
+leaky_status leaky_relu_backward_f64(const double *x, const double *dy, double *dx, size_t n,
+                                     double negative_slope);
+leaky_status leaky_relu_backward_from_output_f64(const double *y, const double *dy, double *dx,
+                                                 size_t n, double negative_slope);
+leaky_status leaky_relu_derivative_f64(const double *x, double *d, size_t n,
+                                       double negative_slope);
+leaky_status leaky_plain_relu_f64(const double *x, double *y, size_t n);
+leaky_status leaky_plain_relu_backward_f64(const double *x, const double *dy, double *dx,
+                                           size_t n);
+leaky_status leaky_prelu_f64(const double *x, double *y, size_t outer, size_t channels,
+                             size_t inner, const double *slopes, size_t num_slopes);
+leaky_status leaky_prelu_backward_f64(const double *x, const double *dy, double *dx,
+                                      double *dslopes, size_t outer, size_t channels,
+                                      size_t inner, const double *slopes, size_t num_slopes);
+leaky_status leaky_rrelu_train_f64(const double *x, double *y, size_t n, double lower,
+                                   double upper, uint64_t seed, double *noise);
+leaky_status leaky_rrelu_backward_f64(const double *x, const double *dy, double *dx, size_t n,
+                                      double lower, double upper, uint64_t seed);
+leaky_status leaky_rrelu_eval_f64(const double *x, double *y, size_t n, double lower,
+                                  double upper);
+double leaky_rrelu_eval_slope_f64(double lower, double upper);
+
 /* ----------------------------------------------------------- layer objects */
 
 /* A layer carries its parameters, like PyTorch's modules:
@@ -142,7 +231,9 @@ typedef struct leaky_layer leaky_layer;
 
 typedef enum leaky_layer_kind {
     LEAKY_LAYER_RELU,
-    LEAKY_LAYER_LEAKY_RELU
+    LEAKY_LAYER_LEAKY_RELU,
+    LEAKY_LAYER_PRELU,
+    LEAKY_LAYER_RRELU
 } leaky_layer_kind;
 
 /* nn.LeakyReLU(negative_slope, inplace).  EINVAL for a non-finite slope. */
@@ -155,9 +246,10 @@ void leaky_layer_destroy(leaky_layer *layer);
 
 leaky_layer_kind leaky_layer_get_kind(const leaky_layer *layer);
 bool leaky_layer_is_inplace(const leaky_layer *layer);
-/* A short name for printing: "ReLU", "LeakyReLU". */
+/* A short name for printing: "ReLU", "LeakyReLU", "PReLU", "RReLU". */
 const char *leaky_layer_name(const leaky_layer *layer);
-/* The negative slope of a LeakyReLU layer (0 for ReLU). */
+/* The negative slope of a LeakyReLU layer (0 for ReLU, the first slope of a PReLU layer,
+ * the evaluation slope (lower + upper) / 2 of an RReLU layer). */
 float leaky_layer_negative_slope(const leaky_layer *layer);
 
 /* Applies the layer: y from x.  An in-place layer needs y == x (EINVAL otherwise); an
@@ -169,6 +261,35 @@ leaky_status leaky_layer_forward_f32(leaky_layer *layer, const float *x, float *
  * An in-place LeakyReLU with a negative slope cannot do this (EINVAL), as in PyTorch. */
 leaky_status leaky_layer_backward_f32(leaky_layer *layer, const float *saved, const float *dy,
                                       float *dx, size_t ndim, const size_t *shape);
+
+/* nn.PReLU(num_parameters, init): num_parameters slopes (1, or the channel count), all
+ * set to init.  The channel is dimension 1 of the shape (PyTorch; with ndim < 2 there is
+ * one channel), or the last dimension when channels_last.  backward writes dx and ADDS the
+ * slope gradient into the layer's gradient, as autograd accumulates .grad.
+ * EINVAL for num_parameters 0 or a non-finite init. */
+leaky_status leaky_layer_create_prelu(leaky_layer **layer, size_t num_parameters, float init,
+                                      bool channels_last);
+/* nn.RReLU(lower, upper) with its generator's seed.  A new layer is in training mode.
+ * Each training forward draws fresh slopes (forward number k uses the key
+ * seed + k * 0x9E3779B97F4A7C15); backward uses the key of the last training forward.
+ * EINVAL for bounds that are not finite or lower > upper. */
+leaky_status leaky_layer_create_rrelu(leaky_layer **layer, float lower, float upper,
+                                      uint64_t seed);
+/* Training or evaluation mode (module.train() / module.eval()); only RReLU behaves
+ * differently, the other layers accept and record it. */
+leaky_status leaky_layer_set_training(leaky_layer *layer, bool training);
+bool leaky_layer_is_training(const leaky_layer *layer);
+/* The number of learnable slopes: PReLU's num_parameters, 0 for the other layers. */
+size_t leaky_layer_num_parameters(const leaky_layer *layer);
+/* Copies the PReLU slopes out / in (n must be the number of parameters; set refuses a
+ * non-finite slope), and the accumulated gradient out; zero_grad clears it. */
+leaky_status leaky_layer_get_slopes(const leaky_layer *layer, float *slopes, size_t n);
+leaky_status leaky_layer_set_slopes(leaky_layer *layer, const float *slopes, size_t n);
+leaky_status leaky_layer_get_slope_grad(const leaky_layer *layer, float *grad, size_t n);
+leaky_status leaky_layer_zero_grad(leaky_layer *layer);
+/* RReLU's bounds (0 for other layers). */
+float leaky_layer_rrelu_lower(const leaky_layer *layer);
+float leaky_layer_rrelu_upper(const leaky_layer *layer);
 
 /* -------------------------------------------------------------- CPU paths */
 

@@ -54,10 +54,32 @@ leaky_status leaky_check_no_overlap(const char *fn, const char *in_name, const v
     return LEAKY_OK;
 }
 
-leaky_status leaky_check_slope(const char *fn, float slope)
+leaky_status leaky_check_slope(const char *fn, double slope)
 {
     if (!isfinite(slope))
         return leaky_fail(LEAKY_EINVAL, "%s: negative_slope is %g; expected a finite number",
-                          fn, (double)slope);
+                          fn, slope);
     return LEAKY_OK;
+}
+
+leaky_status leaky_check_gradient_out(const char *fn, struct leaky_operand x,
+                                      struct leaky_operand g, struct leaky_operand out,
+                                      size_t bytes)
+{
+    if (out.p == x.p)
+        return leaky_fail(LEAKY_EINVAL, "%s: %s is the same array as %s; only %s may be "
+                          "overwritten", fn, out.name, x.name, g.name);
+    LEAKY_TRY(leaky_check_no_overlap(fn, x.name, x.p, out.name, out.p, bytes));
+    return leaky_check_no_overlap(fn, g.name, g.p, out.name, out.p, bytes);
+}
+
+leaky_status leaky_check_disjoint(const char *fn, const char *a_name, const void *a,
+                                  size_t a_bytes, const char *b_name, const void *b,
+                                  size_t b_bytes)
+{
+    const uintptr_t pa = (uintptr_t)a, pb = (uintptr_t)b;
+    if (a_bytes == 0 || b_bytes == 0 || pa >= pb + b_bytes || pb >= pa + a_bytes)
+        return LEAKY_OK;
+    return leaky_fail(LEAKY_EINVAL, "%s: %s and %s overlap; expected separate arrays", fn,
+                      a_name, b_name);
 }

@@ -12,22 +12,64 @@
 struct leaky_f32_params {
     float slope;
 };
+struct leaky_f64_params {
+    double slope;
+};
+/* RReLU's draws (see leaky.h): r = lower + range * u, u from the hash of the element index
+ * first + j (its low 32 bits; the API layer splits calls where the high bits change and
+ * puts them in the keys). */
+struct leaky_rrelu_f32_params {
+    float lower, range;
+    uint32_t key0, key1, first;
+};
+struct leaky_rrelu_f64_params {
+    double lower, range;
+    uint32_t key0, key1, first;
+};
 
-/* y = op(x) elementwise. */
-typedef void leaky_unary_f32_fn(size_t n, const float *x, float *y,
-                                   const struct leaky_f32_params *params);
-/* out = op(x, g) elementwise, x deciding the branch and g the gradient flowing through. */
-typedef void leaky_binary_f32_fn(size_t n, const float *x, const float *g, float *out,
-                                    const struct leaky_f32_params *params);
+/* The PReLU slope gradient accumulates in double in 16 fixed lanes: element j of a run
+ * goes to lane j % 16 on every path, so the partial sums are the same bits everywhere. */
+enum { LEAKY_ACC_LANES = 16 };
+
+/* Kernel types, one set per element type t (f32, f64) and its C type T. */
+#define LEAKY_KERNEL_TYPES(t, T)                                                            \
+    /* y = op(x) elementwise. */                                                            \
+    typedef void leaky_unary_##t##_fn(size_t n, const T *x, T *y,                           \
+                                      const struct leaky_##t##_params *params);             \
+    /* out = op(x, g) elementwise, x deciding the branch and g the value routed. */         \
+    typedef void leaky_binary_##t##_fn(size_t n, const T *x, const T *g, T *out,            \
+                                       const struct leaky_##t##_params *params);            \
+    /* PReLU backward over a run with one slope: dx, and acc[j % 16] += term_j, where       \
+     * term = x > 0 ? 0 : x * dy computed in double. */                                     \
+    typedef void leaky_prelu_run_backward_##t##_fn(size_t n, const T *x, const T *dy, T *dx, \
+                                                   const struct leaky_##t##_params *params,  \
+                                                   double acc[LEAKY_ACC_LANES]);            \
+    /* PReLU backward over a row with a slope per element w[j]: dx, and acc[j] += term_j. */ \
+    typedef void leaky_prelu_row_backward_##t##_fn(size_t n, const T *x, const T *dy,       \
+                                                   const T *w, T *dx, double *acc);         \
+    /* RReLU training forward; noise may be NULL. */                                        \
+    typedef void leaky_rrelu_##t##_fn(size_t n, const T *x, T *y, T *noise,                 \
+                                      const struct leaky_rrelu_##t##_params *params);       \
+    typedef void leaky_rrelu_backward_##t##_fn(size_t n, const T *x, const T *dy, T *dx,    \
+                                               const struct leaky_rrelu_##t##_params *params);
+LEAKY_KERNEL_TYPES(f32, float)
+LEAKY_KERNEL_TYPES(f64, double)
+#undef LEAKY_KERNEL_TYPES
 
 /* The one list of kernels: it declares them for every ISA, fills the dispatch table and
- * names them in tests.  X(name, type). */
-#define LEAKY_KERNEL_LIST(X)                         \
-    X(f32_vlrelu, leaky_unary_f32_fn)                \
-    X(f32_vlrelu_backward, leaky_binary_f32_fn)      \
-    X(f32_vlrelu_derivative, leaky_unary_f32_fn)     \
-    X(f32_vrelu, leaky_unary_f32_fn)                 \
-    X(f32_vrelu_backward, leaky_binary_f32_fn)
+ * names them in tests.  X(name, type); one copy per element type. */
+#define LEAKY_KERNEL_LIST_T(X, t)                            \
+    X(t##_vlrelu, leaky_unary_##t##_fn)                      \
+    X(t##_vlrelu_backward, leaky_binary_##t##_fn)            \
+    X(t##_vlrelu_derivative, leaky_unary_##t##_fn)           \
+    X(t##_vrelu, leaky_unary_##t##_fn)                       \
+    X(t##_vrelu_backward, leaky_binary_##t##_fn)             \
+    X(t##_vprelu, leaky_binary_##t##_fn)                     \
+    X(t##_vprelu_backward, leaky_prelu_row_backward_##t##_fn) \
+    X(t##_vprelu_backward_run, leaky_prelu_run_backward_##t##_fn) \
+    X(t##_vrrelu, leaky_rrelu_##t##_fn)                      \
+    X(t##_vrrelu_backward, leaky_rrelu_backward_##t##_fn)
+#define LEAKY_KERNEL_LIST(X) LEAKY_KERNEL_LIST_T(X, f32) LEAKY_KERNEL_LIST_T(X, f64)
 
 struct leaky_kernels {
 #define LEAKY_X_FIELD(name, type) type *name;
@@ -75,7 +117,28 @@ leaky_status leaky_fail(leaky_status status, const char *fmt, ...)
 leaky_status leaky_check_array(const char *fn, const char *name, const void *p, size_t n);
 leaky_status leaky_check_no_overlap(const char *fn, const char *in_name, const void *in,
                                     const char *out_name, const void *out, size_t bytes);
-leaky_status leaky_check_slope(const char *fn, float slope);
+leaky_status leaky_check_slope(const char *fn, double slope);
+/* A gradient out routed by x from g: out may be g itself, never x, and overlaps neither
+ * partly. */
+struct leaky_operand {
+    const char *name;
+    const void *p;
+};
+#define LEAKY_OPERAND(p) ((struct leaky_operand){#p, (p)})
+leaky_status leaky_check_gradient_out(const char *fn, struct leaky_operand x,
+                                      struct leaky_operand g, struct leaky_operand out,
+                                      size_t bytes);
+/* Arrays of different sizes that must not share a single byte (not even be the same). */
+leaky_status leaky_check_disjoint(const char *fn, const char *a_name, const void *a,
+                                  size_t a_bytes, const char *b_name, const void *b,
+                                  size_t b_bytes);
+/* Returns from the calling function when expr is not LEAKY_OK. */
+#define LEAKY_TRY(expr)                            \
+    do {                                           \
+        const leaky_status leaky_status_ = (expr); \
+        if (leaky_status_ != LEAKY_OK)             \
+            return leaky_status_;                  \
+    } while (0)
 
 /* Calls fn(ctx, begin, end) over pieces covering [0, n), possibly on several threads at
  * once; grain is the smallest piece worth handing to another thread. Every kernel call
@@ -88,5 +151,43 @@ void leaky_run_unary_f32(leaky_unary_f32_fn *kernel, size_t n, const float *x, f
                          const struct leaky_f32_params *params);
 void leaky_run_binary_f32(leaky_binary_f32_fn *kernel, size_t n, const float *x, const float *g,
                           float *out, const struct leaky_f32_params *params);
+void leaky_run_unary_f64(leaky_unary_f64_fn *kernel, size_t n, const double *x, double *y,
+                         const struct leaky_f64_params *params);
+void leaky_run_binary_f64(leaky_binary_f64_fn *kernel, size_t n, const double *x,
+                          const double *g, double *out, const struct leaky_f64_params *params);
+/* Below this many elements a second thread costs more than it saves (SPEC section 4:
+ * a hand-off is about 0.5 us). */
+enum { LEAKY_ELEMENTWISE_GRAIN = 1 << 16 };
+
+/* The RReLU generator (leaky.h): the keys for the indices whose high 32 bits are hi, and
+ * the hash of an index's low 32 bits.  The kernels vectorise leaky_rrelu_hash. */
+static inline uint64_t leaky_splitmix64(uint64_t z)
+{
+    z += 0x9E3779B97F4A7C15u;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+static inline void leaky_rrelu_keys(uint64_t seed, uint32_t hi, uint32_t *key0, uint32_t *key1)
+{
+    const uint64_t s = leaky_splitmix64(leaky_splitmix64(seed) ^ hi);
+    *key0 = (uint32_t)s;
+    *key1 = (uint32_t)(s >> 32);
+}
+static inline uint32_t leaky_rrelu_hash(uint32_t lo, uint32_t key0, uint32_t key1)
+{
+    uint32_t h = lo + key0;
+    h ^= h >> 17;
+    h *= 0xED5AD4BBu;
+    h ^= key1;
+    h ^= h >> 11;
+    h *= 0xAC4C1B51u;
+    h ^= h >> 15;
+    h *= 0x31848BABu;
+    h ^= h >> 14;
+    return h;
+}
+/* u = (h >> 8) * 2^-24: exact in float. */
+#define LEAKY_RRELU_U_SCALE (1.0f / 16777216.0f)
 
 #endif

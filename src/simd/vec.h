@@ -4,15 +4,23 @@
  * (and that ISA's compiler flags); LEAKY_KNAME gives its symbols the ISA's suffix.
  *
  * vf32        a vector of VF32_LANES floats;  vm32: a per-lane mask
- * load/store  unaligned; the _part forms touch only the first k < VF32_LANES lanes,
+ * vf64        a vector of VF64_LANES = VF32_LANES / 2 doubles;  vm64: its mask
+ * load/store  unaligned; the _part forms touch only the first k < LANES lanes,
  *             never a byte past them (no tail reads past the array's end)
  * gt, lt, le  ordered compares: false when either side is NaN
  * select      m ? t : f, lane by lane
+ * widen       vf32_widen_lo/hi: the low/high half of a vf32 as an exact vf64;
+ *             vf64_load_f32: VF64_LANES floats from memory as a vf64
+ * vu32        VF32_LANES 32-bit unsigned integers (the RReLU generator): set1, iota
+ *             (0, 1, 2, ...), add, xor, mul (low 32 bits), shr (by a constant), and
+ *             vu32_to_f32 for values below 2^24 (exact)
+ * Typed kernels use these through the vT_ names of type.h.
  */
 #ifndef LEAKY_SIMD_VEC_H
 #define LEAKY_SIMD_VEC_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #if defined(LEAKY_BUILD_AVX512)
@@ -36,6 +44,40 @@ static inline vm32 vf32_gt(vf32 a, vf32 b) { return _mm512_cmp_ps_mask(a, b, _CM
 static inline vm32 vf32_lt(vf32 a, vf32 b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
 static inline vm32 vf32_le(vf32 a, vf32 b) { return _mm512_cmp_ps_mask(a, b, _CMP_LE_OQ); }
 static inline vf32 vf32_select(vm32 m, vf32 t, vf32 f) { return _mm512_mask_blend_ps(m, f, t); }
+static inline vf32 vf32_add(vf32 a, vf32 b) { return _mm512_add_ps(a, b); }
+
+#define VF64_LANES 8
+typedef __m512d vf64;
+typedef __mmask8 vm64;
+static inline vf64 vf64_load(const double *p) { return _mm512_loadu_pd(p); }
+static inline void vf64_store(double *p, vf64 v) { _mm512_storeu_pd(p, v); }
+static inline vf64 vf64_load_part(const double *p, size_t k) {
+    return _mm512_maskz_loadu_pd((__mmask8)((1u << k) - 1u), p);
+}
+static inline void vf64_store_part(double *p, vf64 v, size_t k) {
+    _mm512_mask_storeu_pd(p, (__mmask8)((1u << k) - 1u), v);
+}
+static inline vf64 vf64_set1(double s) { return _mm512_set1_pd(s); }
+static inline vf64 vf64_mul(vf64 a, vf64 b) { return _mm512_mul_pd(a, b); }
+static inline vf64 vf64_add(vf64 a, vf64 b) { return _mm512_add_pd(a, b); }
+static inline vm64 vf64_gt(vf64 a, vf64 b) { return _mm512_cmp_pd_mask(a, b, _CMP_GT_OQ); }
+static inline vm64 vf64_lt(vf64 a, vf64 b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
+static inline vm64 vf64_le(vf64 a, vf64 b) { return _mm512_cmp_pd_mask(a, b, _CMP_LE_OQ); }
+static inline vf64 vf64_select(vm64 m, vf64 t, vf64 f) { return _mm512_mask_blend_pd(m, f, t); }
+static inline vf64 vf32_widen_lo(vf32 v) { return _mm512_cvtps_pd(_mm512_castps512_ps256(v)); }
+static inline vf64 vf32_widen_hi(vf32 v) { return _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1)); }
+static inline vf64 vf64_load_f32(const float *p) { return _mm512_cvtps_pd(_mm256_loadu_ps(p)); }
+
+typedef __m512i vu32;
+static inline vu32 vu32_set1(uint32_t s) { return _mm512_set1_epi32((int)s); }
+static inline vu32 vu32_iota(void) {
+    return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+static inline vu32 vu32_add(vu32 a, vu32 b) { return _mm512_add_epi32(a, b); }
+static inline vu32 vu32_xor(vu32 a, vu32 b) { return _mm512_xor_si512(a, b); }
+static inline vu32 vu32_mul(vu32 a, vu32 b) { return _mm512_mullo_epi32(a, b); }
+#define vu32_shr(v, k) _mm512_srli_epi32((v), (k))
+static inline vf32 vu32_to_f32(vu32 v) { return _mm512_cvtepi32_ps(v); }
 
 #elif defined(LEAKY_BUILD_AVX2)
 #define LEAKY_KNAME_(name) leaky_##name##__avx2
@@ -60,6 +102,41 @@ static inline vm32 vf32_gt(vf32 a, vf32 b) { return _mm256_cmp_ps(a, b, _CMP_GT_
 static inline vm32 vf32_lt(vf32 a, vf32 b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
 static inline vm32 vf32_le(vf32 a, vf32 b) { return _mm256_cmp_ps(a, b, _CMP_LE_OQ); }
 static inline vf32 vf32_select(vm32 m, vf32 t, vf32 f) { return _mm256_blendv_ps(f, t, m); }
+static inline vf32 vf32_add(vf32 a, vf32 b) { return _mm256_add_ps(a, b); }
+
+#define VF64_LANES 4
+typedef __m256d vf64;
+typedef __m256d vm64;
+static inline vf64 vf64_load(const double *p) { return _mm256_loadu_pd(p); }
+static inline void vf64_store(double *p, vf64 v) { _mm256_storeu_pd(p, v); }
+static inline __m256i vf64_first_lanes(size_t k) {
+    return _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)k), _mm256_setr_epi64x(0, 1, 2, 3));
+}
+static inline vf64 vf64_load_part(const double *p, size_t k) {
+    return _mm256_maskload_pd(p, vf64_first_lanes(k));
+}
+static inline void vf64_store_part(double *p, vf64 v, size_t k) {
+    _mm256_maskstore_pd(p, vf64_first_lanes(k), v);
+}
+static inline vf64 vf64_set1(double s) { return _mm256_set1_pd(s); }
+static inline vf64 vf64_mul(vf64 a, vf64 b) { return _mm256_mul_pd(a, b); }
+static inline vf64 vf64_add(vf64 a, vf64 b) { return _mm256_add_pd(a, b); }
+static inline vm64 vf64_gt(vf64 a, vf64 b) { return _mm256_cmp_pd(a, b, _CMP_GT_OQ); }
+static inline vm64 vf64_lt(vf64 a, vf64 b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
+static inline vm64 vf64_le(vf64 a, vf64 b) { return _mm256_cmp_pd(a, b, _CMP_LE_OQ); }
+static inline vf64 vf64_select(vm64 m, vf64 t, vf64 f) { return _mm256_blendv_pd(f, t, m); }
+static inline vf64 vf32_widen_lo(vf32 v) { return _mm256_cvtps_pd(_mm256_castps256_ps128(v)); }
+static inline vf64 vf32_widen_hi(vf32 v) { return _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)); }
+static inline vf64 vf64_load_f32(const float *p) { return _mm256_cvtps_pd(_mm_loadu_ps(p)); }
+
+typedef __m256i vu32;
+static inline vu32 vu32_set1(uint32_t s) { return _mm256_set1_epi32((int)s); }
+static inline vu32 vu32_iota(void) { return _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7); }
+static inline vu32 vu32_add(vu32 a, vu32 b) { return _mm256_add_epi32(a, b); }
+static inline vu32 vu32_xor(vu32 a, vu32 b) { return _mm256_xor_si256(a, b); }
+static inline vu32 vu32_mul(vu32 a, vu32 b) { return _mm256_mullo_epi32(a, b); }
+#define vu32_shr(v, k) _mm256_srli_epi32((v), (k))
+static inline vf32 vu32_to_f32(vu32 v) { return _mm256_cvtepi32_ps(v); }
 
 #elif defined(LEAKY_BUILD_SSE2)
 #define LEAKY_KNAME_(name) leaky_##name##__sse2
@@ -79,6 +156,43 @@ static inline vm32 vf32_le(vf32 a, vf32 b) { return _mm_cmple_ps(a, b); }
 static inline vf32 vf32_select(vm32 m, vf32 t, vf32 f) {
     return _mm_or_ps(_mm_and_ps(m, t), _mm_andnot_ps(m, f));
 }
+static inline vf32 vf32_add(vf32 a, vf32 b) { return _mm_add_ps(a, b); }
+
+#define VF64_LANES 2
+typedef __m128d vf64;
+typedef __m128d vm64;
+static inline vf64 vf64_load(const double *p) { return _mm_loadu_pd(p); }
+static inline void vf64_store(double *p, vf64 v) { _mm_storeu_pd(p, v); }
+static inline vf64 vf64_set1(double s) { return _mm_set1_pd(s); }
+static inline vf64 vf64_mul(vf64 a, vf64 b) { return _mm_mul_pd(a, b); }
+static inline vf64 vf64_add(vf64 a, vf64 b) { return _mm_add_pd(a, b); }
+static inline vm64 vf64_gt(vf64 a, vf64 b) { return _mm_cmpgt_pd(a, b); }
+static inline vm64 vf64_lt(vf64 a, vf64 b) { return _mm_cmplt_pd(a, b); }
+static inline vm64 vf64_le(vf64 a, vf64 b) { return _mm_cmple_pd(a, b); }
+static inline vf64 vf64_select(vm64 m, vf64 t, vf64 f) {
+    return _mm_or_pd(_mm_and_pd(m, t), _mm_andnot_pd(m, f));
+}
+static inline vf64 vf32_widen_lo(vf32 v) { return _mm_cvtps_pd(v); }
+static inline vf64 vf32_widen_hi(vf32 v) { return _mm_cvtps_pd(_mm_movehl_ps(v, v)); }
+static inline vf64 vf64_load_f32(const float *p) {
+    return _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)(const void *)p)));
+}
+
+typedef __m128i vu32;
+static inline vu32 vu32_set1(uint32_t s) { return _mm_set1_epi32((int)s); }
+static inline vu32 vu32_iota(void) { return _mm_setr_epi32(0, 1, 2, 3); }
+static inline vu32 vu32_add(vu32 a, vu32 b) { return _mm_add_epi32(a, b); }
+static inline vu32 vu32_xor(vu32 a, vu32 b) { return _mm_xor_si128(a, b); }
+/* SSE2 has no 32-bit low multiply (pmulld is SSE4.1): two 32x32->64 multiplies of the
+ * even and odd lanes, and their low halves interleaved back. */
+static inline vu32 vu32_mul(vu32 a, vu32 b) {
+    const __m128i even = _mm_mul_epu32(a, b);
+    const __m128i odd = _mm_mul_epu32(_mm_srli_epi64(a, 32), _mm_srli_epi64(b, 32));
+    return _mm_unpacklo_epi32(_mm_shuffle_epi32(even, _MM_SHUFFLE(0, 0, 2, 0)),
+                              _mm_shuffle_epi32(odd, _MM_SHUFFLE(0, 0, 2, 0)));
+}
+#define vu32_shr(v, k) _mm_srli_epi32((v), (k))
+static inline vf32 vu32_to_f32(vu32 v) { return _mm_cvtepi32_ps(v); }
 
 #elif defined(LEAKY_BUILD_NEON)
 #define LEAKY_KNAME_(name) leaky_##name##__neon
@@ -95,6 +209,35 @@ static inline vm32 vf32_gt(vf32 a, vf32 b) { return vcgtq_f32(a, b); }
 static inline vm32 vf32_lt(vf32 a, vf32 b) { return vcltq_f32(a, b); }
 static inline vm32 vf32_le(vf32 a, vf32 b) { return vcleq_f32(a, b); }
 static inline vf32 vf32_select(vm32 m, vf32 t, vf32 f) { return vbslq_f32(m, t, f); }
+static inline vf32 vf32_add(vf32 a, vf32 b) { return vaddq_f32(a, b); }
+
+#define VF64_LANES 2
+typedef float64x2_t vf64;
+typedef uint64x2_t vm64;
+static inline vf64 vf64_load(const double *p) { return vld1q_f64(p); }
+static inline void vf64_store(double *p, vf64 v) { vst1q_f64(p, v); }
+static inline vf64 vf64_set1(double s) { return vdupq_n_f64(s); }
+static inline vf64 vf64_mul(vf64 a, vf64 b) { return vmulq_f64(a, b); }
+static inline vf64 vf64_add(vf64 a, vf64 b) { return vaddq_f64(a, b); }
+static inline vm64 vf64_gt(vf64 a, vf64 b) { return vcgtq_f64(a, b); }
+static inline vm64 vf64_lt(vf64 a, vf64 b) { return vcltq_f64(a, b); }
+static inline vm64 vf64_le(vf64 a, vf64 b) { return vcleq_f64(a, b); }
+static inline vf64 vf64_select(vm64 m, vf64 t, vf64 f) { return vbslq_f64(m, t, f); }
+static inline vf64 vf32_widen_lo(vf32 v) { return vcvt_f64_f32(vget_low_f32(v)); }
+static inline vf64 vf32_widen_hi(vf32 v) { return vcvt_high_f64_f32(v); }
+static inline vf64 vf64_load_f32(const float *p) { return vcvt_f64_f32(vld1_f32(p)); }
+
+typedef uint32x4_t vu32;
+static inline vu32 vu32_set1(uint32_t s) { return vdupq_n_u32(s); }
+static inline vu32 vu32_iota(void) {
+    static const uint32_t iota[4] = {0, 1, 2, 3};
+    return vld1q_u32(iota);
+}
+static inline vu32 vu32_add(vu32 a, vu32 b) { return vaddq_u32(a, b); }
+static inline vu32 vu32_xor(vu32 a, vu32 b) { return veorq_u32(a, b); }
+static inline vu32 vu32_mul(vu32 a, vu32 b) { return vmulq_u32(a, b); }
+#define vu32_shr(v, k) vshrq_n_u32((v), (k))
+static inline vf32 vu32_to_f32(vu32 v) { return vcvtq_f32_u32(v); }
 
 #else
 #error "compile SIMD kernels with one of LEAKY_BUILD_SSE2, _AVX2, _AVX512, _NEON"
@@ -113,11 +256,22 @@ static inline void vf32_store_part(float *p, vf32 v, size_t k) {
     vf32_store(lanes, v);
     memcpy(p, lanes, k * sizeof(float));
 }
+static inline vf64 vf64_load_part(const double *p, size_t k) {
+    double lanes[VF64_LANES] = {0};
+    memcpy(lanes, p, k * sizeof(double));
+    return vf64_load(lanes);
+}
+static inline void vf64_store_part(double *p, vf64 v, size_t k) {
+    double lanes[VF64_LANES];
+    vf64_store(lanes, v);
+    memcpy(p, lanes, k * sizeof(double));
+}
 #endif
 
 /* Two steps so that a macro argument (KERNEL_NAME) is expanded before pasting. */
 #define LEAKY_KNAME(name) LEAKY_KNAME_(name)
 
 static inline vf32 vf32_zero(void) { return vf32_set1(0.0f); }
+static inline vf64 vf64_zero(void) { return vf64_set1(0.0); }
 
 #endif

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/* The Leaky ReLU and ReLU entry points: argument checks, then one dispatched kernel.
+ * Compiled once per element type (type.h): leaky_relu_f32 and leaky_relu_f64, ... */
+#include <stddef.h>
+
+#include "type.h"
+
+/* Kernels are named by their offset in the table so one checked path serves them all. */
+#define KERNEL_AT(table, type, offset) (*(type *const *)((const char *)(table) + (offset)))
+
+struct range_job {
+    const void *kernel;
+    const T *x, *g;
+    T *out;
+    const TPARAMS *params;
+};
+
+static void unary_range(void *ctx, size_t begin, size_t end)
+{
+    const struct range_job *job = ctx;
+    ((TFN(unary) *)job->kernel)(end - begin, job->x + begin, job->out + begin, job->params);
+}
+
+static void binary_range(void *ctx, size_t begin, size_t end)
+{
+    const struct range_job *job = ctx;
+    ((TFN(binary) *)job->kernel)(end - begin, job->x + begin, job->g + begin, job->out + begin,
+                                 job->params);
+}
+
+void TAPI(run_unary)(TFN(unary) *kernel, size_t n, const T *x, T *y, const TPARAMS *params)
+{
+    struct range_job job = {(const void *)kernel, x, NULL, y, params};
+    leaky_parallel_for(n, LEAKY_ELEMENTWISE_GRAIN, unary_range, &job);
+}
+
+void TAPI(run_binary)(TFN(binary) *kernel, size_t n, const T *x, const T *g, T *out,
+                      const TPARAMS *params)
+{
+    struct range_job job = {(const void *)kernel, x, g, out, params};
+    leaky_parallel_for(n, LEAKY_ELEMENTWISE_GRAIN, binary_range, &job);
+}
+
+static leaky_status run_unary(const char *fn, size_t kernel_offset, struct leaky_operand in,
+                              struct leaky_operand out, size_t n, T slope)
+{
+    if (n == 0)
+        return LEAKY_OK;
+    LEAKY_TRY(leaky_check_array(fn, in.name, in.p, n));
+    LEAKY_TRY(leaky_check_array(fn, out.name, out.p, n));
+    LEAKY_TRY(leaky_check_no_overlap(fn, in.name, in.p, out.name, out.p, n * sizeof(T)));
+    const struct leaky_kernels *k = NULL;
+    LEAKY_TRY(leaky_active_kernels(&k));
+    const TPARAMS params = {slope};
+    TAPI(run_unary)(KERNEL_AT(k, TFN(unary), kernel_offset), n, in.p, (T *)out.p, &params);
+    return LEAKY_OK;
+}
+
+/* x routes the gradient g into out; out may be g itself but must not touch x. */
+static leaky_status run_binary(const char *fn, size_t kernel_offset, struct leaky_operand x,
+                               struct leaky_operand g, struct leaky_operand out, size_t n,
+                               T slope)
+{
+    if (n == 0)
+        return LEAKY_OK;
+    LEAKY_TRY(leaky_check_array(fn, x.name, x.p, n));
+    LEAKY_TRY(leaky_check_array(fn, g.name, g.p, n));
+    LEAKY_TRY(leaky_check_array(fn, out.name, out.p, n));
+    LEAKY_TRY(leaky_check_gradient_out(fn, x, g, out, n * sizeof(T)));
+    const struct leaky_kernels *k = NULL;
+    LEAKY_TRY(leaky_active_kernels(&k));
+    const TPARAMS params = {slope};
+    TAPI(run_binary)(KERNEL_AT(k, TFN(binary), kernel_offset), n, x.p, g.p, (T *)out.p,
+                     &params);
+    return LEAKY_OK;
+}
+
+#define KERNEL(name) offsetof(struct leaky_kernels, TNAME(name))
+
+leaky_status TAPI(relu)(const T *x, T *y, size_t n, T negative_slope)
+{
+    static const char fn[] = "leaky_relu_" TSTR;
+    LEAKY_TRY(leaky_check_slope(fn, negative_slope));
+    return run_unary(fn, KERNEL(vlrelu), LEAKY_OPERAND(x), LEAKY_OPERAND(y), n, negative_slope);
+}
+
+leaky_status TAPI(relu_backward)(const T *x, const T *dy, T *dx, size_t n, T negative_slope)
+{
+    static const char fn[] = "leaky_relu_backward_" TSTR;
+    LEAKY_TRY(leaky_check_slope(fn, negative_slope));
+    return run_binary(fn, KERNEL(vlrelu_backward), LEAKY_OPERAND(x), LEAKY_OPERAND(dy),
+                      LEAKY_OPERAND(dx), n, negative_slope);
+}
+
+leaky_status TAPI(relu_backward_from_output)(const T *y, const T *dy, T *dx, size_t n,
+                                             T negative_slope)
+{
+    static const char fn[] = "leaky_relu_backward_from_output_" TSTR;
+    LEAKY_TRY(leaky_check_slope(fn, negative_slope));
+    if (negative_slope < 0)
+        return leaky_fail(LEAKY_EINVAL, "%s: negative_slope is %g; the gradient can be taken "
+                          "from the output only for a slope >= 0, since with a negative slope "
+                          "the sign of y no longer tells the sign of x (use "
+                          "leaky_relu_backward_%s with the input)", fn, (double)negative_slope,
+                          TSTR);
+    /* For a >= 0, y > 0 exactly when x > 0, so the input's kernel serves unchanged. */
+    return run_binary(fn, KERNEL(vlrelu_backward), LEAKY_OPERAND(y), LEAKY_OPERAND(dy),
+                      LEAKY_OPERAND(dx), n, negative_slope);
+}
+
+leaky_status TAPI(relu_derivative)(const T *x, T *d, size_t n, T negative_slope)
+{
+    static const char fn[] = "leaky_relu_derivative_" TSTR;
+    LEAKY_TRY(leaky_check_slope(fn, negative_slope));
+    return run_unary(fn, KERNEL(vlrelu_derivative), LEAKY_OPERAND(x), LEAKY_OPERAND(d), n,
+                     negative_slope);
+}
+
+leaky_status TAPI(plain_relu)(const T *x, T *y, size_t n)
+{
+    return run_unary("leaky_plain_relu_" TSTR, KERNEL(vrelu), LEAKY_OPERAND(x),
+                     LEAKY_OPERAND(y), n, 0);
+}
+
+leaky_status TAPI(plain_relu_backward)(const T *x, const T *dy, T *dx, size_t n)
+{
+    return run_binary("leaky_plain_relu_backward_" TSTR, KERNEL(vrelu_backward),
+                      LEAKY_OPERAND(x), LEAKY_OPERAND(dy), LEAKY_OPERAND(dx), n, 0);
+}

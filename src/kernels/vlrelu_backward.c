@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/* Leaky ReLU backward: dx = x > 0 ? dy : slope * dy.  With x replaced by the forward's
+ * output y it is also the backward from the output (same sign for slope >= 0). */
+#include "internal.h"
+#include "simd/vec.h"
+#include "type.h"
+
+struct kernel_consts {
+    vT zero, slope;
+};
+static inline struct kernel_consts kernel_prepare(const TPARAMS *p)
+{
+    return (struct kernel_consts){vT_zero(), vT_set1(p->slope)};
+}
+static inline vT kernel_op(vT x, vT dy, const struct kernel_consts *c)
+{
+    return vT_select(vT_gt(x, c->zero), dy, vT_mul(dy, c->slope));
+}
+
+#define KERNEL_NAME TNAME(vlrelu_backward)
+#include "kernels/loop_binary.h"

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/* RReLU: argument checks, and the split into kernel calls that each see one value of the
+ * index's high 32 bits (which go into the generator's keys).  Compiled once per element
+ * type (type.h). */
+#include <math.h>
+
+#include "type.h"
+
+static leaky_status check_bounds(const char *fn, T lower, T upper)
+{
+    if (!isfinite(lower) || !isfinite(upper))
+        return leaky_fail(LEAKY_EINVAL, "%s: lower is %g and upper is %g; expected finite "
+                          "numbers", fn, (double)lower, (double)upper);
+    if (!(lower <= upper))
+        return leaky_fail(LEAKY_EINVAL, "%s: lower is %g and upper is %g; expected lower <= "
+                          "upper", fn, (double)lower, (double)upper);
+    if (!isfinite(upper - lower))
+        return leaky_fail(LEAKY_EINVAL, "%s: upper - lower = %g - (%g) overflows; expected a "
+                          "finite range", fn, (double)upper, (double)lower);
+    return LEAKY_OK;
+}
+
+struct rrelu_job {
+    const void *kernel;
+    bool backward;
+    const T *x, *dy;
+    T *out, *noise;
+    T lower, range;
+    uint64_t seed;
+};
+
+static void rrelu_range(void *ctx, size_t begin, size_t end)
+{
+    const struct rrelu_job *job = ctx;
+    while (begin < end) {
+        const uint64_t hi = (uint64_t)begin >> 32;
+        const uint64_t next = (hi + 1) << 32;
+        const size_t stop = next < end ? (size_t)next : end;
+        TRRELU params = {job->lower, job->range, 0, 0, (uint32_t)begin};
+        leaky_rrelu_keys(job->seed, (uint32_t)hi, &params.key0, &params.key1);
+        if (job->backward)
+            ((TFN(rrelu_backward) *)job->kernel)(stop - begin, job->x + begin, job->dy + begin,
+                                                 job->out + begin, &params);
+        else
+            ((TFN(rrelu) *)job->kernel)(stop - begin, job->x + begin, job->out + begin,
+                                        job->noise ? job->noise + begin : NULL, &params);
+        begin = stop;
+    }
+}
+
+leaky_status TAPI(rrelu_train)(const T *x, T *y, size_t n, T lower, T upper, uint64_t seed,
+                               T *noise)
+{
+    static const char fn[] = "leaky_rrelu_train_" TSTR;
+    LEAKY_TRY(check_bounds(fn, lower, upper));
+    if (n == 0)
+        return LEAKY_OK;
+    LEAKY_TRY(leaky_check_array(fn, "x", x, n));
+    LEAKY_TRY(leaky_check_array(fn, "y", y, n));
+    LEAKY_TRY(leaky_check_no_overlap(fn, "x", x, "y", y, n * sizeof(T)));
+    if (noise) {
+        LEAKY_TRY(leaky_check_disjoint(fn, "noise", noise, n * sizeof(T), "x", x, n * sizeof(T)));
+        LEAKY_TRY(leaky_check_disjoint(fn, "noise", noise, n * sizeof(T), "y", y, n * sizeof(T)));
+    }
+    const struct leaky_kernels *k = NULL;
+    LEAKY_TRY(leaky_active_kernels(&k));
+    struct rrelu_job job = {(const void *)k->TNAME(vrrelu), false, x, NULL, y, noise, lower,
+                            upper - lower, seed};
+    leaky_parallel_for(n, LEAKY_ELEMENTWISE_GRAIN, rrelu_range, &job);
+    return LEAKY_OK;
+}
+
+leaky_status TAPI(rrelu_backward)(const T *x, const T *dy, T *dx, size_t n, T lower, T upper,
+                                  uint64_t seed)
+{
+    static const char fn[] = "leaky_rrelu_backward_" TSTR;
+    LEAKY_TRY(check_bounds(fn, lower, upper));
+    if (n == 0)
+        return LEAKY_OK;
+    LEAKY_TRY(leaky_check_array(fn, "x", x, n));
+    LEAKY_TRY(leaky_check_array(fn, "dy", dy, n));
+    LEAKY_TRY(leaky_check_array(fn, "dx", dx, n));
+    LEAKY_TRY(leaky_check_gradient_out(fn, LEAKY_OPERAND(x), LEAKY_OPERAND(dy),
+                                       LEAKY_OPERAND(dx), n * sizeof(T)));
+    const struct leaky_kernels *k = NULL;
+    LEAKY_TRY(leaky_active_kernels(&k));
+    struct rrelu_job job = {(const void *)k->TNAME(vrrelu_backward), true, x, dy, dx, NULL,
+                            lower, upper - lower, seed};
+    leaky_parallel_for(n, LEAKY_ELEMENTWISE_GRAIN, rrelu_range, &job);
+    return LEAKY_OK;
+}
+
+/* As PyTorch: (lower + upper) / 2 in double, then rounded to the type. */
+T TAPI(rrelu_eval_slope)(T lower, T upper)
+{
+    return (T)(((double)lower + (double)upper) / 2);
+}
+
+leaky_status TAPI(rrelu_eval)(const T *x, T *y, size_t n, T lower, T upper)
+{
+    static const char fn[] = "leaky_rrelu_eval_" TSTR;
+    LEAKY_TRY(check_bounds(fn, lower, upper));
+    return TAPI(relu)(x, y, n, TAPI(rrelu_eval_slope)(lower, upper));
+}

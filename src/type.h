@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/* One source, several element types.  A typed source is compiled once per type, with
+ * LEAKY_TYPE_F32 or LEAKY_TYPE_F64 defined (CMake does it), and writes
+ *   T, TNAME(name)      the element type, and a symbol with its prefix: f32_name, f64_name
+ *   TAPI(name), TSTR    a public name (leaky_name_f32) and the suffix as a string ("f32")
+ *   TPARAMS, TRRELU     the kernels' parameter structs for the type
+ * and, where simd/vec.h was included first, the vector names vT_... for vf32_ / vf64_. */
+#ifndef LEAKY_TYPE_H
+#define LEAKY_TYPE_H
+
+#include "internal.h"
+
+#if defined(LEAKY_TYPE_F64)
+typedef double T;
+#define LEAKY_T f64
+#define TSTR "f64"
+#elif defined(LEAKY_TYPE_F32)
+typedef float T;
+#define LEAKY_T f32
+#define TSTR "f32"
+#else
+#error "compile typed sources with LEAKY_TYPE_F32 or LEAKY_TYPE_F64"
+#endif
+
+#define LEAKY_PASTE3_(a, b, c) a##b##c
+#define LEAKY_PASTE3(a, b, c) LEAKY_PASTE3_(a, b, c)
+#define TNAME(name) LEAKY_PASTE3(LEAKY_T, _, name)
+#define TAPI(name) LEAKY_PASTE3(leaky_##name, _, LEAKY_T)
+#define TPARAMS struct LEAKY_PASTE3(leaky_, LEAKY_T, _params)
+#define TRRELU struct LEAKY_PASTE3(leaky_rrelu_, LEAKY_T, _params)
+#define TFN(kind) LEAKY_PASTE3(leaky_##kind##_, LEAKY_T, _fn)
+
+#ifdef LEAKY_SIMD_VEC_H
+#if defined(LEAKY_TYPE_F64)
+typedef vf64 vT;
+typedef vm64 vmT;
+#define VT_LANES VF64_LANES
+#define vT_load vf64_load
+#define vT_store vf64_store
+#define vT_load_part vf64_load_part
+#define vT_store_part vf64_store_part
+#define vT_set1 vf64_set1
+#define vT_zero vf64_zero
+#define vT_mul vf64_mul
+#define vT_add vf64_add
+#define vT_gt vf64_gt
+#define vT_lt vf64_lt
+#define vT_le vf64_le
+#define vT_select vf64_select
+/* VT_LANES draws u (floats) as a vector of T. */
+#define vT_load_u vf64_load_f32
+#else
+typedef vf32 vT;
+typedef vm32 vmT;
+#define VT_LANES VF32_LANES
+#define vT_load vf32_load
+#define vT_store vf32_store
+#define vT_load_part vf32_load_part
+#define vT_store_part vf32_store_part
+#define vT_set1 vf32_set1
+#define vT_zero vf32_zero
+#define vT_mul vf32_mul
+#define vT_add vf32_add
+#define vT_gt vf32_gt
+#define vT_lt vf32_lt
+#define vT_le vf32_le
+#define vT_select vf32_select
+#define vT_load_u vf32_load
+#endif
+#endif
+
+#endif
