@@ -23,7 +23,7 @@
 
 enum { MAX_ACTIVATIONS = 16, ERR_SIZE = 1024 };
 
-#define DEFAULT_ACTIVATIONS "relu,leaky:0.01,leaky:0.2"
+#define DEFAULT_ACTIVATIONS "relu,leaky:0.01,leaky:0.2,prelu,rrelu"
 
 struct config {
     activation acts[MAX_ACTIVATIONS];
@@ -58,8 +58,12 @@ static void help(void)
            "folder results.csv (per activation and epoch) and the charts test_accuracy.png,\n"
            "dead_units.png and train_loss.png.\n"
            "\n"
-           "  -a, --activations LIST  comma-separated, from relu, leaky[:SLOPE]\n"
-           "                          (default " DEFAULT_ACTIVATIONS ")\n"
+           "  -a, --activations LIST  comma-separated, from: relu; leaky[:SLOPE] (0.01);\n"
+           "                          prelu (a learned slope per unit, from 0.25);\n"
+           "                          prelu:shared (one per layer); rrelu[:LOWER:UPPER]\n"
+           "                          (random slopes in training, 1/8 to 1/3, their mean\n"
+           "                          in evaluation). Default:\n"
+           "                          " DEFAULT_ACTIVATIONS "\n"
            "  -e, --epochs N          passes over the training set (default 20)\n"
            "  -n, --subset N          train on the first N training images only (default all)\n"
            "      --hidden LIST       hidden layer widths (default 256,128)\n"
@@ -441,6 +445,7 @@ static int train_one(const struct config *cfg, const struct data *train,
     mlp_init(&net, cfg->seed, cfg->hidden_bias);
     optimizer opt = cfg->opt;
     uint64_t shuffle_state = cfg->seed ^ 0x5f3759df0badc0deu;
+    uint64_t noise_state = cfg->seed ^ 0x2545f4914f6cdd1du;
     for (size_t i = 0; i < train->count; i++)
         order[i] = (uint32_t)i;
 
@@ -461,6 +466,7 @@ static int train_one(const struct config *cfg, const struct data *train,
             const size_t rows = train->count - first < cfg->batch ? train->count - first
                                                                    : cfg->batch;
             gather(train, train->set, order, first, rows, x, labels);
+            net.noise_seed = rng_next(&noise_state); /* RReLU: fresh slopes every batch */
             double loss;
             if (mlp_loss_grad(&net, x, labels, rows, &loss) != LEAKY_OK) {
                 rc = train_fail("training", act);

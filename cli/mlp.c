@@ -58,7 +58,31 @@ bool activation_parse(const char *text, activation *act, char *err, size_t err_s
         }
         return true;
     }
-    snprintf(err, err_size, "unknown activation '%s'; expected relu or leaky[:SLOPE]", text);
+    if (strcmp(text, "prelu") == 0 || strcmp(text, "prelu:shared") == 0) {
+        act->kind = ACT_PRELU;
+        act->slope = LEAKY_PRELU_DEFAULT_INIT;
+        act->shared = text[5] == ':';
+        return true;
+    }
+    if (strcmp(text, "rrelu") == 0 || strncmp(text, "rrelu:", 6) == 0) {
+        act->kind = ACT_RRELU;
+        act->lower = LEAKY_RRELU_DEFAULT_LOWER;
+        act->upper = LEAKY_RRELU_DEFAULT_UPPER;
+        if (text[5] == ':') {
+            char *mid, *end = NULL;
+            act->lower = strtof(text + 6, &mid);
+            act->upper = *mid == ':' ? strtof(mid + 1, &end) : 0.0f;
+            if (mid == text + 6 || *mid != ':' || end == mid + 1 || *end != '\0' ||
+                !isfinite(act->lower) || !isfinite(act->upper) || act->lower > act->upper) {
+                snprintf(err, err_size, "activation '%s': expected rrelu:LOWER:UPPER with "
+                         "finite LOWER <= UPPER (such as rrelu:0.125:0.333)", text);
+                return false;
+            }
+        }
+        return true;
+    }
+    snprintf(err, err_size, "unknown activation '%s'; expected relu, leaky[:SLOPE], prelu, "
+             "prelu:shared or rrelu[:LOWER:UPPER]", text);
     return false;
 }
 
@@ -75,7 +99,9 @@ bool mlp_create(mlp *net, const size_t *sizes, size_t nsizes, const activation *
 
     size_t count = 0, widest = 0;
     for (size_t l = 0; l < net->layers; l++) {
-        count += sizes[l + 1] * sizes[l] + sizes[l + 1];
+        if (act->kind == ACT_PRELU && l + 1 < net->layers)
+            net->n_slopes[l] = act->shared ? 1 : sizes[l + 1];
+        count += sizes[l + 1] * sizes[l] + sizes[l + 1] + net->n_slopes[l];
         if (sizes[l + 1] > widest)
             widest = sizes[l + 1];
     }
@@ -98,6 +124,11 @@ bool mlp_create(mlp *net, const size_t *sizes, size_t nsizes, const activation *
         net->b[l] = net->params + at;
         net->gb[l] = net->grads + at;
         at += out;
+        if (net->n_slopes[l]) {
+            net->slopes[l] = net->params + at;
+            net->gslopes[l] = net->grads + at;
+            at += net->n_slopes[l];
+        }
         net->z[l] = malloc(max_batch * out * sizeof(float));
         ok = net->z[l] != NULL;
         if (ok && l + 1 < net->layers) {
@@ -137,30 +168,60 @@ void mlp_init(mlp *net, uint64_t seed, float hidden_bias)
             net->w[l][i] = (float)(std * rng_normal(&state));
         for (size_t j = 0; j < out; j++)
             net->b[l][j] = l + 1 < net->layers ? hidden_bias : 0.0f;
+        for (size_t k = 0; k < net->n_slopes[l]; k++)
+            net->slopes[l][k] = net->act.slope;
     }
     memset(net->opt_m, 0, net->param_count * sizeof(float));
     memset(net->opt_v, 0, net->param_count * sizeof(float));
 }
 
-static leaky_status activate(const mlp *net, const float *z, float *a, size_t n)
+/* Each layer's RReLU key: distinct per layer and per batch (the library hashes it). */
+static uint64_t layer_seed(const mlp *net, size_t l)
 {
-    switch (net->act.kind) {
+    return net->noise_seed + (uint64_t)(l + 1) * 0x9e3779b97f4a7c15u;
+}
+
+/* a = f(z) for hidden layer l, rows x units. */
+static leaky_status activate(const mlp *net, size_t l, const float *z, float *a, size_t rows,
+                             mlp_mode mode)
+{
+    const size_t units = net->sizes[l + 1], n = rows * units;
+    const activation *act = &net->act;
+    switch (act->kind) {
     case ACT_RELU:
         return leaky_plain_relu_f32(z, a, n);
     case ACT_LEAKY:
-        return leaky_relu_f32(z, a, n, net->act.slope);
+        return leaky_relu_f32(z, a, n, act->slope);
+    case ACT_PRELU:
+        /* Units are the channels, rows the outer dimension (channels last). */
+        return leaky_prelu_f32(z, a, rows, units, 1, net->slopes[l], net->n_slopes[l]);
+    case ACT_RRELU:
+        return mode == MLP_TRAIN
+                   ? leaky_rrelu_train_f32(z, a, n, act->lower, act->upper,
+                                           layer_seed(net, l), NULL)
+                   : leaky_rrelu_eval_f32(z, a, n, act->lower, act->upper);
     }
     return LEAKY_EINVAL;
 }
 
-/* delta = d loss / d z from d loss / d a, in place (the library allows dx == dy). */
-static leaky_status activate_backward(const mlp *net, const float *z, float *delta, size_t n)
+/* delta = d loss / d z from d loss / d a, in place (the library allows dx == dy), and for
+ * PReLU the slopes' gradient. */
+static leaky_status activate_backward(mlp *net, size_t l, const float *z, float *delta,
+                                      size_t rows)
 {
-    switch (net->act.kind) {
+    const size_t units = net->sizes[l + 1], n = rows * units;
+    const activation *act = &net->act;
+    switch (act->kind) {
     case ACT_RELU:
         return leaky_plain_relu_backward_f32(z, delta, delta, n);
     case ACT_LEAKY:
-        return leaky_relu_backward_f32(z, delta, delta, n, net->act.slope);
+        return leaky_relu_backward_f32(z, delta, delta, n, act->slope);
+    case ACT_PRELU:
+        return leaky_prelu_backward_f32(z, delta, delta, net->gslopes[l], rows, units, 1,
+                                        net->slopes[l], net->n_slopes[l]);
+    case ACT_RRELU:
+        return leaky_rrelu_backward_f32(z, delta, delta, n, act->lower, act->upper,
+                                        layer_seed(net, l));
     }
     return LEAKY_EINVAL;
 }
@@ -188,7 +249,7 @@ static leaky_status forward(mlp *net, const float *x, size_t batch, mlp_mode mod
             break;
         if (mode == MLP_TRAIN)
             mark_alive(net->alive[l], z, batch, n_out);
-        const leaky_status st = activate(net, z, net->a[l], batch * n_out);
+        const leaky_status st = activate(net, l, z, net->a[l], batch, mode);
         if (st != LEAKY_OK)
             return st;
         in = net->a[l];
@@ -265,7 +326,7 @@ leaky_status mlp_loss_grad(mlp *net, const float *x, const uint8_t *labels, size
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)batch, (int)n_in,
                     (int)n_out, 1.0f, net->delta, (int)n_out, net->w[l], (int)n_in, 0.0f,
                     net->delta_prev, (int)n_in);
-        st = activate_backward(net, net->z[l - 1], net->delta_prev, batch * n_in);
+        st = activate_backward(net, l - 1, net->z[l - 1], net->delta_prev, batch);
         if (st != LEAKY_OK)
             return st;
         float *t = net->delta;

@@ -13,16 +13,19 @@
 
 enum { MLP_MAX_LAYERS = 8 }; /* weight layers, so at most 7 hidden ones */
 
-typedef enum act_kind { ACT_RELU, ACT_LEAKY } act_kind;
+typedef enum act_kind { ACT_RELU, ACT_LEAKY, ACT_PRELU, ACT_RRELU } act_kind;
 
 typedef struct activation {
     act_kind kind;
-    float slope; /* ACT_LEAKY: the negative slope */
+    float slope;        /* ACT_LEAKY: the negative slope; ACT_PRELU: the initial slopes */
+    bool shared;        /* ACT_PRELU: one slope per layer instead of one per unit */
+    float lower, upper; /* ACT_RRELU: the range of the random slopes */
     char name[32];
 } activation;
 
-/* Parses "relu" or "leaky[:SLOPE]" (slope 0.01 unless given). False, with a sentence in
- * err, for anything else. */
+/* Parses "relu", "leaky[:SLOPE]" (slope 0.01 unless given), "prelu" (a learned slope per
+ * hidden unit, starting at 0.25), "prelu:shared" (one per layer), "rrelu[:LOWER:UPPER]"
+ * (1/8 and 1/3 unless given). False, with a sentence in err, for anything else. */
 bool activation_parse(const char *text, activation *act, char *err, size_t err_size);
 
 /* splitmix64 (Steele, Lea, Flood 2014): the experiment's one generator, for the initial
@@ -51,11 +54,17 @@ typedef struct mlp {
     size_t max_batch;
 
     /* All parameters in one block, and their gradients in a second of the same layout, so
-     * the optimizer is one loop. Per layer: w (out x in, row-major), then b (out). */
+     * the optimizer is one loop. Per layer: w (out x in, row-major), b (out), and for a
+     * hidden PReLU layer its slopes (n_slopes: out, or 1 when shared). */
     size_t param_count;
     float *params, *grads, *opt_m, *opt_v;
-    float *w[MLP_MAX_LAYERS], *b[MLP_MAX_LAYERS];
-    float *gw[MLP_MAX_LAYERS], *gb[MLP_MAX_LAYERS];
+    float *w[MLP_MAX_LAYERS], *b[MLP_MAX_LAYERS], *slopes[MLP_MAX_LAYERS];
+    float *gw[MLP_MAX_LAYERS], *gb[MLP_MAX_LAYERS], *gslopes[MLP_MAX_LAYERS];
+    size_t n_slopes[MLP_MAX_LAYERS];
+
+    /* RReLU's key for the training passes: the trainer sets a fresh one per batch, and the
+     * backward pass regenerates the forward's slopes from it (each layer derives its own). */
+    uint64_t noise_seed;
 
     /* Per layer, max_batch rows: z = the layer's output before the activation, a = after
      * it (hidden layers only). */
@@ -75,7 +84,7 @@ bool mlp_create(mlp *net, const size_t *sizes, size_t nsizes, const activation *
 void mlp_destroy(mlp *net);
 
 /* He initialisation: w ~ N(0, 2 / fan_in) from a generator seeded by seed, hidden biases
- * hidden_bias, output biases 0. Clears the optimizer state. */
+ * hidden_bias, output biases 0, PReLU slopes act.slope. Clears the optimizer state. */
 void mlp_init(mlp *net, uint64_t seed, float hidden_bias);
 
 /* The mean softmax cross-entropy of a batch (x: batch x sizes[0]; labels < classes), and

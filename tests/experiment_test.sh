@@ -103,7 +103,7 @@ if [[ ! -f "$data/train-images-idx3-ubyte.gz" ]]; then
   echo "SKIP the runs on Fashion-MNIST: $data lacks it (install the Debian package dataset-fashion-mnist)"
   [[ $failed -eq 0 ]] && exit 77 || exit 1
 fi
-small=(--subset 2000 --epochs 2 --activations relu,leaky:0.01,leaky:0.2 --threads 2)
+small=(--subset 2000 --epochs 2 --threads 2) # every default activation
 for run in 1 2; do
   if ! "$leaky" experiment --data "$data" "${small[@]}" --out "$tmp/run$run" >"$tmp/table$run" 2>"$tmp/err"; then
     fail "small run $run: exit $? ($(cat "$tmp/err"))"; continue
@@ -114,13 +114,13 @@ csv=$tmp/run1/results.csv
 if [[ -f "$csv" ]]; then
   if [[ $(head -1 "$csv") == "activation,epoch,train_loss,test_loss,test_accuracy,epoch_seconds,dead_fraction_layer1,dead_fraction_layer2" ]]; then pass
   else fail "results.csv header: $(head -1 "$csv")"; fi
-  if [[ $(wc -l <"$csv") -eq 7 ]]; then pass; else fail "results.csv has $(wc -l <"$csv") lines, expected 1 + 3 x 2"; fi
+  if [[ $(wc -l <"$csv") -eq 11 ]]; then pass; else fail "results.csv has $(wc -l <"$csv") lines, expected 1 + 5 x 2"; fi
   # Per activation: epoch 2's loss below epoch 1's, and far better than chance on the test set.
   if awk -F, 'NR > 1 { if ($2 == 1) first[$1] = $3; else { if (!($3 < first[$1])) { print $1 ": loss " first[$1] " then " $3; bad = 1 }
                        if (!($5 > 0.6)) { print $1 ": test accuracy " $5; bad = 1 } } }
               END { exit bad }' "$csv" >"$tmp/why"; then pass
   else fail "small run: $(cat "$tmp/why")"; fi
-  for act in relu leaky:0.01 leaky:0.2; do
+  for act in relu leaky:0.01 leaky:0.2 prelu rrelu; do
     if grep -q "^$act " "$tmp/table1"; then pass; else fail "table lacks a row for $act"; fi
   done
   # Same seed, same numbers: everything but the seconds.
