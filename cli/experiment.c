@@ -469,11 +469,18 @@ static int train_one(const struct config *cfg, const struct data *train,
             net.noise_seed = rng_next(&noise_state); /* RReLU: fresh slopes every batch */
             double loss;
             if (mlp_loss_grad(&net, x, labels, rows, &loss) != LEAKY_OK) {
+                /* PReLU refuses slopes gone NaN: that is divergence, not a failure. */
+                if (!mlp_params_finite(&net)) {
+                    total = NAN;
+                    break;
+                }
                 rc = train_fail("training", act);
                 break;
             }
             mlp_step(&net, &opt);
             total += loss * (double)rows;
+            if (!isfinite(total))
+                break; /* diverged: the rest of the epoch cannot bring it back */
             progress_show(pg, act->name, e + 1, cfg->epochs, b + 1, batches,
                           total / (double)(first + rows));
         }

@@ -362,6 +362,14 @@ void mlp_step(mlp *net, optimizer *opt)
     }
 }
 
+bool mlp_params_finite(const mlp *net)
+{
+    for (size_t i = 0; i < net->param_count; i++)
+        if (!isfinite(net->params[i]))
+            return false;
+    return true;
+}
+
 void mlp_dead_reset(mlp *net)
 {
     for (size_t l = 0; l + 1 < net->layers; l++)

@@ -101,6 +101,9 @@ leaky_status mlp_loss_grad(mlp *net, const float *x, const uint8_t *labels, size
 /* One optimizer step from net->grads. */
 void mlp_step(mlp *net, optimizer *opt);
 
+/* Whether every parameter is finite (false once training has diverged). */
+bool mlp_params_finite(const mlp *net);
+
 void mlp_dead_reset(mlp *net);
 /* Units of hidden layer `hidden` (0-based) that never fired since the last reset. */
 size_t mlp_dead_count(const mlp *net, size_t hidden);

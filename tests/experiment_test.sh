@@ -50,6 +50,16 @@ if "$leaky" experiment --data "$fake" --hidden 8 --epochs 3 --batch 16 --optimiz
   if grep -q "MLP 16-8-10" "$tmp/fake.txt"; then pass; else fail "fake run: table lacks the net 16-8-10: $(cat "$tmp/fake.txt")"; fi
 else fail "fake run: exit $? ($(cat "$tmp/err"))"; fi
 
+# A step far too large: every run diverges, is reported as such, and the command succeeds
+# (PReLU's slopes go NaN too, which the library refuses: still divergence, not a failure).
+if "$leaky" experiment --data "$fake" --hidden 8 --epochs 2 --batch 16 --optimizer sgd --lr 1e30 \
+     --out "$tmp/diverge" >"$tmp/diverge.txt" 2>"$tmp/err"; then
+  if [[ $(grep -c "diverged in epoch 1" "$tmp/diverge.txt") -eq 5 ]]; then pass
+  else fail "diverging run: $(cat "$tmp/diverge.txt")"; fi
+  if grep -q "^prelu,2,nan,nan,nan,nan,nan" "$tmp/diverge/results.csv"; then pass
+  else fail "diverging run: results.csv $(cat "$tmp/diverge/results.csv")"; fi
+else fail "diverging run: exit $? ($(cat "$tmp/err"))"; fi
+
 # A missing or damaged file names its path, what is wrong and the package.
 mkdir -p "$tmp/empty"
 expect_error "missing dataset" 1 "$tmp/empty/train-labels-idx1-ubyte.gz: cannot open it: No such file.*dataset-fashion-mnist" -- \
