@@ -336,12 +336,12 @@ struct data {
     const mnist_set *set;
     size_t count;      /* examples used (the subset) */
     size_t pixels;     /* per example */
-    float lut[256];    /* byte -> standardised input */
+    float scale, shift; /* byte -> standardised input: byte * scale + shift */
 };
 
 /* The inputs are standardised with the training pixels' mean and deviation (from a
  * histogram, so exact and cheap): zero-mean inputs make He's initialisation fit. */
-static void make_lut(struct data *d)
+static void standardise(struct data *d)
 {
     uint64_t hist[256] = {0};
     const uint8_t *p = d->set->pixels;
@@ -355,10 +355,10 @@ static void make_lut(struct data *d)
         sq += (double)hist[v] * x * x;
     }
     const double mean = sum / (double)n;
-    double var = sq / (double)n - mean * mean;
+    const double var = sq / (double)n - mean * mean;
     const double std = var > 0 ? sqrt(var) : 1.0;
-    for (int v = 0; v < 256; v++)
-        d->lut[v] = (float)((v / 255.0 - mean) / std);
+    d->scale = (float)(1.0 / (255.0 * std));
+    d->shift = (float)(-mean / std);
 }
 
 static void gather(const struct data *d, const mnist_set *set, const uint32_t *order,
@@ -369,7 +369,7 @@ static void gather(const struct data *d, const mnist_set *set, const uint32_t *o
         const uint8_t *src = set->pixels + i * d->pixels;
         float *dst = x + r * d->pixels;
         for (size_t k = 0; k < d->pixels; k++)
-            dst[k] = d->lut[src[k]];
+            dst[k] = (float)src[k] * d->scale + d->shift;
         labels[r] = set->labels[i];
     }
 }
@@ -711,7 +711,7 @@ int cmd_experiment(int argc, char **argv)
 
     struct data train = {.set = &train_set, .pixels = cfg.sizes[0],
                          .count = cfg.subset ? cfg.subset : train_set.count};
-    make_lut(&train);
+    standardise(&train);
     struct data test = train;
     test.set = &test_set;
     test.count = test_set.count;

@@ -349,16 +349,16 @@ void mlp_step(mlp *net, optimizer *opt)
         }
         return;
     }
-    /* Adam (Kingma and Ba 2015), with the bias corrections folded into the step size. */
+    /* Adam (Kingma and Ba 2015) in PyTorch's order of operations:
+     * p -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps). */
     const float b1 = opt->beta1, b2 = opt->beta2, eps = opt->eps;
     const double t = (double)opt->steps;
-    const float c1 = (float)(1.0 - pow(b1, t));
+    const float step = (float)(opt->lr / (1.0 - pow(b1, t)));
     const float c2 = (float)sqrt(1.0 - pow(b2, t));
-    const float lr = opt->lr;
     for (size_t i = 0; i < n; i++) {
         m[i] = b1 * m[i] + (1.0f - b1) * g[i];
         v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
-        p[i] -= lr * (m[i] / c1) / (sqrtf(v[i]) / c2 + eps);
+        p[i] -= step * m[i] / (sqrtf(v[i]) / c2 + eps);
     }
 }
 
