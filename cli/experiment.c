@@ -75,15 +75,17 @@ static void help(void)
            "      --provoke-dying     Adam with learning rate 0.05 and hidden biases -1 at\n"
            "                          the start: kills a large share of the ReLU units\n"
            "                          (--optimizer, --lr, --bias-init still override)\n"
-           "  -s, --seed S            seeds the weights and the batch order (default 1)\n"
+           "  -s, --seed S            seeds the weights, the batch order and RReLU's slopes\n"
+           "                          (default 1)\n"
            "  -t, --threads N         OpenBLAS threads (default: the online CPUs)\n"
            "  -d, --data DIR          the IDX files (default " MNIST_DEFAULT_DIR ",\n"
            "                          from the Debian package " MNIST_PACKAGE ")\n"
            "  -o, --out DIR           where results.csv and the charts go (default .)\n"
            "  -h, --help              this text\n"
            "\n"
-           "The same options and seed give the same numbers (but for the seconds). A progress\n"
-           "bar shows on a terminal; nothing but the table is printed otherwise.\n");
+           "The same options, seed and thread count give the same numbers (but for the\n"
+           "seconds); another thread count may make OpenBLAS round its sums differently.\n"
+           "A progress bar shows on a terminal; nothing but the table is printed otherwise.\n");
 }
 
 static double now_seconds(void)
