@@ -115,6 +115,8 @@ uint32_t chart_palette(size_t i);
 typedef struct chart_layout {
     double x_min, x_max, y_min, y_max;
     double px0, px1, py0, py1;
+    bool inset_shown;        /* and where its box went (device units, x0 < x1, y0 < y1) */
+    double inset_x0, inset_y0, inset_x1, inset_y1;
 } chart_layout;
 
 /* Draws c into path (format from the extension).  On failure returns false, leaves no file

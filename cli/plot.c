@@ -234,10 +234,14 @@ static int draw(const struct plot *p, const float *x, size_t n, struct curve *cv
         rc = cli_error(EXIT_FAILURE_, "plot: %s", err);
         goto done;
     }
-    if (p->verbose)
+    if (p->verbose) {
         printf("wrote %s (%dx%d): x %.9g..%.9g at %.3f..%.3f, y %.9g..%.9g at %.3f..%.3f\n",
                p->output, p->width, p->height, lay.x_min, lay.x_max, lay.px0, lay.px1,
                lay.y_min, lay.y_max, lay.py0, lay.py1);
+        if (lay.inset_shown)
+            printf("zoom inset of x < 0 at %.3f..%.3f, %.3f..%.3f\n", lay.inset_x0,
+                   lay.inset_x1, lay.inset_y0, lay.inset_y1);
+    }
 done:
     free(xd);
     free(series);
