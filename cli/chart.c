@@ -745,8 +745,9 @@ static void draw_chart(cairo_t *cr, const chart *c, double W, double H, chart_la
         in.x_min = c->inset.x_min;
         in.x_max = c->inset.x_max;
         pad_range(&yl, &yh, c->log_y, 0.12);
-        in.y_min = yl;
-        in.y_max = yh;
+        const bool y_given = c->inset.y_min < c->inset.y_max;
+        in.y_min = y_given ? c->inset.y_min : yl;
+        in.y_max = y_given ? c->inset.y_max : yh;
         /* The inset's box (35% x 31% of the plot area) holds its tick labels (left,
          * below) and caption (above) too. */
         const double bw = (a.r.x1 - a.r.x0) * 0.35, bh = (a.r.y1 - a.r.y0) * 0.31;

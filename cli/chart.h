@@ -81,7 +81,8 @@ typedef struct chart_series {
 
 typedef struct chart_inset {
     bool show;
-    double x_min, x_max;     /* the zoomed x range; y fits the data in it */
+    double x_min, x_max;     /* the zoomed x range */
+    double y_min, y_max;     /* used when y_min < y_max; else fitted to the data in x's range */
     const char *label;       /* a caption above the inset, e.g. "zoom: x < 0" */
     chart_corner corner;     /* CHART_AUTO: the emptiest corner not taken by the legend */
 } chart_inset;

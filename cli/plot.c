@@ -225,7 +225,10 @@ static int draw(const struct plot *p, const float *x, size_t n, struct curve *cv
         snprintf(note, sizeof note, "For x < 0, f(x) = a*x is small at this scale (a = %s): "
                  "the inset zooms in on it.", a);
         c.note = note;
+        /* The zoom fits the smallest leak; steeper curves may leave its view. */
+        const double lo = fmin(0, leak_slope * p->from), hi = fmax(0, leak_slope * p->from);
         c.inset = (chart_inset){.show = true, .x_min = p->from, .x_max = fmin(0, p->to),
+                                .y_min = lo - 0.15 * (hi - lo), .y_max = hi + 0.15 * (hi - lo),
                                 .label = "zoom on x < 0"};
     }
     char err[512];
