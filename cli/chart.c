@@ -4,6 +4,7 @@
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -922,4 +923,10 @@ bool chart_write(const chart *c, const char *path, chart_layout *layout, char *e
         return false;
     }
     return outfile_commit(&o, err, err_size);
+}
+
+void chart_release_caches(void)
+{
+    cairo_debug_reset_static_data();
+    FcFini();
 }

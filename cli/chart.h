@@ -126,4 +126,9 @@ typedef struct chart_layout {
 bool chart_write(const chart *c, const char *path, chart_layout *layout, char *err,
                  size_t err_size);
 
+/* Frees cairo's and fontconfig's process-wide caches (fonts, patterns).  Optional: call it
+ * once at the end of a program that draws charts, when no cairo object is alive, so leak
+ * checkers (ASan, valgrind) see a clean exit. */
+void chart_release_caches(void);
+
 #endif

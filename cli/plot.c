@@ -274,6 +274,7 @@ static int run(const struct plot *p)
         }
     }
     rc = p->csv ? print_csv(x, n, cv, n_curves) : draw(p, x, n, cv, n_curves);
+    chart_release_caches();
 done:
     free(x);
     free(yf);
