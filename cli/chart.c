@@ -240,7 +240,8 @@ static void make_ticks(double lo, double hi, bool log_axis, int want, ticks *t)
 
 static void tick_label(const ticks *t, double v, char *buf, size_t size)
 {
-    if (t->decimals < 0 || (v != 0 && (fabs(v) >= 1e7 || fabs(v) < 1e-5)))
+    /* Fixed decimals read best; very large or small steps need the exponent form. */
+    if (t->decimals < 0 || t->decimals > 5 || fabs(v) >= 1e7)
         snprintf(buf, size, "%g", v);
     else
         snprintf(buf, size, "%.*f", t->decimals, v);
@@ -759,13 +760,16 @@ static void draw_chart(cairo_t *cr, const chart *c, double W, double H, chart_la
         /* Mark the zoomed region on the main chart, unless it is too flat to see. */
         const double mark_h = map_y(&a, in.y_min) - map_y(&a, in.y_max);
         if (mark_h >= 8 * scale) {
+            cairo_save(cr);
+            cairo_rectangle(cr, a.r.x0, a.r.y0, a.r.x1 - a.r.x0, a.r.y1 - a.r.y0);
+            cairo_clip(cr);
             cairo_set_dash(cr, (const double[]){3 * scale, 3 * scale}, 2, 0);
             cairo_set_line_width(cr, 1 * scale);
             set_grey(cr, 0.5);
             cairo_rectangle(cr, map_x(&a, in.x_min), map_y(&a, in.y_max),
                             map_x(&a, in.x_max) - map_x(&a, in.x_min), mark_h);
             cairo_stroke(cr);
-            cairo_set_dash(cr, NULL, 0, 0);
+            cairo_restore(cr);
         }
 
         cairo_rectangle(cr, box.x0, box.y0, box.x1 - box.x0, box.y1 - box.y0);

@@ -194,8 +194,10 @@ static int draw(const struct plot *p, const float *x, size_t n, struct curve *cv
     for (int c = 0; c < n_curves; c++) {
         for (size_t i = 0; i < n; i++) {
             cv[c].yd[i] = cv[c].y[i];
-            y_lo = fmin(y_lo, cv[c].yd[i]);
-            y_hi = fmax(y_hi, cv[c].yd[i]);
+            if (isfinite(cv[c].yd[i])) { /* a slope times a huge x may overflow */
+                y_lo = fmin(y_lo, cv[c].yd[i]);
+                y_hi = fmax(y_hi, cv[c].yd[i]);
+            }
         }
         series[c] = (chart_series){.name = cv[c].name, .x = xd, .y = cv[c].yd, .n = n,
                                    .style = cv[c].derivative ? CHART_DASHED : CHART_SOLID,

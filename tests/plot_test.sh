@@ -68,6 +68,12 @@ find_colour "curves at (2, 2)" "$map" 2 2 "$green" "$png"
 is_white "three empty (1.75, 0.4)" "$map" 1.75 0.4 "$png"
 is_white "three empty (-1.25, 1.75)" "$map" -1.25 1.75 "$png"
 
+# Values that overflow to -inf are not data: they neither stretch the axes nor call for a zoom.
+hmap=$("$leaky" plot -o "$tmp/out/huge.png" --verbose --range=-3.4e38:3.4e38 --slope 2)
+expect "overflow: no zoom" 0 1 -- wc -l <<<"$hmap"
+if awk '{ split($9, r, /\.\./); exit !(r[1] > -1e39 && r[2] < 1e39) }' <<<"$hmap"; then pass
+else fail "overflow stretched the y axis: $hmap"; fi
+
 # The gradient, dashed, at 1 for x > 0 and a below.
 png=$tmp/out/deriv.png
 map=$("$leaky" plot -o "$png" --verbose --slope 0.5 --derivative --range -2:2 --points 401)
