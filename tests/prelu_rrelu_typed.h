@@ -187,7 +187,9 @@ static void FN(check_rrelu)(const leaky_isa *isas, int nisa)
     for (size_t i = 0; i < NS; i++) {
         const double f = ((double)noise[i] - (double)lower) / ((double)upper - (double)lower);
         const double lo = f - (double)i / NS, hi = (double)(i + 1) / NS - f;
-        d = fmax(d, fmax(lo, hi));
+        /* Not fmax: GCC 12 for AArch64 crashes vectorising that reduction. */
+        d = lo > d ? lo : d;
+        d = hi > d ? hi : d;
     }
     CHECK(noise[0] >= lower && noise[NS - 1] <= upper, "%s rrelu slopes in [%g, %g]: %g..%g",
           TSTR_, (double)lower, (double)upper, (double)noise[0], (double)noise[NS - 1]);
