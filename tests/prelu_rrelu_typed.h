@@ -236,12 +236,39 @@ static void FN(check_rrelu)(const leaky_isa *isas, int nisa)
                   API(relu)(x, dx, NS, mean) == LEAKY_OK && !memcmp(y, dx, NS * sizeof(TT)),
               "%s rrelu eval = leaky at the mean", TSTR_);
     }
-    /* The index's high bits are part of the key: the draw of element 2^32 + i differs from
-     * element i's (checked on the reference kernel, no 16 GiB array needed). */
-    uint32_t k0, k1, h0, h1;
-    leaky_rrelu_keys(5, 0, &k0, &k1);
-    leaky_rrelu_keys(5, 1, &h0, &h1);
-    CHECK(k0 != h0 && k1 != h1, "high index bits change the keys");
+    /* Pieces (the _at functions) give what one call over the whole array gives. */
+    for (size_t at = 0, len; at < NS; at += len) {
+        len = NS - at < 100003 ? NS - at : 100003;
+        CHECK(API(rrelu_train_at)(x + at, y + at, len, at, (TT)-0.5, (TT)2.5, 77, noise + at) ==
+                  LEAKY_OK && API(rrelu_backward_at)(x + at, dy + at, dx + at, len, at, (TT)-0.5,
+                                                     (TT)2.5, 77) == LEAKY_OK, "pieces");
+    }
+    CHECK(!memcmp(first_y, y, NS * sizeof(TT)) && !memcmp(first_noise, noise, NS * sizeof(TT)) &&
+              !memcmp(first_dx, dx, NS * sizeof(TT)), "%s rrelu in pieces = in one call", TSTR_);
+    /* Across index 2^32 the high bits join the keys: each element's slope is the documented
+     * hash of its low bits under the keys of its high bits. */
+    {
+        enum { M = 64 };
+        TT xm[M], nm[M], ym[M];
+        for (int i = 0; i < M; i++)
+            xm[i] = -1;
+        const uint64_t first = (1ull << 32) - M / 2;
+        CHECK(API(rrelu_train_at)(xm, ym, M, first, lower, upper, 11, nm) == LEAKY_OK, "2^32");
+        bool documented = true;
+        for (int i = 0; i < M; i++) {
+            const uint64_t index = first + (uint64_t)i;
+            uint32_t k0, k1;
+            leaky_rrelu_keys(11, (uint32_t)(index >> 32), &k0, &k1);
+            const uint32_t h = leaky_rrelu_hash((uint32_t)index, k0, k1);
+            const TT r = lower + (upper - lower) * (TT)((float)(h >> 8) * LEAKY_RRELU_U_SCALE);
+            documented &= memcmp(&r, &nm[i], sizeof r) == 0;
+        }
+        CHECK(documented, "%s rrelu draws across 2^32 follow the documented generator", TSTR_);
+        uint32_t k0, k1, h0, h1;
+        leaky_rrelu_keys(5, 0, &k0, &k1);
+        leaky_rrelu_keys(5, 1, &h0, &h1);
+        CHECK(k0 != h0 && k1 != h1, "high index bits change the keys");
+    }
     digest_bytes(first_y, NS * sizeof(TT));
     digest_bytes(first_dx, NS * sizeof(TT));
     free(x), free(y), free(noise), free(first_y), free(first_noise), free(dx), free(first_dx),
