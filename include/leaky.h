@@ -178,6 +178,15 @@ leaky_status leaky_rrelu_train_f32(const float *x, float *y, size_t n, float low
  * equal dy. */
 leaky_status leaky_rrelu_backward_f32(const float *x, const float *dy, float *dx, size_t n,
                                       float lower, float upper, uint64_t seed);
+/* The same for a piece of a larger array that starts at element `first` of it: element i
+ * of the call draws as element first + i, so an array processed in pieces (a file read in
+ * chunks, a stream) gets exactly the slopes of one call over all of it.  (The functions
+ * above are these with first = 0; their error messages name these.) */
+leaky_status leaky_rrelu_train_at_f32(const float *x, float *y, size_t n, uint64_t first,
+                                      float lower, float upper, uint64_t seed, float *noise);
+leaky_status leaky_rrelu_backward_at_f32(const float *x, const float *dy, float *dx, size_t n,
+                                         uint64_t first, float lower, float upper,
+                                         uint64_t seed);
 /* Evaluation: leaky_relu_f32 with slope (lower + upper) / 2, computed in double and then
  * rounded to float, as PyTorch does (F.rrelu(x, lower, upper, training=False)).  Its
  * backward is leaky_relu_backward_f32 with that slope: see leaky_rrelu_eval_slope_f32. */
@@ -207,6 +216,11 @@ leaky_status leaky_rrelu_train_f64(const double *x, double *y, size_t n, double 
                                    double upper, uint64_t seed, double *noise);
 leaky_status leaky_rrelu_backward_f64(const double *x, const double *dy, double *dx, size_t n,
                                       double lower, double upper, uint64_t seed);
+leaky_status leaky_rrelu_train_at_f64(const double *x, double *y, size_t n, uint64_t first,
+                                      double lower, double upper, uint64_t seed, double *noise);
+leaky_status leaky_rrelu_backward_at_f64(const double *x, const double *dy, double *dx,
+                                         size_t n, uint64_t first, double lower, double upper,
+                                         uint64_t seed);
 leaky_status leaky_rrelu_eval_f64(const double *x, double *y, size_t n, double lower,
                                   double upper);
 double leaky_rrelu_eval_slope_f64(double lower, double upper);

@@ -2,23 +2,23 @@
 /* PReLU: argument checks, the split of the array into kernel calls, and the slope
  * gradient's reduction.  Compiled once per element type (type.h).
  *
- * The array is outer x channels x inner.  Two plans, chosen from the shape alone:
- *   runs  one shared slope, or inner >= RUN_MIN: every (o, c) row of inner elements is a
- *         run with one slope (the whole array is a single run for a shared slope).
- *   rows  otherwise (channels last, small inner): the array is cut into rows of `width`
- *         elements (a whole number of channels x inner periods, at least ROW_MIN) with a
- *         slope per element, from a slope row expanded once.
+ * The array is outer x channels x inner, seen as `rows` of `width` elements.  Two plans,
+ * chosen from the shape alone:
+ *   runs  one shared slope (one row of n elements), or inner >= RUN_MIN (the outer x
+ *         channels rows of inner elements): a row has one slope;
+ *   rows  otherwise (channels last, small inner): rows of a whole number of channels x
+ *         inner periods, at least ROW_MIN elements, with a slope per element from a slope
+ *         row expanded once.
  * The slope gradient is summed in a fixed order that depends on the shape only, so it
  * has the same bits for any thread count and on every CPU path (whose kernels give the
- * reference's bits):
- *   runs  each channel's elements are cut into blocks of about BLOCK elements (whole rows,
- *         or pieces of BLOCK of one long row); a block's terms go to 16 lanes (element j of
- *         a piece to lane j % 16), the lanes are added as a fixed tree, and the channel's
- *         block sums are added in block order;
- *   rows  blocks of whole rows; each column sums its terms in row order, and the columns
- *         are added into their slopes block by block, column by column.
- * Blocks are the units handed to leaky_parallel_for; their sums wait in an array, so
- * the split between threads never changes the order of the additions. */
+ * reference's bits).  The array is cut, in memory order, into blocks of whole rows (or
+ * pieces of BLOCK elements of one long row), the units handed to leaky_parallel_for:
+ *   runs  a row's (or piece's) terms go to 16 lanes (element j to lane j % 16), which are
+ *         added as a fixed tree; a block adds its rows' sums per slope in row order;
+ *   rows  each column of a block sums its terms in row order.
+ * The blocks' sums wait in an array and are then added into the slopes block by block
+ * (and column by column), so the split between threads never changes the order of the
+ * additions. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,18 +26,19 @@
 #include "type.h"
 
 enum {
-    BLOCK = 1 << 14, /* elements per block of the gradient */
-    RUN_MIN = 64,    /* inner at least this: the runs plan */
-    ROW_MIN = 512,   /* a row of the rows plan holds at least this many elements */
-    ROW_BLOCK_MIN = 8
+    BLOCK = 1 << 14,      /* runs: elements per block */
+    RUN_MIN = 256,        /* inner at least this: the runs plan */
+    ROW_MIN = 512,        /* rows: elements per row, at least */
+    ROW_BLOCK = 1 << 18,  /* rows: elements per block, about (a block holds width sums) */
+    ROW_BLOCK_MIN = 8     /* rows: rows per block, at least */
 };
 
 struct plan {
     bool runs;
-    size_t n, outer, channels, inner; /* runs: the shape, a shared slope as 1 x 1 x n */
-    size_t width;                     /* rows: elements per row */
-    const T *slopes;                  /* runs: one per channel; rows: the expanded row */
-    size_t blocks, rows_per_block, pieces_per_row; /* runs: per channel; rows: in all */
+    size_t n, channels, inner;  /* the shape (a shared slope: 1 channel, inner = n) */
+    size_t rows, width;         /* the array as rows x width */
+    const T *slopes;            /* runs: one per channel; rows: the expanded row */
+    size_t blocks, rows_per_block, pieces_per_row, sums_per_block;
 };
 
 static leaky_status check_slopes(const char *fn, size_t channels, const T *slopes,
@@ -72,34 +73,38 @@ static leaky_status count(const char *fn, size_t outer, size_t channels, size_t 
     return LEAKY_OK;
 }
 
-/* The plan for a shape; allocates the expanded slope row of the rows plan (*row). */
-static leaky_status make_plan(const char *fn, struct plan *p, size_t n, size_t outer,
-                              size_t channels, size_t inner, const T *slopes,
-                              size_t num_slopes, T **row)
+static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
+
+/* The plan for a shape (n > 0); allocates the expanded slope row of the rows plan (*row). */
+static leaky_status make_plan(const char *fn, struct plan *p, size_t n, size_t channels,
+                              size_t inner, const T *slopes, size_t num_slopes, T **row)
 {
     *row = NULL;
-    *p = (struct plan){.n = n, .slopes = slopes};
+    *p = (struct plan){.n = n, .slopes = slopes, .channels = channels, .inner = inner};
     if (num_slopes == 1 || inner >= RUN_MIN) {
         p->runs = true;
-        if (num_slopes == 1) {
-            p->outer = 1, p->channels = 1, p->inner = n;
-        } else {
-            p->outer = outer, p->channels = channels, p->inner = inner;
-        }
-        if (p->inner <= BLOCK) {
-            p->rows_per_block = BLOCK / p->inner;
+        if (num_slopes == 1)
+            p->channels = 1, p->inner = n;
+        p->width = p->inner;
+        p->rows = n / p->width;
+        if (p->width <= BLOCK) {
+            p->rows_per_block = BLOCK / p->width;
             p->pieces_per_row = 1;
-            p->blocks = (p->outer + p->rows_per_block - 1) / p->rows_per_block;
+            p->blocks = (p->rows + p->rows_per_block - 1) / p->rows_per_block;
+            /* A block sums per channel, or per row when it holds fewer rows than channels. */
+            p->sums_per_block = min_size(p->rows_per_block, p->channels);
         } else {
             p->rows_per_block = 1;
-            p->pieces_per_row = (p->inner + BLOCK - 1) / BLOCK;
-            p->blocks = p->outer * p->pieces_per_row;
+            p->pieces_per_row = (p->width + BLOCK - 1) / BLOCK;
+            p->blocks = p->rows * p->pieces_per_row;
+            p->sums_per_block = 1;
         }
         return LEAKY_OK;
     }
     const size_t period = channels * inner;
+    const size_t rows = n / period;
     const size_t periods = period >= ROW_MIN ? 1 : (ROW_MIN + period - 1) / period;
-    p->width = period * (periods < outer ? periods : outer);
+    p->width = period * min_size(periods, rows);
     T *w = malloc(p->width * sizeof *w);
     if (!w)
         return leaky_fail(LEAKY_ENOMEM, "%s: cannot allocate %zu bytes for the slope row", fn,
@@ -107,10 +112,12 @@ static leaky_status make_plan(const char *fn, struct plan *p, size_t n, size_t o
     for (size_t j = 0; j < p->width; j++)
         w[j] = slopes[j / inner % channels];
     p->slopes = w;
-    p->channels = channels, p->inner = inner;
-    const size_t rows = (n + p->width - 1) / p->width;
-    p->rows_per_block = BLOCK / p->width > ROW_BLOCK_MIN ? BLOCK / p->width : ROW_BLOCK_MIN;
-    p->blocks = (rows + p->rows_per_block - 1) / p->rows_per_block;
+    /* The last row may be short (a whole number of periods). */
+    p->rows = (n + p->width - 1) / p->width;
+    p->rows_per_block = ROW_BLOCK / p->width > ROW_BLOCK_MIN ? ROW_BLOCK / p->width
+                                                             : ROW_BLOCK_MIN;
+    p->blocks = (p->rows + p->rows_per_block - 1) / p->rows_per_block;
+    p->sums_per_block = p->width;
     *row = w;
     return LEAKY_OK;
 }
@@ -130,14 +137,14 @@ static void forward_range(void *ctx, size_t begin, size_t end)
     const struct plan *p = job->p;
     while (begin < end) {
         if (p->runs) {
-            const size_t run = begin / p->inner;
-            const size_t stop = (run + 1) * p->inner < end ? (run + 1) * p->inner : end;
+            const size_t run = begin / p->width;
+            const size_t stop = min_size((run + 1) * p->width, end);
             const TPARAMS params = {p->slopes[run % p->channels]};
             job->k->TNAME(vlrelu)(stop - begin, job->x + begin, job->y + begin, &params);
             begin = stop;
         } else {
             const size_t at = begin % p->width;
-            const size_t len = p->width - at < end - begin ? p->width - at : end - begin;
+            const size_t len = min_size(p->width - at, end - begin);
             job->k->TNAME(vprelu)(len, job->x + begin, p->slopes + at, job->y + begin, NULL);
             begin += len;
         }
@@ -162,7 +169,7 @@ leaky_status TAPI(prelu)(const T *x, T *y, size_t outer, size_t channels, size_t
     LEAKY_TRY(leaky_active_kernels(&k));
     struct plan p;
     T *row = NULL;
-    LEAKY_TRY(make_plan(fn, &p, n, outer, channels, inner, slopes, num_slopes, &row));
+    LEAKY_TRY(make_plan(fn, &p, n, channels, inner, slopes, num_slopes, &row));
     struct forward_job job = {&p, k, x, y};
     leaky_parallel_for(n, LEAKY_ELEMENTWISE_GRAIN, forward_range, &job);
     free(row);
@@ -191,40 +198,30 @@ static double add_lanes(double lanes[LEAKY_ACC_LANES])
 static void run_block(const struct backward_job *job, size_t unit)
 {
     const struct plan *p = job->p;
-    const size_t c = unit / p->blocks, b = unit % p->blocks;
-    const TPARAMS params = {p->slopes[c]};
-    size_t first_row, rows, piece_begin, piece_end;
-    if (p->pieces_per_row == 1) {
-        first_row = b * p->rows_per_block;
-        rows = p->outer - first_row < p->rows_per_block ? p->outer - first_row
-                                                         : p->rows_per_block;
-        piece_begin = 0, piece_end = p->inner;
-    } else {
-        first_row = b / p->pieces_per_row, rows = 1;
-        piece_begin = b % p->pieces_per_row * BLOCK;
-        piece_end = piece_begin + BLOCK < p->inner ? piece_begin + BLOCK : p->inner;
+    double *sums = job->sums + unit * p->sums_per_block;
+    const size_t first_row = unit / p->pieces_per_row * p->rows_per_block;
+    const size_t last_row = min_size(first_row + p->rows_per_block, p->rows);
+    const size_t piece = unit % p->pieces_per_row * BLOCK;
+    const size_t len = p->pieces_per_row == 1 ? p->width : min_size(p->width - piece, BLOCK);
+    for (size_t r = first_row; r < last_row; r++) {
+        const size_t c = r % p->channels, at = r * p->width + piece;
+        const TPARAMS params = {p->slopes[c]};
+        double lanes[LEAKY_ACC_LANES] = {0};
+        job->k->TNAME(vprelu_backward_run)(len, job->x + at, job->dy + at, job->dx + at,
+                                           &params, lanes);
+        sums[p->sums_per_block == p->channels ? c : r - first_row] += add_lanes(lanes);
     }
-    double lanes[LEAKY_ACC_LANES] = {0};
-    for (size_t o = first_row; o < first_row + rows; o++) {
-        const size_t at = (o * p->channels + c) * p->inner + piece_begin;
-        job->k->TNAME(vprelu_backward_run)(piece_end - piece_begin, job->x + at, job->dy + at,
-                                           job->dx + at, &params, lanes);
-    }
-    job->sums[unit] = add_lanes(lanes);
 }
 
 static void row_block(const struct backward_job *job, size_t unit)
 {
     const struct plan *p = job->p;
-    double *acc = job->sums + unit * p->width;
+    double *acc = job->sums + unit * p->sums_per_block;
     const size_t begin = unit * p->rows_per_block * p->width;
-    const size_t end = p->n - begin < p->rows_per_block * p->width
-                           ? p->n : begin + p->rows_per_block * p->width;
-    for (size_t at = begin; at < end; at += p->width) {
-        const size_t len = end - at < p->width ? end - at : p->width;
-        job->k->TNAME(vprelu_backward)(len, job->x + at, job->dy + at, p->slopes,
-                                       job->dx + at, acc);
-    }
+    const size_t end = min_size(p->n, begin + p->rows_per_block * p->width);
+    for (size_t at = begin; at < end; at += p->width)
+        job->k->TNAME(vprelu_backward)(min_size(end - at, p->width), job->x + at, job->dy + at,
+                                       p->slopes, job->dx + at, acc);
 }
 
 static void backward_range(void *ctx, size_t begin, size_t end)
@@ -272,30 +269,32 @@ leaky_status TAPI(prelu_backward)(const T *x, const T *dy, T *dx, T *dslopes, si
     LEAKY_TRY(leaky_active_kernels(&k));
     struct plan p;
     T *row = NULL;
-    LEAKY_TRY(make_plan(fn, &p, n, outer, channels, inner, slopes, num_slopes, &row));
-    const size_t units = p.runs ? p.channels * p.blocks : p.blocks;
-    const size_t per_unit = p.runs ? 1 : p.width;
+    LEAKY_TRY(make_plan(fn, &p, n, channels, inner, slopes, num_slopes, &row));
     /* The blocks' sums, then the slopes' totals: allocated before anything is written. */
-    double *sums = calloc(units * per_unit + num_slopes, sizeof *sums);
+    const size_t nsums = p.blocks * p.sums_per_block;
+    double *sums = calloc(nsums + num_slopes, sizeof *sums);
     if (!sums) {
         free(row);
         return leaky_fail(LEAKY_ENOMEM, "%s: cannot allocate %zu bytes for the gradient's "
-                          "partial sums", fn, (units * per_unit + num_slopes) * sizeof *sums);
+                          "partial sums", fn, (nsums + num_slopes) * sizeof *sums);
     }
-    double *total = sums + units * per_unit;
+    double *total = sums + nsums;
     struct backward_job job = {&p, k, x, dy, dx, sums};
-    const size_t unit_elements = n / units;
-    leaky_parallel_for(units, LEAKY_ELEMENTWISE_GRAIN / (unit_elements + 1) + 1,
+    leaky_parallel_for(p.blocks, LEAKY_ELEMENTWISE_GRAIN / (n / p.blocks + 1) + 1,
                        backward_range, &job);
     if (dslopes) {
-        if (p.runs) {
-            for (size_t c = 0; c < p.channels; c++)
-                for (size_t b = 0; b < p.blocks; b++)
-                    total[c] += sums[c * p.blocks + b];
-        } else {
-            for (size_t u = 0; u < units; u++)
-                for (size_t j = 0; j < p.width; j++)
-                    total[j / p.inner % p.channels] += sums[u * p.width + j];
+        /* Block by block, then sum by sum: the slope of sum s of block b. */
+        for (size_t b = 0; b < p.blocks; b++) {
+            for (size_t s = 0; s < p.sums_per_block; s++) {
+                size_t slope;
+                if (!p.runs)
+                    slope = s / p.inner % p.channels;
+                else if (p.sums_per_block == p.channels)
+                    slope = s;
+                else /* one sum per row (or piece) of the block */
+                    slope = (b / p.pieces_per_row * p.rows_per_block + s) % p.channels;
+                total[slope % num_slopes] += sums[b * p.sums_per_block + s];
+            }
         }
         for (size_t s = 0; s < num_slopes; s++)
             dslopes[s] = (T)total[s];

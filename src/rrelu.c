@@ -26,17 +26,18 @@ struct rrelu_job {
     const T *x, *dy;
     T *out, *noise;
     T lower, range;
-    uint64_t seed;
+    uint64_t seed, first;
 };
 
 static void rrelu_range(void *ctx, size_t begin, size_t end)
 {
     const struct rrelu_job *job = ctx;
     while (begin < end) {
-        const uint64_t hi = (uint64_t)begin >> 32;
-        const uint64_t next = (hi + 1) << 32;
-        const size_t stop = next < end ? (size_t)next : end;
-        TRRELU params = {job->lower, job->range, 0, 0, (uint32_t)begin};
+        /* The element's index in the whole array; its high bits go into the keys. */
+        const uint64_t index = job->first + begin, hi = index >> 32;
+        const uint64_t left = ((hi + 1) << 32) - index; /* before the high bits change */
+        const size_t stop = left < end - begin ? begin + (size_t)left : end;
+        TRRELU params = {job->lower, job->range, 0, 0, (uint32_t)index};
         leaky_rrelu_keys(job->seed, (uint32_t)hi, &params.key0, &params.key1);
         if (job->backward)
             ((TFN(rrelu_backward) *)job->kernel)(stop - begin, job->x + begin, job->dy + begin,
@@ -51,7 +52,19 @@ static void rrelu_range(void *ctx, size_t begin, size_t end)
 leaky_status TAPI(rrelu_train)(const T *x, T *y, size_t n, T lower, T upper, uint64_t seed,
                                T *noise)
 {
-    static const char fn[] = "leaky_rrelu_train_" TSTR;
+    return TAPI(rrelu_train_at)(x, y, n, 0, lower, upper, seed, noise);
+}
+
+leaky_status TAPI(rrelu_backward)(const T *x, const T *dy, T *dx, size_t n, T lower, T upper,
+                                  uint64_t seed)
+{
+    return TAPI(rrelu_backward_at)(x, dy, dx, n, 0, lower, upper, seed);
+}
+
+leaky_status TAPI(rrelu_train_at)(const T *x, T *y, size_t n, uint64_t first, T lower, T upper,
+                                  uint64_t seed, T *noise)
+{
+    static const char fn[] = "leaky_rrelu_train_at_" TSTR;
     LEAKY_TRY(check_bounds(fn, lower, upper));
     if (n == 0)
         return LEAKY_OK;
@@ -65,15 +78,15 @@ leaky_status TAPI(rrelu_train)(const T *x, T *y, size_t n, T lower, T upper, uin
     const struct leaky_kernels *k = NULL;
     LEAKY_TRY(leaky_active_kernels(&k));
     struct rrelu_job job = {(const void *)k->TNAME(vrrelu), false, x, NULL, y, noise, lower,
-                            upper - lower, seed};
+                            upper - lower, seed, first};
     leaky_parallel_for(n, LEAKY_ELEMENTWISE_GRAIN, rrelu_range, &job);
     return LEAKY_OK;
 }
 
-leaky_status TAPI(rrelu_backward)(const T *x, const T *dy, T *dx, size_t n, T lower, T upper,
-                                  uint64_t seed)
+leaky_status TAPI(rrelu_backward_at)(const T *x, const T *dy, T *dx, size_t n, uint64_t first,
+                                     T lower, T upper, uint64_t seed)
 {
-    static const char fn[] = "leaky_rrelu_backward_" TSTR;
+    static const char fn[] = "leaky_rrelu_backward_at_" TSTR;
     LEAKY_TRY(check_bounds(fn, lower, upper));
     if (n == 0)
         return LEAKY_OK;
@@ -85,7 +98,7 @@ leaky_status TAPI(rrelu_backward)(const T *x, const T *dy, T *dx, size_t n, T lo
     const struct leaky_kernels *k = NULL;
     LEAKY_TRY(leaky_active_kernels(&k));
     struct rrelu_job job = {(const void *)k->TNAME(vrrelu_backward), true, x, dy, dx, NULL,
-                            lower, upper - lower, seed};
+                            lower, upper - lower, seed, first};
     leaky_parallel_for(n, LEAKY_ELEMENTWISE_GRAIN, rrelu_range, &job);
     return LEAKY_OK;
 }

@@ -45,6 +45,33 @@ elif [[ $? -ne 1 ]] || ! grep -q "line 2, value 4: 'x4' is not a number" "$tmp/e
   fail "bad stdin token: $(cat "$tmp/err")"
 else pass; fi
 
+# PReLU and RReLU (issue 5).
+expect "eval prelu shared" 0 "-0.25 2 -1" -- "$leaky" eval --prelu 0.25 -- -1 2 -4
+expect "eval prelu per channel" 0 "-0.1 -0.2 -0.2 -0.4" -- "$leaky" eval --prelu 0.1,0.2 -- -1 -1 -2 -2
+expect "eval prelu channels last" 0 "-0.1 -0.2" -- "$leaky" eval --prelu 0.1,0.2 --channels-last -- -1 -1
+expect "eval prelu derivative" 0 "0.1 0.2 1 0.2" -- "$leaky" eval --prelu 0.1,0.2 --derivative -- -1 0 2 -2
+expect "eval prelu stdin rows" 0 $'-0.1 -0.2\n-0.2 3' -- bash -c "printf -- '-1 -1\n-2 3\n' | '$leaky' eval --prelu 0.1,0.2"
+expect "eval rrelu eval mode" 0 "-0.2 2" -- "$leaky" eval --rrelu 0.1,0.3 -- -1 2
+expect "eval rrelu eval derivative" 0 "0.2 1" -- "$leaky" eval --rrelu 0.1,0.3 --derivative -- -1 2
+train=$("$leaky" eval --rrelu 0.1,0.3 --train --seed 5 -- -1 -1 -1 -1 2)
+slopes=$("$leaky" eval --rrelu 0.1,0.3 --train --seed 5 --derivative -- -1 -1 -1 -1 2)
+if awk -v y="$train" -v d="$slopes" 'BEGIN { n = split(y, a, " "); split(d, b, " ");
+     for (i = 1; i < n; i++) if (a[i] + b[i] != 0 || b[i] < 0.1 || b[i] > 0.3) exit 1;
+     exit !(n == 5 && a[5] == 2 && b[5] == 1) }'; then pass; else fail "rrelu train: '$train' / '$slopes'"; fi
+expect "eval rrelu train is reproducible" 0 "$train" -- "$leaky" eval --rrelu 0.1,0.3 --train --seed 5 -- -1 -1 -1 -1 2
+expect "eval rrelu train from stdin = arguments" 0 "$train" -- bash -c "printf -- '-1 -1 -1 -1 2' | '$leaky' eval --rrelu 0.1,0.3 --train --seed 5"
+other=$("$leaky" eval --rrelu 0.1,0.3 --train --seed 6 -- -1 -1 -1 -1 2)
+if [[ "$other" != "$train" ]]; then pass; else fail "rrelu seeds 5 and 6 agree"; fi
+expect_error "prelu bad list" 2 "item 2, 'x'" -- "$leaky" eval --prelu 0.1,x 1
+expect_error "prelu inf slope" 2 "item 1, 'inf'" -- "$leaky" eval --prelu inf 1
+expect_error "prelu values not rows" 2 "3 values are not rows of the 2 channels" -- "$leaky" eval --prelu 1,2 -- 1 2 3
+expect_error "prelu stdin line not rows" 1 "line 2 has 1 values" -- bash -c "printf -- '-1 -1\n-2\n' | '$leaky' eval --prelu 0.1,0.2 >/dev/null"
+expect_error "rrelu lower > upper" 2 "0.3,0.1: expected LOWER <= UPPER" -- "$leaky" eval --rrelu 0.3,0.1 1
+expect_error "rrelu one bound" 2 "expected two numbers" -- "$leaky" eval --rrelu 0.3 1
+expect_error "train without rrelu" 2 "--train goes with --rrelu" -- "$leaky" eval --train 1
+expect_error "bad seed" 2 "--seed -3: expected an unsigned" -- "$leaky" eval --rrelu 0,1 --seed -3 1
+expect_error "two functions" 2 "not several" -- "$leaky" eval --prelu 1 --rrelu 0,1 1
+
 # Help, version, info, demo.
 expect "version" 0 "leaky 0.1.0" -- "$leaky" --version
 for cmd in eval demo info; do

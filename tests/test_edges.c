@@ -61,9 +61,102 @@ static const struct relu_case {
     {0x7F7FFFFFu, 0x7F7FFFFFu, ONE},
 };
 
+/* float64 (issue 5), checked against numpy's IEEE float64 arithmetic. */
+#if defined(__aarch64__)
+#define DEFAULT_NAN64 0x7FF8000000000000ULL
+#else
+#define DEFAULT_NAN64 0xFFF8000000000000ULL
+#endif
+#define ONE64 0x3FF0000000000000ULL
+#define SLOPE64_001 0x3F847AE147AE147BULL /* 0.01 */
+
+static const struct leaky_case64 {
+    double slope;
+    uint64_t x, forward, backward;
+} leaky_cases64[] = {
+    {0.01, 0x7FF0000000000000ULL, 0x7FF0000000000000ULL, ONE64},         /* +inf */
+    {0.01, 0xFFF0000000000000ULL, 0xFFF0000000000000ULL, SLOPE64_001},   /* -inf */
+    {0.01, 0x0000000000000000ULL, 0x0000000000000000ULL, SLOPE64_001},   /* +0: gradient a */
+    {0.01, 0x8000000000000000ULL, 0x8000000000000000ULL, SLOPE64_001},   /* -0 * a = -0 */
+    {0.01, 0x7FF8000000000001ULL, 0x7FF8000000000001ULL, SLOPE64_001},   /* NaN payload kept */
+    {0.01, 0xFFF8000000012345ULL, 0xFFF8000000012345ULL, SLOPE64_001},
+    {0.01, 0x7FF0000000000001ULL, 0x7FF8000000000001ULL, SLOPE64_001},   /* sNaN quieted */
+    {0.01, 0x0000000000000001ULL, 0x0000000000000001ULL, ONE64},         /* denormal kept */
+    {0.01, 0x8000000000000001ULL, 0x8000000000000000ULL, SLOPE64_001},   /* rounds to -0 */
+    {0.01, 0x8010000000000000ULL, 0x800028F5C28F5C29ULL, SLOPE64_001},   /* to a denormal */
+    {0.01, 0xFFEFFFFFFFFFFFFFULL, 0xFF847AE147AE147AULL, SLOPE64_001},   /* -max * 0.01 */
+    {0.01, 0xBFF0000000000000ULL, 0xBF847AE147AE147BULL, SLOPE64_001},   /* -1 */
+    {0.0, 0xFFF0000000000000ULL, DEFAULT_NAN64, 0x0000000000000000ULL},  /* 0 * -inf */
+    {0.0, 0xBFF0000000000000ULL, 0x8000000000000000ULL, 0x0000000000000000ULL},
+    {-0.5, 0xFFF0000000000000ULL, 0x7FF0000000000000ULL, 0xBFE0000000000000ULL},
+    {-0.5, 0x8010000000000000ULL, 0x0008000000000000ULL, 0xBFE0000000000000ULL},
+    {-0.5, 0xFFEFFFFFFFFFFFFFULL, 0x7FDFFFFFFFFFFFFFULL, 0xBFE0000000000000ULL},
+    {1.5, 0x8000000000000001ULL, 0x8000000000000002ULL, 0x3FF8000000000000ULL},
+    {1.5, 0xFFEFFFFFFFFFFFFFULL, 0xFFF0000000000000ULL, 0x3FF8000000000000ULL}, /* overflow */
+    {1e300, 0x8000000000000001ULL, 0xBB17E43C8800759CULL, 0x7E37E43C8800759CULL},
+    {1e300, 0xBFF0000000000000ULL, 0xFE37E43C8800759CULL, 0x7E37E43C8800759CULL},
+    {1e-300, 0x8010000000000000ULL, 0x8000000000000000ULL, 0x01A56E1FC2F8F359ULL}, /* to -0 */
+    {1e-300, 0xFFEFFFFFFFFFFFFFULL, 0xC1A56E1FC2F8F358ULL, 0x01A56E1FC2F8F359ULL},
+};
+
+static const struct relu_case64 {
+    uint64_t x, forward, backward;
+} relu_cases64[] = {
+    {0xFFF0000000000000ULL, 0x0000000000000000ULL, 0x0000000000000000ULL}, /* -inf gives 0 */
+    {0x8000000000000000ULL, 0x8000000000000000ULL, 0x0000000000000000ULL}, /* -0 stays */
+    {0x7FF8000000000001ULL, 0x7FF8000000000001ULL, ONE64},                 /* NaN passes */
+    {0x7FF0000000000001ULL, 0x7FF0000000000001ULL, ONE64},                 /* not quieted */
+    {0x8000000000000001ULL, 0x0000000000000000ULL, 0x0000000000000000ULL},
+    {0x7FEFFFFFFFFFFFFFULL, 0x7FEFFFFFFFFFFFFFULL, ONE64},
+};
+
 /* Each value is repeated over a length that uses the unrolled loop, the single-vector
  * loop and the masked tail of every path. */
 enum { REPEAT = 16 * 4 + 16 + 7 };
+
+static void check_all64(const char *what, leaky_isa isa, const double *got, uint64_t want,
+                        uint64_t x)
+{
+    for (int i = 0; i < REPEAT; i++) {
+        uint64_t g;
+        memcpy(&g, &got[i], sizeof g);
+        CHECK(g == want, "%s on %s: x = 0x%016" PRIX64 " gave 0x%016" PRIX64 " at %d, expected "
+              "0x%016" PRIX64, what, leaky_isa_name(isa), x, g, i, want);
+    }
+}
+
+static void check_f64(leaky_isa isa)
+{
+    double x[REPEAT], y[REPEAT], dy[REPEAT];
+    for (int i = 0; i < REPEAT; i++)
+        dy[i] = 1.0;
+    for (size_t c = 0; c < sizeof leaky_cases64 / sizeof leaky_cases64[0]; c++) {
+        const struct leaky_case64 *t = &leaky_cases64[c];
+        for (int i = 0; i < REPEAT; i++)
+            memcpy(&x[i], &t->x, sizeof t->x);
+        CHECK(leaky_relu_f64(x, y, REPEAT, t->slope) == LEAKY_OK, "f64 forward status");
+        check_all64("leaky_relu_f64", isa, y, t->forward, t->x);
+        CHECK(leaky_relu_backward_f64(x, dy, y, REPEAT, t->slope) == LEAKY_OK, "status");
+        check_all64("leaky_relu_backward_f64", isa, y, t->backward, t->x);
+        CHECK(leaky_relu_derivative_f64(x, y, REPEAT, t->slope) == LEAKY_OK, "status");
+        check_all64("leaky_relu_derivative_f64", isa, y, t->backward, t->x);
+        /* PReLU with that slope shared, and RReLU with lower = upper = the slope. */
+        CHECK(leaky_prelu_f64(x, y, 1, 1, REPEAT, &t->slope, 1) == LEAKY_OK, "status");
+        check_all64("leaky_prelu_f64", isa, y, t->forward, t->x);
+        CHECK(leaky_rrelu_train_f64(x, y, REPEAT, t->slope, t->slope, 1, NULL) == LEAKY_OK,
+              "status");
+        check_all64("leaky_rrelu_train_f64", isa, y, t->forward, t->x);
+    }
+    for (size_t c = 0; c < sizeof relu_cases64 / sizeof relu_cases64[0]; c++) {
+        const struct relu_case64 *t = &relu_cases64[c];
+        for (int i = 0; i < REPEAT; i++)
+            memcpy(&x[i], &t->x, sizeof t->x);
+        CHECK(leaky_plain_relu_f64(x, y, REPEAT) == LEAKY_OK, "f64 relu status");
+        check_all64("leaky_plain_relu_f64", isa, y, t->forward, t->x);
+        CHECK(leaky_plain_relu_backward_f64(x, dy, y, REPEAT) == LEAKY_OK, "status");
+        check_all64("leaky_plain_relu_backward_f64", isa, y, t->backward, t->x);
+    }
+}
 
 static void check_all(const char *what, leaky_isa isa, const float *got, uint32_t want,
                       uint32_t x)
@@ -103,6 +196,24 @@ int main(void)
             CHECK(leaky_plain_relu_backward_f32(x, dy, y, REPEAT) == LEAKY_OK, "status");
             check_all("leaky_plain_relu_backward_f32", isas[k], y, t->backward, t->x);
         }
+        /* PReLU and RReLU (lower = upper) with the slope give leaky's bits. */
+        for (size_t c = 0; c < sizeof leaky_cases / sizeof leaky_cases[0]; c++) {
+            const struct leaky_case *t = &leaky_cases[c];
+            for (int i = 0; i < REPEAT; i++)
+                x[i] = float_of(t->x);
+            CHECK(leaky_prelu_f32(x, y, REPEAT, 1, 1, &t->slope, 1) == LEAKY_OK, "status");
+            check_all("leaky_prelu_f32", isas[k], y, t->forward, t->x);
+            CHECK(leaky_prelu_backward_f32(x, dy, y, NULL, REPEAT, 1, 1, &t->slope, 1) ==
+                      LEAKY_OK, "status");
+            check_all("leaky_prelu_backward_f32", isas[k], y, t->backward, t->x);
+            CHECK(leaky_rrelu_train_f32(x, y, REPEAT, t->slope, t->slope, 9, NULL) == LEAKY_OK,
+                  "status");
+            check_all("leaky_rrelu_train_f32", isas[k], y, t->forward, t->x);
+            CHECK(leaky_rrelu_backward_f32(x, dy, y, REPEAT, t->slope, t->slope, 9) == LEAKY_OK,
+                  "status");
+            check_all("leaky_rrelu_backward_f32", isas[k], y, t->backward, t->x);
+        }
+        check_f64(isas[k]);
     }
     return test_finish("edges");
 }

@@ -7,6 +7,9 @@ Compares leaky_relu_f32, its backward (from the input and from the output), plai
 its backward with torch.nn.functional.leaky_relu, aten::leaky_relu_backward, torch.relu and
 aten::threshold_backward, on every CPU path this machine runs, over a million inputs that
 cover every sign and exponent, denormals, infinities and NaNs with payloads.
+PReLU (float32 and float64): y and dx bit for bit against F.prelu and its autograd backward,
+channel at dimension 1 and channels last; the slope gradient within 1e-6 of the sum of
+|terms|.  RReLU in evaluation mode bit for bit against F.rrelu(training=False).
 Exits 77 (skip) when PyTorch is not installed.
 """
 import ctypes
@@ -96,6 +99,104 @@ for isa in isas:
     compare(f"{name} relu", out, torch.relu(tx).numpy())
     assert lib.leaky_plain_relu_backward_f32(ptr(x), ptr(dy), ptr(out), x.size) == 0
     compare(f"{name} relu backward", out, torch.ops.aten.threshold_backward(tdy, tx, 0).numpy())
+
+
+# ------------------------------------------------------------------ PReLU, RReLU
+F64P = ctypes.POINTER(ctypes.c_double)
+SZ = ctypes.c_size_t
+for t, P in (("f32", F32P), ("f64", F64P)):
+    getattr(lib, f"leaky_prelu_{t}").argtypes = [P, P, SZ, SZ, SZ, P, SZ]
+    getattr(lib, f"leaky_prelu_backward_{t}").argtypes = [P, P, P, P, SZ, SZ, SZ, P, SZ]
+    scalar = ctypes.c_float if t == "f32" else ctypes.c_double
+    getattr(lib, f"leaky_rrelu_eval_{t}").argtypes = [P, P, SZ, scalar, scalar]
+
+
+def tptr(a):
+    return a.ctypes.data_as(F32P if a.dtype == np.float32 else F64P)
+
+
+def check_prelu(name, t, xs, dys, n, c, inner, w, channels_last):
+    """xs, dys: flat arrays of n*c*inner; channels_last means the layout is (n, inner, c)."""
+    y = np.empty_like(xs)
+    dx = np.empty_like(xs)
+    dw = np.empty_like(w)
+    assert getattr(lib, f"leaky_prelu_{t}")(tptr(xs), tptr(y), n if not channels_last else n * inner,
+                                            c, 1 if channels_last else inner, tptr(w), w.size) == 0
+    assert getattr(lib, f"leaky_prelu_backward_{t}")(
+        tptr(xs), tptr(dys), tptr(dx), tptr(dw), n if not channels_last else n * inner, c,
+        1 if channels_last else inner, tptr(w), w.size) == 0
+    if channels_last:
+        tx = torch.from_numpy(xs.reshape(n, inner, c)).permute(0, 2, 1)
+        tg = torch.from_numpy(dys.reshape(n, inner, c)).permute(0, 2, 1)
+    else:
+        tx = torch.from_numpy(xs.reshape(n, c, inner))
+        tg = torch.from_numpy(dys.reshape(n, c, inner))
+    tx = tx.clone().requires_grad_(True)
+    tw = torch.from_numpy(w.copy()).requires_grad_(True)
+    ty = torch.nn.functional.prelu(tx, tw)
+    ty.backward(tg)
+
+    def back(a):
+        a = a.detach()
+        return (a.permute(0, 2, 1) if channels_last else a).contiguous().numpy().reshape(-1)
+    compare(f"{name} prelu y", y, back(ty))
+    compare(f"{name} prelu dx", dx, back(tx.grad))
+    # dw against an exact sum: float64 products of float32 are exact; float64 ones via
+    # math.fsum of the products (each rounded once), allowed 1e-6 of the sum of |terms|.
+    global failures, checks
+    checks += 1
+    xv = xs.reshape(n, inner, c) if channels_last else xs.reshape(n, c, inner)
+    gv = dys.reshape(n, inner, c) if channels_last else dys.reshape(n, c, inner)
+    axis = (0, 1) if channels_last else (0, 2)
+    terms = np.where(xv > 0, 0.0, xv.astype(np.float64) * gv.astype(np.float64))
+    if w.size == 1:
+        exact, mag = np.array([terms.sum()]), np.array([np.abs(terms).sum()])
+    else:
+        exact, mag = terms.sum(axis=axis), np.abs(terms).sum(axis=axis)
+    err = np.abs(dw.astype(np.float64) - exact)
+    ok = np.all(err <= 1e-6 * mag + np.abs(exact) * np.finfo(w.dtype).eps)
+    torch_err = np.abs(tw.grad.numpy().astype(np.float64) - exact)
+    if not ok:
+        failures += 1
+        print(f"FAIL {name} prelu dw: error {err.max()} (sum |terms| {mag.max()}); "
+              f"torch's error {torch_err.max()}")
+
+
+prng = np.random.default_rng(5)
+for isa in isas:
+    assert lib.leaky_set_isa(isa) == 0
+    name = lib.leaky_isa_name(isa).decode()
+    for t, dt in (("f32", np.float32), ("f64", np.float64)):
+        # Finite inputs (the gradient's tolerance needs finite sums), then the full set.
+        xf = prng.standard_normal(8 * 16 * 1000).astype(dt)
+        gf = prng.standard_normal(xf.size).astype(dt)
+        for c, inner in ((16, 1000), (16 * 1000, 1), (1, 16 * 1000), (40, 100)):
+            size = 8 * c * inner
+            for nw in ((1, c) if c > 1 else (1,)):
+                w = (prng.standard_normal(nw) * 0.5).astype(dt)
+                check_prelu(f"{name} {t} {8}x{c}x{inner} w{nw}", t, xf[:size].copy(),
+                            gf[:size].copy(), 8, c, inner, w, False)
+                if inner > 1:
+                    check_prelu(f"{name} {t} channels last {8}x{inner}x{c} w{nw}", t,
+                                xf[:size].copy(), gf[:size].copy(), 8, c, inner, w, True)
+    # Every float32 class of input (NaN, inf, denormals) for y and dx.
+    xs, gs = x[: 1 << 20].copy(), dy[: 1 << 20].copy()
+    w = np.array([0.25, -0.5, 1.5, 3e38], dtype=np.float32)
+    yy, dd, dw = np.empty_like(xs), np.empty_like(xs), np.empty(4, np.float32)
+    assert lib.leaky_prelu_f32(ptr(xs), ptr(yy), 16, 4, 1 << 14, ptr(w), 4) == 0
+    assert lib.leaky_prelu_backward_f32(ptr(xs), ptr(gs), ptr(dd), ptr(dw), 16, 4, 1 << 14,
+                                        ptr(w), 4) == 0
+    tx = torch.from_numpy(xs.reshape(16, 4, -1)).clone().requires_grad_(True)
+    ty = torch.nn.functional.prelu(tx, torch.from_numpy(w))
+    ty.backward(torch.from_numpy(gs.reshape(16, 4, -1)))
+    compare(f"{name} prelu y, all classes", yy, ty.detach().numpy().reshape(-1))
+    compare(f"{name} prelu dx, all classes", dd, tx.grad.numpy().reshape(-1))
+    for lo, up in ((1 / 8, 1 / 3), (0.0, 0.5), (-0.3, 0.9)):
+        lo32, up32 = float(np.float32(lo)), float(np.float32(up))
+        out = np.empty_like(x)
+        assert lib.leaky_rrelu_eval_f32(ptr(x), ptr(out), x.size, lo32, up32) == 0
+        want = torch.nn.functional.rrelu(tx.new_tensor(x), lo32, up32, training=False).numpy()
+        compare(f"{name} rrelu eval {lo},{up}", out, want)
 
 print(f"torch {torch.__version__}, {x.size} inputs, paths "
       + " ".join(lib.leaky_isa_name(i).decode() for i in isas))

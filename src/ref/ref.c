@@ -54,8 +54,9 @@ static inline double term(T x, T dy) { return x > 0 ? 0.0 : (double)x * (double)
 void REF(vprelu_backward)(size_t n, const T *x, const T *dy, const T *w, T *dx, double *acc)
 {
     for (size_t i = 0; i < n; i++) {
-        dx[i] = x[i] > 0 ? dy[i] : w[i] * dy[i];
-        acc[i] += term(x[i], dy[i]);
+        const T g = dy[i]; /* read before dx (which may be dy) is written */
+        acc[i] += term(x[i], g);
+        dx[i] = x[i] > 0 ? g : w[i] * g;
     }
 }
 
@@ -64,8 +65,9 @@ void REF(vprelu_backward_run)(size_t n, const T *x, const T *dy, T *dx, const TP
 {
     const T slope = params->slope;
     for (size_t i = 0; i < n; i++) {
-        dx[i] = x[i] > 0 ? dy[i] : slope * dy[i];
-        acc[i % LEAKY_ACC_LANES] += term(x[i], dy[i]);
+        const T g = dy[i]; /* read before dx (which may be dy) is written */
+        acc[i % LEAKY_ACC_LANES] += term(x[i], g);
+        dx[i] = x[i] > 0 ? g : slope * g;
     }
 }
 

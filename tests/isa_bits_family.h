@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/* The body of test_isa_bits_family.c for one element type; the including file defines
+ * TT (float or double), TS (f32 or f64), UINT (the unsigned integer of TT's size) and
+ * EXP_BITS, MANT_BITS (TT's exponent and mantissa widths). */
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define FN(name) CAT(CAT(TS, _), name)              /* f32_name */
+#define KER(name) CAT(CAT(TS, _), name)             /* a field of struct leaky_kernels */
+#define PARAMS struct CAT(CAT(leaky_, TS), _params)
+#define RPARAMS struct CAT(CAT(leaky_rrelu_, TS), _params)
+#define STR_(a) #a
+#define STR(a) STR_(a)
+#define TNAME_STR STR(TS)
+
+static UINT FN(bits)(TT v)
+{
+    UINT u;
+    memcpy(&u, &v, sizeof u);
+    return u;
+}
+
+static TT FN(of_bits)(UINT u)
+{
+    TT v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+/* Same bits, or both NaN (a sum's NaN payload is not promised). */
+static bool FN(same_sum)(double a, double b)
+{
+    return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0;
+}
+
+static bool FN(same)(const TT *a, const TT *b, size_t n)
+{
+    return memcmp(a, b, n * sizeof(TT)) == 0;
+}
+
+struct FN(bufs) {
+    TT x[BLOCK], g[BLOCK], w[BLOCK], want[BLOCK], got[BLOCK], want2[BLOCK], got2[BLOCK];
+    double acc_want[BLOCK], acc_got[BLOCK];
+};
+
+/* Each kernel on every path, over the block cut into chunks of 1 to 67 elements (every
+ * tail); a chunk of a run kernel starts its 16 lanes afresh, in the reference too. */
+static void FN(check_block)(struct FN(bufs) *b, size_t n, const char *where)
+{
+    const TT slopes[] = {(TT)0.01, 0, (TT)-0.5, (TT)1.5, (TT)0.25, (TT)3e38};
+    for (size_t i = 0; i < n; i++) {
+        b->g[i] = FN(of_bits)((UINT)mix64((uint64_t)FN(bits)(b->x[i])));
+        b->w[i] = slopes[mix64(i) % 6];
+    }
+    for (int k = 0; k < npaths; k++) {
+        const struct leaky_kernels *r = ref, *p = paths[k];
+        const char *isa = leaky_isa_name(isas[k]);
+        for (size_t s = 0; s < 6; s++) {
+            const PARAMS prm = {slopes[s]};
+#if defined(CHECK_CORE_KERNELS)
+            r->KER(vlrelu)(n, b->x, b->want, &prm);
+            CHUNKED(p->KER(vlrelu)(len, b->x + at, b->got + at, &prm));
+            CHECK(FN(same)(b->want, b->got, n), "%s vlrelu on %s (%s)", TNAME_STR, isa, where);
+            r->KER(vlrelu_backward)(n, b->x, b->g, b->want, &prm);
+            CHUNKED(p->KER(vlrelu_backward)(len, b->x + at, b->g + at, b->got + at, &prm));
+            CHECK(FN(same)(b->want, b->got, n), "%s vlrelu_backward on %s (%s)", TNAME_STR, isa, where);
+            r->KER(vlrelu_derivative)(n, b->x, b->want, &prm);
+            CHUNKED(p->KER(vlrelu_derivative)(len, b->x + at, b->got + at, &prm));
+            CHECK(FN(same)(b->want, b->got, n), "%s vlrelu_derivative on %s (%s)", TNAME_STR, isa,
+                  where);
+#endif
+            /* One slope over runs: dx and the 16 lane sums of every chunk. */
+            for (size_t at = 0, len; at < n; at += len) {
+                len = 1 + (at * 7 + s) % 67;
+                len = len < n - at ? len : n - at;
+                double lw[LEAKY_ACC_LANES] = {0}, lg[LEAKY_ACC_LANES] = {0};
+                r->KER(vprelu_backward_run)(len, b->x + at, b->g + at, b->want + at, &prm, lw);
+                p->KER(vprelu_backward_run)(len, b->x + at, b->g + at, b->got + at, &prm, lg);
+                for (int l = 0; l < LEAKY_ACC_LANES; l++)
+                    CHECK(FN(same_sum)(lw[l], lg[l]), "%s vprelu_backward_run lane %d on %s, "
+                          "chunk at %zu (%s): %a vs %a", TNAME_STR, l, isa, at, where, lg[l], lw[l]);
+            }
+            CHECK(FN(same)(b->want, b->got, n), "%s vprelu_backward_run dx on %s (%s)", TNAME_STR, isa,
+                  where);
+        }
+#if defined(CHECK_CORE_KERNELS)
+        r->KER(vrelu)(n, b->x, b->want, NULL);
+        CHUNKED(p->KER(vrelu)(len, b->x + at, b->got + at, NULL));
+        CHECK(FN(same)(b->want, b->got, n), "%s vrelu on %s (%s)", TNAME_STR, isa, where);
+        r->KER(vrelu_backward)(n, b->x, b->g, b->want, NULL);
+        CHUNKED(p->KER(vrelu_backward)(len, b->x + at, b->g + at, b->got + at, NULL));
+        CHECK(FN(same)(b->want, b->got, n), "%s vrelu_backward on %s (%s)", TNAME_STR, isa, where);
+#endif
+        /* A slope per element. */
+        r->KER(vprelu)(n, b->x, b->w, b->want, NULL);
+        CHUNKED(p->KER(vprelu)(len, b->x + at, b->w + at, b->got + at, NULL));
+        CHECK(FN(same)(b->want, b->got, n), "%s vprelu on %s (%s)", TNAME_STR, isa, where);
+        for (size_t i = 0; i < n; i++)
+            b->acc_want[i] = b->acc_got[i] = (double)(i % 5) * 0.5; /* never -0 */
+        r->KER(vprelu_backward)(n, b->x, b->g, b->w, b->want, b->acc_want);
+        CHUNKED(p->KER(vprelu_backward)(len, b->x + at, b->g + at, b->w + at, b->got + at,
+                                        b->acc_got + at));
+        CHECK(FN(same)(b->want, b->got, n), "%s vprelu_backward dx on %s (%s)", TNAME_STR, isa, where);
+        size_t bad = 0;
+        for (size_t i = 0; i < n; i++)
+            bad += !FN(same_sum)(b->acc_want[i], b->acc_got[i]);
+        CHECK(bad == 0, "%s vprelu_backward sums on %s (%s): %zu differ", TNAME_STR, isa, where, bad);
+        /* RReLU: draws keyed by the index, whatever the chunking. */
+        const TT bounds[][2] = {{(TT)0.125, (TT)(1.0 / 3)}, {(TT)-2, (TT)5}, {(TT)0.3, (TT)0.3}};
+        for (int q = 0; q < 3; q++) {
+            const uint32_t first = (uint32_t)mix64((uint64_t)q + n) | 0xFFFFF000u; /* wraps */
+            const RPARAMS rp = {bounds[q][0], bounds[q][1] - bounds[q][0], 0x12345678u + (uint32_t)q,
+                                0x9ABCDEF0u, first};
+            r->KER(vrrelu)(n, b->x, b->want, b->want2, &rp);
+            CHUNKED_R(p->KER(vrrelu)(len, b->x + at, b->got + at, b->got2 + at, &cp));
+            CHECK(FN(same)(b->want, b->got, n) && FN(same)(b->want2, b->got2, n),
+                  "%s vrrelu on %s, bounds %d (%s)", TNAME_STR, isa, q, where);
+            CHUNKED_R(p->KER(vrrelu)(len, b->x + at, b->got + at, NULL, &cp));
+            CHECK(FN(same)(b->want, b->got, n), "%s vrrelu without noise on %s (%s)", TNAME_STR, isa,
+                  where);
+            r->KER(vrrelu_backward)(n, b->x, b->g, b->want, &rp);
+            CHUNKED_R(p->KER(vrrelu_backward)(len, b->x + at, b->g + at, b->got + at, &cp));
+            CHECK(FN(same)(b->want, b->got, n), "%s vrrelu_backward on %s (%s)", TNAME_STR, isa, where);
+        }
+    }
+}
+
+/* Every sign and exponent: the smallest and largest mantissas and hashed ones; then a
+ * block of specials. */
+static void FN(run_sample)(size_t per_exponent)
+{
+    static struct FN(bufs) b;
+    const UINT sign_exps = (UINT)1 << (EXP_BITS + 1);
+    size_t filled = 0;
+    for (UINT se = 0; se < sign_exps; se++) {
+        for (size_t i = 0; i < per_exponent; i++) {
+            const UINT top = ((UINT)1 << MANT_BITS) - 1;
+            const UINT m = i < 4 ? (UINT)i : i >= per_exponent - 4 ? top - (UINT)(per_exponent - 1 - i)
+                                                                  : (UINT)mix64(se * 1000003u + i) & top;
+            b.x[filled++] = FN(of_bits)(se << MANT_BITS | m);
+            if (filled == BLOCK) {
+                FN(check_block)(&b, filled, "sample");
+                filled = 0;
+            }
+        }
+    }
+    if (filled)
+        FN(check_block)(&b, filled, "sample");
+    const TT specials[] = {0, -(TT)0, (TT)INFINITY, -(TT)INFINITY, (TT)NAN, -(TT)NAN, 1, -1,
+                           (TT)1e-40, (TT)-1e-40};
+    for (size_t i = 0; i < BLOCK; i++)
+        b.x[i] = specials[i % (sizeof specials / sizeof specials[0])];
+    FN(check_block)(&b, BLOCK, "specials");
+}
+
+#undef CAT_
+#undef CAT
+#undef FN
+#undef KER
+#undef PARAMS
+#undef RPARAMS
+#undef STR_
+#undef STR
+#undef TNAME_STR
