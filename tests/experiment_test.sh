@@ -143,6 +143,17 @@ if [[ -f "$csv" ]]; then
 else
   fail "small run wrote no results.csv"
 fi
+# --provoke-dying kills ReLU units, not Leaky ReLU (slope 0.2) ones: the effect the command
+# exists to show (46% against 0% of the second layer here, at its peak).
+if "$leaky" experiment --data "$data" --provoke-dying --subset 10000 --epochs 3 --threads 2 \
+     --activations relu,leaky:0.2 --out "$tmp/dying" >/dev/null 2>"$tmp/err"; then
+  if awk -F, 'NR > 1 { if ($8 > peak[$1]) peak[$1] = $8 }
+              END { printf "relu %.3f, leaky:0.2 %.3f\n", peak["relu"], peak["leaky:0.2"]
+                    exit !(peak["relu"] >= 0.25 && peak["leaky:0.2"] <= 0.05) }' \
+       "$tmp/dying/results.csv" >"$tmp/why"; then pass
+  else fail "--provoke-dying: peak dead share of layer 2: $(cat "$tmp/why")"; fi
+else fail "--provoke-dying run: exit $? ($(cat "$tmp/err"))"; fi
+
 for png in test_accuracy dead_units train_loss; do
   if [[ $(head -c 8 "$tmp/run1/$png.png" 2>/dev/null | od -An -tx1 | tr -d ' ') == 89504e470d0a1a0a ]]; then pass
   else fail "run 1 wrote no $png.png"; fi
