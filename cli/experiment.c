@@ -647,6 +647,9 @@ int cmd_experiment(int argc, char **argv)
     }
     if (optind < argc)
         return cli_error(EXIT_USAGE, "experiment: unexpected argument '%s'", argv[optind]);
+    if (!cfg.out_dir[0] || !cfg.data_dir[0])
+        return cli_error(EXIT_USAGE, "experiment: %s '': expected a folder",
+                         cfg.out_dir[0] ? "--data" : "--out");
     if (!parse_activations(activations, &cfg) || !parse_hidden(hidden, &cfg))
         return EXIT_USAGE;
 

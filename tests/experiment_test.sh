@@ -102,6 +102,7 @@ expect_error "bad momentum" 2 "--momentum 1: expected a number from 0" -- "$leak
 expect_error "unknown option" 2 "unknown option --nope" -- "$leaky" experiment --nope
 expect_error "subset too big" 2 "--subset 301: the training set has only 300 images" -- \
   "$leaky" experiment --data "$fake" --subset 301 --out "$tmp/o"
+expect_error "empty out" 2 "--out '': expected a folder" -- "$leaky" experiment --out ''
 touch "$tmp/a-file"
 expect_error "out is a file" 1 "cannot create the folder $tmp/a-file" -- \
   "$leaky" experiment --data "$fake" --hidden 4 --epochs 1 --out "$tmp/a-file"
