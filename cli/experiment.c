@@ -342,7 +342,8 @@ struct data {
 };
 
 /* The inputs are standardised with the training pixels' mean and deviation (from a
- * histogram, so exact and cheap): zero-mean inputs make He's initialisation fit. */
+ * histogram of the bytes: one pass, exact counts): zero-mean, unit-variance inputs are what
+ * He's initialisation assumes. */
 static void standardise(struct data *d)
 {
     uint64_t hist[256] = {0};
@@ -363,9 +364,12 @@ static void standardise(struct data *d)
     d->shift = (float)(-mean / std);
 }
 
-static void gather(const struct data *d, const mnist_set *set, const uint32_t *order,
-                   size_t first, size_t rows, float *x, uint8_t *labels)
+/* Rows first .. first + rows of the split (through order, when given) as standardised
+ * floats, and their labels. */
+static void gather(const struct data *d, const uint32_t *order, size_t first, size_t rows,
+                   float *x, uint8_t *labels)
 {
+    const mnist_set *set = d->set;
     for (size_t r = 0; r < rows; r++) {
         const size_t i = order ? order[first + r] : first + r;
         const uint8_t *src = set->pixels + i * d->pixels;
@@ -406,15 +410,15 @@ static int train_fail(const char *what, const activation *act)
 }
 
 /* Mean loss and accuracy over a whole split, in evaluation mode. */
-static int evaluate(mlp *net, const struct data *d, const mnist_set *set, float *x,
-                    uint8_t *labels, double *loss, double *acc)
+static int evaluate(mlp *net, const struct data *d, float *x, uint8_t *labels,
+                    double *loss, double *acc)
 {
     double total = 0.0;
     size_t right = 0;
-    for (size_t first = 0; first < set->count; first += net->max_batch) {
-        const size_t rows = set->count - first < net->max_batch ? set->count - first
-                                                                 : net->max_batch;
-        gather(d, set, NULL, first, rows, x, labels);
+    for (size_t first = 0; first < d->count; first += net->max_batch) {
+        const size_t rows = d->count - first < net->max_batch ? d->count - first
+                                                               : net->max_batch;
+        gather(d, NULL, first, rows, x, labels);
         double l;
         size_t c;
         if (mlp_loss(net, x, labels, rows, MLP_EVAL, &l, &c) != LEAKY_OK)
@@ -422,8 +426,8 @@ static int evaluate(mlp *net, const struct data *d, const mnist_set *set, float 
         total += l * (double)rows;
         right += c;
     }
-    *loss = total / (double)set->count;
-    *acc = (double)right / (double)set->count;
+    *loss = total / (double)d->count;
+    *acc = (double)right / (double)d->count;
     return EXIT_OK;
 }
 
@@ -467,7 +471,7 @@ static int train_one(const struct config *cfg, const struct data *train,
             const size_t first = b * cfg->batch;
             const size_t rows = train->count - first < cfg->batch ? train->count - first
                                                                    : cfg->batch;
-            gather(train, train->set, order, first, rows, x, labels);
+            gather(train, order, first, rows, x, labels);
             net.noise_seed = rng_next(&noise_state); /* RReLU: fresh slopes every batch */
             double loss;
             if (mlp_loss_grad(&net, x, labels, rows, &loss) != LEAKY_OK) {
@@ -508,8 +512,7 @@ static int train_one(const struct config *cfg, const struct data *train,
         for (size_t h = 0; h < hidden; h++)
             run->dead[e * hidden + h] =
                 (double)mlp_dead_count(&net, h) / (double)cfg->sizes[h + 1];
-        rc = evaluate(&net, test, test->set, x, labels, &run->test_loss[e],
-                      &run->test_acc[e]);
+        rc = evaluate(&net, test, x, labels, &run->test_loss[e], &run->test_acc[e]);
         if (rc == EXIT_OK && pg->on) {
             fprintf(stderr, "\r%-12s epoch %3zu/%zu  loss %.4f  test acc %.4f  dead",
                     act->name, e + 1, cfg->epochs, run->train_loss[e], run->test_acc[e]);
