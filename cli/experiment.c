@@ -709,6 +709,10 @@ int cmd_experiment(int argc, char **argv)
     } else if (!make_dirs(cfg.out_dir)) {
         rc = cli_error(EXIT_FAILURE_, "experiment: cannot create the folder %s: %s",
                        cfg.out_dir, strerror(errno));
+    } else if (access(cfg.out_dir, W_OK | X_OK) != 0) {
+        /* Said now rather than after the training. */
+        rc = cli_error(EXIT_FAILURE_, "experiment: cannot write into the folder %s: %s",
+                       cfg.out_dir, strerror(errno));
     }
     if (rc != EXIT_OK) {
         mnist_free(&train_set);
