@@ -752,6 +752,7 @@ int cmd_experiment(int argc, char **argv)
             !write_chart(&cfg, runs, CHART_DEAD, "dead_units.png") ||
             !write_chart(&cfg, runs, CHART_LOSS, "train_loss.png"))
             rc = EXIT_FAILURE_;
+        chart_release_caches(); /* fontconfig's, which leak checkers would report */
     }
     free(store);
     mnist_free(&train_set);
