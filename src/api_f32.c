@@ -29,7 +29,7 @@ static leaky_status run_unary(const char *fn, size_t kernel_offset, struct opera
     TRY(leaky_check_no_overlap(fn, in.name, in.p, out.name, out.p, n * sizeof(float)));
     const struct leaky_kernels *k = NULL;
     TRY(leaky_active_kernels(&k));
-    const struct leaky_f32_params params = {slope};
+    const struct leaky_f32_params params = {.slope = slope};
     leaky_run_unary_f32(KERNEL_AT(k, leaky_unary_f32_fn, kernel_offset), n, in.p,
                         (float *)out.p, &params);
     return LEAKY_OK;
@@ -52,7 +52,7 @@ static leaky_status run_binary(const char *fn, size_t kernel_offset, struct oper
     TRY(leaky_check_no_overlap(fn, g.name, g.p, out.name, out.p, bytes));
     const struct leaky_kernels *k = NULL;
     TRY(leaky_active_kernels(&k));
-    const struct leaky_f32_params params = {slope};
+    const struct leaky_f32_params params = {.slope = slope};
     leaky_run_binary_f32(KERNEL_AT(k, leaky_binary_f32_fn, kernel_offset), n, x.p, g.p,
                          (float *)out.p, &params);
     return LEAKY_OK;

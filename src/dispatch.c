@@ -81,6 +81,10 @@ static void init_tables(void)
         leaky_fill_kernels__scalar(&tables[i]);
         isa_info[i].fill(&tables[i]);
     }
+    /* A bad LEAKY_NUM_THREADS fails every call too, as a bad LEAKY_ISA does. */
+    env_status = leaky_parallel_env_status(env_message, sizeof env_message);
+    if (env_status != LEAKY_OK)
+        return;
     leaky_isa chosen = leaky_isa_best();
     const char *forced = getenv("LEAKY_ISA");
     if (forced && *forced) {

@@ -11,6 +11,9 @@
 /* Parameters a kernel needs, prepared once by the API layer. */
 struct leaky_f32_params {
     float slope;
+    /* Store with non-temporal (cache-bypassing) stores: set by the run layer for large
+     * out-of-place calls only; the reference kernels ignore it. */
+    bool nontemporal;
 };
 
 /* y = op(x) elementwise. */
@@ -82,6 +85,12 @@ leaky_status leaky_check_slope(const char *fn, float slope);
  * that may be worth splitting goes through here. */
 typedef void leaky_range_fn(void *ctx, size_t begin, size_t end);
 void leaky_parallel_for(size_t n, size_t grain, leaky_range_fn *fn, void *ctx);
+/* The same, with the split points placed where out + point * elem_size is 64-byte aligned
+ * (out: the array the pieces write). */
+void leaky_parallel_for_aligned(size_t n, size_t grain, const void *out, size_t elem_size,
+                                leaky_range_fn *fn, void *ctx);
+/* Whether LEAKY_NUM_THREADS is usable; if not, its message goes into message. Read once. */
+leaky_status leaky_parallel_env_status(char *message, size_t size);
 
 /* Runs an elementwise kernel over n elements, split by leaky_parallel_for. */
 void leaky_run_unary_f32(leaky_unary_f32_fn *kernel, size_t n, const float *x, float *y,

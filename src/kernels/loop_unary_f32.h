@@ -2,24 +2,44 @@
 /* The loop of every elementwise y = op(x) kernel, written once. The including file
  * defines KERNEL_NAME, struct kernel_consts, kernel_prepare() (vectors built once per
  * call from the parameters) and kernel_op() (one vector of results). */
-void LEAKY_KNAME(KERNEL_NAME)(size_t n, const float *x, float *y,
-                              const struct leaky_f32_params *params)
+
+/* Whole vectors from i on; returns where it stopped. Inlined once per store kind. */
+static inline __attribute__((always_inline)) size_t
+kernel_loop(size_t i, size_t n, const float *x, float *y, const struct kernel_consts *c,
+            int stream)
 {
-    const struct kernel_consts c = kernel_prepare(params);
-    size_t i = 0;
     /* Four independent vectors per iteration keep the load and store ports busy. */
     for (; i + 4 * VF32_LANES <= n; i += 4 * VF32_LANES) {
         const vf32 x0 = vf32_load(x + i);
         const vf32 x1 = vf32_load(x + i + VF32_LANES);
         const vf32 x2 = vf32_load(x + i + 2 * VF32_LANES);
         const vf32 x3 = vf32_load(x + i + 3 * VF32_LANES);
-        vf32_store(y + i, kernel_op(x0, &c));
-        vf32_store(y + i + VF32_LANES, kernel_op(x1, &c));
-        vf32_store(y + i + 2 * VF32_LANES, kernel_op(x2, &c));
-        vf32_store(y + i + 3 * VF32_LANES, kernel_op(x3, &c));
+        vf32_put(y + i, kernel_op(x0, c), stream);
+        vf32_put(y + i + VF32_LANES, kernel_op(x1, c), stream);
+        vf32_put(y + i + 2 * VF32_LANES, kernel_op(x2, c), stream);
+        vf32_put(y + i + 3 * VF32_LANES, kernel_op(x3, c), stream);
     }
     for (; i + VF32_LANES <= n; i += VF32_LANES)
-        vf32_store(y + i, kernel_op(vf32_load(x + i), &c));
+        vf32_put(y + i, kernel_op(vf32_load(x + i), c), stream);
+    return i;
+}
+
+void LEAKY_KNAME(KERNEL_NAME)(size_t n, const float *x, float *y,
+                              const struct leaky_f32_params *params)
+{
+    const struct kernel_consts c = kernel_prepare(params);
+    size_t i = 0;
+    if (params->nontemporal) {
+        /* Streamed stores need an aligned address: a partial vector reaches it first. */
+        i = (VF32_BYTES - (uintptr_t)y % VF32_BYTES) % VF32_BYTES / sizeof(float);
+        i = i < n ? i : n;
+        if (i > 0)
+            vf32_store_part(y, kernel_op(vf32_load_part(x, i), &c), i);
+        i = kernel_loop(i, n, x, y, &c, 1);
+        vf32_stream_fence();
+    } else {
+        i = kernel_loop(0, n, x, y, &c, 0);
+    }
     if (i < n)
         vf32_store_part(y + i, kernel_op(vf32_load_part(x + i, n - i), &c), n - i);
 }

@@ -8,6 +8,9 @@
  *             never a byte past them (no tail reads past the array's end)
  * gt, lt, le  ordered compares: false when either side is NaN
  * select      m ? t : f, lane by lane
+ * stream      a non-temporal store (it bypasses the caches) to a VF32_BYTES-aligned p;
+ *             stream_fence (sfence) orders the streamed stores before later ones.
+ *             NEON has none worth having here: there they are plain stores.
  */
 #ifndef LEAKY_SIMD_VEC_H
 #define LEAKY_SIMD_VEC_H
@@ -36,6 +39,7 @@ static inline vm32 vf32_gt(vf32 a, vf32 b) { return _mm512_cmp_ps_mask(a, b, _CM
 static inline vm32 vf32_lt(vf32 a, vf32 b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
 static inline vm32 vf32_le(vf32 a, vf32 b) { return _mm512_cmp_ps_mask(a, b, _CMP_LE_OQ); }
 static inline vf32 vf32_select(vm32 m, vf32 t, vf32 f) { return _mm512_mask_blend_ps(m, f, t); }
+static inline void vf32_stream(float *p, vf32 v) { _mm512_stream_ps(p, v); }
 
 #elif defined(LEAKY_BUILD_AVX2)
 #define LEAKY_KNAME_(name) leaky_##name##__avx2
@@ -60,6 +64,7 @@ static inline vm32 vf32_gt(vf32 a, vf32 b) { return _mm256_cmp_ps(a, b, _CMP_GT_
 static inline vm32 vf32_lt(vf32 a, vf32 b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
 static inline vm32 vf32_le(vf32 a, vf32 b) { return _mm256_cmp_ps(a, b, _CMP_LE_OQ); }
 static inline vf32 vf32_select(vm32 m, vf32 t, vf32 f) { return _mm256_blendv_ps(f, t, m); }
+static inline void vf32_stream(float *p, vf32 v) { _mm256_stream_ps(p, v); }
 
 #elif defined(LEAKY_BUILD_SSE2)
 #define LEAKY_KNAME_(name) leaky_##name##__sse2
@@ -79,6 +84,7 @@ static inline vm32 vf32_le(vf32 a, vf32 b) { return _mm_cmple_ps(a, b); }
 static inline vf32 vf32_select(vm32 m, vf32 t, vf32 f) {
     return _mm_or_ps(_mm_and_ps(m, t), _mm_andnot_ps(m, f));
 }
+static inline void vf32_stream(float *p, vf32 v) { _mm_stream_ps(p, v); }
 
 #elif defined(LEAKY_BUILD_NEON)
 #define LEAKY_KNAME_(name) leaky_##name##__neon
@@ -95,6 +101,8 @@ static inline vm32 vf32_gt(vf32 a, vf32 b) { return vcgtq_f32(a, b); }
 static inline vm32 vf32_lt(vf32 a, vf32 b) { return vcltq_f32(a, b); }
 static inline vm32 vf32_le(vf32 a, vf32 b) { return vcleq_f32(a, b); }
 static inline vf32 vf32_select(vm32 m, vf32 t, vf32 f) { return vbslq_f32(m, t, f); }
+static inline void vf32_stream(float *p, vf32 v) { vst1q_f32(p, v); }
+static inline void vf32_stream_fence(void) {}
 
 #else
 #error "compile SIMD kernels with one of LEAKY_BUILD_SSE2, _AVX2, _AVX512, _NEON"
@@ -114,6 +122,19 @@ static inline void vf32_store_part(float *p, vf32 v, size_t k) {
     memcpy(p, lanes, k * sizeof(float));
 }
 #endif
+
+#if defined(__SSE2__)
+static inline void vf32_stream_fence(void) { _mm_sfence(); }
+#endif
+#define VF32_BYTES (VF32_LANES * sizeof(float))
+
+/* A store of either kind: kernel loops are written once and inlined for both. */
+static inline __attribute__((always_inline)) void vf32_put(float *p, vf32 v, int stream) {
+    if (stream)
+        vf32_stream(p, v);
+    else
+        vf32_store(p, v);
+}
 
 /* Two steps so that a macro argument (KERNEL_NAME) is expanded before pasting. */
 #define LEAKY_KNAME(name) LEAKY_KNAME_(name)
