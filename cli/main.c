@@ -14,6 +14,7 @@ static const struct command {
     {"eval", cmd_eval, "apply Leaky ReLU, ReLU or the derivative to numbers"},
     {"demo", cmd_demo, "a walkthrough of the function, its gradient and the dying-ReLU problem"},
     {"info", cmd_info, "version and the CPU paths compiled in, supported and chosen"},
+    {"bench", cmd_bench, "time leaky against memcpy and a non-temporal copy"},
 };
 
 static void usage(FILE *out)

@@ -3,6 +3,7 @@
 #ifndef LEAKY_INTERNAL_H
 #define LEAKY_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,8 +56,19 @@ LEAKY_X_DECLARE_FILL(neon)
 LEAKY_KERNEL_LIST(LEAKY_X_DECLARE)
 #undef LEAKY_X_DECLARE
 
-/* The table in use; fails (with leaky_last_error() set) when LEAKY_ISA is unusable. */
-leaky_status leaky_active_kernels(const struct leaky_kernels **kernels);
+/* The table in use; fails (with leaky_last_error() set) when LEAKY_ISA is unusable.
+ * Inline: after the first call it is one atomic load. */
+extern _Atomic(const struct leaky_kernels *) leaky_active_table;
+leaky_status leaky_active_kernels_first(const struct leaky_kernels **kernels);
+static inline leaky_status leaky_active_kernels(const struct leaky_kernels **kernels)
+{
+    const struct leaky_kernels *k =
+        atomic_load_explicit(&leaky_active_table, memory_order_acquire);
+    if (__builtin_expect(k == NULL, 0))
+        return leaky_active_kernels_first(kernels);
+    *kernels = k;
+    return LEAKY_OK;
+}
 /* The table of one ISA, or NULL when this build or CPU lacks it (tests use this). */
 const struct leaky_kernels *leaky_kernels_for_isa(leaky_isa isa);
 
@@ -74,11 +86,38 @@ leaky_status leaky_fail(leaky_status status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Argument checks shared by the API functions; each records its message on failure.
- * fn names the public function for the message. */
-leaky_status leaky_check_array(const char *fn, const char *name, const void *p, size_t n);
-leaky_status leaky_check_no_overlap(const char *fn, const char *in_name, const void *in,
-                                    const char *out_name, const void *out, size_t bytes);
-leaky_status leaky_check_slope(const char *fn, float slope);
+ * fn names the public function for the message. The passing case is inline, since a
+ * call on a small array must cost little more than its loads and stores; the _failed
+ * functions write the message. */
+leaky_status leaky_check_array_failed(const char *fn, const char *name, const void *p, size_t n);
+leaky_status leaky_check_no_overlap_failed(const char *fn, const char *in_name, const void *in,
+                                           const char *out_name, const void *out, size_t bytes);
+leaky_status leaky_check_slope_failed(const char *fn, float slope);
+
+static inline leaky_status leaky_check_array(const char *fn, const char *name, const void *p,
+                                             size_t n)
+{
+    if (__builtin_expect((n > 0 && p == NULL) || n > SIZE_MAX / sizeof(double), 0))
+        return leaky_check_array_failed(fn, name, p, n);
+    return LEAKY_OK;
+}
+
+static inline leaky_status leaky_check_no_overlap(const char *fn, const char *in_name,
+                                                  const void *in, const char *out_name,
+                                                  const void *out, size_t bytes)
+{
+    const uintptr_t a = (uintptr_t)in, b = (uintptr_t)out;
+    if (__builtin_expect(a != b && a < b + bytes && b < a + bytes, 0))
+        return leaky_check_no_overlap_failed(fn, in_name, in, out_name, out, bytes);
+    return LEAKY_OK;
+}
+
+static inline leaky_status leaky_check_slope(const char *fn, float slope)
+{
+    if (__builtin_expect(!__builtin_isfinite(slope), 0))
+        return leaky_check_slope_failed(fn, slope);
+    return LEAKY_OK;
+}
 
 /* Calls fn(ctx, begin, end) over pieces covering [0, n), possibly on several threads at
  * once; grain is the smallest piece worth handing to another thread. Every kernel call
