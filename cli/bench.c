@@ -18,7 +18,9 @@
 #endif
 
 #include "bench.h"
+#include "chart.h"
 #include "cli.h"
+#include "outfile.h"
 #include "leaky.h"
 
 double bench_now_ns(void)
@@ -208,7 +210,7 @@ static bool parse_cases(const char *text, bool *cases)
     return true;
 }
 
-static void usage(const char *program, bool chart)
+static void usage(const char *program, bool peers)
 {
     printf("usage: %s [OPTIONS]\n"
            "\n"
@@ -226,15 +228,15 @@ static void usage(const char *program, bool chart)
            "      --sample-us US the least time of one sample (default 200)\n"
            "      --slope A      negative slope (default 0.01)\n"
            "  -o, --csv FILE     also write every result as CSV\n"
-           "%s"
+           "      --chart FILE   draw the forward pass's ns per element against size, log-log\n"
+           "                     (.png, .svg or .pdf)\n"
            "  -h, --help         this text\n",
            program,
-           chart ? ", XNNPACK, oneDNN, PyTorch and numpy" : "",
-           chart ? "      --chart FILE   draw ns per element against size as a PNG (needs -o)\n" : "");
+           peers ? ", XNNPACK, oneDNN, PyTorch and numpy" : "");
 }
 
 static int parse_options(const char *program, int argc, char **argv, struct options *o,
-                         bool chart)
+                         bool peers)
 {
     static const struct option long_options[] = {
         {"sizes", required_argument, NULL, 's'},   {"threads", required_argument, NULL, 't'},
@@ -286,13 +288,13 @@ static int parse_options(const char *program, int argc, char **argv, struct opti
             o->csv = optarg;
             break;
         case 'p':
-            if (!chart)
-                return cli_error(EXIT_USAGE, "bench: --chart: this program has no chart "
-                                 "module; use bench/leaky-bench-peers (make bench)");
+            if (chart_format_of(optarg) == CHART_FORMAT_NONE)
+                return cli_error(EXIT_USAGE, "bench: --chart %s: expected a file name ending "
+                                 "in .png, .svg or .pdf", optarg);
             o->png = optarg;
             break;
         case 'h':
-            usage(program, chart);
+            usage(program, peers);
             return -1;
         default:
             return cli_bad_option("bench", opt, argv, optind);
@@ -300,8 +302,6 @@ static int parse_options(const char *program, int argc, char **argv, struct opti
     }
     if (optind < argc)
         return cli_error(EXIT_USAGE, "bench: unexpected argument '%s'", argv[optind]);
-    if (o->png && !o->csv)
-        return cli_error(EXIT_USAGE, "bench: --chart needs --csv: the chart is drawn from it");
     return EXIT_OK;
 }
 
@@ -472,7 +472,7 @@ static void print_tables(const struct options *o)
                 const struct result *lk = find(kase, threads, n, "leaky");
                 if (!lk)
                     continue;
-                char label[16];
+                char label[24];
                 size_label(label, sizeof label, n);
                 printf("%-6s", label);
                 for (size_t k = 0; k < nnames; k++) {
@@ -579,16 +579,19 @@ static void print_targets(void)
            compared, compared == 0 ? "not measured" : worse ? "MISSED" : "slower: met");
 }
 
-/* ------------------------------------------------------------------ CSV */
+/* ------------------------------------------------------------------ CSV, chart */
 
 static int write_csv(const char *path)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return cli_error(EXIT_FAILURE_, "bench: %s: path too long", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return cli_error(EXIT_FAILURE_, "bench: cannot write %s: %s", tmp, strerror(errno));
+    char err[512];
+    outfile o;
+    if (!outfile_open(&o, path, err, sizeof err))
+        return cli_error(EXIT_FAILURE_, "bench: %s", err);
+    FILE *f = fdopen(o.fd, "w");
+    if (!f) {
+        outfile_abort(&o);
+        return cli_error(EXIT_FAILURE_, "bench: cannot write %s: %s", path, strerror(errno));
+    }
     fprintf(f, "case,threads,n,impl,calls_per_sample,median_ns_per_element,"
                "min_ns_per_element,median_gb_per_s,ratio_to_best_peer\n");
     for (size_t i = 0; i < nresults; i++) {
@@ -602,21 +605,75 @@ static int write_csv(const char *path)
         else
             fprintf(f, "\n");
     }
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        const int e = errno;
-        remove(tmp);
-        return cli_error(EXIT_FAILURE_, "bench: cannot write %s: %s", path, strerror(e));
+    /* outfile_commit closes the descriptor: flush the stream's buffer into it first. */
+    const bool written = fflush(f) == 0 && !ferror(f);
+    o.fd = dup(o.fd);
+    fclose(f);
+    if (!written || o.fd < 0) {
+        outfile_abort(&o);
+        return cli_error(EXIT_FAILURE_, "bench: cannot write %s", path);
     }
+    if (!outfile_commit(&o, err, sizeof err))
+        return cli_error(EXIT_FAILURE_, "bench: %s", err);
+    return EXIT_OK;
+}
+
+/* ns per element against size, log-log, for the forward pass out of place: one line per
+ * implementation and thread count (2 threads dashed). */
+static int write_chart(const char *path)
+{
+    enum { MAXS = MAX_IMPLS * MAX_THREADS_LIST };
+    chart_series series[MAXS];
+    double xs[MAXS][MAX_SIZES], ys[MAXS][MAX_SIZES];
+    char names[MAXS][48];
+    size_t nseries = 0;
+    for (size_t i = 0; i < nresults && nseries < MAXS; i++) {
+        const struct result *r = &results[i];
+        if (r->kase != 0)
+            continue;
+        snprintf(names[nseries], sizeof names[0], "%s, %zu thread%s", r->impl, r->threads,
+                 r->threads == 1 ? "" : "s");
+        size_t k = 0;
+        while (k < nseries && strcmp(series[k].name, names[nseries]) != 0)
+            k++;
+        if (k == nseries) {
+            series[k] = (chart_series){.name = names[k], .x = xs[k], .y = ys[k],
+                                       .style = r->threads == 1 ? CHART_SOLID : CHART_DASHED,
+                                       .markers = true};
+            nseries++;
+        }
+        if (series[k].n < MAX_SIZES) {
+            xs[k][series[k].n] = (double)r->n;
+            ys[k][series[k].n++] = r->median / (double)r->n;
+        }
+    }
+    /* Same colour for an implementation's 1- and 2-thread lines. */
+    for (size_t k = 0, colours = 0; k < nseries; k++) {
+        size_t j = 0;
+        const size_t len = strcspn(series[k].name, ",");
+        while (j < k && !(strncmp(series[j].name, series[k].name, len) == 0 &&
+                          series[j].name[len] == ','))
+            j++;
+        series[k].rgb = j < k ? series[j].rgb : chart_palette(colours++);
+    }
+    const chart c = {.title = "Leaky ReLU forward, out of place (float32)",
+                     .x_label = "elements", .y_label = "ns per element (median)",
+                     .note = "lower is better; same run, implementations alternating",
+                     .width = 1000, .height = 700, .log_x = true, .log_y = true, .grid = true,
+                     .series = series, .n_series = nseries};
+    char err[512];
+    if (!chart_write(&c, path, NULL, err, sizeof err))
+        return cli_error(EXIT_FAILURE_, "bench: %s", err);
     return EXIT_OK;
 }
 
 /* ------------------------------------------------------------------ main */
 
 int bench_main(const char *program, int argc, char **argv, const struct bench_impl *extra,
-               size_t nextra, int (*chart)(const char *csv_path, const char *png_path))
+               size_t nextra)
 {
     struct options o;
-    const int parsed = parse_options(program, argc, argv, &o, chart != NULL);
+    const int parsed = parse_options(program, argc, argv, &o, nextra > 0);
     if (parsed != EXIT_OK)
         return parsed < 0 ? EXIT_OK : parsed;
 
@@ -648,6 +705,7 @@ int bench_main(const char *program, int argc, char **argv, const struct bench_im
            (size_t)sysconf(_SC_NPROCESSORS_ONLN));
     fflush(stdout);
 
+    const bool progress = isatty(STDERR_FILENO);
     for (int kase = 0; kase < NCASES; kase++) {
         if (!o.cases[kase])
             continue;
@@ -661,8 +719,9 @@ int bench_main(const char *program, int argc, char **argv, const struct bench_im
                     else
                         c.y = g;
                 }
-                fprintf(stderr, "\r%-18s %zu thread(s) n=%-10zu", case_names[kase], c.threads,
-                        c.n);
+                if (progress)
+                    fprintf(stderr, "\r%-18s %zu thread(s) n=%-10zu", case_names[kase],
+                            c.threads, c.n);
                 run_case(&o, &c, kase, impls, nimpls, x0, g0);
                 /* Restore the inputs an in-place case overwrote. */
                 if (c.in_place)
@@ -671,7 +730,8 @@ int bench_main(const char *program, int argc, char **argv, const struct bench_im
             }
         }
     }
-    fprintf(stderr, "\r%50s\r", "");
+    if (progress)
+        fprintf(stderr, "\r%50s\r", "");
     free(x0), free(g0), free(x), free(g), free(y);
     leaky_set_num_threads(0);
 
@@ -684,7 +744,7 @@ int bench_main(const char *program, int argc, char **argv, const struct bench_im
             printf("\nwrote %s\n", o.csv);
     }
     if (rc == EXIT_OK && o.png) {
-        rc = chart(o.csv, o.png);
+        rc = write_chart(o.png);
         if (rc == EXIT_OK)
             printf("wrote %s\n", o.png);
     }
@@ -696,5 +756,5 @@ int bench_main(const char *program, int argc, char **argv, const struct bench_im
 
 int cmd_bench(int argc, char **argv)
 {
-    return bench_main("leaky bench", argc, argv, NULL, 0, NULL);
+    return bench_main("leaky bench", argc, argv, NULL, 0);
 }

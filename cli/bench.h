@@ -42,11 +42,9 @@ struct bench_impl {
 /* Nanoseconds from a monotonic clock. */
 double bench_now_ns(void);
 
-/* Parses the options shared by both programs and runs the whole benchmark. extra: the
- * peers (may be NULL). chart: draws the CSV's numbers into a PNG when the program has a
- * chart module (may be NULL). Returns an exit code. */
+/* Parses the options and runs the whole benchmark; extra: the peers (may be NULL).
+ * Returns an exit code. */
 int bench_main(const char *program, int argc, char **argv, const struct bench_impl *extra,
-               size_t nextra,
-               int (*chart)(const char *csv_path, const char *png_path));
+               size_t nextra);
 
 #endif
