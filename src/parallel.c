@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Where work is split: every kernel call that may be worth spreading over threads comes
- * through leaky_parallel_for. The threads are Debian's pthreadpool (the pool XNNPACK and
- * PyTorch use: the caller's thread works too, idle workers spin briefly, then sleep).
- * Elementwise results do not depend on the split, so the bits are the same for any
- * thread count. */
+ * through leaky_parallel_for, onto the pool of src/pool.c (why not pthreadpool: see
+ * there). Elementwise results do not depend on the split, so the bits are the same for
+ * any thread count. */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include <errno.h>
 #include <pthread.h>
@@ -16,10 +15,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-
-#ifdef LEAKY_HAVE_PTHREADPOOL
-#include <pthreadpool.h>
-#endif
 
 /* More threads than this is a typo, not a machine. */
 enum { MAX_THREADS = 1024 };
@@ -58,7 +53,6 @@ leaky_status leaky_parallel_env_status(char *message, size_t size)
     return env_status;
 }
 
-#ifdef LEAKY_HAVE_PTHREADPOOL
 static size_t cores(void)
 {
     cpu_set_t set;
@@ -100,44 +94,25 @@ size_t leaky_get_num_threads(void)
 
 /* The pool, created on the first call that splits work and again when the count changes
  * (leaky_set_num_threads asks for that to happen while no call is running). */
-static pthreadpool_t pool;
+static struct leaky_pool *pool;
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* A pool of count threads (the caller's included), or NULL when one cannot be made: then
  * the work runs on the caller's thread, which gives the same results. */
-static pthreadpool_t pool_of(size_t count)
+static struct leaky_pool *pool_of(size_t count)
 {
     pthread_mutex_lock(&pool_lock);
-    if (pool && pthreadpool_get_threads_count(pool) != count) {
-        pthreadpool_destroy(pool);
+    if (pool && leaky_pool_threads(pool) != count) {
+        leaky_pool_destroy(pool);
         pool = NULL;
     }
     if (!pool)
-        pool = pthreadpool_create(count);
-    pthreadpool_t p = pool;
+        pool = leaky_pool_create(count);
+    struct leaky_pool *p = pool;
     pthread_mutex_unlock(&pool_lock);
     return p;
 }
-#else
-/* Built without pthreadpool (a cross build lacking it): everything runs on the caller's
- * thread. */
-leaky_status leaky_set_num_threads(size_t count)
-{
-    pthread_once(&env_once, read_env);
-    if (count > 1)
-        return leaky_fail(LEAKY_EUNSUPPORTED, "leaky_set_num_threads: count is %zu, but this "
-                          "build has no thread pool (built without pthreadpool)", count);
-    atomic_store_explicit(&requested, count, memory_order_relaxed);
-    return LEAKY_OK;
-}
 
-size_t leaky_get_num_threads(void)
-{
-    return 1;
-}
-#endif
-
-#ifdef LEAKY_HAVE_PTHREADPOOL
 struct split {
     size_t n, pieces, head, step;
     leaky_range_fn *fn;
@@ -166,19 +141,17 @@ static void run_piece(void *ctx, size_t i)
     if (begin < end)
         s->fn(s->ctx, begin, end);
 }
-#endif
 
 void leaky_parallel_for_aligned(size_t n, size_t grain, const void *out, size_t elem_size,
                                 leaky_range_fn *fn, void *ctx)
 {
     if (n == 0)
         return;
-#ifdef LEAKY_HAVE_PTHREADPOOL
     const size_t threads = resolve(atomic_load_explicit(&requested, memory_order_relaxed));
     size_t pieces = n / (grain ? grain : 1);
     if (pieces > threads)
         pieces = threads;
-    pthreadpool_t p = pieces > 1 ? pool_of(threads) : NULL;
+    struct leaky_pool *p = pieces > 1 ? pool_of(threads) : NULL;
     if (p) {
         enum { LINE = 64 };
         struct split s = {n, pieces, 0, 1, fn, ctx};
@@ -186,12 +159,9 @@ void leaky_parallel_for_aligned(size_t n, size_t grain, const void *out, size_t 
             s.step = LINE / elem_size;
             s.head = ((LINE - (uintptr_t)out % LINE) % LINE) / elem_size;
         }
-        pthreadpool_parallelize_1d(p, run_piece, &s, pieces, 0);
+        leaky_pool_run(p, pieces, run_piece, &s);
         return;
     }
-#else
-    (void)grain, (void)out, (void)elem_size;
-#endif
     fn(ctx, 0, n);
 }
 

@@ -5,8 +5,11 @@
  *                               large calls giving the same bits for 1, 2 and 3 threads
  *   test_parallel env-bad       run with a bad LEAKY_NUM_THREADS: every call must fail
  *   test_parallel env-count N   run with LEAKY_NUM_THREADS=N: the count must be N */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
+#include <pthread.h>
 #include <stdalign.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "test.h"
 
@@ -73,6 +76,71 @@ static void check_split(size_t threads)
         }
     }
     free(hits);
+}
+
+/* ------------------------------------------------------------- the pool */
+
+/* Many jobs back to back, some after a pause long enough for the workers to fall asleep,
+ * from several callers at once (a busy pool makes the second caller run alone): every
+ * piece of every job must run exactly once, before its job returns. */
+enum { JOBS = 3000, MAX_JOB_PIECES = 9 };
+
+struct pool_job {
+    _Atomic int runs[MAX_JOB_PIECES];
+};
+
+static void count_piece(void *ctx, size_t i)
+{
+    struct pool_job *job = ctx;
+    atomic_fetch_add_explicit(&job->runs[i], 1, memory_order_relaxed);
+}
+
+struct caller {
+    struct leaky_pool *pool;
+    unsigned seed;
+    unsigned long long wrong;
+};
+
+static void *call_jobs(void *arg)
+{
+    struct caller *c = arg;
+    for (int j = 0; j < JOBS; j++) {
+        struct pool_job job = {{0}};
+        const size_t pieces = 1 + mix(c->seed + (unsigned)j) % MAX_JOB_PIECES;
+        if (j % 500 == 0) {
+            const struct timespec pause = {0, 300000}; /* past the workers' spin */
+            nanosleep(&pause, NULL);
+        }
+        leaky_pool_run(c->pool, pieces, count_piece, &job);
+        for (size_t i = 0; i < MAX_JOB_PIECES; i++)
+            c->wrong += atomic_load(&job.runs[i]) != (i < pieces);
+    }
+    return NULL;
+}
+
+static void check_pool(void)
+{
+    static const size_t sizes[] = {1, 2, 3, 5};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        struct leaky_pool *pool = leaky_pool_create(sizes[s]);
+        CHECK(pool && leaky_pool_threads(pool) == sizes[s], "pool of %zu threads", sizes[s]);
+        if (!pool)
+            continue;
+        struct caller callers[3];
+        pthread_t ids[3];
+        for (int k = 0; k < 3; k++) {
+            callers[k] = (struct caller){pool, 1000u * (unsigned)k + (unsigned)s, 0};
+            if (k > 0)
+                pthread_create(&ids[k], NULL, call_jobs, &callers[k]);
+        }
+        call_jobs(&callers[0]);
+        for (int k = 1; k < 3; k++)
+            pthread_join(ids[k], NULL);
+        for (int k = 0; k < 3; k++)
+            CHECK(callers[k].wrong == 0, "pool of %zu threads, caller %d: %llu pieces not run "
+                  "exactly once", sizes[s], k, callers[k].wrong);
+        leaky_pool_destroy(pool);
+    }
 }
 
 /* ------------------------------------------- streamed kernels, every head and tail */
@@ -149,7 +217,7 @@ static void check_streamed_kernels(void)
  * outputs off 64-byte alignment. */
 static const size_t big_sizes[] = {300007, (1u << 22) + 37};
 
-static void check_large(bool have_threads)
+static void check_large(void)
 {
     const size_t nmax = (1u << 22) + 64;
     float *x = malloc(nmax * sizeof(float)), *g = malloc(nmax * sizeof(float));
@@ -165,7 +233,7 @@ static void check_large(bool have_threads)
     for (size_t s = 0; s < sizeof big_sizes / sizeof big_sizes[0]; s++) {
         const size_t n = big_sizes[s];
         const float *xs = x + 3;
-        for (size_t c = 0; c < (have_threads ? 3u : 1u); c++) {
+        for (size_t c = 0; c < 3; c++) {
             CHECK(leaky_set_num_threads(counts[c]) == LEAKY_OK, "set_num_threads(%zu): %s",
                   counts[c], leaky_last_error());
             /* forward, out of place (streamed when large) */
@@ -201,16 +269,11 @@ done:
 
 /* ------------------------------------------------------------- the count */
 
-static bool check_count_api(void)
+static void check_count_api(void)
 {
     const size_t fallback = leaky_get_num_threads();
     CHECK(fallback >= 1, "default thread count is %zu", fallback);
     const leaky_status s = leaky_set_num_threads(2);
-    if (s == LEAKY_EUNSUPPORTED) {
-        printf("SKIP threads: this build has no thread pool\n");
-        CHECK(fallback == 1, "a build without a pool reports %zu threads", fallback);
-        return false;
-    }
     CHECK(s == LEAKY_OK && leaky_get_num_threads() == 2, "set_num_threads(2) then get: %zu",
           leaky_get_num_threads());
     CHECK(leaky_set_num_threads(1025) == LEAKY_EINVAL &&
@@ -220,7 +283,6 @@ static bool check_count_api(void)
     CHECK(leaky_get_num_threads() == 2, "a refused count changed the count");
     CHECK(leaky_set_num_threads(0) == LEAKY_OK && leaky_get_num_threads() == fallback,
           "set_num_threads(0) does not restore the default %zu", fallback);
-    return true;
 }
 
 int main(int argc, char **argv)
@@ -241,14 +303,13 @@ int main(int argc, char **argv)
               leaky_last_error());
         return test_finish("test_parallel env-count");
     }
-    const bool have_threads = check_count_api();
-    if (have_threads) {
-        for (size_t t = 2; t <= 4; t++) {
-            leaky_set_num_threads(t);
-            check_split(t);
-        }
+    check_count_api();
+    check_pool();
+    for (size_t t = 2; t <= 4; t++) {
+        leaky_set_num_threads(t);
+        check_split(t);
     }
     check_streamed_kernels();
-    check_large(have_threads);
+    check_large();
     return test_finish("test_parallel");
 }
