@@ -143,6 +143,7 @@ struct options {
     bool cases[NCASES];
     unsigned reps;
     double sample_ns;
+    long gap_ns;
     float slope;
     const char *csv, *png;
 };
@@ -226,6 +227,8 @@ static void usage(const char *program, bool peers)
            "  -c, --cases LIST   forward,forward-inplace,backward,backward-inplace (default all)\n"
            "  -r, --reps N       timed samples per implementation and case (default 15)\n"
            "      --sample-us US the least time of one sample (default 200)\n"
+           "      --gap-ms MS    pause before each multi-threaded sample, for the previous\n"
+           "                     implementation's spinning threads to sleep (default 40)\n"
            "      --slope A      negative slope (default 0.01)\n"
            "  -o, --csv FILE     also write every result as CSV\n"
            "      --chart FILE   draw the forward pass's ns per element against size, log-log\n"
@@ -243,10 +246,11 @@ static int parse_options(const char *program, int argc, char **argv, struct opti
         {"cases", required_argument, NULL, 'c'},   {"reps", required_argument, NULL, 'r'},
         {"sample-us", required_argument, NULL, 'u'}, {"slope", required_argument, NULL, 'a'},
         {"csv", required_argument, NULL, 'o'},     {"chart", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},          {0}};
+        {"gap-ms", required_argument, NULL, 'g'},  {"help", no_argument, NULL, 'h'},
+        {0}};
     static const size_t default_sizes[] = {256, 4096, 65536, 1u << 20, 1u << 24, 1u << 26};
     *o = (struct options){.nsizes = 6, .threads = {1, 2}, .nthreads = 2,
-                          .cases = {true, true, true, true}, .reps = 15, .sample_ns = 2e5,
+                          .cases = {true, true, true, true}, .reps = 15, .sample_ns = 2e5, .gap_ns = 40000000,
                           .slope = 0.01f};
     memcpy(o->sizes, default_sizes, sizeof default_sizes);
     int opt;
@@ -279,6 +283,14 @@ static int parse_options(const char *program, int argc, char **argv, struct opti
                 return cli_error(EXIT_USAGE, "bench: --sample-us %s: expected microseconds "
                                  "from 1 to 10000000", optarg);
             o->sample_ns = (double)v * 1e3;
+            break;
+        case 'g':
+            if (strcmp(optarg, "0") == 0)
+                v = 0;
+            else if (!parse_count(optarg, &v) || v > 999)
+                return cli_error(EXIT_USAGE, "bench: --gap-ms %s: expected milliseconds from "
+                                 "0 to 999", optarg);
+            o->gap_ns = (long)v * 1000000;
             break;
         case 'a':
             if (!cli_parse_slope_option("--slope", optarg, &o->slope))
@@ -421,6 +433,10 @@ static void run_case(const struct options *o, struct bench_case *c, int kase,
             const size_t k = (j + rep) % nrun;
             if (refreshed)
                 memcpy(refreshed, pristine, c->n * sizeof(float));
+            /* Thread pools spin for a while after a call (pthreadpool ~30 ms, OpenMP a few):
+             * let the previous one's settle, or they take the cores from this one. */
+            if (c->threads > 1 && o->gap_ns > 0)
+                nanosleep(&(struct timespec){0, o->gap_ns}, NULL);
             samples[k * o->reps + rep] = run[k]->time(state[k], c, calls[k]) / (double)calls[k];
         }
     }
