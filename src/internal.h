@@ -141,10 +141,32 @@ void leaky_pool_run(struct leaky_pool *pool, size_t pieces, leaky_piece_fn *fn, 
 /* Whether LEAKY_NUM_THREADS is usable; if not, its message goes into message. Read once. */
 leaky_status leaky_parallel_env_status(char *message, size_t size);
 
-/* Runs an elementwise kernel over n elements, split by leaky_parallel_for. */
-void leaky_run_unary_f32(leaky_unary_f32_fn *kernel, size_t n, const float *x, float *y,
-                         const struct leaky_f32_params *params);
-void leaky_run_binary_f32(leaky_binary_f32_fn *kernel, size_t n, const float *x, const float *g,
-                          float *out, const struct leaky_f32_params *params);
+/* Runs an elementwise kernel over n elements: a small call straight on this thread (inline:
+ * a call on 256 elements must cost little more than its loads and stores), a large one
+ * possibly streamed and split by leaky_parallel_for (src/parallel.c). */
+#define LEAKY_SMALL_CALL (1u << 18) /* elements; below, one thread and no streaming */
+void leaky_run_unary_f32_large(leaky_unary_f32_fn *kernel, size_t n, const float *x, float *y,
+                               float slope);
+void leaky_run_binary_f32_large(leaky_binary_f32_fn *kernel, size_t n, const float *x,
+                                const float *g, float *out, float slope);
+
+static inline void leaky_run_unary_f32(leaky_unary_f32_fn *kernel, size_t n, const float *x,
+                                       float *y, const struct leaky_f32_params *params)
+{
+    if (n < LEAKY_SMALL_CALL)
+        kernel(n, x, y, params);
+    else
+        leaky_run_unary_f32_large(kernel, n, x, y, params->slope);
+}
+
+static inline void leaky_run_binary_f32(leaky_binary_f32_fn *kernel, size_t n, const float *x,
+                                        const float *g, float *out,
+                                        const struct leaky_f32_params *params)
+{
+    if (n < LEAKY_SMALL_CALL)
+        kernel(n, x, g, out, params);
+    else
+        leaky_run_binary_f32_large(kernel, n, x, g, out, params->slope);
+}
 
 #endif

@@ -214,44 +214,24 @@ static bool stream_to(const void *out, const void *in, size_t touched)
     return touched > NONTEMPORAL_BYTES && out != in && (uintptr_t)out % sizeof(float) == 0;
 }
 
-/* The large calls: possibly streamed, possibly split. Kept out of the small-call path
- * so that one stays a jump to the kernel. */
-static __attribute__((noinline)) void run_unary_large(leaky_unary_f32_fn *kernel, size_t n,
-                                                      const float *x, float *y, float slope)
+/* Below two grains there is one thread's worth of work and nothing to stream: such calls
+ * never leave the caller (leaky_run_unary_f32 in internal.h). */
+_Static_assert(LEAKY_SMALL_CALL == 2 * ELEMENTWISE_GRAIN, "small calls are one grain's worth");
+_Static_assert(3 * LEAKY_SMALL_CALL * sizeof(float) < NONTEMPORAL_BYTES,
+               "small calls are never streamed");
+
+void leaky_run_unary_f32_large(leaky_unary_f32_fn *kernel, size_t n, const float *x, float *y,
+                               float slope)
 {
     const struct leaky_f32_params p = {slope, stream_to(y, x, 2 * n * sizeof *y)};
     struct unary_job job = {kernel, x, y, &p};
     leaky_parallel_for_aligned(n, ELEMENTWISE_GRAIN, y, sizeof *y, unary_range, &job);
 }
 
-static __attribute__((noinline)) void run_binary_large(leaky_binary_f32_fn *kernel, size_t n,
-                                                       const float *x, const float *g,
-                                                       float *out, float slope)
+void leaky_run_binary_f32_large(leaky_binary_f32_fn *kernel, size_t n, const float *x,
+                                const float *g, float *out, float slope)
 {
     const struct leaky_f32_params p = {slope, stream_to(out, g, 3 * n * sizeof *out)};
     struct binary_job job = {kernel, x, g, out, &p};
     leaky_parallel_for_aligned(n, ELEMENTWISE_GRAIN, out, sizeof *out, binary_range, &job);
-}
-
-/* Below two grains there is one thread's worth of work and nothing to stream
- * (NONTEMPORAL_BYTES is far above): the caller's parameters go straight through. */
-_Static_assert(3 * 2 * ELEMENTWISE_GRAIN * sizeof(float) < NONTEMPORAL_BYTES,
-               "small calls are never streamed");
-
-void leaky_run_unary_f32(leaky_unary_f32_fn *kernel, size_t n, const float *x, float *y,
-                         const struct leaky_f32_params *params)
-{
-    if (n < 2 * ELEMENTWISE_GRAIN)
-        kernel(n, x, y, params);
-    else
-        run_unary_large(kernel, n, x, y, params->slope);
-}
-
-void leaky_run_binary_f32(leaky_binary_f32_fn *kernel, size_t n, const float *x, const float *g,
-                          float *out, const struct leaky_f32_params *params)
-{
-    if (n < 2 * ELEMENTWISE_GRAIN)
-        kernel(n, x, g, out, params);
-    else
-        run_binary_large(kernel, n, x, g, out, params->slope);
 }
