@@ -602,6 +602,20 @@ static void print_targets(void)
 
 /* ------------------------------------------------------------------ CSV, chart */
 
+/* Checks before the run that path can be written (a run takes minutes): false, with the
+ * message printed, when it cannot. */
+static bool writable(const char *path)
+{
+    char err[512];
+    outfile o;
+    if (!outfile_open(&o, path, err, sizeof err)) {
+        cli_error(EXIT_FAILURE_, "bench: %s", err);
+        return false;
+    }
+    outfile_abort(&o);
+    return true;
+}
+
 static int write_csv(const char *path)
 {
     char err[512];
@@ -697,6 +711,9 @@ int bench_main(const char *program, int argc, char **argv, const struct bench_im
     const int parsed = parse_options(program, argc, argv, &o, nextra > 0);
     if (parsed != EXIT_OK)
         return parsed < 0 ? EXIT_OK : parsed;
+
+    if ((o.csv && !writable(o.csv)) || (o.png && !writable(o.png)))
+        return EXIT_FAILURE_;
 
     struct bench_impl impls[MAX_IMPLS];
     size_t nimpls = 0;
