@@ -32,7 +32,8 @@ static void usage(FILE *out)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'leaky COMMAND --help' tells more about each.\n"
-                 "LEAKY_ISA=scalar|sse2|avx2|avx512|neon forces a CPU path.\n");
+                 "LEAKY_ISA=scalar|sse2|avx2|avx512|neon forces a CPU path;\n"
+                 "LEAKY_NUM_THREADS=N caps the threads of large calls (0: one per core).\n");
 }
 
 int main(int argc, char **argv)
