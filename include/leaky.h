@@ -34,6 +34,15 @@
  *   LEAKY_EUNSUPPORTED (and an explanation in leaky_last_error()), never crash.
  *   leaky_set_isa() does the same from code.
  *
+ * THREADS
+ *   Calls on large arrays (from 128K elements per thread) are split across a pool of
+ *   threads (created on first need; the caller's thread works too, and never waits for a
+ *   thread the system has not yet run); smaller ones run on the caller's thread only. The count is one per core unless
+ *   LEAKY_NUM_THREADS=N or leaky_set_num_threads(N) says otherwise (1: never split).
+ *   A LEAKY_NUM_THREADS that is not a whole number from 0 to 1024 makes every call fail
+ *   with LEAKY_EINVAL and an explanation in leaky_last_error(). The results are the same
+ *   bits for every thread count.
+ *
  * ERRORS
  *   Every function returns a leaky_status. On an error nothing is written to any output,
  *   and leaky_last_error() holds a sentence naming the bad argument and its value
@@ -332,6 +341,16 @@ leaky_status leaky_isa_active(leaky_isa *isa);
 /* Uses this path from now on, for every thread; EUNSUPPORTED if the CPU lacks it.
  * Meant for tests and benchmarks; call it while no other thread is inside the library. */
 leaky_status leaky_set_isa(leaky_isa isa);
+
+/* ---------------------------------------------------------------- threads */
+
+/* Uses up to count threads (the caller's included) for each later call on a large array;
+ * 0 means one per core, the default. Overrides LEAKY_NUM_THREADS. EINVAL above 1024.
+ * Call it while no other thread is inside the library (the pool is rebuilt on the next
+ * large call). */
+leaky_status leaky_set_num_threads(size_t count);
+/* The number of threads a large call will use (0 resolved to the number of cores). */
+size_t leaky_get_num_threads(void);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

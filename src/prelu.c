@@ -139,13 +139,15 @@ static void forward_range(void *ctx, size_t begin, size_t end)
         if (p->runs) {
             const size_t run = begin / p->width;
             const size_t stop = min_size((run + 1) * p->width, end);
-            const TPARAMS params = {p->slopes[run % p->channels]};
+            const TPARAMS params = {.slope = p->slopes[run % p->channels]};
             job->k->TNAME(vlrelu)(stop - begin, job->x + begin, job->y + begin, &params);
             begin = stop;
         } else {
             const size_t at = begin % p->width;
             const size_t len = min_size(p->width - at, end - begin);
-            job->k->TNAME(vprelu)(len, job->x + begin, p->slopes + at, job->y + begin, NULL);
+            static const TPARAMS plain_stores = {.slope = 0};
+            job->k->TNAME(vprelu)(len, job->x + begin, p->slopes + at, job->y + begin,
+                                  &plain_stores);
             begin += len;
         }
     }
@@ -205,7 +207,7 @@ static void run_block(const struct backward_job *job, size_t unit)
     const size_t len = p->pieces_per_row == 1 ? p->width : min_size(p->width - piece, BLOCK);
     for (size_t r = first_row; r < last_row; r++) {
         const size_t c = r % p->channels, at = r * p->width + piece;
-        const TPARAMS params = {p->slopes[c]};
+        const TPARAMS params = {.slope = p->slopes[c]};
         double lanes[LEAKY_ACC_LANES] = {0};
         job->k->TNAME(vprelu_backward_run)(len, job->x + at, job->dy + at, job->dx + at,
                                            &params, lanes);

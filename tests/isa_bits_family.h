@@ -55,7 +55,7 @@ static void FN(check_block)(struct FN(bufs) *b, size_t n, const char *where)
         const struct leaky_kernels *r = ref, *p = paths[k];
         const char *isa = leaky_isa_name(isas[k]);
         for (size_t s = 0; s < 6; s++) {
-            const PARAMS prm = {slopes[s]};
+            const PARAMS prm = {.slope = slopes[s]};
 #if defined(CHECK_CORE_KERNELS)
             r->KER(vlrelu)(n, b->x, b->want, &prm);
             CHUNKED(p->KER(vlrelu)(len, b->x + at, b->got + at, &prm));
@@ -63,6 +63,16 @@ static void FN(check_block)(struct FN(bufs) *b, size_t n, const char *where)
             r->KER(vlrelu_backward)(n, b->x, b->g, b->want, &prm);
             CHUNKED(p->KER(vlrelu_backward)(len, b->x + at, b->g + at, b->got + at, &prm));
             CHECK(FN(same)(b->want, b->got, n), "%s vlrelu_backward on %s (%s)", TNAME_STR, isa, where);
+            /* Streamed (non-temporal) stores: the same bits, from any alignment. */
+            const PARAMS streamed = {.slope = slopes[s], .nontemporal = true};
+            r->KER(vlrelu)(n, b->x, b->want, &prm);
+            CHUNKED(p->KER(vlrelu)(len, b->x + at, b->got + at, &streamed));
+            CHECK(FN(same)(b->want, b->got, n), "%s vlrelu streamed on %s (%s)", TNAME_STR, isa,
+                  where);
+            r->KER(vlrelu_backward)(n, b->x, b->g, b->want, &prm);
+            CHUNKED(p->KER(vlrelu_backward)(len, b->x + at, b->g + at, b->got + at, &streamed));
+            CHECK(FN(same)(b->want, b->got, n), "%s vlrelu_backward streamed on %s (%s)",
+                  TNAME_STR, isa, where);
             r->KER(vlrelu_derivative)(n, b->x, b->want, &prm);
             CHUNKED(p->KER(vlrelu_derivative)(len, b->x + at, b->got + at, &prm));
             CHECK(FN(same)(b->want, b->got, n), "%s vlrelu_derivative on %s (%s)", TNAME_STR, isa,
@@ -83,16 +93,18 @@ static void FN(check_block)(struct FN(bufs) *b, size_t n, const char *where)
                   where);
         }
 #if defined(CHECK_CORE_KERNELS)
-        r->KER(vrelu)(n, b->x, b->want, NULL);
-        CHUNKED(p->KER(vrelu)(len, b->x + at, b->got + at, NULL));
+        const PARAMS none = {.slope = 0};
+        r->KER(vrelu)(n, b->x, b->want, &none);
+        CHUNKED(p->KER(vrelu)(len, b->x + at, b->got + at, &none));
         CHECK(FN(same)(b->want, b->got, n), "%s vrelu on %s (%s)", TNAME_STR, isa, where);
-        r->KER(vrelu_backward)(n, b->x, b->g, b->want, NULL);
-        CHUNKED(p->KER(vrelu_backward)(len, b->x + at, b->g + at, b->got + at, NULL));
+        r->KER(vrelu_backward)(n, b->x, b->g, b->want, &none);
+        CHUNKED(p->KER(vrelu_backward)(len, b->x + at, b->g + at, b->got + at, &none));
         CHECK(FN(same)(b->want, b->got, n), "%s vrelu_backward on %s (%s)", TNAME_STR, isa, where);
 #endif
         /* A slope per element. */
-        r->KER(vprelu)(n, b->x, b->w, b->want, NULL);
-        CHUNKED(p->KER(vprelu)(len, b->x + at, b->w + at, b->got + at, NULL));
+        const PARAMS plain = {.slope = 0};
+        r->KER(vprelu)(n, b->x, b->w, b->want, &plain);
+        CHUNKED(p->KER(vprelu)(len, b->x + at, b->w + at, b->got + at, &plain));
         CHECK(FN(same)(b->want, b->got, n), "%s vprelu on %s (%s)", TNAME_STR, isa, where);
         for (size_t i = 0; i < n; i++)
             b->acc_want[i] = b->acc_got[i] = (double)(i % 5) * 0.5; /* never -0 */
