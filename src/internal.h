@@ -49,9 +49,12 @@ enum { LEAKY_ACC_LANES = 16 };
     typedef void leaky_prelu_run_backward_##t##_fn(size_t n, const T *x, const T *dy, T *dx, \
                                                    const struct leaky_##t##_params *params,  \
                                                    double acc[LEAKY_ACC_LANES]);            \
-    /* PReLU backward over a row with a slope per element w[j]: dx, and acc[j] += term_j. */ \
-    typedef void leaky_prelu_row_backward_##t##_fn(size_t n, const T *x, const T *dy,       \
-                                                   const T *w, T *dx, double *acc);         \
+    /* PReLU backward over a row of n / period periods (n a multiple of period) with a      \
+     * slope per position in the period w[j]: dx, and acc[j] += the term at position j of   \
+     * each period, period after period. */                                                 \
+    typedef void leaky_prelu_row_backward_##t##_fn(size_t n, size_t period, const T *x,     \
+                                                   const T *dy, const T *w, T *dx,          \
+                                                   double *acc);                            \
     /* RReLU training forward; noise may be NULL. */                                        \
     typedef void leaky_rrelu_##t##_fn(size_t n, const T *x, T *y, T *noise,                 \
                                       const struct leaky_rrelu_##t##_params *params);       \

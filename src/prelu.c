@@ -15,7 +15,8 @@
  * pieces of BLOCK elements of one long row), the units handed to leaky_parallel_for:
  *   runs  a row's (or piece's) terms go to 16 lanes (element j to lane j % 16), which are
  *         added as a fixed tree; a block adds its rows' sums per slope in row order;
- *   rows  each column of a block sums its terms in row order.
+ *   rows  each position of the channels x inner period sums its terms in memory order
+ *         (period after period, row after row).
  * The blocks' sums wait in an array and are then added into the slopes block by block
  * (and column by column), so the split between threads never changes the order of the
  * additions. */
@@ -28,8 +29,8 @@
 enum {
     BLOCK = 1 << 14,      /* runs: elements per block */
     RUN_MIN = 256,        /* inner at least this: the runs plan */
-    ROW_MIN = 512,        /* rows: elements per row, at least */
-    ROW_BLOCK = 1 << 18,  /* rows: elements per block, about (a block holds width sums) */
+    ROW_MIN = 2048,       /* rows: elements per row, at least (a row stays in L1) */
+    ROW_BLOCK = 1 << 18,  /* rows: elements per block, about (a block holds period sums) */
     ROW_BLOCK_MIN = 8     /* rows: rows per block, at least */
 };
 
@@ -37,6 +38,7 @@ struct plan {
     bool runs;
     size_t n, channels, inner;  /* the shape (a shared slope: 1 channel, inner = n) */
     size_t rows, width;         /* the array as rows x width */
+    size_t period;              /* rows: channels x inner, a slope per position */
     const T *slopes;            /* runs: one per channel; rows: the expanded row */
     size_t blocks, rows_per_block, pieces_per_row, sums_per_block;
 };
@@ -117,7 +119,8 @@ static leaky_status make_plan(const char *fn, struct plan *p, size_t n, size_t c
     p->rows_per_block = ROW_BLOCK / p->width > ROW_BLOCK_MIN ? ROW_BLOCK / p->width
                                                              : ROW_BLOCK_MIN;
     p->blocks = (p->rows + p->rows_per_block - 1) / p->rows_per_block;
-    p->sums_per_block = p->width;
+    p->period = period;
+    p->sums_per_block = period;
     *row = w;
     return LEAKY_OK;
 }
@@ -185,7 +188,7 @@ struct backward_job {
     const struct leaky_kernels *k;
     const T *x, *dy;
     T *dx;
-    double *sums; /* runs: one per block; rows: width per block */
+    double *sums; /* runs: one per channel or row of a block; rows: period per block */
 };
 
 /* The 16 lanes added as a fixed tree: lane k with lane k + 8, then + 4, + 2, + 1. */
@@ -222,8 +225,8 @@ static void row_block(const struct backward_job *job, size_t unit)
     const size_t begin = unit * p->rows_per_block * p->width;
     const size_t end = min_size(p->n, begin + p->rows_per_block * p->width);
     for (size_t at = begin; at < end; at += p->width)
-        job->k->TNAME(vprelu_backward)(min_size(end - at, p->width), job->x + at, job->dy + at,
-                                       p->slopes, job->dx + at, acc);
+        job->k->TNAME(vprelu_backward)(min_size(end - at, p->width), p->period, job->x + at,
+                                       job->dy + at, p->slopes, job->dx + at, acc);
 }
 
 static void backward_range(void *ctx, size_t begin, size_t end)
