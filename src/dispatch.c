@@ -80,6 +80,7 @@ static void init_tables(void)
             continue;
         leaky_fill_kernels__scalar(&tables[i]);
         isa_info[i].fill(&tables[i]);
+        leaky_fill_narrow_kernels((leaky_isa)i, &tables[i]);
     }
     leaky_isa chosen = leaky_isa_best();
     const char *forced = getenv("LEAKY_ISA");

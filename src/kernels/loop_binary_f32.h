@@ -2,6 +2,7 @@
 /* The loop of every elementwise out = op(x, g) kernel (a gradient g routed by x), written
  * once. The including file defines KERNEL_NAME, struct kernel_consts, kernel_prepare()
  * and kernel_op(). */
+#ifndef LEAKY_REUSE_F32_OP /* set by a kernel on other storage that takes only the op */
 void LEAKY_KNAME(KERNEL_NAME)(size_t n, const float *x, const float *g, float *out,
                               const struct leaky_f32_params *params)
 {
@@ -20,3 +21,4 @@ void LEAKY_KNAME(KERNEL_NAME)(size_t n, const float *x, const float *g, float *o
                         kernel_op(vf32_load_part(x + i, n - i), vf32_load_part(g + i, n - i), &c),
                         n - i);
 }
+#endif

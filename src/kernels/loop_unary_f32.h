@@ -2,6 +2,7 @@
 /* The loop of every elementwise y = op(x) kernel, written once. The including file
  * defines KERNEL_NAME, struct kernel_consts, kernel_prepare() (vectors built once per
  * call from the parameters) and kernel_op() (one vector of results). */
+#ifndef LEAKY_REUSE_F32_OP /* set by a kernel on other storage that takes only the op */
 void LEAKY_KNAME(KERNEL_NAME)(size_t n, const float *x, float *y,
                               const struct leaky_f32_params *params)
 {
@@ -23,3 +24,4 @@ void LEAKY_KNAME(KERNEL_NAME)(size_t n, const float *x, float *y,
     if (i < n)
         vf32_store_part(y + i, kernel_op(vf32_load_part(x + i, n - i), &c), n - i);
 }
+#endif

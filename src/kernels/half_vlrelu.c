@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* Leaky ReLU forward on float16 and bfloat16: the float32 kernel's op between a widening
+ * load and a narrowing store (leaky_f16_vlrelu__<isa>, leaky_bf16_vlrelu__<isa>). */
+#define LEAKY_REUSE_F32_OP
+#include "kernels/f32_vlrelu.c"
+#undef KERNEL_NAME
+#include "simd/vec_half.h"
+
+#define KERNEL_NAME vlrelu
+#define HALF bf16
+#include "kernels/loop_unary_half.h"
+#ifdef LEAKY_HAVE_VEC_F16
+#define HALF f16
+#include "kernels/loop_unary_half.h"
+#endif

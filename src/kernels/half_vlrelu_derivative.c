@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* Leaky ReLU derivative on float16 and bfloat16: the float32 kernel's op between a widening
+ * load and a narrowing store (leaky_f16_vlrelu_derivative__<isa>, leaky_bf16_vlrelu_derivative__<isa>). */
+#define LEAKY_REUSE_F32_OP
+#include "kernels/f32_vlrelu_derivative.c"
+#undef KERNEL_NAME
+#include "simd/vec_half.h"
+
+#define KERNEL_NAME vlrelu_derivative
+#define HALF bf16
+#include "kernels/loop_unary_half.h"
+#ifdef LEAKY_HAVE_VEC_F16
+#define HALF f16
+#include "kernels/loop_unary_half.h"
+#endif
