@@ -68,6 +68,11 @@ static void check_round_trip(const struct type *t)
                     "expected 0x%04X\n", t->name, h, bits_of(t->widen((uint16_t)h)), back, want);
     }
     CHECK(bad == 0, "%s round trip: %llu of 65536 patterns wrong", t->name, bad);
+    /* Widening is exact: a signalling NaN stays signalling (the multiply quiets it later). */
+    const uint16_t snan = (uint16_t)(t->inf | 1);
+    const uint32_t want_bits = 0x7F800000u | (t->quiet_bit == 0x0200 ? 1u << 13 : 1u << 16);
+    CHECK(bits_of(t->widen(snan)) == want_bits, "%s: 0x%04X widens to 0x%08" PRIX32, t->name,
+          snan, bits_of(t->widen(snan)));
 }
 
 /* The nearest value of the type to f by search: the largest finite non-negative pattern
