@@ -18,11 +18,12 @@ struct eval {
     enum mode mode;
     bool derivative;
     float slope;
+    const struct cli_half_type *half; /* --dtype f16|bf16; NULL for float32 */
 };
 
 static void help(void)
 {
-    printf("usage: leaky eval [--slope A] [--derivative] [--relu] [--] [VALUES...]\n"
+    printf("usage: leaky eval [--slope A] [--derivative] [--relu] [--dtype T] [--] [VALUES...]\n"
            "\n"
            "Prints f(x) = x if x > 0, else A*x, for each value: the arguments, or the\n"
            "whitespace-separated numbers on standard input when there are none (streamed;\n"
@@ -32,6 +33,10 @@ static void help(void)
            "  -s, --slope A, --negative-slope A   the negative slope (default 0.01)\n"
            "  -d, --derivative   print the gradient f'(x) = 1 if x > 0, else A (so A at 0)\n"
            "  -r, --relu         plain ReLU (torch.relu: NaN stays NaN, -inf gives 0)\n"
+           "  -t, --dtype T      f32 (default), f16 (IEEE half) or bf16 (bfloat16): each value\n"
+           "                     is rounded to T, the function computed as leaky_relu_T does\n"
+           "                     (in float32, rounded once to T), printed in the shortest form\n"
+           "                     that reads back to the same T\n"
            "  -h, --help         this text\n"
            "\n"
            "Put -- before negative numbers:  leaky eval --slope 0.05 -- -1 0 1\n");
@@ -40,6 +45,8 @@ static void help(void)
 /* Applies the chosen function to n values in place. */
 static leaky_status apply(const struct eval *ev, float *v, size_t n)
 {
+    if (ev->half)
+        return cli_half_apply(ev->half, ev->derivative, ev->slope, v, n);
     const float slope = ev->mode == MODE_RELU ? 0.0f : ev->slope;
     if (ev->derivative)
         return leaky_relu_derivative_f32(v, v, n, slope);
@@ -54,7 +61,10 @@ static int print_values(const struct eval *ev, float *v, const char *sep, size_t
         return cli_error(EXIT_FAILURE_, "eval: %s", leaky_last_error());
     char text[CLI_FLOAT_CHARS];
     for (size_t i = 0; i < n; i++) {
-        cli_format_float(text, sizeof text, v[i]);
+        if (ev->half)
+            cli_half_format(ev->half, text, sizeof text, v[i]);
+        else
+            cli_format_float(text, sizeof text, v[i]);
         fputs(text, stdout);
         putchar(sep ? sep[i] : (i + 1 < n ? ' ' : '\n'));
     }
@@ -72,6 +82,11 @@ static int eval_arguments(const struct eval *ev, int count, char **args)
             free(v);
             return cli_error(EXIT_USAGE, "eval: argument %d, '%s', is not a number (or is "
                              "beyond the float range)", i + 1, args[i]);
+        }
+        if (ev->half && !cli_half_fits(ev->half, v[i])) {
+            free(v);
+            return cli_error(EXIT_USAGE, "eval: argument %d, '%s', is beyond the %s range "
+                             "(largest %s)", i + 1, args[i], ev->half->name, ev->half->max_text);
         }
     }
     const int rc = print_values(ev, v, NULL, (size_t)count);
@@ -112,6 +127,11 @@ static int eval_stream(const struct eval *ev, FILE *in)
                         return cli_error(EXIT_FAILURE_, "eval: standard input line %zu, value "
                                          "%llu: '%s' is not a number (or is beyond the float "
                                          "range)", token_line, token_number, token);
+                    if (ev->half && !cli_half_fits(ev->half, values[count]))
+                        return cli_error(EXIT_FAILURE_, "eval: standard input line %zu, value "
+                                         "%llu: '%s' is beyond the %s range (largest %s)",
+                                         token_line, token_number, token, ev->half->name,
+                                         ev->half->max_text);
                     seps[count++] = ' ';
                     in_token = false;
                 }
@@ -157,14 +177,15 @@ int cmd_eval(int argc, char **argv)
         {"negative-slope", required_argument, NULL, 's'},
         {"derivative", no_argument, NULL, 'd'},
         {"relu", no_argument, NULL, 'r'},
+        {"dtype", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
-    struct eval ev = {MODE_LEAKY, false, LEAKY_DEFAULT_SLOPE};
+    struct eval ev = {MODE_LEAKY, false, LEAKY_DEFAULT_SLOPE, NULL};
     bool slope_given = false;
     int opt;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":s:drh", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":s:drt:h", options, NULL)) != -1) {
         switch (opt) {
         case 's':
             if (!cli_parse_slope_option("eval: --slope", optarg, &ev.slope))
@@ -173,10 +194,21 @@ int cmd_eval(int argc, char **argv)
             break;
         case 'd': ev.derivative = true; break;
         case 'r': ev.mode = MODE_RELU; break;
+        case 't':
+            if (strcmp(optarg, "f32") == 0) {
+                ev.half = NULL;
+            } else if (!(ev.half = cli_half_type(optarg))) {
+                return cli_error(EXIT_USAGE, "eval: --dtype %s: expected f32, f16 or bf16",
+                                 optarg);
+            }
+            break;
         case 'h': help(); return EXIT_OK;
         default: return cli_bad_option("eval", opt, argv, optind);
         }
     }
+    if (ev.half && ev.mode == MODE_RELU)
+        return cli_error(EXIT_USAGE, "eval: --relu is float32 only; for %s, --slope 0 gives "
+                         "ReLU except at -inf (NaN) and NaN", ev.half->name);
     if (slope_given && ev.mode == MODE_RELU)
         return cli_error(EXIT_USAGE, "eval: --relu has no slope; give --relu or --slope, "
                          "not both");
