@@ -37,9 +37,9 @@ static unsigned detect(void)
     return features;
 }
 
-/* The extensions only the float16 and int8 kernels use (issue 6), on top of the paths found
- * by detect(): F16C in the AVX2 path, VBMI in the AVX-512 one. The OS state they need
- * (ymm, zmm) was checked there. */
+/* The extensions only the float16, bfloat16 and int8 kernels use (issue 6), on top of the
+ * paths found by detect(): F16C in the AVX2 path, VBMI and BF16 in the AVX-512 one. The OS
+ * state they need (ymm, zmm) was checked there. */
 static unsigned detect_narrow(unsigned features)
 {
     unsigned eax, ebx, ecx, edx, extra = 0;
@@ -47,9 +47,17 @@ static unsigned detect_narrow(unsigned features)
         return 0;
     if (ecx & bit_F16C)
         extra |= LEAKY_CPU_F16C;
+    if (!(features & LEAKY_CPU_AVX512))
+        return extra;
     __cpuid_count(7, 0, eax, ebx, ecx, edx);
-    if ((features & LEAKY_CPU_AVX512) && (ecx & bit_AVX512VBMI))
+    const unsigned max_subleaf = eax;
+    if (ecx & bit_AVX512VBMI)
         extra |= LEAKY_CPU_AVX512_VBMI;
+    if (max_subleaf >= 1) {
+        __cpuid_count(7, 1, eax, ebx, ecx, edx);
+        if (eax & (1u << 5)) /* AVX512_BF16 (cpuid.h names it only in newer compilers) */
+            extra |= LEAKY_CPU_AVX512_BF16;
+    }
     return extra;
 }
 #elif defined(__aarch64__)

@@ -54,7 +54,7 @@ LEAKY_NARROW_KERNEL_LIST(LEAKY_X_DECLARE_NARROW)
 #undef LEAKY_X_DECLARE_NARROW
 
 /* Fills the narrow kernels of isa's table over the scalar ones, those the CPU's extensions
- * (F16C, AVX512_VBMI) allow; each ISA's part is leaky_fill_narrow_kernels__<isa>. */
+ * (F16C, AVX512_VBMI, AVX512_BF16) allow; each ISA's part is leaky_fill_narrow_kernels__<isa>. */
 struct leaky_kernels;
 void leaky_fill_narrow_kernels(leaky_isa isa, struct leaky_kernels *k);
 void leaky_fill_narrow_kernels__scalar(struct leaky_kernels *k, unsigned cpu_features);
@@ -101,7 +101,8 @@ enum {
     LEAKY_CPU_NEON = 1u << 3,
     /* Extensions only the float16 and int8 kernels use (issue 6). */
     LEAKY_CPU_F16C = 1u << 8,        /* with AVX2: vcvtph2ps, vcvtps2ph */
-    LEAKY_CPU_AVX512_VBMI = 1u << 9  /* with AVX-512: vpermi2b, 128-byte table lookups */
+    LEAKY_CPU_AVX512_VBMI = 1u << 9, /* with AVX-512: vpermi2b, 128-byte table lookups */
+    LEAKY_CPU_AVX512_BF16 = 1u << 10 /* with AVX-512: vcvtneps2bf16 */
 };
 unsigned leaky_cpu_features(void);
 

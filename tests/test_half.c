@@ -176,47 +176,64 @@ static void check_reference(const struct type *t, const struct leaky_kernels *re
 /* Chunks of 1 to 67 elements: every tail of every path. */
 static size_t chunk(size_t at) { return 1 + at % 67; }
 
-static void compare(const struct type *t, const char *what, leaky_isa isa, float slope)
+static void compare(const struct type *t, const char *what, const char *path, float slope)
 {
     for (uint32_t i = 0; i < ALL; i++) {
         if (want[i] != got[i]) {
             CHECK(false, "%s %s on %s, slope %g: x = 0x%04X g = 0x%04X gave 0x%04X, reference "
-                  "0x%04X", t->name, what, leaky_isa_name(isa), (double)slope, xs[i], gs[i],
-                  got[i], want[i]);
+                  "0x%04X", t->name, what, path, (double)slope, xs[i], gs[i], got[i], want[i]);
             return;
         }
     }
     CHECK(true, "%s", "");
 }
 
+static void check_table(const struct type *t, const struct leaky_kernels *ref,
+                        const struct leaky_kernels *path, const char *label)
+{
+    for (int s = 0; s < NSLOPES; s++) {
+        const struct leaky_f32_params p = {slopes[s]};
+        UNARY(ref, t->forward)(ALL, xs, want, &p);
+        for (size_t at = 0, len; at < ALL; at += len) {
+            len = chunk(at) < ALL - at ? chunk(at) : ALL - at;
+            UNARY(path, t->forward)(len, xs + at, got + at, &p);
+        }
+        compare(t, "forward", label, slopes[s]);
+        BINARY(ref, t->backward)(ALL, xs, gs, want, &p);
+        for (size_t at = 0, len; at < ALL; at += len) {
+            len = chunk(at) < ALL - at ? chunk(at) : ALL - at;
+            BINARY(path, t->backward)(len, xs + at, gs + at, got + at, &p);
+        }
+        compare(t, "backward", label, slopes[s]);
+        UNARY(ref, t->derivative)(ALL, xs, want, &p);
+        for (size_t at = 0, len; at < ALL; at += len) {
+            len = chunk(at) < ALL - at ? chunk(at) : ALL - at;
+            UNARY(path, t->derivative)(len, xs + at, got + at, &p);
+        }
+        compare(t, "derivative", label, slopes[s]);
+    }
+}
+
 static void check_paths(const struct type *t, const struct leaky_kernels *ref)
 {
     leaky_isa isas[LEAKY_ISA_COUNT];
     const int nisas = test_isas(isas);
-    for (int k = 0; k < nisas; k++) {
-        const struct leaky_kernels *path = leaky_kernels_for_isa(isas[k]);
-        for (int s = 0; s < NSLOPES; s++) {
-            const struct leaky_f32_params p = {slopes[s]};
-            UNARY(ref, t->forward)(ALL, xs, want, &p);
-            for (size_t at = 0, len; at < ALL; at += len) {
-                len = chunk(at) < ALL - at ? chunk(at) : ALL - at;
-                UNARY(path, t->forward)(len, xs + at, got + at, &p);
-            }
-            compare(t, "forward", isas[k], slopes[s]);
-            BINARY(ref, t->backward)(ALL, xs, gs, want, &p);
-            for (size_t at = 0, len; at < ALL; at += len) {
-                len = chunk(at) < ALL - at ? chunk(at) : ALL - at;
-                BINARY(path, t->backward)(len, xs + at, gs + at, got + at, &p);
-            }
-            compare(t, "backward", isas[k], slopes[s]);
-            UNARY(ref, t->derivative)(ALL, xs, want, &p);
-            for (size_t at = 0, len; at < ALL; at += len) {
-                len = chunk(at) < ALL - at ? chunk(at) : ALL - at;
-                UNARY(path, t->derivative)(len, xs + at, got + at, &p);
-            }
-            compare(t, "derivative", isas[k], slopes[s]);
-        }
+    for (int k = 0; k < nisas; k++)
+        check_table(t, ref, leaky_kernels_for_isa(isas[k]), leaky_isa_name(isas[k]));
+#if defined(__x86_64__)
+    /* Where the CPU has AVX512_BF16 the AVX-512 table holds the vcvtneps2bf16 kernels: the
+     * integer ones, which other AVX-512 CPUs get, are checked too. */
+    const struct leaky_kernels *avx512 = leaky_kernels_for_isa(LEAKY_ISA_AVX512);
+    if (avx512 && (leaky_cpu_features() & LEAKY_CPU_AVX512_BF16)) {
+        struct leaky_kernels integer = *avx512;
+        integer.bf16_vlrelu = leaky_bf16_vlrelu__avx512;
+        integer.bf16_vlrelu_backward = leaky_bf16_vlrelu_backward__avx512;
+        integer.bf16_vlrelu_derivative = leaky_bf16_vlrelu_derivative__avx512;
+        check_table(t, ref, &integer, "avx512 without AVX512_BF16");
+    } else if (avx512) {
+        printf("SKIP avx512 with AVX512_BF16: this CPU lacks it\n");
     }
+#endif
 }
 
 /* ------------------------------------------------------------ public functions */

@@ -13,3 +13,8 @@
 #define HALF f16
 #include "kernels/loop_binary_half.h"
 #endif
+#ifdef LEAKY_BF16HW_TARGET /* bfloat16 through vcvtneps2bf16: leaky_bf16hw_vlrelu_backward__avx512 */
+#define HALF bf16hw
+#define HALF_TARGET LEAKY_BF16HW_TARGET
+#include "kernels/loop_binary_half.h"
+#endif

@@ -5,8 +5,11 @@
 #define LEAKY_HALF_PASTE(a, b) LEAKY_HALF_PASTE_(a, b)
 #define HALF_WIDEN LEAKY_HALF_PASTE(vh16_widen_, HALF)
 #define HALF_NARROW LEAKY_HALF_PASTE(vh16_narrow_, HALF)
+#ifndef HALF_TARGET
+#define HALF_TARGET LEAKY_HALF_TARGET
+#endif
 
-LEAKY_HALF_TARGET void LEAKY_KNAME(LEAKY_HALF_PASTE(HALF, LEAKY_HALF_PASTE(_, KERNEL_NAME)))(
+HALF_TARGET void LEAKY_KNAME(LEAKY_HALF_PASTE(HALF, LEAKY_HALF_PASTE(_, KERNEL_NAME)))(
     size_t n, const uint16_t *x, const uint16_t *g, uint16_t *out,
     const struct leaky_f32_params *params)
 {
@@ -25,4 +28,5 @@ LEAKY_HALF_TARGET void LEAKY_KNAME(LEAKY_HALF_PASTE(HALF, LEAKY_HALF_PASTE(_, KE
 
 #undef HALF_WIDEN
 #undef HALF_NARROW
+#undef HALF_TARGET
 #undef HALF

@@ -18,9 +18,12 @@
  * cpuid reports F16C).
  *
  * bfloat16 is the top half of a float32, so widening is a shift; narrowing is integer
- * arithmetic on every ISA: AVX512_BF16's vcvtneps2bf16 rounds to nearest even too, but
- * treats denormal inputs as zero and flushes denormal results (Intel SDM), which the
- * reference does not. */
+ * arithmetic, except on AVX-512 CPUs with AVX512_BF16 (vh16_narrow_bf16hw): its
+ * vcvtneps2bf16 rounds to nearest even and treats NaN as the reference does (quiet, top
+ * payload bits), but takes denormal inputs as zero (Intel SDM: "input denormals are always
+ * treated as zero", whatever MXCSR says), so a vector holding a denormal goes the integer
+ * way. (A normal float32 never rounds to a bfloat16 denormal: the exponent ranges are the
+ * same, so flushed denormal results can only come from denormal inputs.) */
 #ifndef LEAKY_SIMD_VEC_HALF_H
 #define LEAKY_SIMD_VEC_HALF_H
 
@@ -60,6 +63,14 @@ static inline vh16 vh16_narrow_bf16(vf32 v)
     const __m512i nan = _mm512_or_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(0x40));
     r = _mm512_mask_mov_epi32(r, _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), nan);
     return _mm512_cvtepi32_epi16(r);
+}
+#define LEAKY_BF16HW_TARGET __attribute__((target("avx512bf16")))
+#define vh16_widen_bf16hw vh16_widen_bf16
+LEAKY_BF16HW_TARGET static inline vh16 vh16_narrow_bf16hw(vf32 v)
+{
+    if (_mm512_fpclass_ps_mask(v, 0x20)) /* a denormal lane */
+        return vh16_narrow_bf16(v);
+    return (vh16)_mm512_cvtneps_pbh(v);
 }
 
 #elif defined(LEAKY_BUILD_AVX2)
