@@ -14,6 +14,12 @@ enum { EXIT_OK = 0, EXIT_FAILURE_ = 1, EXIT_USAGE = 2 };
 int cmd_eval(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+
+/* Draws the article's chart (Leaky ReLU, slope 0.01, x in [-3, 3]) into path (.png, .svg
+ * or .pdf); on failure prints why and returns the exit code. */
+int cli_plot_article(const char *path);
 
 /* Prints "leaky: <message>" on stderr. Returns code, for `return cli_error(2, ...)`. */
 int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* leaky demo: the article's walkthrough, computed by the library as it prints. */
+#define _XOPEN_SOURCE 700
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
 #include "leaky.h"
@@ -26,14 +29,22 @@ static int fail(const char *what)
 
 int cmd_demo(int argc, char **argv)
 {
-    static const struct option options[] = {{"help", no_argument, NULL, 'h'}, {0}};
+    static const struct option options[] = {
+        {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {0}};
+    const char *chart_path = "leaky_relu.png";
     int opt;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
+        if (opt == 'o') {
+            chart_path = optarg;
+            continue;
+        }
         if (opt == 'h') {
-            printf("usage: leaky demo\n\n"
+            printf("usage: leaky demo [-o FILE]\n\n"
                    "Walks through Leaky ReLU as the article does: the formula, a layer with\n"
-                   "slope 0.05 on [-1, 0, 1], its derivative, and how ReLU differs.\n");
+                   "slope 0.05 on [-1, 0, 1], its derivative, and how ReLU differs; then draws\n"
+                   "the article's chart into FILE (default leaky_relu.png; .svg and .pdf work\n"
+                   "too; 'leaky plot' draws others).\n");
             return EXIT_OK;
         }
         return cli_bad_option("demo", opt, argv, optind);
@@ -84,5 +95,12 @@ int cmd_demo(int argc, char **argv)
     leaky_isa isa;
     if (leaky_isa_active(&isa) == LEAKY_OK)
         printf("\n(computed by the %s path; 'leaky info' tells more)\n", leaky_isa_name(isa));
+    fflush(stdout);
+    const int rc = cli_plot_article(chart_path);
+    if (rc != EXIT_OK)
+        return rc;
+    char where[PATH_MAX];
+    printf("\nThe article's chart (slope 0.01, x in [-3, 3]) is in %s\n",
+           realpath(chart_path, where) ? where : chart_path);
     return EXIT_OK;
 }

@@ -14,6 +14,8 @@ static const struct command {
     {"eval", cmd_eval, "apply Leaky ReLU, ReLU or the derivative to numbers"},
     {"demo", cmd_demo, "a walkthrough of the function, its gradient and the dying-ReLU problem"},
     {"info", cmd_info, "version and the CPU paths compiled in, supported and chosen"},
+    {"apply", cmd_apply, "apply the function, its derivative or backward to .npy files"},
+    {"plot", cmd_plot, "draw the function as a chart (PNG, SVG, PDF) or print its table"},
 };
 
 static void usage(FILE *out)

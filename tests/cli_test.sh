@@ -4,34 +4,7 @@
 # Usage: cli_test.sh path/to/leaky
 set -u
 leaky=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-
-# expect NAME EXIT_CODE EXPECTED_STDOUT -- COMMAND...   (stdout compared exactly)
-expect() {
-  local name=$1 code=$2 want=$3; shift 4
-  local out rc
-  out=$("$@" 2>"$tmp/err"); rc=$?
-  if [[ $rc -ne $code ]]; then fail "$name: exit $rc, expected $code ($(cat "$tmp/err"))"; return; fi
-  if [[ "$out" != "$want" ]]; then fail "$name: printed '$out', expected '$want'"; return; fi
-  pass
-}
-
-# expect_error NAME EXIT_CODE STDERR_PATTERN -- COMMAND...   (nothing on stdout)
-expect_error() {
-  local name=$1 code=$2 pattern=$3; shift 4
-  local out rc
-  out=$("$@" 2>"$tmp/err"); rc=$?
-  if [[ $rc -ne $code ]]; then fail "$name: exit $rc, expected $code"; return; fi
-  if [[ -n "$out" ]]; then fail "$name: printed '$out' on stdout"; return; fi
-  if ! grep -qE -- "$pattern" "$tmp/err"; then fail "$name: stderr '$(cat "$tmp/err")' lacks /$pattern/"; return; fi
-  if ! grep -q '^leaky: ' "$tmp/err"; then fail "$name: stderr does not start with 'leaky: '"; return; fi
-  pass
-}
+source "$(dirname "$0")/cli_lib.sh"
 
 # The article's example and the conventions of the gradient.
 expect "eval slope 0.05" 0 "-0.05 0 1" -- "$leaky" eval --slope 0.05 -- -1 0 1
@@ -82,10 +55,13 @@ if "$leaky" info | grep -qE '^chosen: +(scalar|sse2|avx2|avx512|neon)$'; then pa
 if LEAKY_ISA=scalar "$leaky" info | grep -qE '^chosen: +scalar$'; then pass; else fail "LEAKY_ISA=scalar"; fi
 expect_error "LEAKY_ISA unknown" 1 "LEAKY_ISA=avx9000 is not a CPU path" -- env LEAKY_ISA=avx9000 "$leaky" eval 1
 expect_error "LEAKY_ISA missing path" 1 "LEAKY_ISA=neon names a path that this build lacks" -- env LEAKY_ISA=neon "$leaky" eval 1
-demo=$("$leaky" demo)
+demo=$(cd "$tmp" && "$leaky" demo)
 for want in "a \* x" "\[-0.05, 0, 1\]" "\[0.05, 0.05, 1\]" "dying-ReLU"; do
   if grep -q -- "$want" <<<"$demo"; then pass; else fail "demo lacks $want"; fi
 done
+
+if [[ -s "$tmp/leaky_relu.png" ]] && grep -qF "is in $(cd "$tmp" && pwd -P)/leaky_relu.png" <<<"$demo"; then pass
+
 
 # --dtype f16|bf16 (issue 6): values rounded to the type; results as numpy / PyTorch give.
 expect "eval f16" 0 "0.1 -0.000999 1 -0.03 6.55e+04 1e-07 -0" -- "$leaky" eval --dtype f16 -- 0.1 -0.1 1 -3 65504 1e-7 -0
@@ -103,5 +79,4 @@ elif [[ $? -ne 1 ]] || ! grep -q "line 2, value 2: '1e5' is beyond the f16 range
   fail "f16 stdin overflow: $(cat "$tmp/err")"
 else pass; fi
 
-echo "cli: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish cli

@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: MIT */
+/* leaky plot: the activation drawn as a report-ready chart (PNG, SVG, PDF) or printed as
+ * an x,y table.  Every y value comes from the library's functions. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chart.h"
+#include "cli.h"
+#include "leaky.h"
+
+enum { MAX_SLOPES = 16, MAX_POINTS = 1000000, NAME_CHARS = 64 };
+
+static const char DEFAULT_TITLE[] = "Graph of Leaky ReLU Activation Function";
+
+struct plot {
+    float slopes[MAX_SLOPES];
+    int n_slopes;
+    bool slope_given, relu, derivative, csv, verbose;
+    float from, to;
+    long points;
+    const char *title, *output;
+    int width, height;
+};
+
+/* One curve: its name and values, x shared by all. */
+struct curve {
+    char name[NAME_CHARS];
+    float *y;
+    double *yd;
+    bool derivative;
+    float slope;   /* for the leak note; NAN for ReLU */
+    size_t colour; /* derivatives take their function's colour */
+};
+
+static void help(void)
+{
+    printf("usage: leaky plot -o FILE [OPTIONS]\n"
+           "       leaky plot --csv [OPTIONS]\n"
+           "\n"
+           "Draws Leaky ReLU as the article's figure does (x over [-3, 3], 100 points,\n"
+           "slope 0.01), to a PNG, SVG or PDF file chosen by the name's extension. When the\n"
+           "slope is too small to see at full scale, a zoom of the negative side is added.\n"
+           "\n"
+           "  -o, --output FILE    the picture: FILE.png, FILE.svg or FILE.pdf\n"
+           "  -s, --slope A        a curve with negative slope A (repeat for several;\n"
+           "                       --negative-slope is the same)\n"
+           "  -r, --relu           add plain ReLU\n"
+           "  -d, --derivative     add each curve's gradient (dashed)\n"
+           "      --range A:B      the x range (default -3:3)\n"
+           "  -n, --points N       samples over the range, 2 to %d (default 100)\n"
+           "  -t, --title TEXT     the title (default \"%s\")\n"
+           "      --size WxH       pixels for PNG, points for SVG/PDF (default 800x600,\n"
+           "                       each side %d to %d)\n"
+           "      --csv            print the table x,y,... to standard output instead\n"
+           "  -v, --verbose        say where the axes fall in the picture\n"
+           "  -h, --help           this text\n"
+           "\n"
+           "Example:  leaky plot --slope 0.01 --slope 0.2 --relu --derivative -o cmp.svg\n",
+           MAX_POINTS, DEFAULT_TITLE, CHART_MIN_SIZE, CHART_MAX_SIZE);
+}
+
+static bool parse_range(const char *text, float *from, float *to)
+{
+    const char *colon = strchr(text, ':');
+    if (!colon || colon == text)
+        return false;
+    char left[128];
+    const size_t len = (size_t)(colon - text);
+    if (len >= sizeof left)
+        return false;
+    memcpy(left, text, len);
+    left[len] = '\0';
+    return cli_parse_float(left, from) && cli_parse_float(colon + 1, to) && isfinite(*from) &&
+           isfinite(*to);
+}
+
+static bool parse_long(const char *text, long *value)
+{
+    char *end;
+    errno = 0;
+    *value = strtol(text, &end, 10);
+    return end != text && *end == '\0' && errno == 0;
+}
+
+static bool parse_size(const char *text, int *w, int *h)
+{
+    char *end;
+    errno = 0;
+    const long a = strtol(text, &end, 10);
+    if (end == text || (*end != 'x' && *end != 'X') || errno)
+        return false;
+    const char *second = end + 1;
+    const long b = strtol(second, &end, 10);
+    if (end == second || *end != '\0' || errno || a < CHART_MIN_SIZE || a > CHART_MAX_SIZE ||
+        b < CHART_MIN_SIZE || b > CHART_MAX_SIZE)
+        return false;
+    *w = (int)a;
+    *h = (int)b;
+    return true;
+}
+
+/* n evenly spaced floats from `from` to `to`, both included (numpy's linspace, rounded
+ * to float once). */
+static void linspace(float *x, size_t n, float from, float to)
+{
+    const double step = ((double)to - from) / (double)(n - 1);
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)(from + step * (double)i);
+    x[n - 1] = to;
+}
+
+static leaky_status compute(const struct curve *cv, const float *x, size_t n)
+{
+    const bool relu = isnan(cv->slope);
+    if (cv->derivative)
+        return leaky_relu_derivative_f32(x, cv->y, n, relu ? 0.0f : cv->slope);
+    if (relu)
+        return leaky_plain_relu_f32(x, cv->y, n);
+    return leaky_relu_f32(x, cv->y, n, cv->slope);
+}
+
+/* The curves the options ask for: each slope, then ReLU, then (with --derivative) the
+ * gradient of each, dashed in its function's colour.  The legend names the slope unless
+ * the chart is the article's single default curve. */
+static int make_curves(const struct plot *p, struct curve *cv)
+{
+    const bool name_slope = p->slope_given || p->relu;
+    int n = 0;
+    for (int i = 0; i < p->n_slopes + (p->relu ? 1 : 0); i++, n++)
+        cv[n].slope = i < p->n_slopes ? p->slopes[i] : NAN;
+    const int functions = n;
+    for (int d = 0; d < (p->derivative ? 2 : 1); d++) {
+        for (int i = 0; i < functions; i++) {
+            struct curve *c = &cv[d * functions + i];
+            c->slope = cv[i].slope;
+            c->derivative = d == 1;
+            c->colour = (size_t)i;
+            const char *what = c->derivative ? " derivative" : "";
+            if (isnan(c->slope)) {
+                snprintf(c->name, NAME_CHARS, "ReLU%s", what);
+            } else if (name_slope) {
+                char a[CLI_FLOAT_CHARS];
+                cli_format_float(a, sizeof a, c->slope);
+                snprintf(c->name, NAME_CHARS, "Leaky ReLU%s (a=%s)", what, a);
+            } else {
+                snprintf(c->name, NAME_CHARS, "Leaky ReLU%s", what);
+            }
+        }
+    }
+    return functions * (p->derivative ? 2 : 1);
+}
+
+static int print_csv(const float *x, size_t n, const struct curve *cv, int n_curves)
+{
+    char text[CLI_FLOAT_CHARS];
+    fputs("x", stdout);
+    for (int c = 0; c < n_curves; c++)
+        printf(",%s", cv[c].name);
+    putchar('\n');
+    for (size_t i = 0; i < n; i++) {
+        cli_format_float(text, sizeof text, x[i]);
+        fputs(text, stdout);
+        for (int c = 0; c < n_curves; c++) {
+            cli_format_float(text, sizeof text, cv[c].y[i]);
+            printf(",%s", text);
+        }
+        putchar('\n');
+    }
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return cli_error(EXIT_FAILURE_, "plot: cannot write standard output");
+    return EXIT_OK;
+}
+
+/* A leak smaller than this share of the y span is a hair above the axis at full scale. */
+static const double VISIBLE_SHARE = 0.04;
+
+static int draw(const struct plot *p, const float *x, size_t n, struct curve *cv, int n_curves)
+{
+    double *xd = malloc(n * sizeof *xd);
+    chart_series *series = calloc((size_t)n_curves, sizeof *series);
+    int rc = EXIT_OK;
+    if (!xd || !series) {
+        rc = cli_error(EXIT_FAILURE_, "plot: out of memory for %zu points", n);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        xd[i] = x[i];
+    double y_lo = INFINITY, y_hi = -INFINITY, smallest_leak = INFINITY, leak_slope = 0;
+    for (int c = 0; c < n_curves; c++) {
+        for (size_t i = 0; i < n; i++) {
+            cv[c].yd[i] = cv[c].y[i];
+            if (isfinite(cv[c].yd[i])) { /* a slope times a huge x may overflow */
+                y_lo = fmin(y_lo, cv[c].yd[i]);
+                y_hi = fmax(y_hi, cv[c].yd[i]);
+            }
+        }
+        series[c] = (chart_series){.name = cv[c].name, .x = xd, .y = cv[c].yd, .n = n,
+                                   .style = cv[c].derivative ? CHART_DASHED : CHART_SOLID,
+                                   .rgb = CHART_RGB(chart_palette(cv[c].colour))};
+        /* The largest |f(x)| over x < 0 of a leaky curve. */
+        if (!cv[c].derivative && !isnan(cv[c].slope) && cv[c].slope != 0 && p->from < 0) {
+            const double leak = fabs((double)cv[c].slope * p->from);
+            if (leak < smallest_leak) {
+                smallest_leak = leak;
+                leak_slope = cv[c].slope;
+            }
+        }
+    }
+    chart c = {.title = p->title[0] ? p->title : NULL,
+               .x_label = "Input Value (X)",
+               .y_label = "Output Value (Y)",
+               .width = p->width,
+               .height = p->height,
+               .grid = true,
+               .legend = CHART_AUTO,
+               .series = series,
+               .n_series = (size_t)n_curves};
+    char note[160];
+    if (smallest_leak < VISIBLE_SHARE * (y_hi - y_lo)) {
+        char a[CLI_FLOAT_CHARS];
+        cli_format_float(a, sizeof a, (float)leak_slope);
+        snprintf(note, sizeof note, "For x < 0, f(x) = a*x is small at this scale (a = %s): "
+                 "the inset zooms in on it.", a);
+        c.note = note;
+        /* The zoom fits the smallest leak; steeper curves may leave its view. */
+        const double lo = fmin(0, leak_slope * p->from), hi = fmax(0, leak_slope * p->from);
+        c.inset = (chart_inset){.show = true, .x_min = p->from, .x_max = fmin(0, p->to),
+                                .y_min = lo - 0.15 * (hi - lo), .y_max = hi + 0.15 * (hi - lo),
+                                .label = "zoom on x < 0"};
+    }
+    char err[512];
+    chart_layout lay;
+    if (!chart_write(&c, p->output, &lay, err, sizeof err)) {
+        rc = cli_error(EXIT_FAILURE_, "plot: %s", err);
+        goto done;
+    }
+    if (p->verbose) {
+        printf("wrote %s (%dx%d): x %.9g..%.9g at %.3f..%.3f, y %.9g..%.9g at %.3f..%.3f\n",
+               p->output, p->width, p->height, lay.x_min, lay.x_max, lay.px0, lay.px1,
+               lay.y_min, lay.y_max, lay.py0, lay.py1);
+        if (lay.inset_shown)
+            printf("zoom inset of x < 0 at %.3f..%.3f, %.3f..%.3f\n", lay.inset_x0,
+                   lay.inset_x1, lay.inset_y0, lay.inset_y1);
+    }
+done:
+    free(xd);
+    free(series);
+    return rc;
+}
+
+static int run(const struct plot *p)
+{
+    const size_t n = (size_t)p->points;
+    struct curve cv[2 * (MAX_SLOPES + 1)];
+    const int n_curves = make_curves(p, cv);
+    float *x = malloc(n * sizeof *x);
+    float *yf = malloc((size_t)n_curves * n * sizeof *yf);
+    double *yd = malloc((size_t)n_curves * n * sizeof *yd);
+    int rc = EXIT_OK;
+    if (!x || !yf || !yd) {
+        rc = cli_error(EXIT_FAILURE_, "plot: out of memory for %zu points", n);
+        goto done;
+    }
+    linspace(x, n, p->from, p->to);
+    for (int c = 0; c < n_curves; c++) {
+        cv[c].y = yf + (size_t)c * n;
+        cv[c].yd = yd + (size_t)c * n;
+        if (compute(&cv[c], x, n) != LEAKY_OK) {
+            rc = cli_error(EXIT_FAILURE_, "plot: %s", leaky_last_error());
+            goto done;
+        }
+    }
+    rc = p->csv ? print_csv(x, n, cv, n_curves) : draw(p, x, n, cv, n_curves);
+    chart_release_caches();
+done:
+    free(x);
+    free(yf);
+    free(yd);
+    return rc;
+}
+
+int cli_plot_article(const char *path)
+{
+    struct plot p = {.slopes = {LEAKY_DEFAULT_SLOPE}, .n_slopes = 1, .from = -3, .to = 3,
+                     .points = 100, .title = DEFAULT_TITLE, .output = path,
+                     .width = 800, .height = 600};
+    return run(&p);
+}
+
+int cmd_plot(int argc, char **argv)
+{
+    enum { OPT_RANGE = 256, OPT_SIZE, OPT_CSV };
+    static const struct option options[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"slope", required_argument, NULL, 's'},
+        {"negative-slope", required_argument, NULL, 's'},
+        {"relu", no_argument, NULL, 'r'},
+        {"derivative", no_argument, NULL, 'd'},
+        {"range", required_argument, NULL, OPT_RANGE},
+        {"points", required_argument, NULL, 'n'},
+        {"title", required_argument, NULL, 't'},
+        {"size", required_argument, NULL, OPT_SIZE},
+        {"csv", no_argument, NULL, OPT_CSV},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    struct plot p = {.from = -3, .to = 3, .points = 100, .title = DEFAULT_TITLE,
+                     .width = 800, .height = 600};
+    int opt;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":o:s:rdn:t:vh", options, NULL)) != -1) {
+        switch (opt) {
+        case 'o': p.output = optarg; break;
+        case 's':
+            if (p.n_slopes == MAX_SLOPES)
+                return cli_error(EXIT_USAGE, "plot: at most %d --slope curves", MAX_SLOPES);
+            if (!cli_parse_slope_option("plot: --slope", optarg, &p.slopes[p.n_slopes]))
+                return EXIT_USAGE;
+            p.n_slopes++;
+            p.slope_given = true;
+            break;
+        case 'r': p.relu = true; break;
+        case 'd': p.derivative = true; break;
+        case OPT_RANGE:
+            if (!parse_range(optarg, &p.from, &p.to))
+                return cli_error(EXIT_USAGE, "plot: --range %s: expected A:B, two finite "
+                                 "numbers such as -3:3", optarg);
+            if (!(p.from < p.to))
+                return cli_error(EXIT_USAGE, "plot: --range %s is %s; the start must be "
+                                 "below the end", optarg, p.from == p.to ? "empty" : "reversed");
+            break;
+        case 'n':
+            if (!parse_long(optarg, &p.points) || p.points < 2 || p.points > MAX_POINTS)
+                return cli_error(EXIT_USAGE, "plot: --points %s: expected a whole number from "
+                                 "2 to %d", optarg, MAX_POINTS);
+            break;
+        case 't': p.title = optarg; break;
+        case OPT_SIZE:
+            if (!parse_size(optarg, &p.width, &p.height))
+                return cli_error(EXIT_USAGE, "plot: --size %s: expected WxH, each side a whole "
+                                 "number from %d to %d (such as 800x600)", optarg,
+                                 CHART_MIN_SIZE, CHART_MAX_SIZE);
+            break;
+        case OPT_CSV: p.csv = true; break;
+        case 'v': p.verbose = true; break;
+        case 'h': help(); return EXIT_OK;
+        default: return cli_bad_option("plot", opt, argv, optind);
+        }
+    }
+    if (optind < argc)
+        return cli_error(EXIT_USAGE, "plot: unexpected argument '%s'", argv[optind]);
+    if (p.n_slopes == 0)
+        p.slopes[p.n_slopes++] = LEAKY_DEFAULT_SLOPE;
+    if (p.csv && p.output)
+        return cli_error(EXIT_USAGE, "plot: give -o FILE or --csv, not both");
+    if (!p.csv && !p.output)
+        return cli_error(EXIT_USAGE, "plot: no output; give -o FILE.png (or .svg, .pdf) or "
+                         "--csv (see leaky plot --help)");
+    if (!p.csv && chart_format_of(p.output) == CHART_FORMAT_NONE)
+        return cli_error(EXIT_USAGE, "plot: -o %s: unknown picture format; the name must end "
+                         "in .png, .svg or .pdf", p.output);
+    return run(&p);
+}

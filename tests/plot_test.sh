@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# leaky plot: pictures read back (PNG through cairo, SVG as XML, PDF's structure), the
+# --csv table against leaky eval, and every error with its exit code and no file left.
+# Usage: plot_test.sh path/to/leaky path/to/png_probe
+set -u
+leaky=$1 probe=$2
+source "$(dirname "$0")/cli_lib.sh"
+python=/usr/bin/python3
+mkdir "$tmp/out"
+
+# Pixel of data point (X, Y) from the mapping `leaky plot --verbose` prints.
+# Sets px, py.
+to_pixel() {
+  read -r px py < <(awk -v x="$2" -v y="$3" '{
+      split($5, xr, /\.\./); split($7, xp, /\.\./); split($9, yr, /\.\./); split($11, yp, /\.\./)
+      sub(/,$/, "", xp[2]);
+      printf "%.3f %.3f\n", xp[1] + (x - xr[1]) / (xr[2] - xr[1]) * (xp[2] - xp[1]),
+                            yp[1] + (y - yr[1]) / (yr[2] - yr[1]) * (yp[2] - yp[1]) }' <<<"$1")
+}
+
+# find_colour NAME MAPPING X Y RRGGBB FILE: the curve's colour where (X, Y) falls.
+find_colour() {
+  to_pixel "$2" "$3" "$4"
+  local got
+  if got=$("$probe" "$6" find "$px" "$py" 2 "$5" 48); then pass
+  else fail "$1: ($3, $4) at pixel ($px, $py): $got"; fi
+}
+
+# is_white NAME MAPPING X Y FILE: nothing drawn there.
+is_white() {
+  to_pixel "$2" "$3" "$4"
+  local got
+  got=$("$probe" "$5" at "$px" "$py")
+  if [[ "$got" == ffffff ]]; then pass; else fail "$1: ($3, $4) at pixel ($px, $py) is $got"; fi
+}
+
+blue=1f77b4 orange=ff7f0e green=2ca02c
+
+# The article's chart: default size, the curve where it should be.
+png=$tmp/out/default.png
+if map=$("$leaky" plot -o "$png" --verbose 2>"$tmp/err"); then pass; else fail "default plot: $(cat "$tmp/err")"; fi
+expect "default size" 0 "800 600" -- "$probe" "$png" size
+inset=$(sed -n 's/^zoom inset of x < 0 at //p' <<<"$map")
+map=$(head -1 <<<"$map")
+find_colour "default (2, 2)" "$map" 2 2 $blue "$png"
+find_colour "default (-1, -0.01)" "$map" -1 -0.01 $blue "$png"
+is_white "default empty (2.25, 0.75)" "$map" 2.25 0.75 "$png"
+is_white "default empty (-0.75, 0.75)" "$map" -0.75 0.75 "$png"
+# A leak of 0.03 on a 3.3 high chart gets the zoom, which hides no curve: the curve's
+# points are all outside its box.
+if [[ -n "$inset" ]]; then pass; else fail "no zoom inset for slope 0.01"; fi
+read -r ix0 ix1 iy0 iy1 < <(sed 's/\.\./ /g; s/,//' <<<"$inset")
+hidden=$("$leaky" plot --csv | tail -n +2 | while IFS=, read -r x y; do to_pixel "$map" "$x" "$y"
+  awk -v px="$px" -v py="$py" -v a="$ix0" -v b="$ix1" -v c="$iy0" -v d="$iy1" \
+    'BEGIN { if (px >= a && px <= b && py >= c && py <= d) print "hidden" }'; done | wc -l)
+expect "inset hides no point of the curve" 0 0 -- echo "$hidden"
+
+# A visible slope, a second one and ReLU: each curve in its colour at (2, 2) and (-3, -3a).
+png=$tmp/out/three.png
+map=$("$leaky" plot -o "$png" --verbose --slope 0.5 --slope 0.2 --relu --size 1000x700)
+expect "no zoom for visible slopes" 0 1 -- wc -l <<<"$map"
+expect "--size" 0 "1000 700" -- "$probe" "$png" size
+find_colour "a=0.5 at (-3, -1.5)" "$map" -3 -1.5 $blue "$png"
+find_colour "a=0.2 at (-3, -0.6)" "$map" -3 -0.6 $orange "$png"
+find_colour "relu at (-2, 0)" "$map" -2 0 $green "$png"
+find_colour "curves at (2, 2)" "$map" 2 2 "$green" "$png"
+is_white "three empty (1.75, 0.4)" "$map" 1.75 0.4 "$png"
+is_white "three empty (-1.25, 1.75)" "$map" -1.25 1.75 "$png"
+
+# Values that overflow to -inf are not data: they neither stretch the axes nor call for a zoom.
+hmap=$("$leaky" plot -o "$tmp/out/huge.png" --verbose --range=-3.4e38:3.4e38 --slope 2)
+expect "overflow: no zoom" 0 1 -- wc -l <<<"$hmap"
+if awk '{ split($9, r, /\.\./); exit !(r[1] > -1e39 && r[2] < 1e39) }' <<<"$hmap"; then pass
+else fail "overflow stretched the y axis: $hmap"; fi
+
+# The gradient, dashed, at 1 for x > 0 and a below.
+png=$tmp/out/deriv.png
+map=$("$leaky" plot -o "$png" --verbose --slope 0.5 --derivative --range -2:2 --points 401)
+find_colour "derivative at (1, 1)" "$map" 1.25 1 $blue "$png"
+find_colour "derivative at (-1, 0.5)" "$map" -1.25 0.5 $blue "$png"
+find_colour "function at (-2, -1) in --range" "$map" -2 -1 $blue "$png"
+
+# SVG: well-formed XML carrying the title; PDF: magic and exactly one page.
+svg=$tmp/out/c.svg pdf=$tmp/out/c.pdf
+"$leaky" plot -o "$svg" --title "Leaky & friends <test>"
+if $python - "$svg" <<'PY'; then pass; else fail "svg"; fi
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+assert root.tag == "{http://www.w3.org/2000/svg}svg", root.tag
+titles = [e.text for e in root.iter("{http://www.w3.org/2000/svg}title")]
+assert titles == ["Leaky & friends <test>"], titles
+assert root.get("width") == "800pt" and root.get("height") == "600pt"
+PY
+"$leaky" plot -o "$pdf" --slope 0.1 --derivative
+if $python - "$pdf" <<'PY'; then pass; else fail "pdf"; fi
+import re, sys
+data = open(sys.argv[1], "rb").read()
+assert data.startswith(b"%PDF-"), data[:8]
+assert data.rstrip().endswith(b"%%EOF")
+pages = re.findall(rb"/Type\s*/Page\b(?!s)", data)
+assert len(pages) == 1, pages
+assert b"Graph of Leaky ReLU Activation Function" in data  # the document's title
+PY
+"$leaky" plot -o "$tmp/out/UPPER.PNG" && [[ -s "$tmp/out/UPPER.PNG" ]] && pass || fail "upper-case extension"
+
+# --csv: the same numbers as leaky eval, row by row.
+csv=$("$leaky" plot --csv --slope 0.05 --relu --derivative --points 9 --range -2:2)
+expect "csv header" 0 "x,Leaky ReLU (a=0.05),ReLU,Leaky ReLU derivative (a=0.05),ReLU derivative" -- head -1 <<<"$csv"
+xs=$(tail -n +2 <<<"$csv" | cut -d, -f1 | tr '\n' ' ')
+for col in "2 --slope 0.05" "3 --relu" "4 --slope 0.05 --derivative" "5 --relu --derivative"; do
+  read -r n opts <<<"$col"
+  # shellcheck disable=SC2086
+  want=$("$leaky" eval $opts -- $xs)
+  got=$(tail -n +2 <<<"$csv" | cut -d, -f"$n" | tr '\n' ' ' | sed 's/ $//')
+  if [[ "$got" == "$want" ]]; then pass; else fail "csv column $n: '$got' != eval '$want'"; fi
+done
+expect "csv x is linspace" 0 "-2 -1.5 -1 -0.5 0 0.5 1 1.5 2 " -- echo "$xs"
+expect "csv default" 0 "101 x,Leaky ReLU -3,-0.03 3,3" -- bash -c "'$leaky' plot --csv | awk 'NR == 1 { h = \$0 } NR == 2 { f = \$0 } END { print NR, h, f, \$0 }'"
+
+# Errors: exit 2 for usage, 1 for I/O; never a file left behind (not even a temporary).
+before=$(ls -A "$tmp/out")
+expect_error "unknown extension" 2 "unknown picture format" -- "$leaky" plot -o "$tmp/out/x.jpg"
+expect_error "no extension" 2 "unknown picture format" -- "$leaky" plot -o "$tmp/out/x"
+expect_error "no output" 2 "no output" -- "$leaky" plot
+expect_error "-o and --csv" 2 "not both" -- "$leaky" plot --csv -o "$tmp/out/y.png"
+expect_error "empty range" 2 "--range 1:1 is empty" -- "$leaky" plot -o "$tmp/out/y.png" --range 1:1
+expect_error "reversed range" 2 "--range 3:-3 is reversed" -- "$leaky" plot -o "$tmp/out/y.png" --range 3:-3
+expect_error "bad range" 2 "expected A:B" -- "$leaky" plot -o "$tmp/out/y.png" --range 3
+expect_error "infinite range" 2 "expected A:B" -- "$leaky" plot -o "$tmp/out/y.png" --range -inf:0
+expect_error "one point" 2 "--points 1: expected a whole number from 2" -- "$leaky" plot -o "$tmp/out/y.png" --points 1
+expect_error "zero points" 2 "--points 0" -- "$leaky" plot -o "$tmp/out/y.png" --points 0
+expect_error "too many points" 2 "--points 99999999999" -- "$leaky" plot -o "$tmp/out/y.png" --points 99999999999
+expect_error "points not a number" 2 "--points 5x" -- "$leaky" plot -o "$tmp/out/y.png" --points 5x
+expect_error "size 0x0" 2 "--size 0x0: expected WxH" -- "$leaky" plot -o "$tmp/out/y.png" --size 0x0
+expect_error "huge size" 2 "--size 100000x100000" -- "$leaky" plot -o "$tmp/out/y.png" --size 100000x100000
+expect_error "tiny size" 2 "--size 10x10" -- "$leaky" plot -o "$tmp/out/y.png" --size 10x10
+expect_error "negative size" 2 "--size -800x600" -- "$leaky" plot -o "$tmp/out/y.png" --size -800x600
+expect_error "size without x" 2 "--size 800" -- "$leaky" plot -o "$tmp/out/y.png" --size 800
+expect_error "bad slope" 2 "--slope nan: expected a finite number" -- "$leaky" plot -o "$tmp/out/y.png" --slope nan
+expect_error "stray argument" 2 "unexpected argument" -- "$leaky" plot -o "$tmp/out/y.png" extra
+after=$(ls -A "$tmp/out")
+if [[ "$before" == "$after" ]]; then pass; else fail "usage errors left files: $after"; fi
+
+expect_error "missing directory" 1 "cannot create $tmp/out/no/such/dir/y.png: No such file" -- "$leaky" plot -o "$tmp/out/no/such/dir/y.png"
+touch "$tmp/out/file"
+expect_error "directory is a file" 1 "cannot create $tmp/out/file/y.png: Not a directory" -- "$leaky" plot -o "$tmp/out/file/y.png"
+mkdir "$tmp/out/dir.png"
+expect_error "output names a directory" 1 "Is a directory" -- "$leaky" plot -o "$tmp/out/dir.png"
+if [[ $(id -u) -ne 0 ]]; then
+  mkdir "$tmp/out/ro" && chmod 555 "$tmp/out/ro"
+  expect_error "unwritable directory" 1 "cannot create .*ro/y.png: Permission denied" -- "$leaky" plot -o "$tmp/out/ro/y.png"
+  [[ -z $(ls -A "$tmp/out/ro") ]] && pass || fail "unwritable directory got a file"
+  chmod 755 "$tmp/out/ro"
+else
+  echo "SKIP: unwritable directory (running as root, which may write anywhere)"
+fi
+expect_error "unwritable /proc" 1 "cannot create /proc/leaky-test.png" -- "$leaky" plot -o /proc/leaky-test.png
+after=$(ls -A "$tmp/out" | grep -v -e '^file$' -e '^dir.png$' -e '^ro$')
+if [[ "$before" == "$after" ]]; then pass; else fail "I/O errors left files: $after"; fi
+
+# A failed run leaves an existing picture untouched.
+cp "$tmp/out/default.png" "$tmp/out/keep.png"
+"$leaky" plot -o "$tmp/out/keep.png" --points 1 2>/dev/null
+cmp -s "$tmp/out/default.png" "$tmp/out/keep.png" && pass || fail "failed run changed keep.png"
+
+for cmd in plot apply; do
+  if "$leaky" $cmd --help | grep -q "usage: leaky $cmd"; then pass; else fail "$cmd --help"; fi
+done
+finish plot
