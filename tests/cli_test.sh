@@ -61,7 +61,7 @@ for want in "a \* x" "\[-0.05, 0, 1\]" "\[0.05, 0.05, 1\]" "dying-ReLU"; do
 done
 
 if [[ -s "$tmp/leaky_relu.png" ]] && grep -qF "is in $(cd "$tmp" && pwd -P)/leaky_relu.png" <<<"$demo"; then pass
-
+else fail "demo did not write leaky_relu.png and say where"; fi
 
 # --dtype f16|bf16 (issue 6): values rounded to the type; results as numpy / PyTorch give.
 expect "eval f16" 0 "0.1 -0.000999 1 -0.03 6.55e+04 1e-07 -0" -- "$leaky" eval --dtype f16 -- 0.1 -0.1 1 -3 65504 1e-7 -0
