@@ -5,7 +5,7 @@
  *   AVX-512  VBMI vpermi2b looks 64 bytes up in 128 entries; two lookups (entries
  *            0-127 and 128-255) and a blend on each index's top bit cover all 256
  *   AVX2     vpshufb looks up 16 entries per 128-bit lane: 16 lookups, one per high
- *            nibble, each kept where the index's high nibble matches
+ *            nibble, each giving 0 where the index's high nibble differs
  *   NEON     tbl looks up 64 entries; tbx adds the three other quarters
  *   SSE2     none (pshufb is SSSE3): the scalar loop serves. */
 #include "internal.h"
@@ -36,7 +36,7 @@ void LEAKY_KNAME(x8_vlut)(size_t n, const uint8_t *x, uint8_t *y, const uint8_t 
     __m256i rows[16]; /* rows[h]: entries 16h..16h+15, in both 128-bit lanes */
     for (int h = 0; h < 16; h++)
         rows[h] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(table + 16 * h)));
-    const __m256i nibble = _mm256_set1_epi8(0x0F);
+    const __m256i bias = _mm256_set1_epi8(0x70), step = _mm256_set1_epi8(16);
     for (size_t i = 0; i < n; i += 32) {
         uint8_t lanes[32];
         const size_t k = n - i < 32 ? n - i : 32;
@@ -46,13 +46,15 @@ void LEAKY_KNAME(x8_vlut)(size_t n, const uint8_t *x, uint8_t *y, const uint8_t 
             memcpy(lanes, in, k);
             in = lanes;
         }
-        const __m256i idx = _mm256_loadu_si256((const __m256i *)in);
-        const __m256i lo = _mm256_and_si256(idx, nibble);
-        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(idx, 4), nibble);
+        /* Step h: d = x - 16h (bytes, wrapping) is in [0, 15] exactly for the lanes whose
+         * high nibble is h; adding 0x70 with unsigned saturation leaves those below 0x80
+         * (vpshufb looks up their low nibble) and pushes every other lane to 0x80 or
+         * above, which vpshufb turns into 0. */
+        __m256i d = _mm256_loadu_si256((const __m256i *)in);
         __m256i r = _mm256_setzero_si256();
         for (int h = 0; h < 16; h++) {
-            const __m256i hit = _mm256_cmpeq_epi8(hi, _mm256_set1_epi8((char)h));
-            r = _mm256_or_si256(r, _mm256_and_si256(hit, _mm256_shuffle_epi8(rows[h], lo)));
+            r = _mm256_or_si256(r, _mm256_shuffle_epi8(rows[h], _mm256_adds_epu8(d, bias)));
+            d = _mm256_sub_epi8(d, step);
         }
         if (k < 32) {
             _mm256_storeu_si256((__m256i *)lanes, r);

@@ -152,7 +152,17 @@ void leaky_bf16_vlrelu_derivative__scalar(size_t n, const uint16_t *x, uint16_t 
 
 void leaky_x8_vlut__scalar(size_t n, const uint8_t *x, uint8_t *y, const uint8_t *table)
 {
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+    /* Eight at a time through locals: a byte store into y could land in x or table, so
+     * stored one by one the compiler would reload between lookups (3x slower here). */
+    for (; i + 8 <= n; i += 8) {
+        uint8_t in[8], out[8];
+        memcpy(in, x + i, 8);
+        for (int k = 0; k < 8; k++)
+            out[k] = table[in[k]];
+        memcpy(y + i, out, 8);
+    }
+    for (; i < n; i++)
         y[i] = table[x[i]];
 }
 
