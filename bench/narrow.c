@@ -202,8 +202,14 @@ static int bench_size(size_t n, int reps)
     size_t differ = 0;
     for (size_t i = 0; i < n; i++)
         differ += y16[i] != z16[i];
-    char note[128];
-    snprintf(note, sizeof note, "XNNPACK's results differ from leaky's in %zu of %zu", differ, n);
+    /* XNNPACK keeps the slope as a float16: with the slope rounded so, do they agree? */
+    leaky_relu_f16(x16, y16, n, leaky_widen_f16(leaky_narrow_f16(slope)));
+    size_t differ_rounded = 0;
+    for (size_t i = 0; i < n; i++)
+        differ_rounded += y16[i] != z16[i];
+    char note[200];
+    snprintf(note, sizeof note, "XNNPACK's results differ from leaky's in %zu of %zu (in %zu "
+             "with leaky's slope rounded to float16 as XNNPACK's)", differ, n, differ_rounded);
     print_row("f16", n, 4, &(struct runner){"leaky_relu_f16", run_leaky_f16, &a},
               &(struct runner){"xnn leaky_relu_nc_f16", run_xnn, &b}, reps, note);
     xnn_delete_operator(b.op);
@@ -252,6 +258,45 @@ static int bench_size(size_t n, int reps)
     return 0;
 }
 
+/* How often XNNPACK's qu8 operator differs from the exactly rounded result: all 256 inputs
+ * for random parameter sets (scale ratios 2^-8 to 2^8 within XNNPACK's accepted range,
+ * zero points anywhere, slopes in [-1, 1]). */
+static void survey_qu8(void)
+{
+    uint8_t x[256], got[256];
+    for (int i = 0; i < 256; i++)
+        x[i] = (uint8_t)i;
+    unsigned long long sets = 0, differ = 0, worst = 0, refused = 0;
+    for (uint32_t s = 0; s < 2000; s++) {
+        const float out_scale = exp2f((float)(mix(s * 4 + 0) % 1000) / 100.0f - 5.0f);
+        const float in_scale = out_scale * exp2f((float)(mix(s * 4 + 1) % 1600) / 100.0f - 8.0f);
+        const int in_zp = (int)(mix(s * 4 + 2) % 256), out_zp = (int)(mix(s * 4 + 3) % 256);
+        const float a = (float)(mix(s * 5 + 7) % 2001) / 1000.0f - 1.0f;
+        leaky_qu8_params p;
+        xnn_operator_t op = NULL;
+        if (leaky_qu8_params_init(&p, in_scale, in_zp, out_scale, out_zp, a) != LEAKY_OK)
+            continue;
+        if (xnn_create_leaky_relu_nc_qu8(1, 1, 1, a, (uint8_t)in_zp, in_scale, (uint8_t)out_zp,
+                                         out_scale, 0, 255, 0, &op) != xnn_status_success ||
+            xnn_setup_leaky_relu_nc_qu8(op, 256, x, got, NULL) != xnn_status_success ||
+            xnn_run_operator(op, NULL) != xnn_status_success) {
+            refused++;
+            xnn_delete_operator(op);
+            continue;
+        }
+        xnn_delete_operator(op);
+        sets++;
+        for (int i = 0; i < 256; i++) {
+            const unsigned d = (unsigned)abs((int)got[i] - (int)p.table[i]);
+            differ += d != 0;
+            worst = d > worst ? d : worst;
+        }
+    }
+    printf("qu8 exactness: XNNPACK differs from the exactly rounded result in %llu of %llu "
+           "outputs (%llu parameter sets x 256 inputs; largest difference %llu; %llu sets "
+           "refused by XNNPACK)\n\n", differ, sets * 256, sets, worst, refused);
+}
+
 int main(int argc, char **argv)
 {
     int reps = 21, first = 1;
@@ -274,6 +319,7 @@ int main(int argc, char **argv)
     }
     printf("leaky %s on %s, 1 thread, %d alternating repetitions per row, slope %g\n\n",
            LEAKY_VERSION_STRING, leaky_isa_name(isa), reps, (double)slope);
+    survey_qu8();
     const size_t defaults[] = {65536, 16777216};
     if (first >= argc) {
         for (size_t i = 0; i < 2; i++)
