@@ -29,6 +29,13 @@ static const uint64_t PROGRESS_BYTES = 64u << 20;
 
 /* ------------------------------------------------------------ dtypes */
 
+/* The negative slope as each type's functions take it, each rounded once from the text
+ * (a float rounded from the double could differ in the last bit). */
+struct slope {
+    float f32;
+    double f64;
+};
+
 /* The quantization parameters of --dtype qs8|qu8 (issue 6), checked once by the library. */
 struct q8 {
     leaky_qs8_params qs8;
@@ -42,31 +49,33 @@ struct dtype {
     const char *name;
     size_t size;
     const char *missing; /* NULL when supported */
-    leaky_status (*forward)(const void *x, void *y, size_t n, float slope);
+    leaky_status (*forward)(const void *x, void *y, size_t n, const struct slope *a);
     leaky_status (*relu)(const void *x, void *y, size_t n);
-    leaky_status (*derivative)(const void *x, void *d, size_t n, float slope);
-    leaky_status (*backward)(const void *x, const void *dy, void *dx, size_t n, float slope);
+    leaky_status (*derivative)(const void *x, void *d, size_t n, const struct slope *a);
+    leaky_status (*backward)(const void *x, const void *dy, void *dx, size_t n,
+                             const struct slope *a);
     leaky_status (*relu_backward)(const void *x, const void *dy, void *dx, size_t n);
     /* The quantized types: --dtype's name, and the forward with its parameters. */
     const char *quantized;
     leaky_status (*forward_q8)(const void *x, void *y, size_t n, const struct q8 *q);
 };
 
-static leaky_status forward_f32(const void *x, void *y, size_t n, float slope)
+static leaky_status forward_f32(const void *x, void *y, size_t n, const struct slope *a)
 {
-    return leaky_relu_f32(x, y, n, slope);
+    return leaky_relu_f32(x, y, n, a->f32);
 }
 static leaky_status relu_f32(const void *x, void *y, size_t n)
 {
     return leaky_plain_relu_f32(x, y, n);
 }
-static leaky_status derivative_f32(const void *x, void *d, size_t n, float slope)
+static leaky_status derivative_f32(const void *x, void *d, size_t n, const struct slope *a)
 {
-    return leaky_relu_derivative_f32(x, d, n, slope);
+    return leaky_relu_derivative_f32(x, d, n, a->f32);
 }
-static leaky_status backward_f32(const void *x, const void *dy, void *dx, size_t n, float slope)
+static leaky_status backward_f32(const void *x, const void *dy, void *dx, size_t n,
+                                 const struct slope *a)
 {
-    return leaky_relu_backward_f32(x, dy, dx, n, slope);
+    return leaky_relu_backward_f32(x, dy, dx, n, a->f32);
 }
 static leaky_status relu_backward_f32(const void *x, const void *dy, void *dx, size_t n)
 {
@@ -74,17 +83,19 @@ static leaky_status relu_backward_f32(const void *x, const void *dy, void *dx, s
 }
 
 /* float16, int8 and uint8 (issue 6).  float16 has no plain ReLU (relu NULL). */
-static leaky_status forward_f16(const void *x, void *y, size_t n, float slope)
+/* float16 computes in float32: the float32 slope. */
+static leaky_status forward_f16(const void *x, void *y, size_t n, const struct slope *a)
 {
-    return leaky_relu_f16(x, y, n, slope);
+    return leaky_relu_f16(x, y, n, a->f32);
 }
-static leaky_status derivative_f16(const void *x, void *d, size_t n, float slope)
+static leaky_status derivative_f16(const void *x, void *d, size_t n, const struct slope *a)
 {
-    return leaky_relu_derivative_f16(x, d, n, slope);
+    return leaky_relu_derivative_f16(x, d, n, a->f32);
 }
-static leaky_status backward_f16(const void *x, const void *dy, void *dx, size_t n, float slope)
+static leaky_status backward_f16(const void *x, const void *dy, void *dx, size_t n,
+                                 const struct slope *a)
 {
-    return leaky_relu_backward_f16(x, dy, dx, n, slope);
+    return leaky_relu_backward_f16(x, dy, dx, n, a->f32);
 }
 static leaky_status forward_qs8(const void *x, void *y, size_t n, const struct q8 *q)
 {
@@ -113,7 +124,7 @@ enum op { OP_FORWARD, OP_DERIVATIVE, OP_BACKWARD };
 struct job {
     enum op op;
     bool relu, inplace;
-    float slope;
+    struct slope slope;
     const char *in, *out, *grad;
     const char *dtype; /* --dtype: NULL, f32, f16, qs8 or qu8 */
     struct q8 q;
@@ -280,13 +291,14 @@ static bool write_all(int fd, const void *buf, size_t n)
 static leaky_status compute(const struct job *j, const struct dtype *dt, const void *x,
                             const void *dy, void *y, size_t n)
 {
+    static const struct slope zero = {0.0f, 0.0};
     if (dt->quantized)
         return dt->forward_q8(x, y, n, &j->q);
     switch (j->op) {
-    case OP_DERIVATIVE: return dt->derivative(x, y, n, j->relu ? 0.0f : j->slope);
+    case OP_DERIVATIVE: return dt->derivative(x, y, n, j->relu ? &zero : &j->slope);
     case OP_BACKWARD:
-        return j->relu ? dt->relu_backward(x, dy, y, n) : dt->backward(x, dy, y, n, j->slope);
-    default: return j->relu ? dt->relu(x, y, n) : dt->forward(x, y, n, j->slope);
+        return j->relu ? dt->relu_backward(x, dy, y, n) : dt->backward(x, dy, y, n, &j->slope);
+    default: return j->relu ? dt->relu(x, y, n) : dt->forward(x, y, n, &j->slope);
     }
 }
 
@@ -491,9 +503,9 @@ static int quantization(struct job *j, const char *const quant[4])
     const leaky_status status =
         strcmp(j->dtype, "qs8") == 0
             ? leaky_qs8_params_init(&j->q.qs8, scale[0], (int)zero_point[0], scale[1],
-                                    (int)zero_point[1], j->slope)
+                                    (int)zero_point[1], j->slope.f32)
             : leaky_qu8_params_init(&j->q.qu8, scale[0], (int)zero_point[0], scale[1],
-                                    (int)zero_point[1], j->slope);
+                                    (int)zero_point[1], j->slope.f32);
     if (status != LEAKY_OK) /* the library names the bad parameter and its value */
         return cli_error(EXIT_USAGE, "apply: %s", leaky_last_error());
     return EXIT_OK;
@@ -517,7 +529,7 @@ int cmd_apply(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {0},
     };
-    struct job j = {.op = OP_FORWARD, .slope = LEAKY_DEFAULT_SLOPE};
+    struct job j = {.op = OP_FORWARD, .slope = {LEAKY_DEFAULT_SLOPE, 0.01}};
     bool slope_given = false, derivative = false, backward = false;
     /* --in-scale, --in-zero-point, --out-scale, --out-zero-point as given (NULL: not). */
     const char *quant[4] = {NULL, NULL, NULL, NULL};
@@ -526,8 +538,9 @@ int cmd_apply(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, ":s:rdbg:it:h", options, NULL)) != -1) {
         switch (opt) {
         case 's':
-            if (!cli_parse_slope_option("apply: --slope", optarg, &j.slope))
+            if (!cli_parse_slope_option("apply: --slope", optarg, &j.slope.f32))
                 return EXIT_USAGE;
+            j.slope.f64 = strtod(optarg, NULL); /* finite: the float was */
             slope_given = true;
             break;
         case 'r': j.relu = true; break;

@@ -17,14 +17,15 @@
  *                      .y_label = "Output Value (Y)", .series = s, .n_series = 3,
  *                      .grid = true};
  *     char err[256];
- *     if (!chart_write(&c, "out.png", err, sizeof err)) fprintf(stderr, "%s\n", err);
+ *     if (!chart_write(&c, "out.png", NULL, err, sizeof err)) fprintf(stderr, "%s\n", err);
  *
  * What it draws: white background, title, axis labels, ticks at round numbers (1, 2, 2.5, 5
  * times a power of ten; on log axes the powers of ten as 10^k), optional grid, the lines
  * x = 0 and y = 0 drawn darker when inside the ranges (linear axes), the series (antialiased,
- * round joins), a legend box in a corner where it covers the fewest data points (or where
- * asked), and an optional zoom inset of part of the x range (for details a full-range chart
- * flattens, such as a small negative slope) placed the same way.
+ * round joins), a legend box where it covers the fewest curve points (a corner unless every
+ * corner hides some; or the corner asked for), and an optional zoom inset of part of the x
+ * range (for details a full-range chart flattens, such as a small negative slope) placed the
+ * same way without covering the legend.
  *
  * Ranges: the data's range plus a 5% margin (as matplotlib), unless x_min < x_max (or
  * y_min < y_max) are given.  Log axes ignore non-positive values.
@@ -55,7 +56,7 @@ typedef enum chart_style {
 } chart_style;
 
 typedef enum chart_corner {
-    CHART_AUTO = 0,   /* the corner whose box covers the fewest points (upper left on a tie) */
+    CHART_AUTO = 0,   /* where the box covers the fewest points (upper left on a tie) */
     CHART_UPPER_LEFT,
     CHART_UPPER_RIGHT,
     CHART_LOWER_LEFT,

@@ -3,7 +3,6 @@
  * an x,y table.  Every y value comes from the library's functions. */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
