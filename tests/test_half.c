@@ -7,7 +7,9 @@
  *   - every kernel of every path against the scalar reference, bit for bit, on all 65536
  *     patterns of each type, for each slope, cut into chunks of every tail length;
  *   - the reference against its definition, narrow(f32 rule(widen(x)));
- *   - the public functions: in place, misaligned, guard zones, every error case. */
+ *   - the public functions: in place, misaligned, guard zones, every error case.
+ * test_half exhaustive: the software narrowing against the x86 conversion instructions
+ * for all 2^32 float32 patterns. */
 #include <math.h>
 
 #include "test.h"
@@ -336,8 +338,83 @@ static void check_errors(const struct type *t)
     CHECK(t->relu(NULL, NULL, 0, 0.01f) == LEAKY_OK, "%s: n = 0 with NULL", t->name);
 }
 
-int main(void)
+/* ------------------------------------------------------------ every float32 */
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/* The software narrowing against the hardware's for all 2^32 float32 patterns: F16C's
+ * vcvtps2ph, and AVX512_BF16's vcvtneps2bf16 except on denormals (which it flushes). Two
+ * implementations written apart; NaN included (both quiet it, keeping the top payload). */
+__attribute__((target("avx2,f16c"))) static unsigned long long f16_against_f16c(uint64_t first,
+                                                                               uint64_t end)
 {
+    unsigned long long bad = 0;
+    uint32_t u[8];
+    uint16_t h[8];
+    for (uint64_t base = first; base < end; base += 8) {
+        for (int k = 0; k < 8; k++)
+            u[k] = (uint32_t)(base + k);
+        __m256 v;
+        memcpy(&v, u, sizeof v);
+        _mm_storeu_si128((__m128i *)h, _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+        for (int k = 0; k < 8; k++)
+            if (h[k] != leaky_narrow_f16(float_of(u[k])) && bad++ < 5)
+                fprintf(stderr, "FAIL narrow_f16(0x%08" PRIX32 ") = 0x%04X, F16C 0x%04X\n", u[k],
+                        leaky_narrow_f16(float_of(u[k])), h[k]);
+    }
+    return bad;
+}
+
+__attribute__((target("avx512f,avx512bf16"))) static unsigned long long
+bf16_against_avx512bf16(uint64_t first, uint64_t end)
+{
+    unsigned long long bad = 0;
+    uint32_t u[16];
+    uint16_t h[16];
+    for (uint64_t base = first; base < end; base += 16) {
+        for (int k = 0; k < 16; k++)
+            u[k] = (uint32_t)(base + k);
+        __m256bh b = _mm512_cvtneps_pbh(_mm512_loadu_ps(u));
+        memcpy(h, &b, sizeof h);
+        for (int k = 0; k < 16; k++) {
+            if ((u[k] & 0x7F800000u) == 0 && (u[k] & 0x007FFFFFu) != 0)
+                continue; /* denormal: the instruction takes it as zero */
+            if (h[k] != leaky_narrow_bf16(float_of(u[k])) && bad++ < 5)
+                fprintf(stderr, "FAIL narrow_bf16(0x%08" PRIX32 ") = 0x%04X, hardware 0x%04X\n",
+                        u[k], leaky_narrow_bf16(float_of(u[k])), h[k]);
+        }
+    }
+    return bad;
+}
+
+static int exhaustive(void)
+{
+    const unsigned features = leaky_cpu_features();
+    if (!(features & LEAKY_CPU_F16C)) {
+        printf("SKIP: this CPU has no F16C to compare the float16 narrowing with\n");
+        return 77;
+    }
+    CHECK(f16_against_f16c(0, 1ull << 32) == 0, "float16 narrowing differs from F16C");
+    if (features & LEAKY_CPU_AVX512_BF16)
+        CHECK(bf16_against_avx512bf16(0, 1ull << 32) == 0,
+              "bfloat16 narrowing differs from vcvtneps2bf16 on non-denormals");
+    else
+        printf("SKIP bfloat16: this CPU has no AVX512_BF16 to compare with\n");
+    return test_finish("test_half exhaustive");
+}
+#else
+static int exhaustive(void)
+{
+    printf("SKIP: the all-float32 comparison uses x86 conversion instructions\n");
+    return 77;
+}
+#endif
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "exhaustive") == 0)
+        return exhaustive();
     const struct leaky_kernels *ref = leaky_kernels_for_isa(LEAKY_ISA_SCALAR);
     for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
         const struct type *t = &types[ti];
