@@ -196,6 +196,12 @@ float leaky_widen_f16(uint16_t h);
 uint16_t leaky_narrow_f16(float f);
 float leaky_widen_bf16(uint16_t h);
 uint16_t leaky_narrow_bf16(float f);
+/* The same over arrays, on the fastest path (F16C, AVX-512, NEON...), the same bits.
+ * x and y must not overlap at all (their elements differ in size). */
+leaky_status leaky_widen_array_f16(const uint16_t *x, float *y, size_t n);
+leaky_status leaky_narrow_array_f16(const float *x, uint16_t *y, size_t n);
+leaky_status leaky_widen_array_bf16(const uint16_t *x, float *y, size_t n);
+leaky_status leaky_narrow_array_bf16(const float *x, uint16_t *y, size_t n);
 
 /* As leaky_relu_f32, leaky_relu_backward_f32 and leaky_relu_derivative_f32, on float16
  * and on bfloat16 arrays. Same arguments, aliasing rules and errors. */

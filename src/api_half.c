@@ -124,3 +124,69 @@ leaky_status leaky_relu_derivative_bf16(const uint16_t *x, uint16_t *d, size_t n
     return run_unary("leaky_relu_derivative_bf16", OFFSET(bf16_vlrelu_derivative), OPERAND(x),
                      OPERAND(d), n, negative_slope);
 }
+
+/* ------------------------------------------------------------ conversions */
+
+struct convert_job {
+    leaky_widen_u16_fn *widen;
+    leaky_narrow_u16_fn *narrow;
+    const void *in;
+    void *out;
+};
+
+static void convert_range(void *ctx, size_t begin, size_t end)
+{
+    const struct convert_job *j = ctx;
+    if (j->widen)
+        j->widen(end - begin, (const uint16_t *)j->in + begin, (float *)j->out + begin);
+    else
+        j->narrow(end - begin, (const float *)j->in + begin, (uint16_t *)j->out + begin);
+}
+
+/* The arrays differ in element size, so they may not share a byte (not even start). */
+static leaky_status run_convert(const char *fn, size_t offset, bool widen, struct operand x,
+                                struct operand y, size_t n)
+{
+    if (n == 0)
+        return LEAKY_OK;
+    TRY(leaky_check_array(fn, x.name, x.p, n));
+    TRY(leaky_check_array(fn, y.name, y.p, n));
+    const uintptr_t a = (uintptr_t)x.p, b = (uintptr_t)y.p;
+    const size_t a_bytes = n * (widen ? sizeof(uint16_t) : sizeof(float)),
+                 b_bytes = n * (widen ? sizeof(float) : sizeof(uint16_t));
+    if (a < b + b_bytes && b < a + a_bytes)
+        return leaky_fail(LEAKY_EINVAL, "%s: %s and %s overlap; expected separate arrays (their "
+                          "elements differ in size)", fn, x.name, y.name);
+    const struct leaky_kernels *k = NULL;
+    TRY(leaky_active_kernels(&k));
+    struct convert_job job = {NULL, NULL, x.p, (void *)y.p};
+    if (widen)
+        job.widen = KERNEL_AT(k, leaky_widen_u16_fn, offset);
+    else
+        job.narrow = KERNEL_AT(k, leaky_narrow_u16_fn, offset);
+    leaky_parallel_for(n, GRAIN, convert_range, &job);
+    return LEAKY_OK;
+}
+
+leaky_status leaky_widen_array_f16(const uint16_t *x, float *y, size_t n)
+{
+    return run_convert("leaky_widen_array_f16", OFFSET(f16_widen), true, OPERAND(x), OPERAND(y), n);
+}
+
+leaky_status leaky_narrow_array_f16(const float *x, uint16_t *y, size_t n)
+{
+    return run_convert("leaky_narrow_array_f16", OFFSET(f16_narrow), false, OPERAND(x),
+                       OPERAND(y), n);
+}
+
+leaky_status leaky_widen_array_bf16(const uint16_t *x, float *y, size_t n)
+{
+    return run_convert("leaky_widen_array_bf16", OFFSET(bf16_widen), true, OPERAND(x),
+                       OPERAND(y), n);
+}
+
+leaky_status leaky_narrow_array_bf16(const float *x, uint16_t *y, size_t n)
+{
+    return run_convert("leaky_narrow_array_bf16", OFFSET(bf16_narrow), false, OPERAND(x),
+                       OPERAND(y), n);
+}

@@ -23,6 +23,7 @@ struct type {
     uint16_t (*narrow)(float);
     uint16_t inf, quiet_bit; /* +inf's pattern; the quiet bit of a NaN */
     size_t forward, backward, derivative; /* the kernels' offsets in the table */
+    size_t widen_array, narrow_array;
     leaky_status (*relu)(const uint16_t *, uint16_t *, size_t, float);
     leaky_status (*relu_backward)(const uint16_t *, const uint16_t *, uint16_t *, size_t, float);
     leaky_status (*relu_derivative)(const uint16_t *, uint16_t *, size_t, float);
@@ -31,16 +32,22 @@ struct type {
 static const struct type types[] = {
     {"f16", leaky_widen_f16, leaky_narrow_f16, 0x7C00, 0x0200,
      offsetof(struct leaky_kernels, f16_vlrelu), offsetof(struct leaky_kernels, f16_vlrelu_backward),
-     offsetof(struct leaky_kernels, f16_vlrelu_derivative), leaky_relu_f16,
+     offsetof(struct leaky_kernels, f16_vlrelu_derivative),
+     offsetof(struct leaky_kernels, f16_widen), offsetof(struct leaky_kernels, f16_narrow),
+     leaky_relu_f16,
      leaky_relu_backward_f16, leaky_relu_derivative_f16},
     {"bf16", leaky_widen_bf16, leaky_narrow_bf16, 0x7F80, 0x0040,
      offsetof(struct leaky_kernels, bf16_vlrelu), offsetof(struct leaky_kernels, bf16_vlrelu_backward),
-     offsetof(struct leaky_kernels, bf16_vlrelu_derivative), leaky_relu_bf16,
+     offsetof(struct leaky_kernels, bf16_vlrelu_derivative),
+     offsetof(struct leaky_kernels, bf16_widen), offsetof(struct leaky_kernels, bf16_narrow),
+     leaky_relu_bf16,
      leaky_relu_backward_bf16, leaky_relu_derivative_bf16},
 };
 
 #define UNARY(k, off) (*(leaky_unary_u16_fn *const *)((const char *)(k) + (off)))
 #define BINARY(k, off) (*(leaky_binary_u16_fn *const *)((const char *)(k) + (off)))
+#define WIDEN(k, off) (*(leaky_widen_u16_fn *const *)((const char *)(k) + (off)))
+#define NARROW(k, off) (*(leaky_narrow_u16_fn *const *)((const char *)(k) + (off)))
 
 static bool is_nan16(const struct type *t, uint16_t h)
 {
@@ -70,9 +77,10 @@ static void check_round_trip(const struct type *t)
                     "expected 0x%04X\n", t->name, h, bits_of(t->widen((uint16_t)h)), back, want);
     }
     CHECK(bad == 0, "%s round trip: %llu of 65536 patterns wrong", t->name, bad);
-    /* Widening is exact: a signalling NaN stays signalling (the multiply quiets it later). */
+    /* Widening keeps a NaN's payload; float16's comes out quiet, as F16C and FCVTL make it,
+     * bfloat16's is a plain shift on every path (and stays signalling). */
     const uint16_t snan = (uint16_t)(t->inf | 1);
-    const uint32_t want_bits = 0x7F800000u | (t->quiet_bit == 0x0200 ? 1u << 13 : 1u << 16);
+    const uint32_t want_bits = t->quiet_bit == 0x0200 ? 0x7FC00000u | 1u << 13 : 0x7F800000u | 1u << 16;
     CHECK(bits_of(t->widen(snan)) == want_bits, "%s: 0x%04X widens to 0x%08" PRIX32, t->name,
           snan, bits_of(t->widen(snan)));
 }
@@ -190,6 +198,46 @@ static void compare(const struct type *t, const char *what, const char *path, fl
     CHECK(true, "%s", "");
 }
 
+/* The array conversions: every pattern widened; every value, midpoint and neighbour of
+ * one, random float32 patterns and NaNs narrowed; in chunks of every tail length. */
+static float fwant[4 * ALL], fgot[4 * ALL];
+static uint16_t hwant[4 * ALL], hgot[4 * ALL];
+
+static void check_convert(const struct type *t, const struct leaky_kernels *ref,
+                          const struct leaky_kernels *path, const char *label)
+{
+    WIDEN(ref, t->widen_array)(ALL, xs, fwant);
+    for (size_t at = 0, len; at < ALL; at += len) {
+        len = chunk(at) < ALL - at ? chunk(at) : ALL - at;
+        WIDEN(path, t->widen_array)(len, xs + at, fgot + at);
+    }
+    size_t i = 0;
+    while (i < ALL && bits_of(fwant[i]) == bits_of(fgot[i]))
+        i++;
+    CHECK(i == ALL, "%s widen on %s: 0x%04X gave 0x%08" PRIX32 ", reference 0x%08" PRIX32,
+          t->name, label, i < ALL ? xs[i] : 0, i < ALL ? bits_of(fgot[i]) : 0,
+          i < ALL ? bits_of(fwant[i]) : 0);
+    const size_t n = 4 * ALL;
+    for (uint32_t h = 0; h < ALL; h++) {
+        const float a = t->widen((uint16_t)h), b = t->widen((uint16_t)(h + 1));
+        const float mid = isfinite(a) && isfinite(b) ? (float)(((double)a + b) / 2) : a;
+        fwant[4 * h] = a;
+        fwant[4 * h + 1] = mid;
+        fwant[4 * h + 2] = nextafterf(mid, (float)-INFINITY);
+        fwant[4 * h + 3] = float_of(mix(h) ^ (h & 1 ? 0x7F800000u : 0)); /* some NaN */
+    }
+    NARROW(ref, t->narrow_array)(n, fwant, hwant);
+    for (size_t at = 0, len; at < n; at += len) {
+        len = chunk(at) < n - at ? chunk(at) : n - at;
+        NARROW(path, t->narrow_array)(len, fwant + at, hgot + at);
+    }
+    i = 0;
+    while (i < n && hwant[i] == hgot[i])
+        i++;
+    CHECK(i == n, "%s narrow on %s: 0x%08" PRIX32 " gave 0x%04X, reference 0x%04X", t->name,
+          label, i < n ? bits_of(fwant[i]) : 0, i < n ? hgot[i] : 0, i < n ? hwant[i] : 0);
+}
+
 static void check_table(const struct type *t, const struct leaky_kernels *ref,
                         const struct leaky_kernels *path, const char *label)
 {
@@ -214,6 +262,7 @@ static void check_table(const struct type *t, const struct leaky_kernels *ref,
         }
         compare(t, "derivative", label, slopes[s]);
     }
+    check_convert(t, ref, path, label);
 }
 
 static void check_paths(const struct type *t, const struct leaky_kernels *ref)
@@ -231,6 +280,7 @@ static void check_paths(const struct type *t, const struct leaky_kernels *ref)
         integer.bf16_vlrelu = leaky_bf16_vlrelu__avx512;
         integer.bf16_vlrelu_backward = leaky_bf16_vlrelu_backward__avx512;
         integer.bf16_vlrelu_derivative = leaky_bf16_vlrelu_derivative__avx512;
+        integer.bf16_narrow = leaky_bf16_narrow__avx512;
         check_table(t, ref, &integer, "avx512 without AVX512_BF16");
     } else if (avx512) {
         printf("SKIP avx512 with AVX512_BF16: this CPU lacks it\n");
@@ -334,6 +384,22 @@ static void check_errors(const struct type *t)
     expect_error(t->relu_backward(x, g, g + 2, 4, 0.01f), "dy and dx overlap", "dy, dx overlap");
     expect_error(t->relu_backward(x, NULL, y, 8, 0.01f), "dy is NULL", "NULL dy");
     expect_error(t->relu_derivative(x, y, 8, -INFINITY), "negative_slope is -inf", "derivative");
+    const bool f16 = t->quiet_bit == 0x0200;
+    leaky_status (*widen)(const uint16_t *, float *, size_t) =
+        f16 ? leaky_widen_array_f16 : leaky_widen_array_bf16;
+    leaky_status (*narrow)(const float *, uint16_t *, size_t) =
+        f16 ? leaky_narrow_array_f16 : leaky_narrow_array_bf16;
+    float wide[8];
+    expect_error(widen(x, (float *)(void *)(x + 2), 4), "x and y overlap", "widen overlap");
+    expect_error(widen(x, (float *)(void *)x, 4), "x and y overlap", "widen same start");
+    expect_error(narrow(wide, (uint16_t *)(void *)wide, 4), "x and y overlap", "narrow same");
+    expect_error(widen(NULL, wide, 4), "x is NULL", "widen NULL");
+    expect_error(narrow(wide, NULL, 4), "y is NULL", "narrow NULL");
+    CHECK(widen(x, wide, 8) == LEAKY_OK && bits_of(wide[0]) == bits_of(t->widen(x[0])) &&
+          bits_of(wide[1]) == bits_of(t->widen(x[1])), "%s: widen_array", t->name);
+    uint16_t back[8];
+    CHECK(narrow(wide, back, 8) == LEAKY_OK && memcmp(back, x, sizeof back) == 0,
+          "%s: narrow_array", t->name);
     CHECK(memcmp(y, before, sizeof y) == 0, "%s: an error wrote to the output", t->name);
     CHECK(t->relu(NULL, NULL, 0, 0.01f) == LEAKY_OK, "%s: n = 0 with NULL", t->name);
 }

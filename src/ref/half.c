@@ -25,8 +25,9 @@ float leaky_widen_f16(uint16_t h)
 {
     const uint32_t sign = (uint32_t)(h & 0x8000u) << 16, exponent = (h >> 10) & 0x1Fu,
                    mantissa = h & 0x3FFu;
-    if (exponent == 0x1F) /* infinity, NaN (its payload moves up unchanged) */
-        return float_of(sign | 0x7F800000u | mantissa << 13);
+    if (exponent == 0x1F) /* infinity; NaN keeps its payload and comes out quiet, as every
+                             hardware conversion (F16C, FCVTL) makes it */
+        return float_of(sign | 0x7F800000u | (mantissa ? 0x400000u : 0) | mantissa << 13);
     if (exponent == 0) { /* zero and denormals: mantissa * 2^-24, exact in float32 */
         const float magnitude = (float)mantissa * 0x1p-24f;
         return sign ? -magnitude : magnitude;
@@ -148,6 +149,26 @@ void leaky_bf16_vlrelu_derivative__scalar(size_t n, const uint16_t *x, uint16_t 
                                           const struct leaky_f32_params *params)
 {
     unary(&bf16, leaky_f32_vlrelu_derivative__scalar, n, x, d, params);
+}
+
+void leaky_f16_widen__scalar(size_t n, const uint16_t *x, float *y)
+{
+    widen_block(n, x, y, leaky_widen_f16);
+}
+
+void leaky_f16_narrow__scalar(size_t n, const float *x, uint16_t *y)
+{
+    narrow_block(n, x, y, leaky_narrow_f16);
+}
+
+void leaky_bf16_widen__scalar(size_t n, const uint16_t *x, float *y)
+{
+    widen_block(n, x, y, leaky_widen_bf16);
+}
+
+void leaky_bf16_narrow__scalar(size_t n, const float *x, uint16_t *y)
+{
+    narrow_block(n, x, y, leaky_narrow_bf16);
 }
 
 void leaky_x8_vlut__scalar(size_t n, const uint8_t *x, uint8_t *y, const uint8_t *table)
