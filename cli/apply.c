@@ -36,6 +36,12 @@ struct slope {
     double f64;
 };
 
+/* The quantization parameters of --dtype qs8|qu8 (issue 6), checked once by the library. */
+struct q8 {
+    leaky_qs8_params qs8;
+    leaky_qu8_params qu8;
+};
+
 struct job;
 
 /* The library's entry points for one element type, behind void pointers so that one loop
@@ -63,6 +69,9 @@ struct dtype {
                                 const struct job *j, void *noise);
     leaky_status (*rrelu_backward)(const void *x, const void *dy, void *dx, size_t n,
                                    uint64_t first, const struct job *j);
+    /* The quantized types: --dtype's name, and the forward with its parameters. */
+    const char *quantized;
+    leaky_status (*forward_q8)(const void *x, void *y, size_t n, const struct q8 *q);
 };
 
 /* ------------------------------------------------------------ the job */
@@ -85,6 +94,8 @@ struct job {
     float lower_f32, upper_f32;
     double lower_f64, upper_f64;
     uint64_t seed;
+    const char *dtype; /* --dtype: NULL, f32, f64, f16, qs8 or qu8 */
+    struct q8 q;
 };
 
 static leaky_status forward_f32(const void *x, void *y, size_t n, const struct slope *a)
@@ -131,6 +142,30 @@ static leaky_status relu_backward_f64(const void *x, const void *dy, void *dx, s
     return leaky_plain_relu_backward_f64(x, dy, dx, n);
 }
 
+/* float16, int8 and uint8 (issue 6).  float16 has no plain ReLU (relu NULL). */
+/* float16 computes in float32: the float32 slope. */
+static leaky_status forward_f16(const void *x, void *y, size_t n, const struct slope *a)
+{
+    return leaky_relu_f16(x, y, n, a->f32);
+}
+static leaky_status derivative_f16(const void *x, void *d, size_t n, const struct slope *a)
+{
+    return leaky_relu_derivative_f16(x, d, n, a->f32);
+}
+static leaky_status backward_f16(const void *x, const void *dy, void *dx, size_t n,
+                                 const struct slope *a)
+{
+    return leaky_relu_backward_f16(x, dy, dx, n, a->f32);
+}
+static leaky_status forward_qs8(const void *x, void *y, size_t n, const struct q8 *q)
+{
+    return leaky_relu_qs8(x, y, n, &q->qs8);
+}
+static leaky_status forward_qu8(const void *x, void *y, size_t n, const struct q8 *q)
+{
+    return leaky_relu_qu8(x, y, n, &q->qu8);
+}
+
 /* PReLU and RReLU glue, once per type T (suffix t). */
 #define LEAKY_APPLY_GLUE(t, T)                                                                \
     static leaky_status prelu_##t(const void *x, void *y, size_t outer, size_t channels,      \
@@ -168,15 +203,17 @@ LEAKY_APPLY_GLUE(f64, double)
 
 static const struct dtype dtypes[] = {
     {"<f4", "float32", 4, NULL, forward_f32, relu_f32, derivative_f32, backward_f32,
-     relu_backward_f32, prelu_f32, prelu_backward_f32, rrelu_train_f32, rrelu_backward_f32},
+     relu_backward_f32, prelu_f32, prelu_backward_f32, rrelu_train_f32, rrelu_backward_f32,
+     NULL, NULL},
     {"<f8", "float64", 8, NULL, forward_f64, relu_f64, derivative_f64, backward_f64,
-     relu_backward_f64, prelu_f64, prelu_backward_f64, rrelu_train_f64, rrelu_backward_f64},
-    {"<f2", "float16", 2, "float16 is not in the library yet", NULL, NULL, NULL, NULL, NULL,
-     NULL, NULL, NULL, NULL},
-    {"|i1", "int8", 1, "int8 needs a scale and zero point, not in the library yet", NULL, NULL,
-     NULL, NULL, NULL, NULL, NULL, NULL, NULL},
-    {"|u1", "uint8", 1, "uint8 needs a scale and zero point, not in the library yet", NULL,
-     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+     relu_backward_f64, prelu_f64, prelu_backward_f64, rrelu_train_f64, rrelu_backward_f64,
+     NULL, NULL},
+    {"<f2", "float16", 2, NULL, forward_f16, NULL, derivative_f16, backward_f16, NULL, NULL,
+     NULL, NULL, NULL, NULL, NULL},
+    {"|i1", "int8", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "qs8",
+     forward_qs8},
+    {"|u1", "uint8", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "qu8",
+     forward_qu8},
 };
 
 /* A mapped .npy file with its parsed header. */
@@ -237,8 +274,8 @@ static bool check_header(struct mapped *m, char *err, size_t err_size)
         m->dt = &dtypes[i];
         return true;
     }
-    snprintf(err, err_size, "unsupported dtype '%s' (float32 '<f4' and float64 '<f8' are "
-             "supported)", h->descr);
+    snprintf(err, err_size, "unsupported dtype '%s' (float32 '<f4', float64 '<f8', float16 "
+             "'<f2', int8 '|i1' and uint8 '|u1' are supported)", h->descr);
     return false;
 }
 
@@ -381,6 +418,8 @@ static leaky_status compute(const struct job *j, const struct dtype *dt, const v
                             double *dw)
 {
     static const struct slope zero = {0.0f, 0.0};
+    if (dt->quantized)
+        return dt->forward_q8(x, y, n, &j->q);
     const bool relu = j->fn == FN_RELU;
     if (j->fn == FN_PRELU) {
         if (j->op == OP_FORWARD)
@@ -470,6 +509,45 @@ static int run(const struct job *j, struct mapped *in, struct mapped *grad, int 
     return rc;
 }
 
+/* Whether the job can run on the file's dtype (--dtype, and what the type computes);
+ * false with a sentence. */
+static bool check_job(const struct job *j, const struct dtype *dt, char *err, size_t err_size)
+{
+    static const char *const dtype_names[][2] = {{"float32", "f32"}, {"float64", "f64"},
+                                                 {"float16", "f16"}, {"int8", "qs8"},
+                                                 {"uint8", "qu8"}};
+    const char *want = NULL;
+    for (size_t i = 0; i < sizeof dtype_names / sizeof dtype_names[0]; i++)
+        if (strcmp(dt->name, dtype_names[i][0]) == 0)
+            want = dtype_names[i][1];
+    if (dt->quantized && !j->dtype) {
+        snprintf(err, err_size, "%s data needs --dtype %s with --in-scale, --in-zero-point, "
+                 "--out-scale and --out-zero-point", dt->name, dt->quantized);
+        return false;
+    }
+    if (j->dtype && (!want || strcmp(j->dtype, want) != 0)) {
+        snprintf(err, err_size, "the data is %s, not --dtype %s%s%s", dt->name, j->dtype,
+                 want ? "; give --dtype " : "", want ? want : "");
+        return false;
+    }
+    if (dt->quantized && (j->op != OP_FORWARD || j->fn != FN_LEAKY)) {
+        snprintf(err, err_size, "%s data has only the forward Leaky ReLU (no --derivative, "
+                 "--backward or --relu)", dt->name);
+        return false;
+    }
+    if ((j->fn == FN_PRELU || j->fn == FN_RRELU) && !dt->prelu) {
+        snprintf(err, err_size, "--%s is float32 and float64 only", j->fn == FN_PRELU ? "prelu"
+                                                                                : "rrelu");
+        return false;
+    }
+    if (j->fn == FN_RELU && !dt->relu) {
+        snprintf(err, err_size, "--relu is float32 only; for %s, --slope 0 gives ReLU except "
+                 "at -inf (NaN) and NaN", dt->name);
+        return false;
+    }
+    return true;
+}
+
 /* PReLU's view of the array: the channel at dimension 1 (one channel below 2-d, as
  * PyTorch) or last; the slope count must be 1 or the channel count. */
 static bool prelu_view(struct job *j, const struct mapped *in)
@@ -523,6 +601,12 @@ static int apply(struct job *j)
     struct mapped in = {.fd = -1}, grad = {.fd = -1};
     if (!map_npy(&in, j->in, j->inplace))
         return EXIT_FAILURE_;
+    char job_err[256];
+    if (!check_job(j, in.dt, job_err, sizeof job_err)) {
+        cli_error(EXIT_FAILURE_, "apply: %s: %s", j->in, job_err);
+        unmap(&in);
+        return EXIT_FAILURE_;
+    }
     if (j->fn == FN_PRELU && !prelu_view(j, &in)) {
         unmap(&in);
         return EXIT_USAGE;
@@ -618,7 +702,54 @@ static void help(void)
            "                      on disk; an interrupted run leaves it partly rewritten)\n"
            "  -h, --help          this text\n"
            "\n"
-           "Big files are mapped and streamed, with a progress bar on a terminal.\n");
+           "  -t, --dtype T       what the data must be: f32 ('<f4'), f64 ('<f8'), f16 ('<f2':\n"
+           "                      computed in float32, rounded once to float16), qs8 ('|i1') or\n"
+           "                      qu8 ('|u1'): quantized, q standing for S * (q - Z); needs the\n"
+           "                      four below; the result is exactly rounded (ties to even) and\n"
+           "                      clamped\n"
+           "      --in-scale S, --in-zero-point Z, --out-scale S, --out-zero-point Z\n"
+           "\n"
+           "float16 files work the same way (Leaky ReLU only); int8 and uint8 ones need --dtype\n"
+           "qs8 or qu8. Big files are mapped and streamed, with a progress bar on a terminal.\n");
+}
+
+/* Checks --dtype qs8|qu8's four options and sets the library's parameters from them. */
+static int quantization(struct job *j, const char *const quant[4])
+{
+    static const char *const names[4] = {"--in-scale", "--in-zero-point", "--out-scale",
+                                         "--out-zero-point"};
+    const bool quantized = j->dtype && j->dtype[0] == 'q';
+    for (int i = 0; i < 4; i++) {
+        if (quantized && !quant[i])
+            return cli_error(EXIT_USAGE, "apply: --dtype %s needs %s", j->dtype, names[i]);
+        if (!quantized && quant[i])
+            return cli_error(EXIT_USAGE, "apply: %s is for --dtype qs8 or qu8", names[i]);
+    }
+    if (!quantized)
+        return EXIT_OK;
+    float scale[2];
+    long zero_point[2];
+    for (int k = 0; k < 2; k++) {
+        if (!cli_parse_float(quant[2 * k], &scale[k]))
+            return cli_error(EXIT_USAGE, "apply: %s %s: expected a positive number",
+                             names[2 * k], quant[2 * k]);
+        char *end;
+        errno = 0;
+        zero_point[k] = strtol(quant[2 * k + 1], &end, 10);
+        if (end == quant[2 * k + 1] || *end || errno || zero_point[k] < INT32_MIN ||
+            zero_point[k] > INT32_MAX)
+            return cli_error(EXIT_USAGE, "apply: %s %s: expected a whole number",
+                             names[2 * k + 1], quant[2 * k + 1]);
+    }
+    const leaky_status status =
+        strcmp(j->dtype, "qs8") == 0
+            ? leaky_qs8_params_init(&j->q.qs8, scale[0], (int)zero_point[0], scale[1],
+                                    (int)zero_point[1], j->slope.f32)
+            : leaky_qu8_params_init(&j->q.qu8, scale[0], (int)zero_point[0], scale[1],
+                                    (int)zero_point[1], j->slope.f32);
+    if (status != LEAKY_OK) /* the library names the bad parameter and its value */
+        return cli_error(EXIT_USAGE, "apply: %s", leaky_last_error());
+    return EXIT_OK;
 }
 
 /* A number given as text, rounded once to each type. */
@@ -652,6 +783,11 @@ int cmd_apply(int argc, char **argv)
         {"backward", no_argument, NULL, 'b'},
         {"grad", required_argument, NULL, 'g'},
         {"inplace", no_argument, NULL, 'i'},
+        {"dtype", required_argument, NULL, 't'},
+        {"in-scale", required_argument, NULL, 'S'},
+        {"in-zero-point", required_argument, NULL, 'Z'},
+        {"out-scale", required_argument, NULL, 'T'},
+        {"out-zero-point", required_argument, NULL, 'Y'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -660,8 +796,10 @@ int cmd_apply(int argc, char **argv)
     int functions = 0, rc = EXIT_USAGE, opt;
     float bounds[2];
     size_t nbounds;
+    /* --in-scale, --in-zero-point, --out-scale, --out-zero-point as given (NULL: not). */
+    const char *quant[4] = {NULL, NULL, NULL, NULL};
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":s:rdbg:ih", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":s:rdbg:it:h", options, NULL)) != -1) {
         switch (opt) {
         case 's':
             if (!cli_parse_slope_option("apply: --slope", optarg, &j.slope.f32))
@@ -713,6 +851,20 @@ int cmd_apply(int argc, char **argv)
         case 'b': backward = true; break;
         case 'g': j.grad = optarg; break;
         case 'i': j.inplace = true; break;
+        case 't':
+            if (strcmp(optarg, "f32") != 0 && strcmp(optarg, "f64") != 0 &&
+                strcmp(optarg, "f16") != 0 && strcmp(optarg, "qs8") != 0 &&
+                strcmp(optarg, "qu8") != 0) {
+                rc = cli_error(EXIT_USAGE, "apply: --dtype %s: expected f32, f64, f16, qs8 or "
+                               "qu8", optarg);
+                goto done;
+            }
+            j.dtype = optarg;
+            break;
+        case 'S': quant[0] = optarg; break;
+        case 'Z': quant[1] = optarg; break;
+        case 'T': quant[2] = optarg; break;
+        case 'Y': quant[3] = optarg; break;
         case 'h': help(); rc = EXIT_OK; goto done;
         default: rc = cli_bad_option("apply", opt, argv, optind); goto done;
         }
@@ -753,6 +905,9 @@ int cmd_apply(int argc, char **argv)
         goto done;
     }
     j.op = backward ? OP_BACKWARD : derivative ? OP_DERIVATIVE : OP_FORWARD;
+    rc = quantization(&j, quant);
+    if (rc != EXIT_OK)
+        goto done;
     const int want = j.inplace ? 1 : 2;
     if (argc - optind != want) {
         rc = cli_error(EXIT_USAGE, "apply: expected %s, got %d file name%s (see leaky apply "

@@ -51,4 +51,23 @@ bool cli_parse_seed(const char *option, const char *text, uint64_t *seed);
 void cli_format_float(char *buf, size_t size, float value);
 #define CLI_FLOAT_CHARS 32
 
+/* float16 and bfloat16 on the command line (cli/half.c; issue 6). */
+#include "leaky.h"
+struct cli_half_type {
+    const char *name;     /* "f16", "bf16" */
+    const char *max_text; /* the largest finite value, for messages */
+    float (*widen)(uint16_t);
+    uint16_t (*narrow)(float);
+};
+/* The type named f16 or bf16; NULL for any other name. */
+const struct cli_half_type *cli_half_type(const char *name);
+/* Whether a float rounds to a value of the type without overflowing (NaN and inf fit). */
+bool cli_half_fits(const struct cli_half_type *t, float value);
+/* Rounds n values to the type, applies leaky_relu_T (or its derivative) and widens the
+ * results back, in place. */
+leaky_status cli_half_apply(const struct cli_half_type *t, bool derivative, float slope,
+                            float *v, size_t n);
+/* The shortest decimal form that reads back to the same value of the type. */
+void cli_half_format(const struct cli_half_type *t, char *buf, size_t size, float value);
+
 #endif

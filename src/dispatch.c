@@ -80,6 +80,7 @@ static void init_tables(void)
             continue;
         leaky_fill_kernels__scalar(&tables[i]);
         isa_info[i].fill(&tables[i]);
+        leaky_fill_narrow_kernels((leaky_isa)i, &tables[i]);
     }
     /* A bad LEAKY_NUM_THREADS fails every call too, as a bad LEAKY_ISA does. */
     env_status = leaky_parallel_env_status(env_message, sizeof env_message);

@@ -79,9 +79,52 @@ LEAKY_KERNEL_TYPES(f64, double)
     X(t##_vrrelu_backward, leaky_rrelu_backward_##t##_fn)
 #define LEAKY_KERNEL_LIST(X) LEAKY_KERNEL_LIST_T(X, f32) LEAKY_KERNEL_LIST_T(X, f64)
 
+/* ---- float16, bfloat16 and int8 kernels (issue 6) */
+/* float16 and bfloat16 travel as their bits (uint16_t); the op is the float32 one. */
+typedef void leaky_unary_u16_fn(size_t n, const uint16_t *x, uint16_t *y,
+                                const struct leaky_f32_params *params);
+typedef void leaky_binary_u16_fn(size_t n, const uint16_t *x, const uint16_t *g, uint16_t *out,
+                                 const struct leaky_f32_params *params);
+/* Conversions between float32 and float16 or bfloat16 arrays. */
+typedef void leaky_widen_u16_fn(size_t n, const uint16_t *x, float *y);
+typedef void leaky_narrow_u16_fn(size_t n, const float *x, uint16_t *y);
+/* y[i] = table[x[i]]: every int8 and uint8 function is a 256-entry table built once. */
+typedef void leaky_lut8_fn(size_t n, const uint8_t *x, uint8_t *y, const uint8_t *table);
+
+#define LEAKY_NARROW_KERNEL_LIST(X)                  \
+    X(f16_vlrelu, leaky_unary_u16_fn)                \
+    X(f16_vlrelu_backward, leaky_binary_u16_fn)      \
+    X(f16_vlrelu_derivative, leaky_unary_u16_fn)     \
+    X(bf16_vlrelu, leaky_unary_u16_fn)               \
+    X(bf16_vlrelu_backward, leaky_binary_u16_fn)     \
+    X(bf16_vlrelu_derivative, leaky_unary_u16_fn)    \
+    X(f16_widen, leaky_widen_u16_fn)                 \
+    X(f16_narrow, leaky_narrow_u16_fn)               \
+    X(bf16_widen, leaky_widen_u16_fn)                \
+    X(bf16_narrow, leaky_narrow_u16_fn)              \
+    X(x8_vlut, leaky_lut8_fn)
+
+#define LEAKY_X_DECLARE_NARROW(name, type) \
+    type leaky_##name##__scalar, leaky_##name##__sse2, leaky_##name##__avx2, \
+        leaky_##name##__avx512, leaky_##name##__neon;
+LEAKY_NARROW_KERNEL_LIST(LEAKY_X_DECLARE_NARROW)
+#undef LEAKY_X_DECLARE_NARROW
+
+/* Fills the narrow kernels of isa's table over the scalar ones, those the CPU's extensions
+ * (F16C, AVX512_VBMI, AVX512_BF16) allow; each ISA's part is leaky_fill_narrow_kernels__<isa>. */
+struct leaky_kernels;
+void leaky_fill_narrow_kernels(leaky_isa isa, struct leaky_kernels *k);
+void leaky_fill_narrow_kernels__scalar(struct leaky_kernels *k, unsigned cpu_features);
+void leaky_fill_narrow_kernels__sse2(struct leaky_kernels *k, unsigned cpu_features);
+void leaky_fill_narrow_kernels__avx2(struct leaky_kernels *k, unsigned cpu_features);
+void leaky_fill_narrow_kernels__avx512(struct leaky_kernels *k, unsigned cpu_features);
+void leaky_fill_narrow_kernels__neon(struct leaky_kernels *k, unsigned cpu_features);
+/* ---- end of float16, bfloat16 and int8 */
+
 struct leaky_kernels {
 #define LEAKY_X_FIELD(name, type) type *name;
     LEAKY_KERNEL_LIST(LEAKY_X_FIELD)
+    LEAKY_NARROW_KERNEL_LIST(LEAKY_X_FIELD)
 #undef LEAKY_X_FIELD
 };
 
@@ -123,7 +166,11 @@ enum {
     LEAKY_CPU_SSE2 = 1u << 0,
     LEAKY_CPU_AVX2 = 1u << 1,
     LEAKY_CPU_AVX512 = 1u << 2, /* F, BW, VL, DQ, with the OS saving zmm and mask state */
-    LEAKY_CPU_NEON = 1u << 3
+    LEAKY_CPU_NEON = 1u << 3,
+    /* Extensions only the float16 and int8 kernels use (issue 6). */
+    LEAKY_CPU_F16C = 1u << 8,        /* with AVX2: vcvtph2ps, vcvtps2ph */
+    LEAKY_CPU_AVX512_VBMI = 1u << 9, /* with AVX-512: vpermi2b, 128-byte table lookups */
+    LEAKY_CPU_AVX512_BF16 = 1u << 10 /* with AVX-512: vcvtneps2bf16 */
 };
 unsigned leaky_cpu_features(void);
 

@@ -3,6 +3,7 @@
  * once for every ISA and type. The including file defines KERNEL_NAME, struct
  * kernel_consts, kernel_prepare() and kernel_op(). */
 
+#ifndef LEAKY_REUSE_F32_OP /* set by a kernel on other storage that takes only the op */
 /* Whole vectors from i on; returns where it stopped. Inlined once per store kind. */
 static inline __attribute__((always_inline)) size_t
 kernel_loop(size_t i, size_t n, const T *x, const T *g, T *out,
@@ -40,3 +41,4 @@ void LEAKY_KNAME(KERNEL_NAME)(size_t n, const T *x, const T *g, T *out,
                         kernel_op(vT_load_part(x + i, n - i), vT_load_part(g + i, n - i), &c),
                         n - i);
 }
+#endif

@@ -3,6 +3,7 @@
  * including file defines KERNEL_NAME, struct kernel_consts, kernel_prepare() (vectors built
  * once per call from the parameters) and kernel_op() (one vector of results). */
 
+#ifndef LEAKY_REUSE_F32_OP /* set by a kernel on other storage that takes only the op */
 /* Whole vectors from i on; returns where it stopped. Inlined once per store kind. */
 static inline __attribute__((always_inline)) size_t
 kernel_loop(size_t i, size_t n, const T *x, T *y, const struct kernel_consts *c,
@@ -43,3 +44,4 @@ void LEAKY_KNAME(KERNEL_NAME)(size_t n, const T *x, T *y,
     if (i < n)
         vT_store_part(y + i, kernel_op(vT_load_part(x + i, n - i), &c), n - i);
 }
+#endif
