@@ -82,6 +82,55 @@ static double leaky_time(void *state, const struct bench_case *c, size_t calls)
     return s == LEAKY_OK ? t : NAN;
 }
 
+/* PReLU (issue 5) on the same arrays seen as channels last, rows of 64 channels with a
+ * slope each (the backward computes the slope gradient too), and RReLU training (slopes
+ * drawn forward, regenerated backward).  Not peers: rows beside leaky's. */
+enum { PRELU_CHANNELS = 64 };
+
+static bool prelu_supports(const struct bench_case *c)
+{
+    return c->n % PRELU_CHANNELS == 0;
+}
+
+static double prelu_time(void *state, const struct bench_case *c, size_t calls)
+{
+    (void)state;
+    float w[PRELU_CHANNELS], dw[PRELU_CHANNELS];
+    for (int k = 0; k < PRELU_CHANNELS; k++)
+        w[k] = 0.25f + 0.001f * (float)k;
+    leaky_set_num_threads(c->threads);
+    const size_t rows = c->n / PRELU_CHANNELS;
+    leaky_status s = LEAKY_OK;
+    const double t0 = bench_now_ns();
+    if (c->op == BENCH_FORWARD)
+        for (size_t i = 0; i < calls; i++)
+            s |= leaky_prelu_f32(c->x, c->y, rows, PRELU_CHANNELS, 1, w, PRELU_CHANNELS);
+    else
+        for (size_t i = 0; i < calls; i++)
+            s |= leaky_prelu_backward_f32(c->x, c->g, c->y, dw, rows, PRELU_CHANNELS, 1, w,
+                                          PRELU_CHANNELS);
+    const double t = bench_now_ns() - t0;
+    return s == LEAKY_OK ? t : NAN;
+}
+
+static double rrelu_time(void *state, const struct bench_case *c, size_t calls)
+{
+    (void)state;
+    leaky_set_num_threads(c->threads);
+    leaky_status s = LEAKY_OK;
+    const double t0 = bench_now_ns();
+    if (c->op == BENCH_FORWARD)
+        for (size_t i = 0; i < calls; i++)
+            s |= leaky_rrelu_train_f32(c->x, c->y, c->n, LEAKY_RRELU_DEFAULT_LOWER,
+                                       LEAKY_RRELU_DEFAULT_UPPER, i, NULL);
+    else
+        for (size_t i = 0; i < calls; i++)
+            s |= leaky_rrelu_backward_f32(c->x, c->g, c->y, c->n, LEAKY_RRELU_DEFAULT_LOWER,
+                                          LEAKY_RRELU_DEFAULT_UPPER, i);
+    const double t = bench_now_ns() - t0;
+    return s == LEAKY_OK ? t : NAN;
+}
+
 static double memcpy_time(void *state, const struct bench_case *c, size_t calls)
 {
     (void)state;
@@ -125,6 +174,8 @@ static double nt_time(void *state, const struct bench_case *c, size_t calls)
 
 static const struct bench_impl builtins[] = {
     {"leaky", false, always, leaky_setup, leaky_time, no_release},
+    {"prelu", true, prelu_supports, leaky_setup, prelu_time, no_release},
+    {"rrelu", true, always, leaky_setup, rrelu_time, no_release},
     {"memcpy", true, copy_case, no_setup, memcpy_time, no_release},
 #if defined(__x86_64__)
     {"nt-copy", true, nt_supports, no_setup, nt_time, no_release},
@@ -599,6 +650,12 @@ static void print_targets(void)
     }
     printf("  %-58s %d of %d cases %s\n", "2 threads never slower than 1 (beyond 10%)", worse,
            compared, compared == 0 ? "not measured" : worse ? "MISSED" : "slower: met");
+    printf("\nissue 5 target: PReLU backward (dx and dw) / forward, out of place, 1 thread\n");
+    static const size_t big[] = {1u << 20, 1u << 24, 1u << 26};
+    for (int i = 0; i < 3; i++) {
+        snprintf(what, sizeof what, "prelu backward / forward, %zu, 1 thread", big[i]);
+        target(what, find(BWD, 1, big[i], "prelu"), find(FWD, 1, big[i], "prelu"), 2.0, false);
+    }
 }
 
 /* ------------------------------------------------------------------ CSV, chart */

@@ -111,8 +111,13 @@ static leaky_status make_plan(const char *fn, struct plan *p, size_t n, size_t c
     if (!w)
         return leaky_fail(LEAKY_ENOMEM, "%s: cannot allocate %zu bytes for the slope row", fn,
                           p->width * sizeof *w);
-    for (size_t j = 0; j < p->width; j++)
-        w[j] = slopes[j / inner % channels];
+    /* One period (each slope repeated inner times), then copies of it: no divisions, which
+     * would cost more than a small call's whole work. */
+    for (size_t c = 0, j = 0; c < channels; c++)
+        for (size_t i = 0; i < inner; i++)
+            w[j++] = slopes[c];
+    for (size_t j = period; j < p->width; j += period)
+        memcpy(w + j, w, period * sizeof *w);
     p->slopes = w;
     /* The last row may be short (a whole number of periods). */
     p->rows = (n + p->width - 1) / p->width;
@@ -290,15 +295,18 @@ leaky_status TAPI(prelu_backward)(const T *x, const T *dy, T *dx, T *dslopes, si
     if (dslopes) {
         /* Block by block, then sum by sum: the slope of sum s of block b. */
         for (size_t b = 0; b < p.blocks; b++) {
-            for (size_t s = 0; s < p.sums_per_block; s++) {
-                size_t slope;
-                if (!p.runs)
-                    slope = s / p.inner % p.channels;
-                else if (p.sums_per_block == p.channels)
-                    slope = s;
-                else /* one sum per row (or piece) of the block */
-                    slope = (b / p.pieces_per_row * p.rows_per_block + s) % p.channels;
-                total[slope % num_slopes] += sums[b * p.sums_per_block + s];
+            const double *block = sums + b * p.sums_per_block;
+            if (!p.runs) { /* a sum per position of the period: channel-major */
+                for (size_t c = 0, s = 0; c < p.channels; c++)
+                    for (size_t i = 0; i < p.inner; i++)
+                        total[c] += block[s++];
+            } else if (p.sums_per_block == p.channels) {
+                for (size_t c = 0; c < p.channels; c++)
+                    total[c] += block[c];
+            } else { /* one sum per row (or piece) of the block */
+                const size_t first = b / p.pieces_per_row * p.rows_per_block;
+                for (size_t s = 0; s < p.sums_per_block; s++)
+                    total[(first + s) % p.channels] += block[s];
             }
         }
         for (size_t s = 0; s < num_slopes; s++)
