@@ -268,6 +268,8 @@ static void usage(const char *program, bool peers)
            "\n"
            "Times leaky_relu_f32 and leaky_relu_backward_f32 against memcpy and a non-temporal\n"
            "copy%s, alternating between them,\n"
+           "with PReLU (64 channels last, slope gradient included) and RReLU training beside\n"
+           "them (columns prelu and rrelu, not peers),\n"
            "and prints the median and minimum ns per element, GB/s (8 bytes per element\n"
            "forward, 12 backward) and the ratio to the fastest peer, then issue 4's targets.\n"
            "Timings on a shared machine are noisy: compare ratios within one run.\n"
