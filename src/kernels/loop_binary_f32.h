@@ -8,11 +8,15 @@ static inline __attribute__((always_inline)) size_t
 kernel_loop(size_t i, size_t n, const float *x, const float *g, float *out,
             const struct kernel_consts *c, int stream)
 {
-    for (; i + 2 * VF32_LANES <= n; i += 2 * VF32_LANES) {
+    for (; i + 4 * VF32_LANES <= n; i += 4 * VF32_LANES) {
         const vf32 x0 = vf32_load(x + i), g0 = vf32_load(g + i);
         const vf32 x1 = vf32_load(x + i + VF32_LANES), g1 = vf32_load(g + i + VF32_LANES);
+        const vf32 x2 = vf32_load(x + i + 2 * VF32_LANES), g2 = vf32_load(g + i + 2 * VF32_LANES);
+        const vf32 x3 = vf32_load(x + i + 3 * VF32_LANES), g3 = vf32_load(g + i + 3 * VF32_LANES);
         vf32_put(out + i, kernel_op(x0, g0, c), stream);
         vf32_put(out + i + VF32_LANES, kernel_op(x1, g1, c), stream);
+        vf32_put(out + i + 2 * VF32_LANES, kernel_op(x2, g2, c), stream);
+        vf32_put(out + i + 3 * VF32_LANES, kernel_op(x3, g3, c), stream);
     }
     for (; i + VF32_LANES <= n; i += VF32_LANES)
         vf32_put(out + i, kernel_op(vf32_load(x + i), vf32_load(g + i), c), stream);
