@@ -30,6 +30,8 @@ leaky_status leaky_layer_create_leaky_relu(leaky_layer **layer, float negative_s
                                            bool inplace)
 {
     static const char fn[] = "leaky_layer_create_leaky_relu";
+    if (layer)
+        *layer = NULL;
     const leaky_status status = leaky_check_slope(fn, negative_slope);
     if (status != LEAKY_OK)
         return status;

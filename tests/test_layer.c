@@ -78,6 +78,7 @@ int main(void)
     /* Bad construction leaves no layer behind. */
     layer = (leaky_layer *)&layer;
     CHECK(leaky_layer_create_leaky_relu(&layer, NAN, false) == LEAKY_EINVAL, "NaN slope");
+    CHECK(layer == NULL, "no layer left after a failed create");
     CHECK(strstr(leaky_last_error(), "negative_slope") != NULL, "message: %s",
           leaky_last_error());
     CHECK(leaky_layer_create_leaky_relu(NULL, 0.01f, false) == LEAKY_EINVAL, "NULL out");
