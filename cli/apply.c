@@ -29,6 +29,13 @@ static const uint64_t PROGRESS_BYTES = 64u << 20;
 
 /* ------------------------------------------------------------ dtypes */
 
+/* The negative slope as each type's functions take it, each rounded once from the text
+ * (a float rounded from the double could differ in the last bit). */
+struct slope {
+    float f32;
+    double f64;
+};
+
 /* The library's entry points for one element type, behind void pointers so that one loop
  * serves every type.  A dtype the library does not compute yet has a reason instead. */
 struct dtype {
@@ -36,28 +43,30 @@ struct dtype {
     const char *name;
     size_t size;
     const char *missing; /* NULL when supported */
-    leaky_status (*forward)(const void *x, void *y, size_t n, float slope);
+    leaky_status (*forward)(const void *x, void *y, size_t n, const struct slope *a);
     leaky_status (*relu)(const void *x, void *y, size_t n);
-    leaky_status (*derivative)(const void *x, void *d, size_t n, float slope);
-    leaky_status (*backward)(const void *x, const void *dy, void *dx, size_t n, float slope);
+    leaky_status (*derivative)(const void *x, void *d, size_t n, const struct slope *a);
+    leaky_status (*backward)(const void *x, const void *dy, void *dx, size_t n,
+                             const struct slope *a);
     leaky_status (*relu_backward)(const void *x, const void *dy, void *dx, size_t n);
 };
 
-static leaky_status forward_f32(const void *x, void *y, size_t n, float slope)
+static leaky_status forward_f32(const void *x, void *y, size_t n, const struct slope *a)
 {
-    return leaky_relu_f32(x, y, n, slope);
+    return leaky_relu_f32(x, y, n, a->f32);
 }
 static leaky_status relu_f32(const void *x, void *y, size_t n)
 {
     return leaky_plain_relu_f32(x, y, n);
 }
-static leaky_status derivative_f32(const void *x, void *d, size_t n, float slope)
+static leaky_status derivative_f32(const void *x, void *d, size_t n, const struct slope *a)
 {
-    return leaky_relu_derivative_f32(x, d, n, slope);
+    return leaky_relu_derivative_f32(x, d, n, a->f32);
 }
-static leaky_status backward_f32(const void *x, const void *dy, void *dx, size_t n, float slope)
+static leaky_status backward_f32(const void *x, const void *dy, void *dx, size_t n,
+                                 const struct slope *a)
 {
-    return leaky_relu_backward_f32(x, dy, dx, n, slope);
+    return leaky_relu_backward_f32(x, dy, dx, n, a->f32);
 }
 static leaky_status relu_backward_f32(const void *x, const void *dy, void *dx, size_t n)
 {
@@ -82,7 +91,7 @@ enum op { OP_FORWARD, OP_DERIVATIVE, OP_BACKWARD };
 struct job {
     enum op op;
     bool relu, inplace;
-    float slope;
+    struct slope slope;
     const char *in, *out, *grad;
 };
 
@@ -246,11 +255,12 @@ static bool write_all(int fd, const void *buf, size_t n)
 static leaky_status compute(const struct job *j, const struct dtype *dt, const void *x,
                             const void *dy, void *y, size_t n)
 {
+    static const struct slope zero = {0.0f, 0.0};
     switch (j->op) {
-    case OP_DERIVATIVE: return dt->derivative(x, y, n, j->relu ? 0.0f : j->slope);
+    case OP_DERIVATIVE: return dt->derivative(x, y, n, j->relu ? &zero : &j->slope);
     case OP_BACKWARD:
-        return j->relu ? dt->relu_backward(x, dy, y, n) : dt->backward(x, dy, y, n, j->slope);
-    default: return j->relu ? dt->relu(x, y, n) : dt->forward(x, y, n, j->slope);
+        return j->relu ? dt->relu_backward(x, dy, y, n) : dt->backward(x, dy, y, n, &j->slope);
+    default: return j->relu ? dt->relu(x, y, n) : dt->forward(x, y, n, &j->slope);
     }
 }
 
@@ -392,15 +402,16 @@ int cmd_apply(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {0},
     };
-    struct job j = {.op = OP_FORWARD, .slope = LEAKY_DEFAULT_SLOPE};
+    struct job j = {.op = OP_FORWARD, .slope = {LEAKY_DEFAULT_SLOPE, 0.01}};
     bool slope_given = false, derivative = false, backward = false;
     int opt;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":s:rdbg:ih", options, NULL)) != -1) {
         switch (opt) {
         case 's':
-            if (!cli_parse_slope_option("apply: --slope", optarg, &j.slope))
+            if (!cli_parse_slope_option("apply: --slope", optarg, &j.slope.f32))
                 return EXIT_USAGE;
+            j.slope.f64 = strtod(optarg, NULL); /* finite: the float was */
             slope_given = true;
             break;
         case 'r': j.relu = true; break;

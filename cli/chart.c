@@ -4,6 +4,7 @@
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,7 +240,8 @@ static void make_ticks(double lo, double hi, bool log_axis, int want, ticks *t)
 
 static void tick_label(const ticks *t, double v, char *buf, size_t size)
 {
-    if (t->decimals < 0 || (v != 0 && (fabs(v) >= 1e7 || fabs(v) < 1e-5)))
+    /* Fixed decimals read best; very large or small steps need the exponent form. */
+    if (t->decimals < 0 || t->decimals > 5 || fabs(v) >= 1e7)
         snprintf(buf, size, "%g", v);
     else
         snprintf(buf, size, "%.*f", t->decimals, v);
@@ -525,6 +527,18 @@ static double widest_y_label(cairo_t *cr, const area *a, double height, double s
 static double covered(const chart *c, const area *a, rect box)
 {
     double count = 0;
+    /* The axes through zero count a little: better not hidden, but curves matter more. */
+    const double axis_weight = 0.05, step = 3;
+    if (!a->log_x && a->x_min < 0 && a->x_max > 0) {
+        const double px = map_x(a, 0);
+        if (px >= box.x0 && px <= box.x1)
+            count += axis_weight * (box.y1 - box.y0) / step;
+    }
+    if (!a->log_y && a->y_min < 0 && a->y_max > 0) {
+        const double py = map_y(a, 0);
+        if (py >= box.y0 && py <= box.y1)
+            count += axis_weight * (box.x1 - box.x0) / step;
+    }
     for (size_t s = 0; s < c->n_series; s++) {
         const chart_series *se = &c->series[s];
         for (int edge = 0; edge < (se->style == CHART_BAND ? 2 : 1); edge++) {
@@ -573,18 +587,29 @@ static rect corner_box(const rect *area_r, chart_corner corner, double w, double
     return b;
 }
 
-/* The corner for a w x h box: the one asked for, or the one covering the fewest curve
- * points and not overlapping `avoid` (upper left, upper right, lower left, lower right
- * on a tie). */
+/* Where a w x h box goes: the corner asked for, or else the place covering the fewest curve
+ * points without overlapping `avoid`: the four corners first (upper left, upper right,
+ * lower left, lower right win a tie), then a 5 x 5 grid of positions along and between
+ * the edges, for charts whose corners are all crossed by curves. */
 static rect place_box(const chart *c, const area *a, chart_corner want, double w, double h,
                       double pad, const rect *avoid)
 {
     if (want != CHART_AUTO)
         return corner_box(&a->r, want, w, h, pad);
+    enum { GRID = 5 };
     rect best = corner_box(&a->r, CHART_UPPER_LEFT, w, h, pad);
     double best_cost = INFINITY;
-    for (int k = CHART_UPPER_LEFT; k <= CHART_LOWER_RIGHT; k++) {
-        const rect b = corner_box(&a->r, (chart_corner)k, w, h, pad);
+    for (int k = 0; k < 4 + GRID * GRID; k++) {
+        rect b;
+        if (k < 4) {
+            b = corner_box(&a->r, (chart_corner)(CHART_UPPER_LEFT + k), w, h, pad);
+        } else {
+            const int i = (k - 4) % GRID, j = (k - 4) / GRID;
+            b.x0 = a->r.x0 + pad + (a->r.x1 - a->r.x0 - w - 2 * pad) * i / (GRID - 1);
+            b.y0 = a->r.y0 + pad + (a->r.y1 - a->r.y0 - h - 2 * pad) * j / (GRID - 1);
+            b.x1 = b.x0 + w;
+            b.y1 = b.y0 + h;
+        }
         double cost = covered(c, a, b);
         if (avoid && overlaps(b, *avoid))
             cost += 1e12;
@@ -714,17 +739,20 @@ static void draw_chart(cairo_t *cr, const chart *c, double W, double H, chart_la
         legend_box = place_box(c, &a, c->legend, w, h, 10 * scale, NULL);
     }
 
+    chart_layout lay = {a.x_min, a.x_max, a.y_min, a.y_max, a.r.x0, a.r.x1, a.r.y1, a.r.y0,
+                        false, 0, 0, 0, 0};
     if (c->inset.show && c->inset.x_min < c->inset.x_max) {
         area in = {.log_x = c->log_x, .log_y = c->log_y};
         fit(c, c->inset.x_min, c->inset.x_max, &xl, &xh, &yl, &yh);
         in.x_min = c->inset.x_min;
         in.x_max = c->inset.x_max;
         pad_range(&yl, &yh, c->log_y, 0.12);
-        in.y_min = yl;
-        in.y_max = yh;
-        /* The inset's box (36% x 34% of the plot area) holds its tick labels (left,
+        const bool y_given = c->inset.y_min < c->inset.y_max;
+        in.y_min = y_given ? c->inset.y_min : yl;
+        in.y_max = y_given ? c->inset.y_max : yh;
+        /* The inset's box (35% x 31% of the plot area) holds its tick labels (left,
          * below) and caption (above) too. */
-        const double bw = (a.r.x1 - a.r.x0) * 0.36, bh = (a.r.y1 - a.r.y0) * 0.34;
+        const double bw = (a.r.x1 - a.r.x0) * 0.35, bh = (a.r.y1 - a.r.y0) * 0.31;
         const double caption = c->inset.label ? f.tick * 1.5 : 0;
         const double lw = widest_y_label(cr, &in, bh, scale * 0.85, f.tick * 0.85) + 12 * scale;
         const rect box = place_box(c, &a, c->inset.corner, bw, bh, 12 * scale,
@@ -732,13 +760,16 @@ static void draw_chart(cairo_t *cr, const chart *c, double W, double H, chart_la
         /* Mark the zoomed region on the main chart, unless it is too flat to see. */
         const double mark_h = map_y(&a, in.y_min) - map_y(&a, in.y_max);
         if (mark_h >= 8 * scale) {
+            cairo_save(cr);
+            cairo_rectangle(cr, a.r.x0, a.r.y0, a.r.x1 - a.r.x0, a.r.y1 - a.r.y0);
+            cairo_clip(cr);
             cairo_set_dash(cr, (const double[]){3 * scale, 3 * scale}, 2, 0);
             cairo_set_line_width(cr, 1 * scale);
             set_grey(cr, 0.5);
             cairo_rectangle(cr, map_x(&a, in.x_min), map_y(&a, in.y_max),
                             map_x(&a, in.x_max) - map_x(&a, in.x_min), mark_h);
             cairo_stroke(cr);
-            cairo_set_dash(cr, NULL, 0, 0);
+            cairo_restore(cr);
         }
 
         cairo_rectangle(cr, box.x0, box.y0, box.x1 - box.x0, box.y1 - box.y0);
@@ -754,14 +785,18 @@ static void draw_chart(cairo_t *cr, const chart *c, double W, double H, chart_la
         in.r = (rect){box.x0 + lw, box.y0 + caption + 6 * scale, box.x1 - 8 * scale,
                       box.y1 - f.tick * 1.6 - 8 * scale};
         draw_area(cr, c, &in, scale * 0.85, f.tick * 0.85, true);
+        lay.inset_shown = true;
+        lay.inset_x0 = box.x0;
+        lay.inset_y0 = box.y0;
+        lay.inset_x1 = box.x1;
+        lay.inset_y1 = box.y1;
     }
 
     if (has_legend)
         draw_legend(cr, c, legend_box, f.legend, scale);
 
     if (layout)
-        *layout = (chart_layout){a.x_min, a.x_max, a.y_min, a.y_max,
-                                 a.r.x0, a.r.x1, a.r.y1, a.r.y0};
+        *layout = lay;
 }
 
 /* ------------------------------------------------------------ output */
@@ -892,4 +927,10 @@ bool chart_write(const chart *c, const char *path, chart_layout *layout, char *e
         return false;
     }
     return outfile_commit(&o, err, err_size);
+}
+
+void chart_release_caches(void)
+{
+    cairo_debug_reset_static_data();
+    FcFini();
 }

@@ -17,14 +17,15 @@
  *                      .y_label = "Output Value (Y)", .series = s, .n_series = 3,
  *                      .grid = true};
  *     char err[256];
- *     if (!chart_write(&c, "out.png", err, sizeof err)) fprintf(stderr, "%s\n", err);
+ *     if (!chart_write(&c, "out.png", NULL, err, sizeof err)) fprintf(stderr, "%s\n", err);
  *
  * What it draws: white background, title, axis labels, ticks at round numbers (1, 2, 2.5, 5
  * times a power of ten; on log axes the powers of ten as 10^k), optional grid, the lines
  * x = 0 and y = 0 drawn darker when inside the ranges (linear axes), the series (antialiased,
- * round joins), a legend box in a corner where it covers the fewest data points (or where
- * asked), and an optional zoom inset of part of the x range (for details a full-range chart
- * flattens, such as a small negative slope) placed the same way.
+ * round joins), a legend box where it covers the fewest curve points (a corner unless every
+ * corner hides some; or the corner asked for), and an optional zoom inset of part of the x
+ * range (for details a full-range chart flattens, such as a small negative slope) placed the
+ * same way without covering the legend.
  *
  * Ranges: the data's range plus a 5% margin (as matplotlib), unless x_min < x_max (or
  * y_min < y_max) are given.  Log axes ignore non-positive values.
@@ -55,7 +56,7 @@ typedef enum chart_style {
 } chart_style;
 
 typedef enum chart_corner {
-    CHART_AUTO = 0,   /* the corner whose box covers the fewest points (upper left on a tie) */
+    CHART_AUTO = 0,   /* where the box covers the fewest points (upper left on a tie) */
     CHART_UPPER_LEFT,
     CHART_UPPER_RIGHT,
     CHART_LOWER_LEFT,
@@ -81,7 +82,8 @@ typedef struct chart_series {
 
 typedef struct chart_inset {
     bool show;
-    double x_min, x_max;     /* the zoomed x range; y fits the data in it */
+    double x_min, x_max;     /* the zoomed x range */
+    double y_min, y_max;     /* used when y_min < y_max; else fitted to the data in x's range */
     const char *label;       /* a caption above the inset, e.g. "zoom: x < 0" */
     chart_corner corner;     /* CHART_AUTO: the emptiest corner not taken by the legend */
 } chart_inset;
@@ -115,6 +117,8 @@ uint32_t chart_palette(size_t i);
 typedef struct chart_layout {
     double x_min, x_max, y_min, y_max;
     double px0, px1, py0, py1;
+    bool inset_shown;        /* and where its box went (device units, x0 < x1, y0 < y1) */
+    double inset_x0, inset_y0, inset_x1, inset_y1;
 } chart_layout;
 
 /* Draws c into path (format from the extension).  On failure returns false, leaves no file
@@ -122,5 +126,10 @@ typedef struct chart_layout {
  * layout, when not NULL, receives the main plot area's mapping. */
 bool chart_write(const chart *c, const char *path, chart_layout *layout, char *err,
                  size_t err_size);
+
+/* Frees cairo's and fontconfig's process-wide caches (fonts, patterns).  Optional: call it
+ * once at the end of a program that draws charts, when no cairo object is alive, so leak
+ * checkers (ASan, valgrind) see a clean exit. */
+void chart_release_caches(void);
 
 #endif

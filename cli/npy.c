@@ -63,7 +63,7 @@ static bool string_literal(scan *s, char *out, size_t out_size)
     const char quote = *s->p++;
     size_t n = 0;
     while (s->p < s->end && *s->p != quote) {
-        if (*s->p == '\\' || *s->p == '\n' || n + 1 >= out_size)
+        if (*s->p == '\\' || *s->p == '\n' || *s->p == '\0' || n + 1 >= out_size)
             return false;
         out[n++] = *s->p++;
     }
@@ -140,7 +140,13 @@ static bool parse_descr(const char *d, npy_header *h, char *err, size_t err_size
             return fail(err, err_size, "dtype '%s' has an absurd item size", d);
     }
     /* Units in brackets (datetime64[ns]) are the only thing allowed after the digits. */
-    if (*p != '\0' && *p != '[')
+    if (*p == '[') {
+        const size_t unit = strspn(p + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                          "0123456789");
+        if (p[1 + unit] == ']')
+            p += unit + 2;
+    }
+    if (*p != '\0')
         return fail(err, err_size, "dtype '%s' is not a type numpy writes", d);
     h->itemsize = size;
     return true;

@@ -3,7 +3,6 @@
  * an x,y table.  Every y value comes from the library's functions. */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,8 +193,10 @@ static int draw(const struct plot *p, const float *x, size_t n, struct curve *cv
     for (int c = 0; c < n_curves; c++) {
         for (size_t i = 0; i < n; i++) {
             cv[c].yd[i] = cv[c].y[i];
-            y_lo = fmin(y_lo, cv[c].yd[i]);
-            y_hi = fmax(y_hi, cv[c].yd[i]);
+            if (isfinite(cv[c].yd[i])) { /* a slope times a huge x may overflow */
+                y_lo = fmin(y_lo, cv[c].yd[i]);
+                y_hi = fmax(y_hi, cv[c].yd[i]);
+            }
         }
         series[c] = (chart_series){.name = cv[c].name, .x = xd, .y = cv[c].yd, .n = n,
                                    .style = cv[c].derivative ? CHART_DASHED : CHART_SOLID,
@@ -225,7 +226,10 @@ static int draw(const struct plot *p, const float *x, size_t n, struct curve *cv
         snprintf(note, sizeof note, "For x < 0, f(x) = a*x is small at this scale (a = %s): "
                  "the inset zooms in on it.", a);
         c.note = note;
+        /* The zoom fits the smallest leak; steeper curves may leave its view. */
+        const double lo = fmin(0, leak_slope * p->from), hi = fmax(0, leak_slope * p->from);
         c.inset = (chart_inset){.show = true, .x_min = p->from, .x_max = fmin(0, p->to),
+                                .y_min = lo - 0.15 * (hi - lo), .y_max = hi + 0.15 * (hi - lo),
                                 .label = "zoom on x < 0"};
     }
     char err[512];
@@ -234,10 +238,14 @@ static int draw(const struct plot *p, const float *x, size_t n, struct curve *cv
         rc = cli_error(EXIT_FAILURE_, "plot: %s", err);
         goto done;
     }
-    if (p->verbose)
+    if (p->verbose) {
         printf("wrote %s (%dx%d): x %.9g..%.9g at %.3f..%.3f, y %.9g..%.9g at %.3f..%.3f\n",
                p->output, p->width, p->height, lay.x_min, lay.x_max, lay.px0, lay.px1,
                lay.y_min, lay.y_max, lay.py0, lay.py1);
+        if (lay.inset_shown)
+            printf("zoom inset of x < 0 at %.3f..%.3f, %.3f..%.3f\n", lay.inset_x0,
+                   lay.inset_x1, lay.inset_y0, lay.inset_y1);
+    }
 done:
     free(xd);
     free(series);
@@ -267,6 +275,7 @@ static int run(const struct plot *p)
         }
     }
     rc = p->csv ? print_csv(x, n, cv, n_curves) : draw(p, x, n, cv, n_curves);
+    chart_release_caches();
 done:
     free(x);
     free(yf);

@@ -7,7 +7,9 @@ Usage: /usr/bin/python3 npy_test.py path/to/leaky      (exit 77 when numpy is mi
 """
 import io
 import os
+import pty
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -306,5 +308,31 @@ for name, args in [
     check(f"usage: {name}", rc == 2 and err.startswith("leaky: apply") and
           not os.path.exists(path("y.npy")), f"rc={rc} {err!r}")
 
+# A big file (64 MiB, where the progress bar starts): the bar on a terminal, none in a pipe.
+
+big = rng.standard_normal(16 * 1024 * 1024).astype(np.float32)
+np.save(path("big.npy"), big)
+rc, out, err = run("apply", path("big.npy"), path("big_out.npy"))
+check("big file through a pipe: no bar", rc == 0 and err == "", err)
+check("big file result", rc == 0 and bits_equal(np.load(path("big_out.npy")), np_forward(big, 0.01)))
+master, slave = pty.openpty()
+p = subprocess.Popen([LEAKY, "apply", path("big.npy"), path("big_out.npy")], stderr=slave)
+os.close(slave)
+seen = b""
+while True:
+    try:
+        chunk = os.read(master, 4096)
+    except OSError:  # the terminal closes with the program
+        break
+    if not chunk:
+        break
+    seen += chunk
+os.close(master)
+check("big file on a terminal: progress bar",
+      p.wait() == 0 and b"100% of 64 MiB" in seen and b"\r" in seen, repr(seen[-200:]))
+for name in ("big.npy", "big_out.npy"):
+    os.unlink(path(name))
+
+shutil.rmtree(tmp)
 print(f"npy: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

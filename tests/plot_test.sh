@@ -41,14 +41,25 @@ blue=1f77b4 orange=ff7f0e green=2ca02c
 png=$tmp/out/default.png
 if map=$("$leaky" plot -o "$png" --verbose 2>"$tmp/err"); then pass; else fail "default plot: $(cat "$tmp/err")"; fi
 expect "default size" 0 "800 600" -- "$probe" "$png" size
+inset=$(sed -n 's/^zoom inset of x < 0 at //p' <<<"$map")
+map=$(head -1 <<<"$map")
 find_colour "default (2, 2)" "$map" 2 2 $blue "$png"
 find_colour "default (-1, -0.01)" "$map" -1 -0.01 $blue "$png"
-is_white "default empty (-1.25, 1.75)" "$map" -1.25 1.75 "$png"
-is_white "default empty (-0.5, 2.75)" "$map" -0.5 2.75 "$png"
+is_white "default empty (2.25, 0.75)" "$map" 2.25 0.75 "$png"
+is_white "default empty (-0.75, 0.75)" "$map" -0.75 0.75 "$png"
+# A leak of 0.03 on a 3.3 high chart gets the zoom, which hides no curve: the curve's
+# points are all outside its box.
+if [[ -n "$inset" ]]; then pass; else fail "no zoom inset for slope 0.01"; fi
+read -r ix0 ix1 iy0 iy1 < <(sed 's/\.\./ /g; s/,//' <<<"$inset")
+hidden=$("$leaky" plot --csv | tail -n +2 | while IFS=, read -r x y; do to_pixel "$map" "$x" "$y"
+  awk -v px="$px" -v py="$py" -v a="$ix0" -v b="$ix1" -v c="$iy0" -v d="$iy1" \
+    'BEGIN { if (px >= a && px <= b && py >= c && py <= d) print "hidden" }'; done | wc -l)
+expect "inset hides no point of the curve" 0 0 -- echo "$hidden"
 
 # A visible slope, a second one and ReLU: each curve in its colour at (2, 2) and (-3, -3a).
 png=$tmp/out/three.png
 map=$("$leaky" plot -o "$png" --verbose --slope 0.5 --slope 0.2 --relu --size 1000x700)
+expect "no zoom for visible slopes" 0 1 -- wc -l <<<"$map"
 expect "--size" 0 "1000 700" -- "$probe" "$png" size
 find_colour "a=0.5 at (-3, -1.5)" "$map" -3 -1.5 $blue "$png"
 find_colour "a=0.2 at (-3, -0.6)" "$map" -3 -0.6 $orange "$png"
@@ -56,6 +67,12 @@ find_colour "relu at (-2, 0)" "$map" -2 0 $green "$png"
 find_colour "curves at (2, 2)" "$map" 2 2 "$green" "$png"
 is_white "three empty (1.75, 0.4)" "$map" 1.75 0.4 "$png"
 is_white "three empty (-1.25, 1.75)" "$map" -1.25 1.75 "$png"
+
+# Values that overflow to -inf are not data: they neither stretch the axes nor call for a zoom.
+hmap=$("$leaky" plot -o "$tmp/out/huge.png" --verbose --range=-3.4e38:3.4e38 --slope 2)
+expect "overflow: no zoom" 0 1 -- wc -l <<<"$hmap"
+if awk '{ split($9, r, /\.\./); exit !(r[1] > -1e39 && r[2] < 1e39) }' <<<"$hmap"; then pass
+else fail "overflow stretched the y axis: $hmap"; fi
 
 # The gradient, dashed, at 1 for x > 0 and a below.
 png=$tmp/out/deriv.png

@@ -54,6 +54,7 @@ int main(int argc, char **argv)
         const uint32_t want = (uint32_t)strtoul(argv[6], NULL, 16);
         if (!isfinite(cx) || !isfinite(cy)) {
             fprintf(stderr, "png_probe: bad point (%s, %s)\n", argv[3], argv[4]);
+            cairo_surface_destroy(s);
             return 2;
         }
         rc = 1;
