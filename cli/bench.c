@@ -715,7 +715,9 @@ static int write_chart(const char *path)
                      .width = 1000, .height = 700, .log_x = true, .log_y = true, .grid = true,
                      .series = series, .n_series = nseries};
     char err[512];
-    if (!chart_write(&c, path, NULL, err, sizeof err))
+    const bool written = chart_write(&c, path, NULL, err, sizeof err);
+    chart_release_caches();
+    if (!written)
         return cli_error(EXIT_FAILURE_, "bench: %s", err);
     return EXIT_OK;
 }
