@@ -278,8 +278,8 @@ static void usage(const char *program, bool peers)
            "  -s, --sizes LIST   element counts (default 256,4K,64K,1M,16M,64M)\n"
            "  -t, --threads LIST thread counts (default 1,2)\n"
            "  -c, --cases LIST   forward,forward-inplace,backward,backward-inplace (default all)\n"
-           "  -r, --reps N       timed samples per implementation and case (default 15)\n"
-           "      --sample-us US the least time of one sample (default 200)\n"
+           "  -r, --reps N       timed samples per implementation and case (default 21)\n"
+           "      --sample-us US the least time of one sample (default 500)\n"
            "      --gap-ms MS    pause before each multi-threaded sample, for the previous\n"
            "                     implementation's spinning threads to sleep (default 40)\n"
            "      --slope A      negative slope (default 0.01)\n"
@@ -303,7 +303,7 @@ static int parse_options(const char *program, int argc, char **argv, struct opti
         {0}};
     static const size_t default_sizes[] = {256, 4096, 65536, 1u << 20, 1u << 24, 1u << 26};
     *o = (struct options){.nsizes = 6, .threads = {1, 2}, .nthreads = 2,
-                          .cases = {true, true, true, true}, .reps = 15, .sample_ns = 2e5, .gap_ns = 40000000,
+                          .cases = {true, true, true, true}, .reps = 21, .sample_ns = 5e5, .gap_ns = 40000000,
                           .slope = 0.01f};
     memcpy(o->sizes, default_sizes, sizeof default_sizes);
     int opt;
@@ -449,6 +449,8 @@ static float *alloc_floats(size_t n)
     return p;
 }
 
+static uint64_t shuffle_state = 1;
+
 /* One case at one size: every implementation that supports it, samples alternating. */
 static void run_case(const struct options *o, struct bench_case *c, int kase,
                      const struct bench_impl *impls, size_t nimpls, const float *x0,
@@ -482,13 +484,26 @@ static void run_case(const struct options *o, struct bench_case *c, int kase,
     }
     const bool warm = bytes_per_element(kase) * (double)c->n <= 64.0 * (1 << 20);
     for (unsigned rep = 0; rep < o->reps; rep++) {
-        /* A different one first each round, so that none always follows the same one. */
+        /* A new order each round, so that none always follows the same one (the Python
+         * peers' allocations, for one, slow down whatever runs right after them). */
+        size_t order[MAX_IMPLS];
+        for (size_t j = 0; j < nrun; j++)
+            order[j] = j;
+        for (size_t j = nrun; j > 1; j--) {
+            shuffle_state = shuffle_state * 6364136223846793005u + 1442695040888963407u;
+            const size_t r = (size_t)(shuffle_state >> 33) % j, t = order[j - 1];
+            order[j - 1] = order[r];
+            order[r] = t;
+        }
         for (size_t j = 0; j < nrun; j++) {
-            const size_t k = (j + rep) % nrun;
+            const size_t k = order[j];
             /* Thread pools spin for a while after a call (pthreadpool ~30 ms, OpenMP a few):
-             * let the previous one's settle, or they take the cores from this one. */
+             * let the previous one's settle, or they take the cores from this one. Busy,
+             * not asleep: an idle virtual CPU comes back cold, and a woken thread is put
+             * beside its waker. */
             if (c->threads > 1 && o->gap_ns > 0)
-                nanosleep(&(struct timespec){0, o->gap_ns}, NULL);
+                for (const double t0 = bench_now_ns(); bench_now_ns() - t0 < (double)o->gap_ns;)
+                    ;
             /* Hot caches (and a woken pool) for every implementation alike: an untimed call
              * first, or the state the previous one left (a streamed copy evicts the output,
              * the pause lets other processes in) would count. */
@@ -760,7 +775,7 @@ static int write_chart(const char *path)
                      .series = series, .n_series = nseries};
     char err[512];
     const bool written = chart_write(&c, path, NULL, err, sizeof err);
-    chart_release_caches(); /* fontconfig's, which the sanitizers would report as leaks */
+    chart_release_caches();
     if (!written)
         return cli_error(EXIT_FAILURE_, "bench: %s", err);
     return EXIT_OK;

@@ -128,7 +128,8 @@ static size_t split_point(const struct split *s, size_t i)
         return 0;
     if (i >= s->pieces)
         return s->n;
-    const size_t ideal = (size_t)((unsigned __int128)s->n * i / s->pieces);
+    /* i * n / pieces without overflowing: i < pieces <= 1024. */
+    const size_t ideal = s->n / s->pieces * i + s->n % s->pieces * i / s->pieces;
     const size_t above = ideal > s->head ? ideal - s->head : 0;
     const size_t p = s->head + (above + s->step - 1) / s->step * s->step;
     return p < s->n ? p : s->n;

@@ -34,4 +34,9 @@ expect_error "bench unwritable CSV" 1 "nonexistent" -- "$leaky" bench "${run[@]}
   --sizes 256 -o "$tmp/nonexistent/b.csv"
 [[ ! -e "$tmp/nonexistent" ]] && pass || fail "bench created a directory"
 
+# The thread count as leaky info reports it, from LEAKY_NUM_THREADS; a bad one is refused.
+LEAKY_NUM_THREADS=3 "$leaky" info | grep -qE '^threads: +3 ' && pass || fail "info threads"
+expect_error "bad LEAKY_NUM_THREADS" 1 "LEAKY_NUM_THREADS=two is not a thread count" -- \
+  env LEAKY_NUM_THREADS=two "$leaky" eval 1
+
 finish bench_cli

@@ -9,11 +9,15 @@ static inline __attribute__((always_inline)) size_t
 kernel_loop(size_t i, size_t n, const T *x, const T *g, T *out,
             const struct kernel_consts *c, int stream)
 {
-    for (; i + 2 * VT_LANES <= n; i += 2 * VT_LANES) {
+    for (; i + 4 * VT_LANES <= n; i += 4 * VT_LANES) {
         const vT x0 = vT_load(x + i), g0 = vT_load(g + i);
         const vT x1 = vT_load(x + i + VT_LANES), g1 = vT_load(g + i + VT_LANES);
+        const vT x2 = vT_load(x + i + 2 * VT_LANES), g2 = vT_load(g + i + 2 * VT_LANES);
+        const vT x3 = vT_load(x + i + 3 * VT_LANES), g3 = vT_load(g + i + 3 * VT_LANES);
         vT_put(out + i, kernel_op(x0, g0, c), stream);
         vT_put(out + i + VT_LANES, kernel_op(x1, g1, c), stream);
+        vT_put(out + i + 2 * VT_LANES, kernel_op(x2, g2, c), stream);
+        vT_put(out + i + 3 * VT_LANES, kernel_op(x3, g3, c), stream);
     }
     for (; i + VT_LANES <= n; i += VT_LANES)
         vT_put(out + i, kernel_op(vT_load(x + i), vT_load(g + i), c), stream);
