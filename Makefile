@@ -6,7 +6,7 @@ BUILD_SAN  ?= build-sanitize
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps run check check-long check-neon sanitize install clean
+.PHONY: all deps run check check-long check-neon sanitize install clean bench
 
 all: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
@@ -42,6 +42,19 @@ sanitize:
 	cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DLEAKY_SANITIZE=ON
 	cmake --build $(BUILD_SAN) -j $(JOBS)
 	ctest --test-dir $(BUILD_SAN) -L quick --output-on-failure -j $(JOBS)
+
+# leaky against memcpy, a non-temporal copy, XNNPACK, oneDNN, PyTorch and numpy in one
+# run (the peers come from Debian): prints the table and the targets of issue 4, writes
+# $(BENCH_OUT)/bench.csv and bench.png. Never part of check: timings on a shared machine
+# are noisy. BENCH_ARGS passes options (see build/bench/leaky-bench-peers --help).
+BENCH_OUT  ?= $(BUILD)
+BENCH_ARGS ?=
+bench: all
+	@scripts/install-deps.sh bench
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
+	cmake --build $(BUILD) -j $(JOBS) --target leaky-bench-peers
+	$(BUILD)/bench/leaky-bench-peers -o $(BENCH_OUT)/bench.csv --chart $(BENCH_OUT)/bench.png \
+	  $(BENCH_ARGS)
 
 PREFIX ?= /usr/local
 install: all

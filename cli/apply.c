@@ -36,8 +36,19 @@ struct slope {
     double f64;
 };
 
+/* The quantization parameters of --dtype qs8|qu8 (issue 6), checked once by the library. */
+struct q8 {
+    leaky_qs8_params qs8;
+    leaky_qu8_params qu8;
+};
+
+struct job;
+
 /* The library's entry points for one element type, behind void pointers so that one loop
- * serves every type.  A dtype the library does not compute yet has a reason instead. */
+ * serves every type.  A dtype the library does not compute yet has a reason instead.
+ * PReLU takes the job's slopes from index c0 on (ns of them) and adds its slope gradient
+ * into dw (doubles, per slope of the job) when dw is not NULL; RReLU draws as element
+ * first + i of the array. */
 struct dtype {
     const char *descr; /* as in a little-endian .npy header */
     const char *name;
@@ -49,6 +60,42 @@ struct dtype {
     leaky_status (*backward)(const void *x, const void *dy, void *dx, size_t n,
                              const struct slope *a);
     leaky_status (*relu_backward)(const void *x, const void *dy, void *dx, size_t n);
+    leaky_status (*prelu)(const void *x, void *y, size_t outer, size_t channels, size_t inner,
+                          const struct job *j, size_t c0, size_t ns);
+    leaky_status (*prelu_backward)(const void *x, const void *dy, void *dx, double *dw,
+                                   size_t outer, size_t channels, size_t inner,
+                                   const struct job *j, size_t c0, size_t ns);
+    leaky_status (*rrelu_train)(const void *x, void *y, size_t n, uint64_t first,
+                                const struct job *j, void *noise);
+    leaky_status (*rrelu_backward)(const void *x, const void *dy, void *dx, size_t n,
+                                   uint64_t first, const struct job *j);
+    /* The quantized types: --dtype's name, and the forward with its parameters. */
+    const char *quantized;
+    leaky_status (*forward_q8)(const void *x, void *y, size_t n, const struct q8 *q);
+};
+
+/* ------------------------------------------------------------ the job */
+
+enum op { OP_FORWARD, OP_DERIVATIVE, OP_BACKWARD };
+enum function { FN_LEAKY, FN_RELU, FN_PRELU, FN_RRELU };
+
+struct job {
+    enum op op;
+    enum function fn;
+    bool inplace, channels_last, train;
+    struct slope slope;
+    const char *in, *out, *grad;
+    /* PReLU: the slopes in both types, and the array's view as outer x channels x inner. */
+    float *slopes_f32;
+    double *slopes_f64;
+    size_t num_slopes, channels, inner;
+    void *dw_scratch; /* one backward's slope gradient, num_slopes of the type */
+    /* RReLU: the bounds in both types, and the seed. */
+    float lower_f32, upper_f32;
+    double lower_f64, upper_f64;
+    uint64_t seed;
+    const char *dtype; /* --dtype: NULL, f32, f64, f16, qs8 or qu8 */
+    struct q8 q;
 };
 
 static leaky_status forward_f32(const void *x, void *y, size_t n, const struct slope *a)
@@ -73,26 +120,100 @@ static leaky_status relu_backward_f32(const void *x, const void *dy, void *dx, s
     return leaky_plain_relu_backward_f32(x, dy, dx, n);
 }
 
+static leaky_status forward_f64(const void *x, void *y, size_t n, const struct slope *a)
+{
+    return leaky_relu_f64(x, y, n, a->f64);
+}
+static leaky_status relu_f64(const void *x, void *y, size_t n)
+{
+    return leaky_plain_relu_f64(x, y, n);
+}
+static leaky_status derivative_f64(const void *x, void *d, size_t n, const struct slope *a)
+{
+    return leaky_relu_derivative_f64(x, d, n, a->f64);
+}
+static leaky_status backward_f64(const void *x, const void *dy, void *dx, size_t n,
+                                 const struct slope *a)
+{
+    return leaky_relu_backward_f64(x, dy, dx, n, a->f64);
+}
+static leaky_status relu_backward_f64(const void *x, const void *dy, void *dx, size_t n)
+{
+    return leaky_plain_relu_backward_f64(x, dy, dx, n);
+}
+
+/* float16, int8 and uint8 (issue 6).  float16 has no plain ReLU (relu NULL). */
+/* float16 computes in float32: the float32 slope. */
+static leaky_status forward_f16(const void *x, void *y, size_t n, const struct slope *a)
+{
+    return leaky_relu_f16(x, y, n, a->f32);
+}
+static leaky_status derivative_f16(const void *x, void *d, size_t n, const struct slope *a)
+{
+    return leaky_relu_derivative_f16(x, d, n, a->f32);
+}
+static leaky_status backward_f16(const void *x, const void *dy, void *dx, size_t n,
+                                 const struct slope *a)
+{
+    return leaky_relu_backward_f16(x, dy, dx, n, a->f32);
+}
+static leaky_status forward_qs8(const void *x, void *y, size_t n, const struct q8 *q)
+{
+    return leaky_relu_qs8(x, y, n, &q->qs8);
+}
+static leaky_status forward_qu8(const void *x, void *y, size_t n, const struct q8 *q)
+{
+    return leaky_relu_qu8(x, y, n, &q->qu8);
+}
+
+/* PReLU and RReLU glue, once per type T (suffix t). */
+#define LEAKY_APPLY_GLUE(t, T)                                                                \
+    static leaky_status prelu_##t(const void *x, void *y, size_t outer, size_t channels,      \
+                                  size_t inner, const struct job *j, size_t c0, size_t ns)    \
+    {                                                                                         \
+        return leaky_prelu_##t(x, y, outer, channels, inner, j->slopes_##t + c0, ns);         \
+    }                                                                                         \
+    static leaky_status prelu_backward_##t(const void *x, const void *dy, void *dx,           \
+                                           double *dw, size_t outer, size_t channels,         \
+                                           size_t inner, const struct job *j, size_t c0,      \
+                                           size_t ns)                                         \
+    {                                                                                         \
+        T *step = dw ? j->dw_scratch : NULL;                                                  \
+        const leaky_status st = leaky_prelu_backward_##t(x, dy, dx, step, outer, channels,    \
+                                                         inner, j->slopes_##t + c0, ns);      \
+        for (size_t k = 0; st == LEAKY_OK && step && k < ns; k++)                             \
+            dw[c0 + k] += step[k];                                                            \
+        return st;                                                                            \
+    }                                                                                         \
+    static leaky_status rrelu_train_##t(const void *x, void *y, size_t n, uint64_t first,     \
+                                        const struct job *j, void *noise)                     \
+    {                                                                                         \
+        return leaky_rrelu_train_at_##t(x, y, n, first, j->lower_##t, j->upper_##t, j->seed,  \
+                                        noise);                                               \
+    }                                                                                         \
+    static leaky_status rrelu_backward_##t(const void *x, const void *dy, void *dx, size_t n, \
+                                           uint64_t first, const struct job *j)               \
+    {                                                                                         \
+        return leaky_rrelu_backward_at_##t(x, dy, dx, n, first, j->lower_##t, j->upper_##t,   \
+                                           j->seed);                                          \
+    }
+LEAKY_APPLY_GLUE(f32, float)
+LEAKY_APPLY_GLUE(f64, double)
+#undef LEAKY_APPLY_GLUE
+
 static const struct dtype dtypes[] = {
     {"<f4", "float32", 4, NULL, forward_f32, relu_f32, derivative_f32, backward_f32,
-     relu_backward_f32},
-    {"<f8", "float64", 8, "float64 arrives with issue 5", NULL, NULL, NULL, NULL, NULL},
-    {"<f2", "float16", 2, "float16 is not in the library yet", NULL, NULL, NULL, NULL, NULL},
-    {"|i1", "int8", 1, "int8 needs a scale and zero point, not in the library yet", NULL, NULL,
-     NULL, NULL, NULL},
-    {"|u1", "uint8", 1, "uint8 needs a scale and zero point, not in the library yet", NULL,
-     NULL, NULL, NULL, NULL},
-};
-
-/* ------------------------------------------------------------ the job */
-
-enum op { OP_FORWARD, OP_DERIVATIVE, OP_BACKWARD };
-
-struct job {
-    enum op op;
-    bool relu, inplace;
-    struct slope slope;
-    const char *in, *out, *grad;
+     relu_backward_f32, prelu_f32, prelu_backward_f32, rrelu_train_f32, rrelu_backward_f32,
+     NULL, NULL},
+    {"<f8", "float64", 8, NULL, forward_f64, relu_f64, derivative_f64, backward_f64,
+     relu_backward_f64, prelu_f64, prelu_backward_f64, rrelu_train_f64, rrelu_backward_f64,
+     NULL, NULL},
+    {"<f2", "float16", 2, NULL, forward_f16, NULL, derivative_f16, backward_f16, NULL, NULL,
+     NULL, NULL, NULL, NULL, NULL},
+    {"|i1", "int8", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "qs8",
+     forward_qs8},
+    {"|u1", "uint8", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "qu8",
+     forward_qu8},
 };
 
 /* A mapped .npy file with its parsed header. */
@@ -153,7 +274,8 @@ static bool check_header(struct mapped *m, char *err, size_t err_size)
         m->dt = &dtypes[i];
         return true;
     }
-    snprintf(err, err_size, "unsupported dtype '%s' (float32, '<f4', is supported)", h->descr);
+    snprintf(err, err_size, "unsupported dtype '%s' (float32 '<f4', float64 '<f8', float16 "
+             "'<f2', int8 '|i1' and uint8 '|u1' are supported)", h->descr);
     return false;
 }
 
@@ -252,15 +374,80 @@ static bool write_all(int fd, const void *buf, size_t n)
     return true;
 }
 
+/* PReLU over elements [start, start + n) of the whole array: the piece is cut where the
+ * slope pattern allows whole calls (a run's remainder, a row's remaining channels, whole
+ * rows, then the start of a row).  dy NULL: the forward. */
+static leaky_status prelu_piece(const struct job *j, const struct dtype *dt, const void *x,
+                                const void *dy, void *y, uint64_t start, size_t n, double *dw)
+{
+    const size_t channels = j->num_slopes == 1 ? 1 : j->channels;
+    const size_t inner = j->num_slopes == 1 ? (size_t)-1 : j->inner;
+    for (size_t done = 0; done < n;) {
+        const uint64_t pos = start + done;
+        const size_t left = n - done;
+        size_t outer = 1, ch = 1, in, c0 = 0;
+        if (j->num_slopes == 1) {
+            in = left;
+        } else if (pos % inner != 0 || left < inner) {
+            c0 = (size_t)(pos / inner % channels);
+            in = inner - (size_t)(pos % inner) < left ? inner - (size_t)(pos % inner) : left;
+        } else if (pos / inner % channels != 0 || left < channels * inner) {
+            c0 = (size_t)(pos / inner % channels);
+            ch = channels - c0 < left / inner ? channels - c0 : left / inner;
+            in = inner;
+        } else {
+            outer = left / (channels * inner);
+            ch = channels;
+            in = inner;
+        }
+        const size_t off = done * dt->size;
+        const leaky_status st =
+            dy ? dt->prelu_backward((const char *)x + off, (const char *)dy + off,
+                                    (char *)y + off, dw, outer, ch, in, j, c0, ch)
+               : dt->prelu((const char *)x + off, (char *)y + off, outer, ch, in, j, c0, ch);
+        if (st != LEAKY_OK)
+            return st;
+        done += outer * ch * in;
+    }
+    return LEAKY_OK;
+}
+
+/* One chunk: n elements from element start of the array.  scratch holds n elements. */
 static leaky_status compute(const struct job *j, const struct dtype *dt, const void *x,
-                            const void *dy, void *y, size_t n)
+                            const void *dy, void *y, size_t n, uint64_t start, void *scratch,
+                            double *dw)
 {
     static const struct slope zero = {0.0f, 0.0};
+    if (dt->quantized)
+        return dt->forward_q8(x, y, n, &j->q);
+    const bool relu = j->fn == FN_RELU;
+    if (j->fn == FN_PRELU) {
+        if (j->op == OP_FORWARD)
+            return prelu_piece(j, dt, x, NULL, y, start, n, NULL);
+        if (j->op == OP_BACKWARD)
+            return prelu_piece(j, dt, x, dy, y, start, n, dw);
+        /* The derivative is the backward of ones. */
+        for (size_t i = 0; i < n; i++) {
+            if (dt->size == sizeof(float))
+                ((float *)scratch)[i] = 1.0f;
+            else
+                ((double *)scratch)[i] = 1.0;
+        }
+        return prelu_piece(j, dt, x, scratch, y, start, n, NULL);
+    }
+    if (j->fn == FN_RRELU && j->train) {
+        switch (j->op) {
+        case OP_DERIVATIVE: return dt->rrelu_train(x, scratch, n, start, j, y); /* the noise */
+        case OP_BACKWARD: return dt->rrelu_backward(x, dy, y, n, start, j);
+        default: return dt->rrelu_train(x, y, n, start, j, NULL);
+        }
+    }
+    /* Leaky ReLU, ReLU, and RReLU's evaluation (leaky at the mean slope). */
     switch (j->op) {
-    case OP_DERIVATIVE: return dt->derivative(x, y, n, j->relu ? &zero : &j->slope);
+    case OP_DERIVATIVE: return dt->derivative(x, y, n, relu ? &zero : &j->slope);
     case OP_BACKWARD:
-        return j->relu ? dt->relu_backward(x, dy, y, n) : dt->backward(x, dy, y, n, &j->slope);
-    default: return j->relu ? dt->relu(x, y, n) : dt->forward(x, y, n, &j->slope);
+        return relu ? dt->relu_backward(x, dy, y, n) : dt->backward(x, dy, y, n, &j->slope);
+    default: return relu ? dt->relu(x, y, n) : dt->forward(x, y, n, &j->slope);
     }
 }
 
@@ -276,14 +463,20 @@ static void *aligned(unsigned char *p, void *buf, size_t bytes, size_t size)
 
 /* Runs the job chunk by chunk: from in (and grad) into the file out_fd, or back into in's
  * mapping when out_fd < 0. */
-static int run(const struct job *j, struct mapped *in, struct mapped *grad, int out_fd)
+static int run(const struct job *j, struct mapped *in, struct mapped *grad, int out_fd,
+               double *dw)
 {
     const struct dtype *dt = in->dt;
     const size_t chunk = CHUNK_BYTES / dt->size;
-    unsigned char *buf = malloc(3 * (size_t)CHUNK_BYTES);
+    unsigned char *buf = malloc(4 * (size_t)CHUNK_BYTES);
     if (!buf)
         return cli_error(EXIT_FAILURE_, "apply: out of memory");
     unsigned char *xbuf = buf, *dybuf = buf + CHUNK_BYTES, *ybuf = buf + 2 * CHUNK_BYTES;
+    unsigned char *scratch = buf + 3 * CHUNK_BYTES;
+    /* PReLU's and RReLU training's derivatives come out of a backward or a noise output,
+     * which must not be the input. */
+    const bool own_output = j->op == OP_DERIVATIVE &&
+                            (j->fn == FN_PRELU || (j->fn == FN_RRELU && j->train));
     unsigned char *x = in->map + in->h.data_offset;
     unsigned char *dy = grad ? grad->map + grad->h.data_offset : NULL;
     struct progress pr;
@@ -295,8 +488,8 @@ static int run(const struct job *j, struct mapped *in, struct mapped *grad, int 
         void *xp = aligned(x + off, xbuf, bytes, dt->size);
         const void *dyp = dy ? aligned(dy + off, dybuf, bytes, dt->size) : NULL;
         /* In place, the result goes straight back into the mapping when it can. */
-        void *yp = out_fd < 0 && xp == x + off ? xp : ybuf;
-        if (compute(j, dt, xp, dyp, yp, n) != LEAKY_OK) {
+        void *yp = out_fd < 0 && xp == x + off && !own_output ? xp : ybuf;
+        if (compute(j, dt, xp, dyp, yp, n, done, scratch, dw) != LEAKY_OK) {
             rc = cli_error(EXIT_FAILURE_, "apply: %s", leaky_last_error());
             break;
         }
@@ -316,14 +509,122 @@ static int run(const struct job *j, struct mapped *in, struct mapped *grad, int 
     return rc;
 }
 
-static int apply(const struct job *j)
+/* Whether the job can run on the file's dtype (--dtype, and what the type computes);
+ * false with a sentence. */
+static bool check_job(const struct job *j, const struct dtype *dt, char *err, size_t err_size)
+{
+    static const char *const dtype_names[][2] = {{"float32", "f32"}, {"float64", "f64"},
+                                                 {"float16", "f16"}, {"int8", "qs8"},
+                                                 {"uint8", "qu8"}};
+    const char *want = NULL;
+    for (size_t i = 0; i < sizeof dtype_names / sizeof dtype_names[0]; i++)
+        if (strcmp(dt->name, dtype_names[i][0]) == 0)
+            want = dtype_names[i][1];
+    if (dt->quantized && !j->dtype) {
+        snprintf(err, err_size, "%s data needs --dtype %s with --in-scale, --in-zero-point, "
+                 "--out-scale and --out-zero-point", dt->name, dt->quantized);
+        return false;
+    }
+    if (j->dtype && (!want || strcmp(j->dtype, want) != 0)) {
+        snprintf(err, err_size, "the data is %s, not --dtype %s%s%s", dt->name, j->dtype,
+                 want ? "; give --dtype " : "", want ? want : "");
+        return false;
+    }
+    if (dt->quantized && (j->op != OP_FORWARD || j->fn != FN_LEAKY)) {
+        snprintf(err, err_size, "%s data has only the forward Leaky ReLU (no --derivative, "
+                 "--backward or --relu)", dt->name);
+        return false;
+    }
+    if ((j->fn == FN_PRELU || j->fn == FN_RRELU) && !dt->prelu) {
+        snprintf(err, err_size, "--%s is float32 and float64 only", j->fn == FN_PRELU ? "prelu"
+                                                                                : "rrelu");
+        return false;
+    }
+    if (j->fn == FN_RELU && !dt->relu) {
+        snprintf(err, err_size, "--relu is float32 only; for %s, --slope 0 gives ReLU except "
+                 "at -inf (NaN) and NaN", dt->name);
+        return false;
+    }
+    return true;
+}
+
+/* PReLU's view of the array: the channel at dimension 1 (one channel below 2-d, as
+ * PyTorch) or last; the slope count must be 1 or the channel count. */
+static bool prelu_view(struct job *j, const struct mapped *in)
+{
+    const npy_header *h = &in->h;
+    uint64_t channels = 1, inner = 1;
+    if (j->channels_last && h->ndim >= 1)
+        channels = h->shape[h->ndim - 1];
+    else if (!j->channels_last && h->ndim >= 2)
+        channels = h->shape[1];
+    if (!j->channels_last)
+        for (size_t d = 2; d < h->ndim; d++)
+            inner *= h->shape[d];
+    if (!j->channels_last && h->ndim < 2)
+        inner = h->count;
+    if (j->num_slopes != 1 && j->num_slopes != channels) {
+        char shape[NPY_HEADER_MAX];
+        npy_format_shape(shape, sizeof shape, h->shape, h->ndim);
+        cli_error(EXIT_USAGE, "apply: --prelu gave %zu slopes but %s, of shape %s, has %llu "
+                  "channels (%s); expected 1 or %llu", j->num_slopes, j->in, shape,
+                  (unsigned long long)channels,
+                  j->channels_last ? "its last dimension" : "dimension 1, as PyTorch",
+                  (unsigned long long)channels);
+        return false;
+    }
+    j->channels = (size_t)channels;
+    j->inner = inner ? (size_t)inner : 1;
+    return true;
+}
+
+/* The slope gradient, one shortest number per slope, on standard output. */
+static void print_dslopes(const struct job *j, const struct dtype *dt, const double *dw)
+{
+    char text[40];
+    for (size_t k = 0; k < j->num_slopes; k++) {
+        if (dt->size == sizeof(float)) {
+            cli_format_float(text, sizeof text, (float)dw[k]);
+        } else {
+            for (int digits = 1; digits <= 17; digits++) {
+                snprintf(text, sizeof text, "%.*g", digits, dw[k]);
+                if (strtod(text, NULL) == dw[k])
+                    break;
+            }
+        }
+        printf("%s%c", text, k + 1 < j->num_slopes ? ' ' : '\n');
+    }
+}
+
+static int apply(struct job *j)
 {
     struct mapped in = {.fd = -1}, grad = {.fd = -1};
     if (!map_npy(&in, j->in, j->inplace))
         return EXIT_FAILURE_;
+    char job_err[256];
+    if (!check_job(j, in.dt, job_err, sizeof job_err)) {
+        cli_error(EXIT_FAILURE_, "apply: %s: %s", j->in, job_err);
+        unmap(&in);
+        return EXIT_FAILURE_;
+    }
+    if (j->fn == FN_PRELU && !prelu_view(j, &in)) {
+        unmap(&in);
+        return EXIT_USAGE;
+    }
+    /* PReLU's slope gradient: a total per slope, and room for one call's. */
+    double *dw = NULL;
+    if (j->fn == FN_PRELU && j->op == OP_BACKWARD) {
+        dw = calloc(j->num_slopes + 1, sizeof(double) + in.dt->size);
+        if (!dw) {
+            unmap(&in);
+            return cli_error(EXIT_FAILURE_, "apply: out of memory");
+        }
+        j->dw_scratch = dw + j->num_slopes + 1;
+    }
     if (j->grad) {
         if (!map_npy(&grad, j->grad, false)) {
             unmap(&in);
+            free(dw);
             return EXIT_FAILURE_;
         }
         char a[NPY_HEADER_MAX], b[NPY_HEADER_MAX];
@@ -334,12 +635,13 @@ static int apply(const struct job *j)
                       grad.dt->name, a, j->in, in.dt->name, b);
             unmap(&in);
             unmap(&grad);
+            free(dw);
             return EXIT_FAILURE_;
         }
     }
     int rc;
     if (j->inplace) {
-        rc = run(j, &in, NULL, -1);
+        rc = run(j, &in, NULL, -1, dw);
         if (rc == EXIT_OK && msync(in.map, in.size, MS_SYNC) != 0)
             rc = cli_error(EXIT_FAILURE_, "apply: cannot write %s: %s", j->in, strerror(errno));
     } else {
@@ -353,15 +655,18 @@ static int apply(const struct job *j)
             rc = cli_error(EXIT_FAILURE_, "apply: cannot write %s: %s", j->out, strerror(errno));
             outfile_abort(&o);
         } else {
-            rc = run(j, &in, j->grad ? &grad : NULL, o.fd);
+            rc = run(j, &in, j->grad ? &grad : NULL, o.fd, dw);
             if (rc != EXIT_OK)
                 outfile_abort(&o);
             else if (!outfile_commit(&o, err, sizeof err))
                 rc = cli_error(EXIT_FAILURE_, "apply: %s", err);
         }
     }
+    if (rc == EXIT_OK && dw)
+        print_dslopes(j, in.dt, dw);
     unmap(&in);
     unmap(&grad);
+    free(dw);
     return rc;
 }
 
@@ -369,16 +674,27 @@ static int apply(const struct job *j)
 
 static void help(void)
 {
-    printf("usage: leaky apply [--slope A] [--relu] [--derivative] IN.npy OUT.npy\n"
-           "       leaky apply [--slope A] [--relu] --backward --grad DY.npy IN.npy OUT.npy\n"
-           "       leaky apply --inplace [--slope A] [--relu] [--derivative] IN.npy\n"
+    printf("usage: leaky apply [FUNCTION] [--derivative] IN.npy OUT.npy\n"
+           "       leaky apply [FUNCTION] --backward --grad DY.npy IN.npy OUT.npy\n"
+           "       leaky apply --inplace [FUNCTION] [--derivative] IN.npy\n"
+           "FUNCTION: --slope A | --relu | --prelu W[,W...] [--channels-last]\n"
+           "          | --rrelu LOWER,UPPER [--train] [--seed S]\n"
            "\n"
            "Applies Leaky ReLU to the array in a NumPy .npy file (np.save's format; C order,\n"
-           "little-endian float32, any shape) and writes the result as .npy, computed by\n"
-           "the library exactly as PyTorch does. OUT appears only when it is complete.\n"
+           "little-endian float32 or float64, any shape) and writes the result as .npy,\n"
+           "computed by the library exactly as PyTorch does. OUT appears only when it is\n"
+           "complete.\n"
            "\n"
            "  -s, --slope A, --negative-slope A   the negative slope (default 0.01)\n"
            "  -r, --relu          plain ReLU instead (torch.relu)\n"
+           "  --prelu W[,W...]    PReLU with one slope, or one per channel (dimension 1, as\n"
+           "                      PyTorch; one channel below 2-d); --backward also prints\n"
+           "                      the slope gradient on standard output, one per slope\n"
+           "  --channels-last     PReLU's channel is the last dimension (NHWC, ONNX)\n"
+           "  --rrelu LOWER,UPPER RReLU: evaluation mode (slope (LOWER + UPPER) / 2) unless\n"
+           "                      --train, which draws element i's slope from U(LOWER, UPPER)\n"
+           "                      keyed by (seed, i); --derivative then gives those slopes\n"
+           "  --seed S            RReLU training's seed (default 0)\n"
            "  -d, --derivative    the gradient f'(x) = 1 if x > 0, else A\n"
            "  -b, --backward      the backward pass: dx = DY if x > 0, else A*DY\n"
            "  -g, --grad DY.npy   the output gradient for --backward (same shape and dtype)\n"
@@ -386,61 +702,224 @@ static void help(void)
            "                      on disk; an interrupted run leaves it partly rewritten)\n"
            "  -h, --help          this text\n"
            "\n"
-           "Big files are mapped and streamed, with a progress bar on a terminal.\n");
+           "  -t, --dtype T       what the data must be: f32 ('<f4'), f64 ('<f8'), f16 ('<f2':\n"
+           "                      computed in float32, rounded once to float16), qs8 ('|i1') or\n"
+           "                      qu8 ('|u1'): quantized, q standing for S * (q - Z); needs the\n"
+           "                      four below; the result is exactly rounded (ties to even) and\n"
+           "                      clamped\n"
+           "      --in-scale S, --in-zero-point Z, --out-scale S, --out-zero-point Z\n"
+           "\n"
+           "float16 files work the same way (Leaky ReLU only); int8 and uint8 ones need --dtype\n"
+           "qs8 or qu8. Big files are mapped and streamed, with a progress bar on a terminal.\n");
+}
+
+/* Checks --dtype qs8|qu8's four options and sets the library's parameters from them. */
+static int quantization(struct job *j, const char *const quant[4])
+{
+    static const char *const names[4] = {"--in-scale", "--in-zero-point", "--out-scale",
+                                         "--out-zero-point"};
+    const bool quantized = j->dtype && j->dtype[0] == 'q';
+    for (int i = 0; i < 4; i++) {
+        if (quantized && !quant[i])
+            return cli_error(EXIT_USAGE, "apply: --dtype %s needs %s", j->dtype, names[i]);
+        if (!quantized && quant[i])
+            return cli_error(EXIT_USAGE, "apply: %s is for --dtype qs8 or qu8", names[i]);
+    }
+    if (!quantized)
+        return EXIT_OK;
+    float scale[2];
+    long zero_point[2];
+    for (int k = 0; k < 2; k++) {
+        if (!cli_parse_float(quant[2 * k], &scale[k]))
+            return cli_error(EXIT_USAGE, "apply: %s %s: expected a positive number",
+                             names[2 * k], quant[2 * k]);
+        char *end;
+        errno = 0;
+        zero_point[k] = strtol(quant[2 * k + 1], &end, 10);
+        if (end == quant[2 * k + 1] || *end || errno || zero_point[k] < INT32_MIN ||
+            zero_point[k] > INT32_MAX)
+            return cli_error(EXIT_USAGE, "apply: %s %s: expected a whole number",
+                             names[2 * k + 1], quant[2 * k + 1]);
+    }
+    const leaky_status status =
+        strcmp(j->dtype, "qs8") == 0
+            ? leaky_qs8_params_init(&j->q.qs8, scale[0], (int)zero_point[0], scale[1],
+                                    (int)zero_point[1], j->slope.f32)
+            : leaky_qu8_params_init(&j->q.qu8, scale[0], (int)zero_point[0], scale[1],
+                                    (int)zero_point[1], j->slope.f32);
+    if (status != LEAKY_OK) /* the library names the bad parameter and its value */
+        return cli_error(EXIT_USAGE, "apply: %s", leaky_last_error());
+    return EXIT_OK;
+}
+
+/* A number given as text, rounded once to each type. */
+static void both_types(const char *text, float *f32, double *f64)
+{
+    *f64 = strtod(text, NULL);
+    *f32 = strtof(text, NULL);
+}
+
+/* The RReLU bounds in both types from "LOWER,UPPER" (checked by cli_parse_rrelu_bounds). */
+static void rrelu_bounds_f64(const char *text, double *lower, double *upper)
+{
+    char *end;
+    *lower = strtod(text, &end);
+    *upper = strtod(end + 1, NULL);
 }
 
 int cmd_apply(int argc, char **argv)
 {
+    enum { OPT_PRELU = 256, OPT_RRELU, OPT_TRAIN, OPT_SEED, OPT_CHANNELS_LAST };
     static const struct option options[] = {
         {"slope", required_argument, NULL, 's'},
         {"negative-slope", required_argument, NULL, 's'},
         {"relu", no_argument, NULL, 'r'},
+        {"prelu", required_argument, NULL, OPT_PRELU},
+        {"rrelu", required_argument, NULL, OPT_RRELU},
+        {"train", no_argument, NULL, OPT_TRAIN},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"channels-last", no_argument, NULL, OPT_CHANNELS_LAST},
         {"derivative", no_argument, NULL, 'd'},
         {"backward", no_argument, NULL, 'b'},
         {"grad", required_argument, NULL, 'g'},
         {"inplace", no_argument, NULL, 'i'},
+        {"dtype", required_argument, NULL, 't'},
+        {"in-scale", required_argument, NULL, 'S'},
+        {"in-zero-point", required_argument, NULL, 'Z'},
+        {"out-scale", required_argument, NULL, 'T'},
+        {"out-zero-point", required_argument, NULL, 'Y'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
-    struct job j = {.op = OP_FORWARD, .slope = {LEAKY_DEFAULT_SLOPE, 0.01}};
-    bool slope_given = false, derivative = false, backward = false;
-    int opt;
+    struct job j = {.op = OP_FORWARD, .fn = FN_LEAKY, .slope = {LEAKY_DEFAULT_SLOPE, 0.01}};
+    bool slope_given = false, derivative = false, backward = false, seed_given = false;
+    int functions = 0, rc = EXIT_USAGE, opt;
+    float bounds[2];
+    size_t nbounds;
+    /* --in-scale, --in-zero-point, --out-scale, --out-zero-point as given (NULL: not). */
+    const char *quant[4] = {NULL, NULL, NULL, NULL};
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":s:rdbg:ih", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":s:rdbg:it:h", options, NULL)) != -1) {
         switch (opt) {
         case 's':
             if (!cli_parse_slope_option("apply: --slope", optarg, &j.slope.f32))
-                return EXIT_USAGE;
+                goto done;
             j.slope.f64 = strtod(optarg, NULL); /* finite: the float was */
+            functions += !slope_given;
             slope_given = true;
             break;
-        case 'r': j.relu = true; break;
+        case 'r':
+            functions += j.fn != FN_RELU;
+            j.fn = FN_RELU;
+            break;
+        case OPT_PRELU: {
+            free(j.slopes_f32);
+            free(j.slopes_f64);
+            j.slopes_f32 = NULL;
+            j.slopes_f64 = NULL;
+            if (!cli_parse_float_list("apply: --prelu", optarg, true, &j.slopes_f32,
+                                      &j.num_slopes))
+                goto done;
+            j.slopes_f64 = malloc(j.num_slopes * sizeof *j.slopes_f64);
+            if (!j.slopes_f64) {
+                rc = cli_error(EXIT_FAILURE_, "apply: out of memory");
+                goto done;
+            }
+            const char *item = optarg;
+            for (size_t k = 0; k < j.num_slopes; k++, item = strchr(item, ',') + 1)
+                both_types(item, &j.slopes_f32[k], &j.slopes_f64[k]);
+            functions += j.fn != FN_PRELU;
+            j.fn = FN_PRELU;
+            break;
+        }
+        case OPT_RRELU:
+            if (!cli_parse_rrelu_bounds("apply: --rrelu", optarg, bounds, &nbounds))
+                goto done;
+            j.lower_f32 = bounds[0], j.upper_f32 = bounds[1];
+            rrelu_bounds_f64(optarg, &j.lower_f64, &j.upper_f64);
+            functions += j.fn != FN_RRELU;
+            j.fn = FN_RRELU;
+            break;
+        case OPT_TRAIN: j.train = true; break;
+        case OPT_SEED:
+            if (!cli_parse_seed("apply: --seed", optarg, &j.seed))
+                goto done;
+            seed_given = true;
+            break;
+        case OPT_CHANNELS_LAST: j.channels_last = true; break;
         case 'd': derivative = true; break;
         case 'b': backward = true; break;
         case 'g': j.grad = optarg; break;
         case 'i': j.inplace = true; break;
-        case 'h': help(); return EXIT_OK;
-        default: return cli_bad_option("apply", opt, argv, optind);
+        case 't':
+            if (strcmp(optarg, "f32") != 0 && strcmp(optarg, "f64") != 0 &&
+                strcmp(optarg, "f16") != 0 && strcmp(optarg, "qs8") != 0 &&
+                strcmp(optarg, "qu8") != 0) {
+                rc = cli_error(EXIT_USAGE, "apply: --dtype %s: expected f32, f64, f16, qs8 or "
+                               "qu8", optarg);
+                goto done;
+            }
+            j.dtype = optarg;
+            break;
+        case 'S': quant[0] = optarg; break;
+        case 'Z': quant[1] = optarg; break;
+        case 'T': quant[2] = optarg; break;
+        case 'Y': quant[3] = optarg; break;
+        case 'h': help(); rc = EXIT_OK; goto done;
+        default: rc = cli_bad_option("apply", opt, argv, optind); goto done;
         }
     }
-    if (slope_given && j.relu)
-        return cli_error(EXIT_USAGE, "apply: --relu has no slope; give --relu or --slope, "
-                         "not both");
-    if (derivative && backward)
-        return cli_error(EXIT_USAGE, "apply: give --derivative or --backward, not both");
-    if (backward != (j.grad != NULL))
-        return cli_error(EXIT_USAGE, backward ? "apply: --backward needs --grad DY.npy"
-                                              : "apply: --grad is for --backward");
-    if (backward && j.inplace)
-        return cli_error(EXIT_USAGE, "apply: --backward cannot be --inplace (the gradient "
-                         "needs x unchanged); give OUT.npy");
+    if (functions > 1) {
+        rc = slope_given && j.fn == FN_RELU && functions == 2
+                 ? cli_error(EXIT_USAGE, "apply: --relu has no slope; give --relu or --slope, "
+                             "not both")
+                 : cli_error(EXIT_USAGE, "apply: give one of --slope, --relu, --prelu and "
+                             "--rrelu, not several");
+        goto done;
+    }
+    if ((j.train || seed_given) && j.fn != FN_RRELU) {
+        rc = cli_error(EXIT_USAGE, "apply: %s goes with --rrelu LOWER,UPPER",
+                       j.train ? "--train" : "--seed");
+        goto done;
+    }
+    if (j.channels_last && j.fn != FN_PRELU) {
+        rc = cli_error(EXIT_USAGE, "apply: --channels-last goes with --prelu");
+        goto done;
+    }
+    if (j.fn == FN_RRELU) { /* evaluation mode is leaky at the mean slope */
+        j.slope.f32 = leaky_rrelu_eval_slope_f32(j.lower_f32, j.upper_f32);
+        j.slope.f64 = leaky_rrelu_eval_slope_f64(j.lower_f64, j.upper_f64);
+    }
+    if (derivative && backward) {
+        rc = cli_error(EXIT_USAGE, "apply: give --derivative or --backward, not both");
+        goto done;
+    }
+    if (backward != (j.grad != NULL)) {
+        rc = cli_error(EXIT_USAGE, backward ? "apply: --backward needs --grad DY.npy"
+                                            : "apply: --grad is for --backward");
+        goto done;
+    }
+    if (backward && j.inplace) {
+        rc = cli_error(EXIT_USAGE, "apply: --backward cannot be --inplace (the gradient "
+                       "needs x unchanged); give OUT.npy");
+        goto done;
+    }
     j.op = backward ? OP_BACKWARD : derivative ? OP_DERIVATIVE : OP_FORWARD;
+    rc = quantization(&j, quant);
+    if (rc != EXIT_OK)
+        goto done;
     const int want = j.inplace ? 1 : 2;
-    if (argc - optind != want)
-        return cli_error(EXIT_USAGE, "apply: expected %s, got %d file name%s (see leaky apply "
-                         "--help)", j.inplace ? "IN.npy" : "IN.npy OUT.npy", argc - optind,
-                         argc - optind == 1 ? "" : "s");
+    if (argc - optind != want) {
+        rc = cli_error(EXIT_USAGE, "apply: expected %s, got %d file name%s (see leaky apply "
+                       "--help)", j.inplace ? "IN.npy" : "IN.npy OUT.npy", argc - optind,
+                       argc - optind == 1 ? "" : "s");
+        goto done;
+    }
     j.in = argv[optind];
     j.out = j.inplace ? NULL : argv[optind + 1];
-    return apply(&j);
+    rc = apply(&j);
+done:
+    free(j.slopes_f32);
+    free(j.slopes_f64);
+    return rc;
 }

@@ -21,6 +21,7 @@ int cmd_experiment(int argc, char **argv);
 /* Draws the article's chart (Leaky ReLU, slope 0.01, x in [-3, 3]) into path (.png, .svg
  * or .pdf); on failure prints why and returns the exit code. */
 int cli_plot_article(const char *path);
+int cmd_bench(int argc, char **argv);
 
 /* Prints "leaky: <message>" on stderr. Returns code, for `return cli_error(2, ...)`. */
 int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -50,5 +51,24 @@ bool cli_parse_seed(const char *option, const char *text, uint64_t *seed);
 /* The shortest decimal form that reads back to the same float (at most 9 digits). */
 void cli_format_float(char *buf, size_t size, float value);
 #define CLI_FLOAT_CHARS 32
+
+/* float16 and bfloat16 on the command line (cli/half.c; issue 6). */
+#include "leaky.h"
+struct cli_half_type {
+    const char *name;     /* "f16", "bf16" */
+    const char *max_text; /* the largest finite value, for messages */
+    float (*widen)(uint16_t);
+    uint16_t (*narrow)(float);
+};
+/* The type named f16 or bf16; NULL for any other name. */
+const struct cli_half_type *cli_half_type(const char *name);
+/* Whether a float rounds to a value of the type without overflowing (NaN and inf fit). */
+bool cli_half_fits(const struct cli_half_type *t, float value);
+/* Rounds n values to the type, applies leaky_relu_T (or its derivative) and widens the
+ * results back, in place. */
+leaky_status cli_half_apply(const struct cli_half_type *t, bool derivative, float slope,
+                            float *v, size_t n);
+/* The shortest decimal form that reads back to the same value of the type. */
+void cli_half_format(const struct cli_half_type *t, char *buf, size_t size, float value);
 
 #endif

@@ -29,12 +29,13 @@ struct eval {
     bool train;
     uint64_t seed;
     float *scratch; /* room for as many values as one call gets (PReLU's derivative) */
+    const struct cli_half_type *half; /* --dtype f16|bf16; NULL for float32 */
 };
 
 static void help(void)
 {
     printf("usage: leaky eval [--slope A | --relu | --prelu W[,W...] | --rrelu LOWER,UPPER\n"
-           "                  [--train] [--seed S]] [--derivative] [--] [VALUES...]\n"
+           "                  [--train] [--seed S]] [--derivative] [--dtype T] [--] [VALUES...]\n"
            "\n"
            "Prints f(x) = x if x > 0, else A*x, for each value: the arguments, or the\n"
            "whitespace-separated numbers on standard input when there are none (streamed;\n"
@@ -53,6 +54,10 @@ static void help(void)
            "  --train            RReLU training: value i takes a slope drawn from\n"
            "                     U(LOWER, UPPER) keyed by (seed, i) (reads all of stdin first)\n"
            "  --seed S           the generator's seed (default 0)\n"
+           "  -t, --dtype T      f32 (default), f16 (IEEE half) or bf16 (bfloat16): each value\n"
+           "                     is rounded to T, the function computed as leaky_relu_T does\n"
+           "                     (in float32, rounded once to T), printed in the shortest form\n"
+           "                     that reads back to the same T (Leaky ReLU only)\n"
            "  -h, --help         this text\n"
            "\n"
            "Put -- before negative numbers:  leaky eval --slope 0.05 -- -1 0 1\n");
@@ -92,6 +97,8 @@ static leaky_status apply_rrelu(const struct eval *ev, float *v, size_t n)
 /* Applies the chosen function to n values in place. */
 static leaky_status apply(const struct eval *ev, float *v, size_t n)
 {
+    if (ev->half)
+        return cli_half_apply(ev->half, ev->derivative, ev->slope, v, n);
     if (ev->mode == MODE_PRELU)
         return apply_prelu(ev, v, n);
     if (ev->mode == MODE_RRELU)
@@ -110,7 +117,10 @@ static int print_values(const struct eval *ev, float *v, const char *sep, size_t
         return cli_error(EXIT_FAILURE_, "eval: %s", leaky_last_error());
     char text[CLI_FLOAT_CHARS];
     for (size_t i = 0; i < n; i++) {
-        cli_format_float(text, sizeof text, v[i]);
+        if (ev->half)
+            cli_half_format(ev->half, text, sizeof text, v[i]);
+        else
+            cli_format_float(text, sizeof text, v[i]);
         fputs(text, stdout);
         putchar(sep ? sep[i] : (i + 1 < n ? ' ' : '\n'));
     }
@@ -139,6 +149,11 @@ static int eval_arguments(struct eval *ev, int count, char **args)
             free(v);
             return cli_error(EXIT_USAGE, "eval: argument %d, '%s', is not a number (or is "
                              "beyond the float range)", i + 1, args[i]);
+        }
+        if (ev->half && !cli_half_fits(ev->half, v[i])) {
+            free(v);
+            return cli_error(EXIT_USAGE, "eval: argument %d, '%s', is beyond the %s range "
+                             "(largest %s)", i + 1, args[i], ev->half->name, ev->half->max_text);
         }
     }
     const int rc = print_values(ev, v, NULL, (size_t)count);
@@ -210,6 +225,11 @@ static int stream_values(struct eval *ev, FILE *in, struct stream_buffers *b)
                         return cli_error(EXIT_FAILURE_, "eval: standard input line %zu, value "
                                          "%llu: '%s' is not a number (or is beyond the float "
                                          "range)", token_line, token_number, token);
+                    if (ev->half && !cli_half_fits(ev->half, b->values[count]))
+                        return cli_error(EXIT_FAILURE_, "eval: standard input line %zu, value "
+                                         "%llu: '%s' is beyond the %s range (largest %s)",
+                                         token_line, token_number, token, ev->half->name,
+                                         ev->half->max_text);
                     b->seps[count++] = ' ';
                     line_values++;
                     in_token = false;
@@ -292,6 +312,7 @@ int cmd_eval(int argc, char **argv)
         {"train", no_argument, NULL, OPT_TRAIN},
         {"seed", required_argument, NULL, OPT_SEED},
         {"channels-last", no_argument, NULL, OPT_CHANNELS_LAST},
+        {"dtype", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -302,7 +323,7 @@ int cmd_eval(int argc, char **argv)
     size_t nbounds = 0;
     int opt, rc = EXIT_USAGE;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":s:drh", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":s:drt:h", options, NULL)) != -1) {
         switch (opt) {
         case 's':
             if (!cli_parse_slope_option("eval: --slope", optarg, &ev.slope))
@@ -338,6 +359,14 @@ int cmd_eval(int argc, char **argv)
             seed_given = true;
             break;
         case OPT_CHANNELS_LAST: channels_last = true; break;
+        case 't':
+            if (strcmp(optarg, "f32") == 0) {
+                ev.half = NULL;
+            } else if (!(ev.half = cli_half_type(optarg))) {
+                rc = cli_error(EXIT_USAGE, "eval: --dtype %s: expected f32, f16 or bf16", optarg);
+                goto done;
+            }
+            break;
         case 'h': help(); rc = EXIT_OK; goto done;
         default: rc = cli_bad_option("eval", opt, argv, optind); goto done;
         }
@@ -349,6 +378,16 @@ int cmd_eval(int argc, char **argv)
         else
             rc = cli_error(EXIT_USAGE, "eval: give one of --slope, --relu, --prelu and "
                            "--rrelu, not several");
+        goto done;
+    }
+    if (ev.half && ev.mode == MODE_RELU) {
+        rc = cli_error(EXIT_USAGE, "eval: --relu is float32 only; for %s, --slope 0 gives "
+                       "ReLU except at -inf (NaN) and NaN", ev.half->name);
+        goto done;
+    }
+    if (ev.half && (ev.mode == MODE_PRELU || ev.mode == MODE_RRELU)) {
+        rc = cli_error(EXIT_USAGE, "eval: --%s is float32 only; --dtype %s goes with --slope",
+                       ev.mode == MODE_PRELU ? "prelu" : "rrelu", ev.half->name);
         goto done;
     }
     if ((ev.train || seed_given) && ev.mode != MODE_RRELU) {

@@ -24,7 +24,8 @@ int cmd_info(int argc, char **argv)
         if (opt == 'h') {
             printf("usage: leaky info\n\n"
                    "Prints the version, the CPU paths compiled into this build, those this CPU\n"
-                   "supports, and the one in use (the best, unless LEAKY_ISA names another).\n");
+                   "supports, the one in use (the best, unless LEAKY_ISA names another) and the\n"
+                   "number of threads large calls use.\n");
             return EXIT_OK;
         }
         return cli_bad_option("info", opt, argv, optind);
@@ -39,5 +40,7 @@ int cmd_info(int argc, char **argv)
     if (leaky_isa_active(&active) != LEAKY_OK)
         return cli_error(EXIT_FAILURE_, "%s", leaky_last_error());
     printf("chosen:    %s\n", leaky_isa_name(active));
+    printf("threads:   %zu (for calls from 256K elements; LEAKY_NUM_THREADS sets it)\n",
+           leaky_get_num_threads());
     return EXIT_OK;
 }

@@ -16,6 +16,7 @@ static const struct command {
     {"info", cmd_info, "version and the CPU paths compiled in, supported and chosen"},
     {"apply", cmd_apply, "apply the function, its derivative or backward to .npy files"},
     {"plot", cmd_plot, "draw the function as a chart (PNG, SVG, PDF) or print its table"},
+    {"bench", cmd_bench, "time leaky against memcpy and a non-temporal copy"},
     {"experiment", cmd_experiment, "train a perceptron on Fashion-MNIST per activation: "
                                    "accuracy, dead units"},
 };
@@ -33,7 +34,8 @@ static void usage(FILE *out)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'leaky COMMAND --help' tells more about each.\n"
-                 "LEAKY_ISA=scalar|sse2|avx2|avx512|neon forces a CPU path.\n");
+                 "LEAKY_ISA=scalar|sse2|avx2|avx512|neon forces a CPU path;\n"
+                 "LEAKY_NUM_THREADS=N caps the threads of large calls (0: one per core).\n");
 }
 
 int main(int argc, char **argv)

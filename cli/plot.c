@@ -12,7 +12,7 @@
 #include "cli.h"
 #include "leaky.h"
 
-enum { MAX_SLOPES = 16, MAX_POINTS = 1000000, NAME_CHARS = 64 };
+enum { MAX_SLOPES = 16, MAX_POINTS = 1000000, NAME_CHARS = 104 };
 
 static const char DEFAULT_TITLE[] = "Graph of Leaky ReLU Activation Function";
 
@@ -20,20 +20,31 @@ struct plot {
     float slopes[MAX_SLOPES];
     int n_slopes;
     bool slope_given, relu, derivative, csv, verbose;
+    /* PReLU curves (a slope each); RReLU's bounds, training draw and seed. */
+    float prelu[MAX_SLOPES];
+    int n_prelu;
+    bool rrelu, train;
+    float lower, upper;
+    uint64_t seed;
     float from, to;
     long points;
     const char *title, *output;
     int width, height;
 };
 
+enum kind { LEAKY, RELU, PRELU, RRELU_EVAL, RRELU_TRAIN, RRELU_BAND };
+
 /* One curve: its name and values, x shared by all. */
 struct curve {
+    enum kind kind;
     char name[NAME_CHARS];
     float *y;
     double *yd;
     bool derivative;
-    float slope;   /* for the leak note; NAN for ReLU */
+    float slope;   /* for the leak note; NAN for ReLU and RReLU's training draw */
     size_t colour; /* derivatives take their function's colour */
+    float *y_upper; /* RRELU_BAND: the upper edge (y is the lower) */
+    double *yd_upper;
 };
 
 static void help(void)
@@ -49,6 +60,11 @@ static void help(void)
            "  -s, --slope A        a curve with negative slope A (repeat for several;\n"
            "                       --negative-slope is the same)\n"
            "  -r, --relu           add plain ReLU\n"
+           "      --prelu W[,W...] add a PReLU curve for each slope W\n"
+           "      --rrelu L,U      add RReLU: its evaluation curve (slope (L + U) / 2) over\n"
+           "                       the shaded band of its training slopes, L*x to U*x\n"
+           "      --train          with --rrelu: add one training draw (slopes ~ U(L, U))\n"
+           "      --seed S         the training draw's seed (default 0)\n"
            "  -d, --derivative     add each curve's gradient (dashed)\n"
            "      --range A:B      the x range (default -3:3)\n"
            "  -n, --points N       samples over the range, 2 to %d (default 100)\n"
@@ -113,41 +129,111 @@ static void linspace(float *x, size_t n, float from, float to)
     x[n - 1] = to;
 }
 
-static leaky_status compute(const struct curve *cv, const float *x, size_t n)
+static leaky_status compute(const struct plot *p, const struct curve *cv, const float *x,
+                            size_t n)
 {
-    const bool relu = isnan(cv->slope);
+    switch (cv->kind) {
+    case RELU:
+        return cv->derivative ? leaky_relu_derivative_f32(x, cv->y, n, 0.0f)
+                              : leaky_plain_relu_f32(x, cv->y, n);
+    case PRELU:
+        if (!cv->derivative)
+            return leaky_prelu_f32(x, cv->y, 1, 1, n, &cv->slope, 1);
+        /* The derivative is the backward of ones (the y array holds them first). */
+        for (size_t i = 0; i < n; i++)
+            cv->y[i] = 1.0f;
+        return leaky_prelu_backward_f32(x, cv->y, cv->y, NULL, 1, 1, n, &cv->slope, 1);
+    case RRELU_EVAL:
+        return cv->derivative ? leaky_relu_derivative_f32(x, cv->y, n, cv->slope)
+                              : leaky_rrelu_eval_f32(x, cv->y, n, p->lower, p->upper);
+    case RRELU_TRAIN: {
+        if (!cv->derivative)
+            return leaky_rrelu_train_f32(x, cv->y, n, p->lower, p->upper, p->seed, NULL);
+        /* The slopes drawn are the derivative: the noise, with y thrown away. */
+        float *y = malloc(n * sizeof *y);
+        if (!y)
+            return leaky_rrelu_train_f32(x, NULL, n, p->lower, p->upper, p->seed, NULL);
+        const leaky_status st = leaky_rrelu_train_f32(x, y, n, p->lower, p->upper, p->seed,
+                                                      cv->y);
+        free(y);
+        return st;
+    }
+    case RRELU_BAND: {
+        /* Between the leaky curves of the two bounds, the lower edge below. */
+        leaky_status st = cv->derivative
+                              ? leaky_relu_derivative_f32(x, cv->y, n, p->lower)
+                              : leaky_relu_f32(x, cv->y, n, p->lower);
+        if (st == LEAKY_OK)
+            st = cv->derivative ? leaky_relu_derivative_f32(x, cv->y_upper, n, p->upper)
+                                : leaky_relu_f32(x, cv->y_upper, n, p->upper);
+        for (size_t i = 0; st == LEAKY_OK && i < n; i++) {
+            if (cv->y[i] > cv->y_upper[i]) {
+                const float t = cv->y[i];
+                cv->y[i] = cv->y_upper[i];
+                cv->y_upper[i] = t;
+            }
+        }
+        return st;
+    }
+    case LEAKY: break;
+    }
     if (cv->derivative)
-        return leaky_relu_derivative_f32(x, cv->y, n, relu ? 0.0f : cv->slope);
-    if (relu)
-        return leaky_plain_relu_f32(x, cv->y, n);
+        return leaky_relu_derivative_f32(x, cv->y, n, cv->slope);
     return leaky_relu_f32(x, cv->y, n, cv->slope);
 }
 
-/* The curves the options ask for: each slope, then ReLU, then (with --derivative) the
- * gradient of each, dashed in its function's colour.  The legend names the slope unless
- * the chart is the article's single default curve. */
+/* The curves the options ask for: each slope, then ReLU, PReLU's slopes, RReLU (its
+ * evaluation curve, its band, a training draw), then (with --derivative) the gradient of
+ * each, dashed in its function's colour.  The legend names the slope unless the chart is
+ * the article's single default curve. */
 static int make_curves(const struct plot *p, struct curve *cv)
 {
-    const bool name_slope = p->slope_given || p->relu;
+    const bool name_slope = p->slope_given || p->relu || p->n_prelu || p->rrelu;
     int n = 0;
-    for (int i = 0; i < p->n_slopes + (p->relu ? 1 : 0); i++, n++)
-        cv[n].slope = i < p->n_slopes ? p->slopes[i] : NAN;
+    for (int i = 0; i < p->n_slopes; i++, n++)
+        cv[n] = (struct curve){.kind = LEAKY, .slope = p->slopes[i]};
+    if (p->relu)
+        cv[n++] = (struct curve){.kind = RELU, .slope = NAN};
+    for (int i = 0; i < p->n_prelu; i++, n++)
+        cv[n] = (struct curve){.kind = PRELU, .slope = p->prelu[i]};
+    if (p->rrelu) {
+        cv[n++] = (struct curve){.kind = RRELU_BAND, .slope = NAN};
+        cv[n++] = (struct curve){.kind = RRELU_EVAL,
+                                 .slope = leaky_rrelu_eval_slope_f32(p->lower, p->upper)};
+        if (p->train)
+            cv[n++] = (struct curve){.kind = RRELU_TRAIN, .slope = NAN};
+    }
     const int functions = n;
     for (int d = 0; d < (p->derivative ? 2 : 1); d++) {
         for (int i = 0; i < functions; i++) {
             struct curve *c = &cv[d * functions + i];
-            c->slope = cv[i].slope;
-            c->derivative = d == 1;
-            c->colour = (size_t)i;
+            *c = (struct curve){.kind = cv[i].kind, .slope = cv[i].slope, .derivative = d == 1,
+                                .colour = (size_t)i};
+            /* RReLU's three series share a colour. */
+            if (c->kind == RRELU_EVAL || c->kind == RRELU_TRAIN)
+                c->colour = (size_t)(i - (c->kind == RRELU_EVAL ? 1 : 2));
             const char *what = c->derivative ? " derivative" : "";
-            if (isnan(c->slope)) {
-                snprintf(c->name, NAME_CHARS, "ReLU%s", what);
-            } else if (name_slope) {
-                char a[CLI_FLOAT_CHARS];
-                cli_format_float(a, sizeof a, c->slope);
-                snprintf(c->name, NAME_CHARS, "Leaky ReLU%s (a=%s)", what, a);
-            } else {
-                snprintf(c->name, NAME_CHARS, "Leaky ReLU%s", what);
+            char a[CLI_FLOAT_CHARS], b[CLI_FLOAT_CHARS];
+            cli_format_float(a, sizeof a, c->kind == RRELU_BAND || c->kind == RRELU_TRAIN
+                                              ? p->lower : c->slope);
+            cli_format_float(b, sizeof b, p->upper);
+            switch (c->kind) {
+            case RELU: snprintf(c->name, NAME_CHARS, "ReLU%s", what); break;
+            case PRELU: snprintf(c->name, NAME_CHARS, "PReLU%s (w=%s)", what, a); break;
+            case RRELU_BAND:
+                snprintf(c->name, NAME_CHARS, "RReLU%s training slopes [%s, %s]", what, a, b);
+                break;
+            case RRELU_EVAL: snprintf(c->name, NAME_CHARS, "RReLU%s eval (a=%s)", what, a); break;
+            case RRELU_TRAIN:
+                snprintf(c->name, NAME_CHARS, "RReLU%s training draw (seed %llu)", what,
+                         (unsigned long long)p->seed);
+                break;
+            case LEAKY:
+                if (name_slope)
+                    snprintf(c->name, NAME_CHARS, "Leaky ReLU%s (a=%s)", what, a);
+                else
+                    snprintf(c->name, NAME_CHARS, "Leaky ReLU%s", what);
+                break;
             }
         }
     }
@@ -158,8 +244,12 @@ static int print_csv(const float *x, size_t n, const struct curve *cv, int n_cur
 {
     char text[CLI_FLOAT_CHARS];
     fputs("x", stdout);
-    for (int c = 0; c < n_curves; c++)
-        printf(",%s", cv[c].name);
+    for (int c = 0; c < n_curves; c++) {
+        if (cv[c].kind == RRELU_BAND)
+            printf(",%s low,%s high", cv[c].name, cv[c].name);
+        else
+            printf(",%s", cv[c].name);
+    }
     putchar('\n');
     for (size_t i = 0; i < n; i++) {
         cli_format_float(text, sizeof text, x[i]);
@@ -167,6 +257,10 @@ static int print_csv(const float *x, size_t n, const struct curve *cv, int n_cur
         for (int c = 0; c < n_curves; c++) {
             cli_format_float(text, sizeof text, cv[c].y[i]);
             printf(",%s", text);
+            if (cv[c].kind == RRELU_BAND) {
+                cli_format_float(text, sizeof text, cv[c].y_upper[i]);
+                printf(",%s", text);
+            }
         }
         putchar('\n');
     }
@@ -191,18 +285,28 @@ static int draw(const struct plot *p, const float *x, size_t n, struct curve *cv
         xd[i] = x[i];
     double y_lo = INFINITY, y_hi = -INFINITY, smallest_leak = INFINITY, leak_slope = 0;
     for (int c = 0; c < n_curves; c++) {
+        const bool band = cv[c].kind == RRELU_BAND;
         for (size_t i = 0; i < n; i++) {
             cv[c].yd[i] = cv[c].y[i];
-            if (isfinite(cv[c].yd[i])) { /* a slope times a huge x may overflow */
-                y_lo = fmin(y_lo, cv[c].yd[i]);
-                y_hi = fmax(y_hi, cv[c].yd[i]);
+            if (band)
+                cv[c].yd_upper[i] = cv[c].y_upper[i];
+            for (int edge = 0; edge < 1 + band; edge++) {
+                const double v = edge ? cv[c].yd_upper[i] : cv[c].yd[i];
+                if (isfinite(v)) { /* a slope times a huge x may overflow */
+                    y_lo = fmin(y_lo, v);
+                    y_hi = fmax(y_hi, v);
+                }
             }
         }
         series[c] = (chart_series){.name = cv[c].name, .x = xd, .y = cv[c].yd, .n = n,
-                                   .style = cv[c].derivative ? CHART_DASHED : CHART_SOLID,
+                                   .style = band ? CHART_BAND
+                                            : cv[c].kind == RRELU_TRAIN ? CHART_DOTTED
+                                            : cv[c].derivative ? CHART_DASHED : CHART_SOLID,
+                                   .y_upper = band ? cv[c].yd_upper : NULL,
                                    .rgb = CHART_RGB(chart_palette(cv[c].colour))};
         /* The largest |f(x)| over x < 0 of a leaky curve. */
-        if (!cv[c].derivative && !isnan(cv[c].slope) && cv[c].slope != 0 && p->from < 0) {
+        if (!cv[c].derivative && cv[c].kind != RELU && !isnan(cv[c].slope) &&
+            cv[c].slope != 0 && p->from < 0) {
             const double leak = fabs((double)cv[c].slope * p->from);
             if (leak < smallest_leak) {
                 smallest_leak = leak;
@@ -255,11 +359,12 @@ done:
 static int run(const struct plot *p)
 {
     const size_t n = (size_t)p->points;
-    struct curve cv[2 * (MAX_SLOPES + 1)];
+    struct curve cv[2 * (2 * MAX_SLOPES + 4)];
     const int n_curves = make_curves(p, cv);
     float *x = malloc(n * sizeof *x);
-    float *yf = malloc((size_t)n_curves * n * sizeof *yf);
-    double *yd = malloc((size_t)n_curves * n * sizeof *yd);
+    /* One more row per curve for a band's upper edge. */
+    float *yf = malloc(2 * (size_t)n_curves * n * sizeof *yf);
+    double *yd = malloc(2 * (size_t)n_curves * n * sizeof *yd);
     int rc = EXIT_OK;
     if (!x || !yf || !yd) {
         rc = cli_error(EXIT_FAILURE_, "plot: out of memory for %zu points", n);
@@ -269,7 +374,9 @@ static int run(const struct plot *p)
     for (int c = 0; c < n_curves; c++) {
         cv[c].y = yf + (size_t)c * n;
         cv[c].yd = yd + (size_t)c * n;
-        if (compute(&cv[c], x, n) != LEAKY_OK) {
+        cv[c].y_upper = yf + (size_t)(n_curves + c) * n;
+        cv[c].yd_upper = yd + (size_t)(n_curves + c) * n;
+        if (compute(p, &cv[c], x, n) != LEAKY_OK) {
             rc = cli_error(EXIT_FAILURE_, "plot: %s", leaky_last_error());
             goto done;
         }
@@ -293,7 +400,7 @@ int cli_plot_article(const char *path)
 
 int cmd_plot(int argc, char **argv)
 {
-    enum { OPT_RANGE = 256, OPT_SIZE, OPT_CSV };
+    enum { OPT_RANGE = 256, OPT_SIZE, OPT_CSV, OPT_PRELU, OPT_RRELU, OPT_TRAIN, OPT_SEED };
     static const struct option options[] = {
         {"output", required_argument, NULL, 'o'},
         {"slope", required_argument, NULL, 's'},
@@ -305,6 +412,10 @@ int cmd_plot(int argc, char **argv)
         {"title", required_argument, NULL, 't'},
         {"size", required_argument, NULL, OPT_SIZE},
         {"csv", no_argument, NULL, OPT_CSV},
+        {"prelu", required_argument, NULL, OPT_PRELU},
+        {"rrelu", required_argument, NULL, OPT_RRELU},
+        {"train", no_argument, NULL, OPT_TRAIN},
+        {"seed", required_argument, NULL, OPT_SEED},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {0},
@@ -312,10 +423,41 @@ int cmd_plot(int argc, char **argv)
     struct plot p = {.from = -3, .to = 3, .points = 100, .title = DEFAULT_TITLE,
                      .width = 800, .height = 600};
     int opt;
+    bool seed_given = false;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":o:s:rdn:t:vh", options, NULL)) != -1) {
         switch (opt) {
         case 'o': p.output = optarg; break;
+        case OPT_PRELU: {
+            float *w = NULL;
+            size_t count = 0;
+            if (!cli_parse_float_list("plot: --prelu", optarg, true, &w, &count))
+                return EXIT_USAGE;
+            if (count > (size_t)(MAX_SLOPES - p.n_prelu)) {
+                free(w);
+                return cli_error(EXIT_USAGE, "plot: at most %d --prelu curves", MAX_SLOPES);
+            }
+            memcpy(p.prelu + p.n_prelu, w, count * sizeof *w);
+            p.n_prelu += (int)count;
+            free(w);
+            break;
+        }
+        case OPT_RRELU: {
+            float bounds[2];
+            size_t count;
+            if (!cli_parse_rrelu_bounds("plot: --rrelu", optarg, bounds, &count))
+                return EXIT_USAGE;
+            p.rrelu = true;
+            p.lower = bounds[0];
+            p.upper = bounds[1];
+            break;
+        }
+        case OPT_TRAIN: p.train = true; break;
+        case OPT_SEED:
+            if (!cli_parse_seed("plot: --seed", optarg, &p.seed))
+                return EXIT_USAGE;
+            seed_given = true;
+            break;
         case 's':
             if (p.n_slopes == MAX_SLOPES)
                 return cli_error(EXIT_USAGE, "plot: at most %d --slope curves", MAX_SLOPES);
@@ -354,7 +496,11 @@ int cmd_plot(int argc, char **argv)
     }
     if (optind < argc)
         return cli_error(EXIT_USAGE, "plot: unexpected argument '%s'", argv[optind]);
-    if (p.n_slopes == 0)
+    if ((p.train || seed_given) && !p.rrelu)
+        return cli_error(EXIT_USAGE, "plot: %s goes with --rrelu LOWER,UPPER",
+                         p.train ? "--train" : "--seed");
+    /* The default curve unless PReLU or RReLU curves are asked for. */
+    if (p.n_slopes == 0 && p.n_prelu == 0 && !p.rrelu)
         p.slopes[p.n_slopes++] = LEAKY_DEFAULT_SLOPE;
     if (p.csv && p.output)
         return cli_error(EXIT_USAGE, "plot: give -o FILE or --csv, not both");

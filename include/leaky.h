@@ -34,6 +34,15 @@
  *   LEAKY_EUNSUPPORTED (and an explanation in leaky_last_error()), never crash.
  *   leaky_set_isa() does the same from code.
  *
+ * THREADS
+ *   Calls on large arrays (from 128K elements per thread) are split across a pool of
+ *   threads (created on first need; the caller's thread works too, and never waits for a
+ *   thread the system has not yet run); smaller ones run on the caller's thread only. The count is one per core unless
+ *   LEAKY_NUM_THREADS=N or leaky_set_num_threads(N) says otherwise (1: never split).
+ *   A LEAKY_NUM_THREADS that is not a whole number from 0 to 1024 makes every call fail
+ *   with LEAKY_EINVAL and an explanation in leaky_last_error(). The results are the same
+ *   bits for every thread count.
+ *
  * ERRORS
  *   Every function returns a leaky_status. On an error nothing is written to any output,
  *   and leaky_last_error() holds a sentence naming the bad argument and its value
@@ -305,6 +314,94 @@ leaky_status leaky_layer_zero_grad(leaky_layer *layer);
 float leaky_layer_rrelu_lower(const leaky_layer *layer);
 float leaky_layer_rrelu_upper(const leaky_layer *layer);
 
+/* ------------------------------------------- float16, bfloat16 and int8 */
+
+/* float16 (IEEE 754 binary16) and bfloat16 (the top half of a float32) are passed as
+ * their bits, in uint16_t arrays (C11 has no such types; this is their memory layout in
+ * numpy, PyTorch, ONNX Runtime...).
+ *
+ * EXACTNESS (float16, bfloat16): each value is widened to float32 (exactly), the float32
+ * rule above is applied (one float32 multiply by the float32 slope, as PyTorch's CPU
+ * kernels do), and the float32 result is rounded once to the narrow type, to nearest
+ * even. So y = narrow(leaky_relu_f32(widen(x))), bit for bit, on every CPU path:
+ *   - denormals are kept on both sides, never flushed; a result beyond the type's range
+ *     is infinity (float16: 65520 and up);
+ *   - NaN stays NaN with its sign and payload; it comes out quiet (a signalling NaN gets
+ *     its quiet bit set, as every hardware conversion does);
+ *   - the slope takes part as a float32: the derivative of float16 gives
+ *     narrow(negative_slope), so a slope beyond 65504 gives inf there.
+ * Note that the product is rounded twice (to float32, then to the narrow type): for a
+ * few (x, slope) pairs the result differs by one unit in the last place from the exact
+ * product rounded once; it is the result PyTorch gives.
+ * The conversions themselves are exported (these are what every path matches):
+ */
+float leaky_widen_f16(uint16_t h);
+uint16_t leaky_narrow_f16(float f);
+float leaky_widen_bf16(uint16_t h);
+uint16_t leaky_narrow_bf16(float f);
+/* The same over arrays, on the fastest path (F16C, AVX-512, NEON...), the same bits.
+ * x and y must not overlap at all (their elements differ in size). */
+leaky_status leaky_widen_array_f16(const uint16_t *x, float *y, size_t n);
+leaky_status leaky_narrow_array_f16(const float *x, uint16_t *y, size_t n);
+leaky_status leaky_widen_array_bf16(const uint16_t *x, float *y, size_t n);
+leaky_status leaky_narrow_array_bf16(const float *x, uint16_t *y, size_t n);
+
+/* As leaky_relu_f32, leaky_relu_backward_f32 and leaky_relu_derivative_f32, on float16
+ * and on bfloat16 arrays. Same arguments, aliasing rules and errors. */
+leaky_status leaky_relu_f16(const uint16_t *x, uint16_t *y, size_t n, float negative_slope);
+leaky_status leaky_relu_backward_f16(const uint16_t *x, const uint16_t *dy, uint16_t *dx,
+                                     size_t n, float negative_slope);
+leaky_status leaky_relu_derivative_f16(const uint16_t *x, uint16_t *d, size_t n,
+                                       float negative_slope);
+leaky_status leaky_relu_bf16(const uint16_t *x, uint16_t *y, size_t n, float negative_slope);
+leaky_status leaky_relu_backward_bf16(const uint16_t *x, const uint16_t *dy, uint16_t *dx,
+                                      size_t n, float negative_slope);
+leaky_status leaky_relu_derivative_bf16(const uint16_t *x, uint16_t *d, size_t n,
+                                        float negative_slope);
+
+/* Quantized int8 (qs8: int8_t) and uint8 (qu8: uint8_t), as in TFLite, ONNX and XNNPACK:
+ * a stored value q stands for the real number scale * (q - zero_point).
+ *
+ * EXACTNESS (qs8, qu8): for an input q the output is
+ *     clamp(round(f(in_scale * (q - in_zero_point)) / out_scale) + out_zero_point)
+ * where f is Leaky ReLU with negative_slope, the arithmetic is that of real numbers on
+ * the exact values of the three float parameters (no intermediate rounding at all),
+ * round() goes to the nearest integer and to the even one on a tie (2.5 -> 2, -0.5 -> 0),
+ * and clamp() limits to the type's range ([-128, 127] for qs8, [0, 255] for qu8).
+ * The 256 results are computed once, when the parameters are set (in 128-bit integer
+ * arithmetic), into a table; applying it is a byte lookup (AVX-512 VBMI, AVX2, NEON).
+ * (XNNPACK's qu8 leaky ReLU instead multiplies in fixed point and may be one step off.)
+ *
+ * The parameters: in_scale and out_scale positive and finite; zero points in the type's
+ * range; negative_slope finite (any sign, 0, above 1). An invalid one is LEAKY_EINVAL,
+ * naming it and its value, and leaves *params unchanged.
+ * The struct's fields may be read; fill them only with the init function. */
+typedef struct leaky_qs8_params {
+    float in_scale, out_scale, negative_slope;
+    int in_zero_point, out_zero_point;
+    uint32_t magic;     /* set by leaky_qs8_params_init; checked by leaky_relu_qs8 */
+    int8_t table[256];  /* table[(uint8_t)q] is the output for the input q */
+} leaky_qs8_params;
+
+typedef struct leaky_qu8_params {
+    float in_scale, out_scale, negative_slope;
+    int in_zero_point, out_zero_point;
+    uint32_t magic;     /* set by leaky_qu8_params_init; checked by leaky_relu_qu8 */
+    uint8_t table[256]; /* table[q] is the output for the input q */
+} leaky_qu8_params;
+
+leaky_status leaky_qs8_params_init(leaky_qs8_params *params, float in_scale, int in_zero_point,
+                                   float out_scale, int out_zero_point, float negative_slope);
+leaky_status leaky_qu8_params_init(leaky_qu8_params *params, float in_scale, int in_zero_point,
+                                   float out_scale, int out_zero_point, float negative_slope);
+
+/* y[i] = the output for x[i], as above.  y may equal x.  EINVAL for params NULL or not
+ * filled by the init function, and as every array function. */
+leaky_status leaky_relu_qs8(const int8_t *x, int8_t *y, size_t n,
+                            const leaky_qs8_params *params);
+leaky_status leaky_relu_qu8(const uint8_t *x, uint8_t *y, size_t n,
+                            const leaky_qu8_params *params);
+
 /* -------------------------------------------------------------- CPU paths */
 
 typedef enum leaky_isa {
@@ -332,6 +429,16 @@ leaky_status leaky_isa_active(leaky_isa *isa);
 /* Uses this path from now on, for every thread; EUNSUPPORTED if the CPU lacks it.
  * Meant for tests and benchmarks; call it while no other thread is inside the library. */
 leaky_status leaky_set_isa(leaky_isa isa);
+
+/* ---------------------------------------------------------------- threads */
+
+/* Uses up to count threads (the caller's included) for each later call on a large array;
+ * 0 means one per core, the default. Overrides LEAKY_NUM_THREADS. EINVAL above 1024.
+ * Call it while no other thread is inside the library (the pool is rebuilt on the next
+ * large call). */
+leaky_status leaky_set_num_threads(size_t count);
+/* The number of threads a large call will use (0 resolved to the number of cores). */
+size_t leaky_get_num_threads(void);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

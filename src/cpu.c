@@ -36,17 +36,46 @@ static unsigned detect(void)
         features |= LEAKY_CPU_AVX512;
     return features;
 }
+
+/* The extensions only the float16, bfloat16 and int8 kernels use (issue 6), on top of the
+ * paths found by detect(): F16C in the AVX2 path, VBMI and BF16 in the AVX-512 one. The OS
+ * state they need (ymm, zmm) was checked there. */
+static unsigned detect_narrow(unsigned features)
+{
+    unsigned eax, ebx, ecx, edx, extra = 0;
+    if (!(features & LEAKY_CPU_AVX2) || !__get_cpuid(1, &eax, &ebx, &ecx, &edx))
+        return 0;
+    if (ecx & bit_F16C)
+        extra |= LEAKY_CPU_F16C;
+    if (!(features & LEAKY_CPU_AVX512))
+        return extra;
+    __cpuid_count(7, 0, eax, ebx, ecx, edx);
+    const unsigned max_subleaf = eax;
+    if (ecx & bit_AVX512VBMI)
+        extra |= LEAKY_CPU_AVX512_VBMI;
+    if (max_subleaf >= 1) {
+        __cpuid_count(7, 1, eax, ebx, ecx, edx);
+        if (eax & (1u << 5)) /* AVX512_BF16 (cpuid.h names it only in newer compilers) */
+            extra |= LEAKY_CPU_AVX512_BF16;
+    }
+    return extra;
+}
 #elif defined(__aarch64__)
 static unsigned detect(void) { return LEAKY_CPU_NEON; /* part of every AArch64 core */ }
+/* AArch64's base instruction set converts float16 (FCVTL, FCVTN): nothing more to ask. */
+static unsigned detect_narrow(unsigned features) { (void)features; return 0; }
 #else
 static unsigned detect(void) { return 0; }
+static unsigned detect_narrow(unsigned features) { (void)features; return 0; }
 #endif
 
 unsigned leaky_cpu_features(void)
 {
     static _Atomic int cached = -1;
     int f = cached;
-    if (f < 0)
-        cached = f = (int)detect();
+    if (f < 0) {
+        const unsigned base = detect();
+        cached = f = (int)(base | detect_narrow(base));
+    }
     return (unsigned)f;
 }

@@ -31,7 +31,7 @@ static const struct {
 };
 
 static struct leaky_kernels tables[LEAKY_ISA_COUNT];
-static _Atomic(const struct leaky_kernels *) active;
+_Atomic(const struct leaky_kernels *) leaky_active_table;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 /* Why LEAKY_ISA could not be honoured; replayed into each failing call's thread. */
 static leaky_status env_status = LEAKY_OK;
@@ -80,7 +80,12 @@ static void init_tables(void)
             continue;
         leaky_fill_kernels__scalar(&tables[i]);
         isa_info[i].fill(&tables[i]);
+        leaky_fill_narrow_kernels((leaky_isa)i, &tables[i]);
     }
+    /* A bad LEAKY_NUM_THREADS fails every call too, as a bad LEAKY_ISA does. */
+    env_status = leaky_parallel_env_status(env_message, sizeof env_message);
+    if (env_status != LEAKY_OK)
+        return;
     leaky_isa chosen = leaky_isa_best();
     const char *forced = getenv("LEAKY_ISA");
     if (forced && *forced) {
@@ -101,18 +106,16 @@ static void init_tables(void)
         }
         chosen = isa;
     }
-    atomic_store_explicit(&active, &tables[chosen], memory_order_release);
+    atomic_store_explicit(&leaky_active_table, &tables[chosen], memory_order_release);
 }
 
-leaky_status leaky_active_kernels(const struct leaky_kernels **kernels)
+leaky_status leaky_active_kernels_first(const struct leaky_kernels **kernels)
 {
-    const struct leaky_kernels *k = atomic_load_explicit(&active, memory_order_acquire);
-    if (!k) {
-        pthread_once(&init_once, init_tables);
-        k = atomic_load_explicit(&active, memory_order_acquire);
-        if (!k)
-            return leaky_fail(env_status, "%s", env_message);
-    }
+    pthread_once(&init_once, init_tables);
+    const struct leaky_kernels *k =
+        atomic_load_explicit(&leaky_active_table, memory_order_acquire);
+    if (!k)
+        return leaky_fail(env_status, "%s", env_message);
     *kernels = k;
     return LEAKY_OK;
 }
@@ -140,6 +143,6 @@ leaky_status leaky_set_isa(leaky_isa isa)
         return leaky_fail(LEAKY_EUNSUPPORTED, "leaky_set_isa: %s is a path that %s",
                           leaky_isa_name(isa) ? leaky_isa_name(isa) : "(out of range)",
                           leaky_isa_compiled(isa) ? "this CPU cannot run" : "this build lacks");
-    atomic_store_explicit(&active, &tables[isa], memory_order_release);
+    atomic_store_explicit(&leaky_active_table, &tables[isa], memory_order_release);
     return LEAKY_OK;
 }

@@ -31,35 +31,27 @@ leaky_status leaky_fail(leaky_status status, const char *fmt, ...)
     return status;
 }
 
-leaky_status leaky_check_array(const char *fn, const char *name, const void *p, size_t n)
+leaky_status leaky_check_array_failed(const char *fn, const char *name, const void *p, size_t n)
 {
     if (n > 0 && p == NULL)
         return leaky_fail(LEAKY_EINVAL, "%s: %s is NULL with n = %zu; expected an array of "
                           "n elements", fn, name, n);
-    if (n > SIZE_MAX / sizeof(double))
-        return leaky_fail(LEAKY_EINVAL, "%s: n = %zu is larger than any array can be", fn, n);
-    return LEAKY_OK;
+    return leaky_fail(LEAKY_EINVAL, "%s: n = %zu is larger than any array can be", fn, n);
 }
 
-leaky_status leaky_check_no_overlap(const char *fn, const char *in_name, const void *in,
-                                    const char *out_name, const void *out, size_t bytes)
+leaky_status leaky_check_no_overlap_failed(const char *fn, const char *in_name, const void *in,
+                                           const char *out_name, const void *out, size_t bytes)
 {
     const uintptr_t a = (uintptr_t)in, b = (uintptr_t)out;
-    if (a == b || bytes == 0)
-        return LEAKY_OK;
-    if (a < b + bytes && b < a + bytes)
-        return leaky_fail(LEAKY_EINVAL, "%s: %s and %s overlap by %zu bytes without being the "
-                          "same array; expected the same array (in place) or disjoint ones", fn,
-                          in_name, out_name, (size_t)(a < b ? a + bytes - b : b + bytes - a));
-    return LEAKY_OK;
+    return leaky_fail(LEAKY_EINVAL, "%s: %s and %s overlap by %zu bytes without being the "
+                      "same array; expected the same array (in place) or disjoint ones", fn,
+                      in_name, out_name, (size_t)(a < b ? a + bytes - b : b + bytes - a));
 }
 
-leaky_status leaky_check_slope(const char *fn, double slope)
+leaky_status leaky_check_slope_failed(const char *fn, double slope)
 {
-    if (!isfinite(slope))
-        return leaky_fail(LEAKY_EINVAL, "%s: negative_slope is %g; expected a finite number",
-                          fn, slope);
-    return LEAKY_OK;
+    return leaky_fail(LEAKY_EINVAL, "%s: negative_slope is %g; expected a finite number", fn,
+                      slope);
 }
 
 leaky_status leaky_check_gradient_out(const char *fn, struct leaky_operand x,

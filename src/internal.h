@@ -3,6 +3,7 @@
 #ifndef LEAKY_INTERNAL_H
 #define LEAKY_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,9 +12,13 @@
 /* Parameters a kernel needs, prepared once by the API layer. */
 struct leaky_f32_params {
     float slope;
+    /* Store with non-temporal (cache-bypassing) stores: set by the run layer for large
+     * out-of-place calls only; the reference kernels ignore it. */
+    bool nontemporal;
 };
 struct leaky_f64_params {
     double slope;
+    bool nontemporal;
 };
 /* RReLU's draws (see leaky.h): r = lower + range * u, u from the hash of the element index
  * first + j (its low 32 bits; the API layer splits calls where the high bits change and
@@ -44,9 +49,12 @@ enum { LEAKY_ACC_LANES = 16 };
     typedef void leaky_prelu_run_backward_##t##_fn(size_t n, const T *x, const T *dy, T *dx, \
                                                    const struct leaky_##t##_params *params,  \
                                                    double acc[LEAKY_ACC_LANES]);            \
-    /* PReLU backward over a row with a slope per element w[j]: dx, and acc[j] += term_j. */ \
-    typedef void leaky_prelu_row_backward_##t##_fn(size_t n, const T *x, const T *dy,       \
-                                                   const T *w, T *dx, double *acc);         \
+    /* PReLU backward over a row of n / period periods (n a multiple of period) with a      \
+     * slope per position in the period w[j]: dx, and acc[j] += the term at position j of   \
+     * each period, period after period. */                                                 \
+    typedef void leaky_prelu_row_backward_##t##_fn(size_t n, size_t period, const T *x,     \
+                                                   const T *dy, const T *w, T *dx,          \
+                                                   double *acc);                            \
     /* RReLU training forward; noise may be NULL. */                                        \
     typedef void leaky_rrelu_##t##_fn(size_t n, const T *x, T *y, T *noise,                 \
                                       const struct leaky_rrelu_##t##_params *params);       \
@@ -71,9 +79,52 @@ LEAKY_KERNEL_TYPES(f64, double)
     X(t##_vrrelu_backward, leaky_rrelu_backward_##t##_fn)
 #define LEAKY_KERNEL_LIST(X) LEAKY_KERNEL_LIST_T(X, f32) LEAKY_KERNEL_LIST_T(X, f64)
 
+/* ---- float16, bfloat16 and int8 kernels (issue 6) */
+/* float16 and bfloat16 travel as their bits (uint16_t); the op is the float32 one. */
+typedef void leaky_unary_u16_fn(size_t n, const uint16_t *x, uint16_t *y,
+                                const struct leaky_f32_params *params);
+typedef void leaky_binary_u16_fn(size_t n, const uint16_t *x, const uint16_t *g, uint16_t *out,
+                                 const struct leaky_f32_params *params);
+/* Conversions between float32 and float16 or bfloat16 arrays. */
+typedef void leaky_widen_u16_fn(size_t n, const uint16_t *x, float *y);
+typedef void leaky_narrow_u16_fn(size_t n, const float *x, uint16_t *y);
+/* y[i] = table[x[i]]: every int8 and uint8 function is a 256-entry table built once. */
+typedef void leaky_lut8_fn(size_t n, const uint8_t *x, uint8_t *y, const uint8_t *table);
+
+#define LEAKY_NARROW_KERNEL_LIST(X)                  \
+    X(f16_vlrelu, leaky_unary_u16_fn)                \
+    X(f16_vlrelu_backward, leaky_binary_u16_fn)      \
+    X(f16_vlrelu_derivative, leaky_unary_u16_fn)     \
+    X(bf16_vlrelu, leaky_unary_u16_fn)               \
+    X(bf16_vlrelu_backward, leaky_binary_u16_fn)     \
+    X(bf16_vlrelu_derivative, leaky_unary_u16_fn)    \
+    X(f16_widen, leaky_widen_u16_fn)                 \
+    X(f16_narrow, leaky_narrow_u16_fn)               \
+    X(bf16_widen, leaky_widen_u16_fn)                \
+    X(bf16_narrow, leaky_narrow_u16_fn)              \
+    X(x8_vlut, leaky_lut8_fn)
+
+#define LEAKY_X_DECLARE_NARROW(name, type) \
+    type leaky_##name##__scalar, leaky_##name##__sse2, leaky_##name##__avx2, \
+        leaky_##name##__avx512, leaky_##name##__neon;
+LEAKY_NARROW_KERNEL_LIST(LEAKY_X_DECLARE_NARROW)
+#undef LEAKY_X_DECLARE_NARROW
+
+/* Fills the narrow kernels of isa's table over the scalar ones, those the CPU's extensions
+ * (F16C, AVX512_VBMI, AVX512_BF16) allow; each ISA's part is leaky_fill_narrow_kernels__<isa>. */
+struct leaky_kernels;
+void leaky_fill_narrow_kernels(leaky_isa isa, struct leaky_kernels *k);
+void leaky_fill_narrow_kernels__scalar(struct leaky_kernels *k, unsigned cpu_features);
+void leaky_fill_narrow_kernels__sse2(struct leaky_kernels *k, unsigned cpu_features);
+void leaky_fill_narrow_kernels__avx2(struct leaky_kernels *k, unsigned cpu_features);
+void leaky_fill_narrow_kernels__avx512(struct leaky_kernels *k, unsigned cpu_features);
+void leaky_fill_narrow_kernels__neon(struct leaky_kernels *k, unsigned cpu_features);
+/* ---- end of float16, bfloat16 and int8 */
+
 struct leaky_kernels {
 #define LEAKY_X_FIELD(name, type) type *name;
     LEAKY_KERNEL_LIST(LEAKY_X_FIELD)
+    LEAKY_NARROW_KERNEL_LIST(LEAKY_X_FIELD)
 #undef LEAKY_X_FIELD
 };
 
@@ -94,8 +145,19 @@ LEAKY_X_DECLARE_FILL(neon)
 LEAKY_KERNEL_LIST(LEAKY_X_DECLARE)
 #undef LEAKY_X_DECLARE
 
-/* The table in use; fails (with leaky_last_error() set) when LEAKY_ISA is unusable. */
-leaky_status leaky_active_kernels(const struct leaky_kernels **kernels);
+/* The table in use; fails (with leaky_last_error() set) when LEAKY_ISA is unusable.
+ * Inline: after the first call it is one atomic load. */
+extern _Atomic(const struct leaky_kernels *) leaky_active_table;
+leaky_status leaky_active_kernels_first(const struct leaky_kernels **kernels);
+static inline leaky_status leaky_active_kernels(const struct leaky_kernels **kernels)
+{
+    const struct leaky_kernels *k =
+        atomic_load_explicit(&leaky_active_table, memory_order_acquire);
+    if (__builtin_expect(k == NULL, 0))
+        return leaky_active_kernels_first(kernels);
+    *kernels = k;
+    return LEAKY_OK;
+}
 /* The table of one ISA, or NULL when this build or CPU lacks it (tests use this). */
 const struct leaky_kernels *leaky_kernels_for_isa(leaky_isa isa);
 
@@ -104,7 +166,11 @@ enum {
     LEAKY_CPU_SSE2 = 1u << 0,
     LEAKY_CPU_AVX2 = 1u << 1,
     LEAKY_CPU_AVX512 = 1u << 2, /* F, BW, VL, DQ, with the OS saving zmm and mask state */
-    LEAKY_CPU_NEON = 1u << 3
+    LEAKY_CPU_NEON = 1u << 3,
+    /* Extensions only the float16 and int8 kernels use (issue 6). */
+    LEAKY_CPU_F16C = 1u << 8,        /* with AVX2: vcvtph2ps, vcvtps2ph */
+    LEAKY_CPU_AVX512_VBMI = 1u << 9, /* with AVX-512: vpermi2b, 128-byte table lookups */
+    LEAKY_CPU_AVX512_BF16 = 1u << 10 /* with AVX-512: vcvtneps2bf16 */
 };
 unsigned leaky_cpu_features(void);
 
@@ -113,11 +179,38 @@ leaky_status leaky_fail(leaky_status status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Argument checks shared by the API functions; each records its message on failure.
- * fn names the public function for the message. */
-leaky_status leaky_check_array(const char *fn, const char *name, const void *p, size_t n);
-leaky_status leaky_check_no_overlap(const char *fn, const char *in_name, const void *in,
-                                    const char *out_name, const void *out, size_t bytes);
-leaky_status leaky_check_slope(const char *fn, double slope);
+ * fn names the public function for the message. The passing case is inline, since a
+ * call on a small array must cost little more than its loads and stores; the _failed
+ * functions write the message. */
+leaky_status leaky_check_array_failed(const char *fn, const char *name, const void *p, size_t n);
+leaky_status leaky_check_no_overlap_failed(const char *fn, const char *in_name, const void *in,
+                                           const char *out_name, const void *out, size_t bytes);
+leaky_status leaky_check_slope_failed(const char *fn, double slope);
+
+static inline leaky_status leaky_check_array(const char *fn, const char *name, const void *p,
+                                             size_t n)
+{
+    if (__builtin_expect((n > 0 && p == NULL) || n > SIZE_MAX / sizeof(double), 0))
+        return leaky_check_array_failed(fn, name, p, n);
+    return LEAKY_OK;
+}
+
+static inline leaky_status leaky_check_no_overlap(const char *fn, const char *in_name,
+                                                  const void *in, const char *out_name,
+                                                  const void *out, size_t bytes)
+{
+    const uintptr_t a = (uintptr_t)in, b = (uintptr_t)out;
+    if (__builtin_expect(a != b && a < b + bytes && b < a + bytes, 0))
+        return leaky_check_no_overlap_failed(fn, in_name, in, out_name, out, bytes);
+    return LEAKY_OK;
+}
+
+static inline leaky_status leaky_check_slope(const char *fn, double slope)
+{
+    if (__builtin_expect(!__builtin_isfinite(slope), 0))
+        return leaky_check_slope_failed(fn, slope);
+    return LEAKY_OK;
+}
 /* A gradient out routed by x from g: out may be g itself, never x, and overlaps neither
  * partly. */
 struct leaky_operand {
@@ -145,19 +238,58 @@ leaky_status leaky_check_disjoint(const char *fn, const char *a_name, const void
  * that may be worth splitting goes through here. */
 typedef void leaky_range_fn(void *ctx, size_t begin, size_t end);
 void leaky_parallel_for(size_t n, size_t grain, leaky_range_fn *fn, void *ctx);
+/* The same, with the split points placed where out + point * elem_size is 64-byte aligned
+ * (out: the array the pieces write). */
+void leaky_parallel_for_aligned(size_t n, size_t grain, const void *out, size_t elem_size,
+                                leaky_range_fn *fn, void *ctx);
+/* The thread pool under leaky_parallel_for (src/pool.c): threads counts the caller's.
+ * run calls fn(ctx, i) for i < pieces (at most 65535), spread over the pool's threads and
+ * the caller's, and returns when all are done. */
+typedef void leaky_piece_fn(void *ctx, size_t i);
+struct leaky_pool;
+struct leaky_pool *leaky_pool_create(size_t threads);
+void leaky_pool_destroy(struct leaky_pool *pool);
+size_t leaky_pool_threads(const struct leaky_pool *pool);
+void leaky_pool_run(struct leaky_pool *pool, size_t pieces, leaky_piece_fn *fn, void *ctx);
 
-/* Runs an elementwise kernel over n elements, split by leaky_parallel_for. */
-void leaky_run_unary_f32(leaky_unary_f32_fn *kernel, size_t n, const float *x, float *y,
-                         const struct leaky_f32_params *params);
-void leaky_run_binary_f32(leaky_binary_f32_fn *kernel, size_t n, const float *x, const float *g,
-                          float *out, const struct leaky_f32_params *params);
-void leaky_run_unary_f64(leaky_unary_f64_fn *kernel, size_t n, const double *x, double *y,
-                         const struct leaky_f64_params *params);
-void leaky_run_binary_f64(leaky_binary_f64_fn *kernel, size_t n, const double *x,
-                          const double *g, double *out, const struct leaky_f64_params *params);
-/* Below this many elements a second thread costs more than it saves (SPEC section 4:
- * a hand-off is about 0.5 us). */
-enum { LEAKY_ELEMENTWISE_GRAIN = 1 << 16 };
+/* Whether LEAKY_NUM_THREADS is usable; if not, its message goes into message. Read once. */
+leaky_status leaky_parallel_env_status(char *message, size_t size);
+
+/* A second thread pays off only when each thread gets at least this many elements
+ * (measured: see src/api.c). */
+enum { LEAKY_ELEMENTWISE_GRAIN = 1 << 17 };
+
+/* Runs an elementwise kernel over n elements: a small call straight on this thread (inline:
+ * a call on 256 elements must cost little more than its loads and stores), a large one
+ * possibly streamed and split by leaky_parallel_for (leaky_run_*_large in src/api.c, once
+ * per type). */
+#define LEAKY_SMALL_CALL (1u << 18) /* elements; below, one thread and no streaming */
+#define LEAKY_RUN_LAYER(t, T)                                                                  \
+    void leaky_run_unary_##t##_large(leaky_unary_##t##_fn *kernel, size_t n, const T *x,     \
+                                     T *y, T slope);                                          \
+    void leaky_run_binary_##t##_large(leaky_binary_##t##_fn *kernel, size_t n, const T *x,   \
+                                      const T *g, T *out, T slope);                           \
+    static inline void leaky_run_unary_##t(leaky_unary_##t##_fn *kernel, size_t n,            \
+                                           const T *x, T *y,                                  \
+                                           const struct leaky_##t##_params *params)           \
+    {                                                                                         \
+        if (n < LEAKY_SMALL_CALL)                                                             \
+            kernel(n, x, y, params);                                                          \
+        else                                                                                  \
+            leaky_run_unary_##t##_large(kernel, n, x, y, params->slope);                      \
+    }                                                                                         \
+    static inline void leaky_run_binary_##t(leaky_binary_##t##_fn *kernel, size_t n,          \
+                                            const T *x, const T *g, T *out,                   \
+                                            const struct leaky_##t##_params *params)          \
+    {                                                                                         \
+        if (n < LEAKY_SMALL_CALL)                                                             \
+            kernel(n, x, g, out, params);                                                     \
+        else                                                                                  \
+            leaky_run_binary_##t##_large(kernel, n, x, g, out, params->slope);                \
+    }
+LEAKY_RUN_LAYER(f32, float)
+LEAKY_RUN_LAYER(f64, double)
+#undef LEAKY_RUN_LAYER
 
 /* The RReLU generator (leaky.h): the keys for the indices whose high 32 bits are hi, and
  * the hash of an index's low 32 bits.  The kernels vectorise leaky_rrelu_hash. */

@@ -15,7 +15,8 @@
  * pieces of BLOCK elements of one long row), the units handed to leaky_parallel_for:
  *   runs  a row's (or piece's) terms go to 16 lanes (element j to lane j % 16), which are
  *         added as a fixed tree; a block adds its rows' sums per slope in row order;
- *   rows  each column of a block sums its terms in row order.
+ *   rows  each position of the channels x inner period sums its terms in memory order
+ *         (period after period, row after row).
  * The blocks' sums wait in an array and are then added into the slopes block by block
  * (and column by column), so the split between threads never changes the order of the
  * additions. */
@@ -28,8 +29,8 @@
 enum {
     BLOCK = 1 << 14,      /* runs: elements per block */
     RUN_MIN = 256,        /* inner at least this: the runs plan */
-    ROW_MIN = 512,        /* rows: elements per row, at least */
-    ROW_BLOCK = 1 << 18,  /* rows: elements per block, about (a block holds width sums) */
+    ROW_MIN = 2048,       /* rows: elements per row, at least (a row stays in L1) */
+    ROW_BLOCK = 1 << 18,  /* rows: elements per block, about (a block holds period sums) */
     ROW_BLOCK_MIN = 8     /* rows: rows per block, at least */
 };
 
@@ -37,6 +38,7 @@ struct plan {
     bool runs;
     size_t n, channels, inner;  /* the shape (a shared slope: 1 channel, inner = n) */
     size_t rows, width;         /* the array as rows x width */
+    size_t period;              /* rows: channels x inner, a slope per position */
     const T *slopes;            /* runs: one per channel; rows: the expanded row */
     size_t blocks, rows_per_block, pieces_per_row, sums_per_block;
 };
@@ -109,15 +111,21 @@ static leaky_status make_plan(const char *fn, struct plan *p, size_t n, size_t c
     if (!w)
         return leaky_fail(LEAKY_ENOMEM, "%s: cannot allocate %zu bytes for the slope row", fn,
                           p->width * sizeof *w);
-    for (size_t j = 0; j < p->width; j++)
-        w[j] = slopes[j / inner % channels];
+    /* One period (each slope repeated inner times), then copies of it: no divisions, which
+     * would cost more than a small call's whole work. */
+    for (size_t c = 0, j = 0; c < channels; c++)
+        for (size_t i = 0; i < inner; i++)
+            w[j++] = slopes[c];
+    for (size_t j = period; j < p->width; j += period)
+        memcpy(w + j, w, period * sizeof *w);
     p->slopes = w;
     /* The last row may be short (a whole number of periods). */
     p->rows = (n + p->width - 1) / p->width;
     p->rows_per_block = ROW_BLOCK / p->width > ROW_BLOCK_MIN ? ROW_BLOCK / p->width
                                                              : ROW_BLOCK_MIN;
     p->blocks = (p->rows + p->rows_per_block - 1) / p->rows_per_block;
-    p->sums_per_block = p->width;
+    p->period = period;
+    p->sums_per_block = period;
     *row = w;
     return LEAKY_OK;
 }
@@ -139,13 +147,15 @@ static void forward_range(void *ctx, size_t begin, size_t end)
         if (p->runs) {
             const size_t run = begin / p->width;
             const size_t stop = min_size((run + 1) * p->width, end);
-            const TPARAMS params = {p->slopes[run % p->channels]};
+            const TPARAMS params = {.slope = p->slopes[run % p->channels]};
             job->k->TNAME(vlrelu)(stop - begin, job->x + begin, job->y + begin, &params);
             begin = stop;
         } else {
             const size_t at = begin % p->width;
             const size_t len = min_size(p->width - at, end - begin);
-            job->k->TNAME(vprelu)(len, job->x + begin, p->slopes + at, job->y + begin, NULL);
+            static const TPARAMS plain_stores = {.slope = 0};
+            job->k->TNAME(vprelu)(len, job->x + begin, p->slopes + at, job->y + begin,
+                                  &plain_stores);
             begin += len;
         }
     }
@@ -183,7 +193,7 @@ struct backward_job {
     const struct leaky_kernels *k;
     const T *x, *dy;
     T *dx;
-    double *sums; /* runs: one per block; rows: width per block */
+    double *sums; /* runs: one per channel or row of a block; rows: period per block */
 };
 
 /* The 16 lanes added as a fixed tree: lane k with lane k + 8, then + 4, + 2, + 1. */
@@ -205,7 +215,7 @@ static void run_block(const struct backward_job *job, size_t unit)
     const size_t len = p->pieces_per_row == 1 ? p->width : min_size(p->width - piece, BLOCK);
     for (size_t r = first_row; r < last_row; r++) {
         const size_t c = r % p->channels, at = r * p->width + piece;
-        const TPARAMS params = {p->slopes[c]};
+        const TPARAMS params = {.slope = p->slopes[c]};
         double lanes[LEAKY_ACC_LANES] = {0};
         job->k->TNAME(vprelu_backward_run)(len, job->x + at, job->dy + at, job->dx + at,
                                            &params, lanes);
@@ -220,8 +230,8 @@ static void row_block(const struct backward_job *job, size_t unit)
     const size_t begin = unit * p->rows_per_block * p->width;
     const size_t end = min_size(p->n, begin + p->rows_per_block * p->width);
     for (size_t at = begin; at < end; at += p->width)
-        job->k->TNAME(vprelu_backward)(min_size(end - at, p->width), job->x + at, job->dy + at,
-                                       p->slopes, job->dx + at, acc);
+        job->k->TNAME(vprelu_backward)(min_size(end - at, p->width), p->period, job->x + at,
+                                       job->dy + at, p->slopes, job->dx + at, acc);
 }
 
 static void backward_range(void *ctx, size_t begin, size_t end)
@@ -285,15 +295,18 @@ leaky_status TAPI(prelu_backward)(const T *x, const T *dy, T *dx, T *dslopes, si
     if (dslopes) {
         /* Block by block, then sum by sum: the slope of sum s of block b. */
         for (size_t b = 0; b < p.blocks; b++) {
-            for (size_t s = 0; s < p.sums_per_block; s++) {
-                size_t slope;
-                if (!p.runs)
-                    slope = s / p.inner % p.channels;
-                else if (p.sums_per_block == p.channels)
-                    slope = s;
-                else /* one sum per row (or piece) of the block */
-                    slope = (b / p.pieces_per_row * p.rows_per_block + s) % p.channels;
-                total[slope % num_slopes] += sums[b * p.sums_per_block + s];
+            const double *block = sums + b * p.sums_per_block;
+            if (!p.runs) { /* a sum per position of the period: channel-major */
+                for (size_t c = 0, s = 0; c < p.channels; c++)
+                    for (size_t i = 0; i < p.inner; i++)
+                        total[c] += block[s++];
+            } else if (p.sums_per_block == p.channels) {
+                for (size_t c = 0; c < p.channels; c++)
+                    total[c] += block[c];
+            } else { /* one sum per row (or piece) of the block */
+                const size_t first = b / p.pieces_per_row * p.rows_per_block;
+                for (size_t s = 0; s < p.sums_per_block; s++)
+                    total[(first + s) % p.channels] += block[s];
             }
         }
         for (size_t s = 0; s < num_slopes; s++)

@@ -31,6 +31,7 @@ typedef float T;
 #define TFN(kind) LEAKY_PASTE3(leaky_##kind##_, LEAKY_T, _fn)
 
 #ifdef LEAKY_SIMD_VEC_H
+#define vT_stream_fence vf32_stream_fence /* one fence for every type */
 #if defined(LEAKY_TYPE_F64)
 typedef vf64 vT;
 typedef vm64 vmT;
@@ -47,6 +48,8 @@ typedef vm64 vmT;
 #define vT_lt vf64_lt
 #define vT_le vf64_le
 #define vT_select vf64_select
+#define vT_put vf64_put
+#define VT_BYTES VF64_BYTES
 /* VT_LANES draws u (floats) as a vector of T. */
 #define vT_load_u vf64_load_f32
 #else
@@ -65,6 +68,8 @@ typedef vm32 vmT;
 #define vT_lt vf32_lt
 #define vT_le vf32_le
 #define vT_select vf32_select
+#define vT_put vf32_put
+#define VT_BYTES VF32_BYTES
 #define vT_load_u vf32_load
 #endif
 #endif

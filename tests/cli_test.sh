@@ -90,4 +90,20 @@ done
 if [[ -s "$tmp/leaky_relu.png" ]] && grep -qF "is in $(cd "$tmp" && pwd -P)/leaky_relu.png" <<<"$demo"; then pass
 else fail "demo did not write leaky_relu.png and say where"; fi
 
+# --dtype f16|bf16 (issue 6): values rounded to the type; results as numpy / PyTorch give.
+expect "eval f16" 0 "0.1 -0.000999 1 -0.03 6.55e+04 1e-07 -0" -- "$leaky" eval --dtype f16 -- 0.1 -0.1 1 -3 65504 1e-7 -0
+expect "eval bf16, a tie to even" 0 "-0.3 1 9e-41" -- "$leaky" eval -t bf16 --slope 0.1 -- -3 1.00390625 9.18354962e-41
+expect "eval f16 derivative, slope past the range" 0 "inf 1" -- "$leaky" eval --dtype f16 -d --slope 70000 -- -1 1
+expect "eval f16 NaN and inf" 0 "nan -inf inf" -- "$leaky" eval --dtype f16 -- nan -inf inf
+expect "eval f16 stdin" 0 $'-0.01 2\n3' -- bash -c "printf ' -1 2\n 3 ' | '$leaky' eval --dtype f16"
+expect "eval --dtype f32, then f16" 0 "1.0001" -- "$leaky" eval --dtype f16 --dtype f32 -- 1.0001
+expect "eval f16 rounds the input" 0 "1" -- "$leaky" eval --dtype f16 -- 1.0001
+expect_error "f16 overflowing argument" 2 "argument 2, '70000', is beyond the f16 range \(largest 65504\)" -- "$leaky" eval --dtype f16 -- 1 70000
+expect_error "f16 relu" 2 "--relu is float32 only" -- "$leaky" eval --dtype f16 --relu 1
+expect_error "unknown dtype" 2 "--dtype f8: expected f32, f16 or bf16" -- "$leaky" eval --dtype f8 1
+if out=$(printf '1\n1e5\n' | "$leaky" eval --dtype f16 2>"$tmp/err"); then fail "f16 stdin overflow accepted"
+elif [[ $? -ne 1 ]] || ! grep -q "line 2, value 2: '1e5' is beyond the f16 range" "$tmp/err"; then
+  fail "f16 stdin overflow: $(cat "$tmp/err")"
+else pass; fi
+
 finish cli

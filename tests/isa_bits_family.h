@@ -55,7 +55,7 @@ static void FN(check_block)(struct FN(bufs) *b, size_t n, const char *where)
         const struct leaky_kernels *r = ref, *p = paths[k];
         const char *isa = leaky_isa_name(isas[k]);
         for (size_t s = 0; s < 6; s++) {
-            const PARAMS prm = {slopes[s]};
+            const PARAMS prm = {.slope = slopes[s]};
 #if defined(CHECK_CORE_KERNELS)
             r->KER(vlrelu)(n, b->x, b->want, &prm);
             CHUNKED(p->KER(vlrelu)(len, b->x + at, b->got + at, &prm));
@@ -63,6 +63,16 @@ static void FN(check_block)(struct FN(bufs) *b, size_t n, const char *where)
             r->KER(vlrelu_backward)(n, b->x, b->g, b->want, &prm);
             CHUNKED(p->KER(vlrelu_backward)(len, b->x + at, b->g + at, b->got + at, &prm));
             CHECK(FN(same)(b->want, b->got, n), "%s vlrelu_backward on %s (%s)", TNAME_STR, isa, where);
+            /* Streamed (non-temporal) stores: the same bits, from any alignment. */
+            const PARAMS streamed = {.slope = slopes[s], .nontemporal = true};
+            r->KER(vlrelu)(n, b->x, b->want, &prm);
+            CHUNKED(p->KER(vlrelu)(len, b->x + at, b->got + at, &streamed));
+            CHECK(FN(same)(b->want, b->got, n), "%s vlrelu streamed on %s (%s)", TNAME_STR, isa,
+                  where);
+            r->KER(vlrelu_backward)(n, b->x, b->g, b->want, &prm);
+            CHUNKED(p->KER(vlrelu_backward)(len, b->x + at, b->g + at, b->got + at, &streamed));
+            CHECK(FN(same)(b->want, b->got, n), "%s vlrelu_backward streamed on %s (%s)",
+                  TNAME_STR, isa, where);
             r->KER(vlrelu_derivative)(n, b->x, b->want, &prm);
             CHUNKED(p->KER(vlrelu_derivative)(len, b->x + at, b->got + at, &prm));
             CHECK(FN(same)(b->want, b->got, n), "%s vlrelu_derivative on %s (%s)", TNAME_STR, isa,
@@ -83,26 +93,40 @@ static void FN(check_block)(struct FN(bufs) *b, size_t n, const char *where)
                   where);
         }
 #if defined(CHECK_CORE_KERNELS)
-        r->KER(vrelu)(n, b->x, b->want, NULL);
-        CHUNKED(p->KER(vrelu)(len, b->x + at, b->got + at, NULL));
+        const PARAMS none = {.slope = 0};
+        r->KER(vrelu)(n, b->x, b->want, &none);
+        CHUNKED(p->KER(vrelu)(len, b->x + at, b->got + at, &none));
         CHECK(FN(same)(b->want, b->got, n), "%s vrelu on %s (%s)", TNAME_STR, isa, where);
-        r->KER(vrelu_backward)(n, b->x, b->g, b->want, NULL);
-        CHUNKED(p->KER(vrelu_backward)(len, b->x + at, b->g + at, b->got + at, NULL));
+        r->KER(vrelu_backward)(n, b->x, b->g, b->want, &none);
+        CHUNKED(p->KER(vrelu_backward)(len, b->x + at, b->g + at, b->got + at, &none));
         CHECK(FN(same)(b->want, b->got, n), "%s vrelu_backward on %s (%s)", TNAME_STR, isa, where);
 #endif
         /* A slope per element. */
-        r->KER(vprelu)(n, b->x, b->w, b->want, NULL);
-        CHUNKED(p->KER(vprelu)(len, b->x + at, b->w + at, b->got + at, NULL));
+        const PARAMS plain = {.slope = 0};
+        r->KER(vprelu)(n, b->x, b->w, b->want, &plain);
+        CHUNKED(p->KER(vprelu)(len, b->x + at, b->w + at, b->got + at, &plain));
         CHECK(FN(same)(b->want, b->got, n), "%s vprelu on %s (%s)", TNAME_STR, isa, where);
-        for (size_t i = 0; i < n; i++)
-            b->acc_want[i] = b->acc_got[i] = (double)(i % 5) * 0.5; /* never -0 */
-        r->KER(vprelu_backward)(n, b->x, b->g, b->w, b->want, b->acc_want);
-        CHUNKED(p->KER(vprelu_backward)(len, b->x + at, b->g + at, b->w + at, b->got + at,
-                                        b->acc_got + at));
-        CHECK(FN(same)(b->want, b->got, n), "%s vprelu_backward dx on %s (%s)", TNAME_STR, isa, where);
+        /* Rows of whole periods (1 to 4 whole vectors of every path, and others), in
+         * chunks of 1 to 9 periods. */
+        static const size_t periods[] = {1, 2, 4, 8, 12, 16, 23, 24, 32, 48, 64, 67};
         size_t bad = 0;
-        for (size_t i = 0; i < n; i++)
-            bad += !FN(same_sum)(b->acc_want[i], b->acc_got[i]);
+        for (size_t q = 0; q < sizeof periods / sizeof periods[0] && periods[q] <= n; q++) {
+            const size_t period = periods[q];
+            const size_t whole = n / period * period;
+            for (size_t i = 0; i < period; i++)
+                b->acc_want[i] = b->acc_got[i] = (double)(i % 5) * 0.5; /* never -0 */
+            r->KER(vprelu_backward)(whole, period, b->x, b->g, b->w, b->want, b->acc_want);
+            for (size_t at = 0, len; at < whole; at += len) {
+                len = (1 + at / period % 9) * period;
+                len = len < whole - at ? len : whole - at;
+                p->KER(vprelu_backward)(len, period, b->x + at, b->g + at, b->w, b->got + at,
+                                        b->acc_got);
+            }
+            CHECK(FN(same)(b->want, b->got, whole), "%s vprelu_backward dx, period %zu, on %s "
+                  "(%s)", TNAME_STR, period, isa, where);
+            for (size_t i = 0; i < period; i++)
+                bad += !FN(same_sum)(b->acc_want[i], b->acc_got[i]);
+        }
         CHECK(bad == 0, "%s vprelu_backward sums on %s (%s): %zu differ", TNAME_STR, isa, where, bad);
         /* RReLU: draws keyed by the index, whatever the chunking. */
         const TT bounds[][2] = {{(TT)0.125, (TT)(1.0 / 3)}, {(TT)-2, (TT)5}, {(TT)0.3, (TT)0.3}};

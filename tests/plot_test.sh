@@ -164,6 +164,26 @@ cp "$tmp/out/default.png" "$tmp/out/keep.png"
 "$leaky" plot -o "$tmp/out/keep.png" --points 1 2>/dev/null
 cmp -s "$tmp/out/default.png" "$tmp/out/keep.png" && pass || fail "failed run changed keep.png"
 
+# PReLU and RReLU (issue 5): values from the library, the band between the bounds' lines,
+# the training draw inside it, and the picture's band in the RReLU colour.
+csv=$("$leaky" plot --csv --prelu 0.25 --rrelu 0.125,0.375 --train --seed 3 --points 7)
+expect "prelu/rrelu csv header" 0 "x,PReLU (w=0.25),RReLU training slopes [0.125, 0.375] low,RReLU training slopes [0.125, 0.375] high,RReLU eval (a=0.25),RReLU training draw (seed 3)" -- head -1 <<<"$csv"
+expect "prelu/rrelu csv at -2" 0 "-2,-0.5,-0.75,-0.25,-0.5" -- bash -c "sed -n 3p <<<'$csv' | cut -d, -f1-5"
+if tail -n +2 <<<"$csv" | awk -F, '{ if ($6 < $3 || $6 > $4) exit 1 }'; then pass
+else fail "rrelu training draw outside its band: $csv"; fi
+draw=$("$leaky" eval --rrelu 0.125,0.375 --train --seed 3 -- -3 -2 -1 0 1 2 3 | tr ' ' '\n')
+expect "rrelu training draw = leaky eval --train" 0 "$draw" -- bash -c "tail -n +2 <<<'$csv' | cut -d, -f6"
+png=$tmp/out/rrelu.png
+rmap=$("$leaky" plot --rrelu 0.1,0.5 -o "$png" --verbose) || fail "rrelu plot: exit $?"
+find_colour "rrelu eval curve" "$rmap" -2 -0.6 $blue "$png"
+to_pixel "$rmap" -2.5 -0.7
+if got=$("$probe" "$png" at "$px" "$py") && [[ "$got" != ffffff ]]; then pass
+else fail "rrelu band not shaded at (-2.5, -0.7): $got"; fi
+is_white "outside the rrelu band" "$rmap" -2.5 -1.6 "$png"
+expect_error "train without rrelu" 2 "--train goes with --rrelu" -- "$leaky" plot --train --csv
+expect_error "rrelu reversed" 2 "LOWER <= UPPER" -- "$leaky" plot --rrelu 0.5,0.1 --csv
+expect_error "prelu not a number" 2 "item 1, 'x'" -- "$leaky" plot --prelu x --csv
+
 for cmd in plot apply; do
   if "$leaky" $cmd --help | grep -q "usage: leaky $cmd"; then pass; else fail "$cmd --help"; fi
 done

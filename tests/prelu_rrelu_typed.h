@@ -341,8 +341,53 @@ static void FN(check_errors)(void)
     CHECK(untouched, "%s: rrelu wrote nothing on errors", TSTR_);
 }
 
+/* Every length 0-100 at every misalignment 0-3: nothing written outside the outputs. */
+static void FN(check_guards)(const char *isa)
+{
+    enum { MAXN = 100, G = 16, CAP = G + 4 + MAXN + G };
+    TT x[CAP], g[CAP], out[CAP], noise[CAP], w[3] = {(TT)0.25, (TT)-1, (TT)2}, dw[3 + 2 * G];
+    const TT sentinel = (TT)12345.5;
+    size_t bad = 0;
+    for (size_t shift = 0; shift < 4; shift++) {
+        for (size_t n = 0; n <= MAXN; n++) {
+            for (int op = 0; op < 4; op++) {
+                for (size_t i = 0; i < CAP; i++)
+                    x[i] = (TT)random_value(), g[i] = (TT)random_value(), out[i] = sentinel,
+                    noise[i] = sentinel;
+                for (size_t i = 0; i < 3 + 2 * G; i++)
+                    dw[i] = sentinel;
+                TT *y = out + G + shift, *nz = noise + G + (3 - shift);
+                const TT *xs = x + G + (shift * 3) % 4, *gs = g + G + (shift * 5) % 4;
+                /* PReLU views n as (n / 3) x 3 x 1 when it can, else n x 1 x 1. */
+                const size_t c = n % 3 == 0 ? 3 : 1;
+                switch (op) {
+                case 0: API(prelu)(xs, y, n / c, c, 1, w, c); break;
+                case 1: API(prelu_backward)(xs, gs, y, dw + G, n / c, c, 1, w, c); break;
+                case 2: API(rrelu_train)(xs, y, n, (TT)0.1, (TT)0.3, 5, nz); break;
+                default: API(rrelu_backward)(xs, gs, y, n, (TT)0.1, (TT)0.3, 5); break;
+                }
+                for (size_t i = 0; i < CAP; i++) {
+                    const bool inside = i >= G + shift && i < G + shift + n;
+                    bad += !inside && memcmp(&out[i], &sentinel, sizeof(TT)) != 0;
+                    const bool inside_noise = op == 2 && i >= G + 3 - shift && i < G + 3 - shift + n;
+                    bad += !inside_noise && memcmp(&noise[i], &sentinel, sizeof(TT)) != 0;
+                }
+                for (size_t i = 0; i < 3 + 2 * G; i++) {
+                    const bool inside = op == 1 && i >= G && i < G + c;
+                    bad += !inside && memcmp(&dw[i], &sentinel, sizeof(TT)) != 0;
+                }
+            }
+        }
+    }
+    CHECK(bad == 0, "%s on %s: %zu writes outside the outputs", TSTR_, isa, bad);
+}
+
 static void FN(check_all)(const leaky_isa *isas, int nisa)
 {
+    for (int k = 0; k < nisa; k++) {
+        leaky_set_isa(isas[k]);
+        FN(check_guards)(leaky_isa_name(isas[k]));
+    }
     FN(check_prelu_paths)(isas, nisa);
     FN(check_finite_differences)();
     FN(check_rrelu)(isas, nisa);

@@ -42,7 +42,7 @@ static leaky_status call(enum op op, const float *x, const float *g, float *out,
 static void reference(enum op op, const float *x, const float *g, float *out, size_t n,
                       float slope)
 {
-    const struct leaky_f32_params p = {slope};
+    const struct leaky_f32_params p = {.slope = slope};
     switch (op) {
     case FORWARD: leaky_f32_vlrelu__scalar(n, x, out, &p); break;
     case BACKWARD:
@@ -84,7 +84,7 @@ static void check_lengths_and_alignment(leaky_isa isa, enum op op, float slope)
                 g[i] = random_input();
             }
             if (op == FROM_OUTPUT) /* an output of the forward: the sign of x survives */
-                leaky_f32_vlrelu__scalar(n, x, x, &(struct leaky_f32_params){slope});
+                leaky_f32_vlrelu__scalar(n, x, x, &(struct leaky_f32_params){.slope = slope});
             reference(op, x, g, want, n, slope);
             fill_sentinel(out, CAP);
             CHECK(call(op, x, g, y, n, slope) == LEAKY_OK, "%s status: %s", op_names[op],

@@ -67,7 +67,7 @@ static void compare_unary(struct job *job, const char *name, leaky_unary_f32_fn 
                           leaky_unary_f32_fn *const *got_fns, struct buffers *b, size_t n,
                           float slope)
 {
-    const struct leaky_f32_params p = {slope};
+    const struct leaky_f32_params p = {.slope = slope};
     want_fn(n, b->x, b->want, &p);
     for (int k = 0; k < npaths; k++) {
         for (size_t at = 0, len; at < n; at += len) {
@@ -85,7 +85,7 @@ static void compare_binary(struct job *job, const char *name, leaky_binary_f32_f
                            leaky_binary_f32_fn *const *got_fns, struct buffers *b, size_t n,
                            float slope)
 {
-    const struct leaky_f32_params p = {slope};
+    const struct leaky_f32_params p = {.slope = slope};
     want_fn(n, b->x, b->g, b->want, &p);
     for (int k = 0; k < npaths; k++) {
         for (size_t at = 0, len; at < n; at += len) {

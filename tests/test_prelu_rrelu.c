@@ -45,6 +45,8 @@ static const struct shape shapes[] = {
     {3, 4, 65, 4},     {1, 64, 300, 64},  {700, 3, 1, 3},     {33, 64, 1, 64},
     {2, 2, 40000, 2},  {1, 1, 100003, 1}, {3000, 19, 1, 19},  {7, 600, 1, 600},
     {9, 3, 5000, 1},   {1, 2, 33000, 2},
+    /* Large enough for the pool to split them over 2 threads (the digest compares). */
+    {16, 64, 1024, 64}, {16384, 64, 1, 64}, {1, 1, 1 << 20, 1},
 };
 
 #define TT float

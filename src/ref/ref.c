@@ -51,12 +51,14 @@ void REF(vprelu)(size_t n, const T *x, const T *w, T *y, const TPARAMS *params)
 /* The slope gradient's term: x * dy where x <= 0 (or NaN), exact in double for float. */
 static inline double term(T x, T dy) { return x > 0 ? 0.0 : (double)x * (double)dy; }
 
-void REF(vprelu_backward)(size_t n, const T *x, const T *dy, const T *w, T *dx, double *acc)
+void REF(vprelu_backward)(size_t n, size_t period, const T *x, const T *dy, const T *w, T *dx,
+                          double *acc)
 {
     for (size_t i = 0; i < n; i++) {
         const T g = dy[i]; /* read before dx (which may be dy) is written */
-        acc[i] += term(x[i], g);
-        dx[i] = x[i] > 0 ? g : w[i] * g;
+        const size_t j = i % period;
+        acc[j] += term(x[i], g);
+        dx[i] = x[i] > 0 ? g : w[j] * g;
     }
 }
 

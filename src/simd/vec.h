@@ -14,6 +14,10 @@
  * vu32        VF32_LANES 32-bit unsigned integers (the RReLU generator): set1, iota
  *             (0, 1, 2, ...), add, xor, mul (low 32 bits), shr (by a constant), and
  *             vu32_to_f32 for values below 2^24 (exact)
+ * stream      a non-temporal store (it bypasses the caches) to an aligned p (VF32_BYTES,
+ *             VF64_BYTES); put: a store of either kind;
+ *             stream_fence (sfence) orders the streamed stores before later ones.
+ *             NEON has none worth having here: there they are plain stores.
  * Typed kernels use these through the vT_ names of type.h.
  */
 #ifndef LEAKY_SIMD_VEC_H
@@ -78,6 +82,8 @@ static inline vu32 vu32_xor(vu32 a, vu32 b) { return _mm512_xor_si512(a, b); }
 static inline vu32 vu32_mul(vu32 a, vu32 b) { return _mm512_mullo_epi32(a, b); }
 #define vu32_shr(v, k) _mm512_srli_epi32((v), (k))
 static inline vf32 vu32_to_f32(vu32 v) { return _mm512_cvtepi32_ps(v); }
+static inline void vf32_stream(float *p, vf32 v) { _mm512_stream_ps(p, v); }
+static inline void vf64_stream(double *p, vf64 v) { _mm512_stream_pd(p, v); }
 
 #elif defined(LEAKY_BUILD_AVX2)
 #define LEAKY_KNAME_(name) leaky_##name##__avx2
@@ -137,6 +143,8 @@ static inline vu32 vu32_xor(vu32 a, vu32 b) { return _mm256_xor_si256(a, b); }
 static inline vu32 vu32_mul(vu32 a, vu32 b) { return _mm256_mullo_epi32(a, b); }
 #define vu32_shr(v, k) _mm256_srli_epi32((v), (k))
 static inline vf32 vu32_to_f32(vu32 v) { return _mm256_cvtepi32_ps(v); }
+static inline void vf32_stream(float *p, vf32 v) { _mm256_stream_ps(p, v); }
+static inline void vf64_stream(double *p, vf64 v) { _mm256_stream_pd(p, v); }
 
 #elif defined(LEAKY_BUILD_SSE2)
 #define LEAKY_KNAME_(name) leaky_##name##__sse2
@@ -193,6 +201,8 @@ static inline vu32 vu32_mul(vu32 a, vu32 b) {
 }
 #define vu32_shr(v, k) _mm_srli_epi32((v), (k))
 static inline vf32 vu32_to_f32(vu32 v) { return _mm_cvtepi32_ps(v); }
+static inline void vf32_stream(float *p, vf32 v) { _mm_stream_ps(p, v); }
+static inline void vf64_stream(double *p, vf64 v) { _mm_stream_pd(p, v); }
 
 #elif defined(LEAKY_BUILD_NEON)
 #define LEAKY_KNAME_(name) leaky_##name##__neon
@@ -238,6 +248,9 @@ static inline vu32 vu32_xor(vu32 a, vu32 b) { return veorq_u32(a, b); }
 static inline vu32 vu32_mul(vu32 a, vu32 b) { return vmulq_u32(a, b); }
 #define vu32_shr(v, k) vshrq_n_u32((v), (k))
 static inline vf32 vu32_to_f32(vu32 v) { return vcvtq_f32_u32(v); }
+static inline void vf32_stream(float *p, vf32 v) { vst1q_f32(p, v); }
+static inline void vf64_stream(double *p, vf64 v) { vst1q_f64(p, v); }
+static inline void vf32_stream_fence(void) {}
 
 #else
 #error "compile SIMD kernels with one of LEAKY_BUILD_SSE2, _AVX2, _AVX512, _NEON"
@@ -267,6 +280,26 @@ static inline void vf64_store_part(double *p, vf64 v, size_t k) {
     memcpy(p, lanes, k * sizeof(double));
 }
 #endif
+
+#if defined(__SSE2__)
+static inline void vf32_stream_fence(void) { _mm_sfence(); }
+#endif
+#define VF32_BYTES (VF32_LANES * sizeof(float))
+#define VF64_BYTES (VF64_LANES * sizeof(double))
+
+/* A store of either kind: kernel loops are written once and inlined for both. */
+static inline __attribute__((always_inline)) void vf32_put(float *p, vf32 v, int stream) {
+    if (stream)
+        vf32_stream(p, v);
+    else
+        vf32_store(p, v);
+}
+static inline __attribute__((always_inline)) void vf64_put(double *p, vf64 v, int stream) {
+    if (stream)
+        vf64_stream(p, v);
+    else
+        vf64_store(p, v);
+}
 
 /* Two steps so that a macro argument (KERNEL_NAME) is expanded before pasting. */
 #define LEAKY_KNAME(name) LEAKY_KNAME_(name)

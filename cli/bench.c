@@ -1,0 +1,877 @@
+/* SPDX-License-Identifier: MIT */
+/* leaky bench: times leaky against memcpy and a non-temporal copy (and, in
+ * bench/leaky-bench-peers, against XNNPACK, oneDNN, PyTorch and numpy), in one run,
+ * alternating between them so that the machine's drift hits all alike. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, strtok_r, posix_memalign */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "bench.h"
+#include "chart.h"
+#include "cli.h"
+#include "outfile.h"
+#include "leaky.h"
+
+double bench_now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+/* ------------------------------------------------------------ built-in implementations */
+
+static bool always(const struct bench_case *c)
+{
+    (void)c;
+    return true;
+}
+
+static bool copy_case(const struct bench_case *c)
+{
+    return c->op == BENCH_FORWARD && !c->in_place && c->threads == 1;
+}
+
+static bool no_setup(const struct bench_case *c, void **state)
+{
+    (void)c;
+    *state = NULL;
+    return true;
+}
+
+static void no_release(void *state)
+{
+    (void)state;
+}
+
+static bool leaky_setup(const struct bench_case *c, void **state)
+{
+    *state = NULL;
+    if (leaky_set_num_threads(c->threads) != LEAKY_OK) {
+        fprintf(stderr, "leaky: bench: %s\n", leaky_last_error());
+        return false;
+    }
+    return true;
+}
+
+static double leaky_time(void *state, const struct bench_case *c, size_t calls)
+{
+    (void)state;
+    /* The count is global to the library: set it again in case another case changed it. */
+    leaky_set_num_threads(c->threads);
+    leaky_status s = LEAKY_OK;
+    const double t0 = bench_now_ns();
+    if (c->op == BENCH_FORWARD)
+        for (size_t i = 0; i < calls; i++)
+            s |= leaky_relu_f32(c->x, c->y, c->n, c->slope);
+    else
+        for (size_t i = 0; i < calls; i++)
+            s |= leaky_relu_backward_f32(c->x, c->g, c->y, c->n, c->slope);
+    const double t = bench_now_ns() - t0;
+    return s == LEAKY_OK ? t : NAN;
+}
+
+/* PReLU (issue 5) on the same arrays seen as channels last, rows of 64 channels with a
+ * slope each (the backward computes the slope gradient too), and RReLU training (slopes
+ * drawn forward, regenerated backward).  Not peers: rows beside leaky's. */
+enum { PRELU_CHANNELS = 64 };
+
+static bool prelu_supports(const struct bench_case *c)
+{
+    return c->n % PRELU_CHANNELS == 0;
+}
+
+static double prelu_time(void *state, const struct bench_case *c, size_t calls)
+{
+    (void)state;
+    float w[PRELU_CHANNELS], dw[PRELU_CHANNELS];
+    for (int k = 0; k < PRELU_CHANNELS; k++)
+        w[k] = 0.25f + 0.001f * (float)k;
+    leaky_set_num_threads(c->threads);
+    const size_t rows = c->n / PRELU_CHANNELS;
+    leaky_status s = LEAKY_OK;
+    const double t0 = bench_now_ns();
+    if (c->op == BENCH_FORWARD)
+        for (size_t i = 0; i < calls; i++)
+            s |= leaky_prelu_f32(c->x, c->y, rows, PRELU_CHANNELS, 1, w, PRELU_CHANNELS);
+    else
+        for (size_t i = 0; i < calls; i++)
+            s |= leaky_prelu_backward_f32(c->x, c->g, c->y, dw, rows, PRELU_CHANNELS, 1, w,
+                                          PRELU_CHANNELS);
+    const double t = bench_now_ns() - t0;
+    return s == LEAKY_OK ? t : NAN;
+}
+
+static double rrelu_time(void *state, const struct bench_case *c, size_t calls)
+{
+    (void)state;
+    leaky_set_num_threads(c->threads);
+    leaky_status s = LEAKY_OK;
+    const double t0 = bench_now_ns();
+    if (c->op == BENCH_FORWARD)
+        for (size_t i = 0; i < calls; i++)
+            s |= leaky_rrelu_train_f32(c->x, c->y, c->n, LEAKY_RRELU_DEFAULT_LOWER,
+                                       LEAKY_RRELU_DEFAULT_UPPER, i, NULL);
+    else
+        for (size_t i = 0; i < calls; i++)
+            s |= leaky_rrelu_backward_f32(c->x, c->g, c->y, c->n, LEAKY_RRELU_DEFAULT_LOWER,
+                                          LEAKY_RRELU_DEFAULT_UPPER, i);
+    const double t = bench_now_ns() - t0;
+    return s == LEAKY_OK ? t : NAN;
+}
+
+static double memcpy_time(void *state, const struct bench_case *c, size_t calls)
+{
+    (void)state;
+    const double t0 = bench_now_ns();
+    for (size_t i = 0; i < calls; i++) {
+        memcpy(c->y, c->x, c->n * sizeof(float));
+        /* Keep the compiler from merging the copies. */
+        __asm__ volatile("" ::"r"(c->y) : "memory");
+    }
+    return bench_now_ns() - t0;
+}
+
+#if defined(__x86_64__)
+/* The floor for an out-of-place pass over an array larger than the caches: read, then
+ * write around them. */
+__attribute__((target("avx512f"))) static void nt_copy(float *y, const float *x, size_t n)
+{
+    size_t i = (64 - (uintptr_t)y % 64) % 64 / sizeof(float);
+    i = i < n ? i : n;
+    memcpy(y, x, i * sizeof(float));
+    for (; i + 16 <= n; i += 16)
+        _mm512_stream_ps(y + i, _mm512_loadu_ps(x + i));
+    _mm_sfence();
+    memcpy(y + i, x + i, (n - i) * sizeof(float));
+}
+
+static bool nt_supports(const struct bench_case *c)
+{
+    return copy_case(c) && leaky_isa_supported(LEAKY_ISA_AVX512);
+}
+
+static double nt_time(void *state, const struct bench_case *c, size_t calls)
+{
+    (void)state;
+    const double t0 = bench_now_ns();
+    for (size_t i = 0; i < calls; i++)
+        nt_copy(c->y, c->x, c->n);
+    return bench_now_ns() - t0;
+}
+#endif
+
+static const struct bench_impl builtins[] = {
+    {"leaky", false, always, leaky_setup, leaky_time, no_release},
+    {"prelu", true, prelu_supports, leaky_setup, prelu_time, no_release},
+    {"rrelu", true, always, leaky_setup, rrelu_time, no_release},
+    {"memcpy", true, copy_case, no_setup, memcpy_time, no_release},
+#if defined(__x86_64__)
+    {"nt-copy", true, nt_supports, no_setup, nt_time, no_release},
+#endif
+};
+
+/* ------------------------------------------------------------------ options */
+
+static const char *const case_names[] = {"forward", "forward-inplace", "backward",
+                                         "backward-inplace"};
+enum { NCASES = 4, MAX_SIZES = 16, MAX_THREADS_LIST = 4, MAX_IMPLS = 16 };
+
+struct options {
+    size_t sizes[MAX_SIZES], nsizes;
+    size_t threads[MAX_THREADS_LIST], nthreads;
+    bool cases[NCASES];
+    unsigned reps;
+    double sample_ns;
+    long gap_ns;
+    float slope;
+    const char *csv, *png;
+};
+
+/* "256", "4K", "16M": a count with an optional binary suffix. */
+static bool parse_count(const char *text, size_t *value)
+{
+    char *end;
+    errno = 0;
+    if (*text < '0' || *text > '9')
+        return false;
+    unsigned long long v = strtoull(text, &end, 10);
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10, end++;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20, end++;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30, end++;
+    if (*end != '\0' || errno != 0 || v == 0 || v > (SIZE_MAX >> 36))
+        return false;
+    *value = (size_t)(v << shift);
+    return true;
+}
+
+static bool parse_list(const char *option, const char *text, size_t *out, size_t *count,
+                       size_t max, size_t limit)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", text);
+    *count = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        size_t v;
+        if (*count == max || !parse_count(tok, &v) || v > limit) {
+            cli_error(EXIT_USAGE, "bench: %s %s: expected up to %zu comma-separated counts "
+                      "from 1 to %zu (K and M suffixes allowed), such as 256,4K,1M", option,
+                      text, max, limit);
+            return false;
+        }
+        out[(*count)++] = v;
+    }
+    if (*count == 0)
+        return cli_error(EXIT_USAGE, "bench: %s: empty list", option), false;
+    return true;
+}
+
+static bool parse_cases(const char *text, bool *cases)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", text);
+    memset(cases, 0, NCASES * sizeof *cases);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        int k = 0;
+        while (k < NCASES && strcmp(tok, case_names[k]) != 0)
+            k++;
+        if (k == NCASES) {
+            cli_error(EXIT_USAGE, "bench: --cases %s: '%s' is not a case; expected some of "
+                      "forward, forward-inplace, backward, backward-inplace", text, tok);
+            return false;
+        }
+        cases[k] = true;
+    }
+    return true;
+}
+
+static void usage(const char *program, bool peers)
+{
+    printf("usage: %s [OPTIONS]\n"
+           "\n"
+           "Times leaky_relu_f32 and leaky_relu_backward_f32 against memcpy and a non-temporal\n"
+           "copy%s, alternating between them,\n"
+           "with PReLU (64 channels last, slope gradient included) and RReLU training beside\n"
+           "them (columns prelu and rrelu, not peers),\n"
+           "and prints the median and minimum ns per element, GB/s (8 bytes per element\n"
+           "forward, 12 backward) and the ratio to the fastest peer, then issue 4's targets.\n"
+           "Timings on a shared machine are noisy: compare ratios within one run.\n"
+           "\n"
+           "options:\n"
+           "  -s, --sizes LIST   element counts (default 256,4K,64K,1M,16M,64M)\n"
+           "  -t, --threads LIST thread counts (default 1,2)\n"
+           "  -c, --cases LIST   forward,forward-inplace,backward,backward-inplace (default all)\n"
+           "  -r, --reps N       timed samples per implementation and case (default 21)\n"
+           "      --sample-us US the least time of one sample (default 500)\n"
+           "      --gap-ms MS    pause before each multi-threaded sample, for the previous\n"
+           "                     implementation's spinning threads to sleep (default 40)\n"
+           "      --slope A      negative slope (default 0.01)\n"
+           "  -o, --csv FILE     also write every result as CSV\n"
+           "      --chart FILE   draw the forward pass's ns per element against size, log-log\n"
+           "                     (.png, .svg or .pdf)\n"
+           "  -h, --help         this text\n",
+           program,
+           peers ? ", XNNPACK, oneDNN, PyTorch and numpy" : "");
+}
+
+static int parse_options(const char *program, int argc, char **argv, struct options *o,
+                         bool peers)
+{
+    static const struct option long_options[] = {
+        {"sizes", required_argument, NULL, 's'},   {"threads", required_argument, NULL, 't'},
+        {"cases", required_argument, NULL, 'c'},   {"reps", required_argument, NULL, 'r'},
+        {"sample-us", required_argument, NULL, 'u'}, {"slope", required_argument, NULL, 'a'},
+        {"csv", required_argument, NULL, 'o'},     {"chart", required_argument, NULL, 'p'},
+        {"gap-ms", required_argument, NULL, 'g'},  {"help", no_argument, NULL, 'h'},
+        {0}};
+    static const size_t default_sizes[] = {256, 4096, 65536, 1u << 20, 1u << 24, 1u << 26};
+    *o = (struct options){.nsizes = 6, .threads = {1, 2}, .nthreads = 2,
+                          .cases = {true, true, true, true}, .reps = 21, .sample_ns = 5e5, .gap_ns = 40000000,
+                          .slope = 0.01f};
+    memcpy(o->sizes, default_sizes, sizeof default_sizes);
+    int opt;
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, ":s:t:c:r:o:h", long_options, NULL)) != -1) {
+        size_t v;
+        switch (opt) {
+        case 's':
+            if (!parse_list("--sizes", optarg, o->sizes, &o->nsizes, MAX_SIZES, (size_t)1 << 30))
+                return EXIT_USAGE;
+            break;
+        case 't':
+            if (!parse_list("--threads", optarg, o->threads, &o->nthreads, MAX_THREADS_LIST,
+                            1024))
+                return EXIT_USAGE;
+            break;
+        case 'c':
+            if (!parse_cases(optarg, o->cases))
+                return EXIT_USAGE;
+            break;
+        case 'r':
+            if (!parse_count(optarg, &v) || v > 100000)
+                return cli_error(EXIT_USAGE, "bench: --reps %s: expected a count from 1 to "
+                                 "100000", optarg);
+            o->reps = (unsigned)v;
+            break;
+        case 'u':
+            if (!parse_count(optarg, &v) || v > 10000000)
+                return cli_error(EXIT_USAGE, "bench: --sample-us %s: expected microseconds "
+                                 "from 1 to 10000000", optarg);
+            o->sample_ns = (double)v * 1e3;
+            break;
+        case 'g':
+            if (strcmp(optarg, "0") == 0)
+                v = 0;
+            else if (!parse_count(optarg, &v) || v > 999)
+                return cli_error(EXIT_USAGE, "bench: --gap-ms %s: expected milliseconds from "
+                                 "0 to 999", optarg);
+            o->gap_ns = (long)v * 1000000;
+            break;
+        case 'a':
+            if (!cli_parse_slope_option("--slope", optarg, &o->slope))
+                return EXIT_USAGE;
+            break;
+        case 'o':
+            o->csv = optarg;
+            break;
+        case 'p':
+            if (chart_format_of(optarg) == CHART_FORMAT_NONE)
+                return cli_error(EXIT_USAGE, "bench: --chart %s: expected a file name ending "
+                                 "in .png, .svg or .pdf", optarg);
+            o->png = optarg;
+            break;
+        case 'h':
+            usage(program, peers);
+            return -1;
+        default:
+            return cli_bad_option("bench", opt, argv, optind);
+        }
+    }
+    if (optind < argc)
+        return cli_error(EXIT_USAGE, "bench: unexpected argument '%s'", argv[optind]);
+    return EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ the run */
+
+struct result {
+    int kase;
+    size_t threads, n;
+    const char *impl;
+    bool baseline;
+    double median, min; /* ns per call */
+    size_t calls;
+};
+
+static struct result *results;
+static size_t nresults, results_cap;
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double bytes_per_element(int kase)
+{
+    return kase >= 2 ? 12.0 : 8.0;
+}
+
+static const struct result *find(int kase, size_t threads, size_t n, const char *impl)
+{
+    for (size_t i = 0; i < nresults; i++)
+        if (results[i].kase == kase && results[i].threads == threads && results[i].n == n &&
+            strcmp(results[i].impl, impl) == 0)
+            return &results[i];
+    return NULL;
+}
+
+/* The fastest peer's median for a case (NULL when no peer ran it). */
+static const struct result *best_peer(int kase, size_t threads, size_t n)
+{
+    const struct result *best = NULL;
+    for (size_t i = 0; i < nresults; i++) {
+        const struct result *r = &results[i];
+        if (r->kase == kase && r->threads == threads && r->n == n && !r->baseline &&
+            strcmp(r->impl, "leaky") != 0 && (!best || r->median < best->median))
+            best = r;
+    }
+    return best;
+}
+
+static void add_result(struct result r)
+{
+    if (nresults == results_cap) {
+        results_cap = results_cap ? 2 * results_cap : 64;
+        struct result *grown = realloc(results, results_cap * sizeof *grown);
+        if (!grown) {
+            fprintf(stderr, "leaky: bench: out of memory\n");
+            exit(EXIT_FAILURE_);
+        }
+        results = grown;
+    }
+    results[nresults++] = r;
+}
+
+static void fill_input(float *p, size_t n, uint32_t seed)
+{
+    /* Half negative, so both sides of the select are taken; no NaN or denormals. */
+    uint32_t s = seed;
+    for (size_t i = 0; i < n; i++) {
+        s = s * 1664525u + 1013904223u;
+        p[i] = (float)((int32_t)(s >> 8) - (1 << 23)) / (float)(1 << 23);
+    }
+}
+
+static float *alloc_floats(size_t n)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, 64, (n ? n : 1) * sizeof(float)) != 0)
+        return NULL;
+    return p;
+}
+
+static uint64_t shuffle_state = 1;
+
+/* One case at one size: every implementation that supports it, samples alternating. */
+static void run_case(const struct options *o, struct bench_case *c, int kase,
+                     const struct bench_impl *impls, size_t nimpls, const float *x0,
+                     const float *g0)
+{
+    const struct bench_impl *run[MAX_IMPLS];
+    void *state[MAX_IMPLS];
+    size_t calls[MAX_IMPLS], nrun = 0;
+    double *samples = malloc((size_t)o->reps * MAX_IMPLS * sizeof(double));
+    if (!samples)
+        return;
+    float *refreshed = c->in_place ? (c->op == BENCH_FORWARD ? c->x : c->g) : NULL;
+    const float *pristine = c->op == BENCH_FORWARD ? x0 : g0;
+    for (size_t k = 0; k < nimpls && nrun < MAX_IMPLS; k++) {
+        if (!impls[k].supports(c) || !impls[k].setup(c, &state[nrun]))
+            continue;
+        /* A warm-up call (page faults, pools), then as many calls as fill one sample. */
+        if (refreshed)
+            memcpy(refreshed, pristine, c->n * sizeof(float));
+        double t = impls[k].time(state[nrun], c, 1);
+        t = impls[k].time(state[nrun], c, 1);
+        if (!(t >= 0)) {
+            fprintf(stderr, "leaky: bench: %s failed on %s n=%zu\n", impls[k].name,
+                    case_names[kase], c->n);
+            impls[k].release(state[nrun]);
+            continue;
+        }
+        double want = o->sample_ns / (t > 1 ? t : 1);
+        calls[nrun] = want < 1 ? 1 : want > 1e6 ? 1000000 : (size_t)want;
+        run[nrun++] = &impls[k];
+    }
+    const bool warm = bytes_per_element(kase) * (double)c->n <= 64.0 * (1 << 20);
+    for (unsigned rep = 0; rep < o->reps; rep++) {
+        /* A new order each round, so that none always follows the same one (the Python
+         * peers' allocations, for one, slow down whatever runs right after them). */
+        size_t order[MAX_IMPLS];
+        for (size_t j = 0; j < nrun; j++)
+            order[j] = j;
+        for (size_t j = nrun; j > 1; j--) {
+            shuffle_state = shuffle_state * 6364136223846793005u + 1442695040888963407u;
+            const size_t r = (size_t)(shuffle_state >> 33) % j, t = order[j - 1];
+            order[j - 1] = order[r];
+            order[r] = t;
+        }
+        for (size_t j = 0; j < nrun; j++) {
+            const size_t k = order[j];
+            /* Thread pools spin for a while after a call (pthreadpool ~30 ms, OpenMP a few):
+             * let the previous one's settle, or they take the cores from this one. Busy,
+             * not asleep: an idle virtual CPU comes back cold, and a woken thread is put
+             * beside its waker. */
+            if (c->threads > 1 && o->gap_ns > 0)
+                for (const double t0 = bench_now_ns(); bench_now_ns() - t0 < (double)o->gap_ns;)
+                    ;
+            /* Hot caches (and a woken pool) for every implementation alike: an untimed call
+             * first, or the state the previous one left (a streamed copy evicts the output,
+             * the pause lets other processes in) would count. */
+            if (warm)
+                run[k]->time(state[k], c, 1);
+            if (refreshed)
+                memcpy(refreshed, pristine, c->n * sizeof(float));
+            samples[k * o->reps + rep] = run[k]->time(state[k], c, calls[k]) / (double)calls[k];
+        }
+    }
+    for (size_t k = 0; k < nrun; k++) {
+        double *s = samples + k * o->reps;
+        qsort(s, o->reps, sizeof *s, cmp_double);
+        add_result((struct result){kase, c->threads, c->n, run[k]->name, run[k]->baseline,
+                                   s[o->reps / 2], s[0], calls[k]});
+        run[k]->release(state[k]);
+    }
+    free(samples);
+}
+
+static void size_label(char *buf, size_t size, size_t n)
+{
+    if (n >= (1u << 20) && n % (1u << 20) == 0)
+        snprintf(buf, size, "%zuM", n >> 20);
+    else if (n >= 1024 && n % 1024 == 0)
+        snprintf(buf, size, "%zuK", n >> 10);
+    else
+        snprintf(buf, size, "%zu", n);
+}
+
+static void print_tables(const struct options *o)
+{
+    /* Every implementation that produced a number, in order of first appearance. */
+    const char *names[MAX_IMPLS];
+    size_t nnames = 0;
+    for (size_t i = 0; i < nresults; i++) {
+        size_t k = 0;
+        while (k < nnames && strcmp(names[k], results[i].impl) != 0)
+            k++;
+        if (k == nnames && nnames < MAX_IMPLS)
+            names[nnames++] = results[i].impl;
+    }
+    for (int kase = 0; kase < NCASES; kase++) {
+        for (size_t t = 0; t < o->nthreads; t++) {
+            const size_t threads = o->threads[t];
+            if (!find(kase, threads, o->sizes[0], "leaky"))
+                continue;
+            printf("\n%s, %zu thread%s: median ns per element (leaky's GB/s and ratios)\n",
+                   case_names[kase], threads, threads == 1 ? "" : "s");
+            printf("%-6s", "n");
+            for (size_t k = 0; k < nnames; k++)
+                printf(" %9.9s", names[k]);
+            printf(" %8s %10s %9s\n", "GB/s", "/best peer", "/nt-copy");
+            for (size_t s = 0; s < o->nsizes; s++) {
+                const size_t n = o->sizes[s];
+                const struct result *lk = find(kase, threads, n, "leaky");
+                if (!lk)
+                    continue;
+                char label[24];
+                size_label(label, sizeof label, n);
+                printf("%-6s", label);
+                for (size_t k = 0; k < nnames; k++) {
+                    const struct result *r = find(kase, threads, n, names[k]);
+                    if (r)
+                        printf(" %9.4f", r->median / (double)n);
+                    else
+                        printf(" %9s", "-");
+                }
+                const struct result *best = best_peer(kase, threads, n);
+                const struct result *nt = find(kase, threads, n, "nt-copy");
+                printf(" %8.1f", bytes_per_element(kase) * (double)n / lk->median);
+                if (best)
+                    printf(" %5.2f %-4.4s", lk->median / best->median, best->impl);
+                else
+                    printf(" %10s", "-");
+                if (nt)
+                    printf(" %9.2f", lk->median / nt->median);
+                else
+                    printf(" %9s", "-");
+                printf("\n");
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ targets */
+
+static void target(const char *what, const struct result *a, const struct result *b,
+                   double limit, bool at_least)
+{
+    if (!a || !b) {
+        printf("  %-58s  not measured\n", what);
+        return;
+    }
+    /* at_least: a speed-up b/a that must reach limit; otherwise a time ratio a/b. */
+    const double ratio = at_least ? b->median / a->median : a->median / b->median;
+    const bool met = at_least ? ratio >= limit : ratio <= limit;
+    printf("  %-58s %6.2f (%s %.2f) %s%s%s\n", what, ratio, at_least ? ">=" : "<=", limit,
+           met ? "met" : "MISSED", at_least ? "" : " vs ", at_least ? "" : b->impl);
+}
+
+static void print_targets(void)
+{
+    enum { FWD, FWD_IN, BWD };
+    printf("\nissue 4 targets (medians, ratios inside this run)\n");
+    char what[96];
+    static const size_t small[] = {256, 4096};
+    static const double small_limit[] = {0.5, 0.65};
+    for (int i = 0; i < 2; i++) {
+        snprintf(what, sizeof what, "forward, %zu, 1 thread, vs fastest peer", small[i]);
+        target(what, find(FWD, 1, small[i], "leaky"), best_peer(FWD, 1, small[i]),
+               small_limit[i], false);
+    }
+    static const size_t mid[] = {65536, 1u << 20};
+    for (int i = 0; i < 2; i++) {
+        snprintf(what, sizeof what, "forward, %zu, 1 thread, vs memcpy", mid[i]);
+        target(what, find(FWD, 1, mid[i], "leaky"), find(FWD, 1, mid[i], "memcpy"), 1.0, false);
+    }
+    static const size_t large[] = {1u << 24, 1u << 26};
+    static const double large_limit[] = {0.8, 0.95};
+    for (int i = 0; i < 2; i++) {
+        snprintf(what, sizeof what, "forward, %zu, 1 thread, vs fastest peer", large[i]);
+        target(what, find(FWD, 1, large[i], "leaky"), best_peer(FWD, 1, large[i]),
+               large_limit[i], false);
+        snprintf(what, sizeof what, "forward, %zu, 1 thread, vs non-temporal copy", large[i]);
+        target(what, find(FWD, 1, large[i], "leaky"), find(FWD, 1, large[i], "nt-copy"), 1.05,
+               false);
+    }
+    static const size_t inplace[] = {1u << 20, 1u << 24, 1u << 26};
+    for (int i = 0; i < 3; i++) {
+        snprintf(what, sizeof what, "forward in place, %zu, 1 thread, vs fastest peer",
+                 inplace[i]);
+        target(what, find(FWD_IN, 1, inplace[i], "leaky"), best_peer(FWD_IN, 1, inplace[i]),
+               0.95, false);
+    }
+    snprintf(what, sizeof what, "backward, 65536, 1 thread, vs fastest peer");
+    target(what, find(BWD, 1, 65536, "leaky"), best_peer(BWD, 1, 65536), 0.6, false);
+    snprintf(what, sizeof what, "backward, 16777216, 1 thread, vs fastest peer");
+    target(what, find(BWD, 1, 1u << 24, "leaky"), best_peer(BWD, 1, 1u << 24), 0.85, false);
+    for (int i = 0; i < 2; i++) {
+        const size_t n = i ? 1u << 24 : 1u << 20;
+        snprintf(what, sizeof what, "forward in place, %zu, 2 threads vs 1 (speed-up)", n);
+        target(what, find(FWD_IN, 2, n, "leaky"), find(FWD_IN, 1, n, "leaky"), 1.6, true);
+    }
+    /* Two threads never slower than one beyond noise: 10% on this shared machine. */
+    int worse = 0, compared = 0;
+    for (size_t i = 0; i < nresults; i++) {
+        const struct result *two = &results[i];
+        if (strcmp(two->impl, "leaky") != 0 || two->threads != 2)
+            continue;
+        const struct result *one = find(two->kase, 1, two->n, "leaky");
+        if (!one)
+            continue;
+        compared++;
+        if (two->median > one->median * 1.10) {
+            worse++;
+            printf("  2 threads slower than 1: %s n=%zu: %.4f vs %.4f ns/element\n",
+                   case_names[two->kase], two->n, two->median / (double)two->n,
+                   one->median / (double)one->n);
+        }
+    }
+    printf("  %-58s %d of %d cases %s\n", "2 threads never slower than 1 (beyond 10%)", worse,
+           compared, compared == 0 ? "not measured" : worse ? "MISSED" : "slower: met");
+    printf("\nissue 5 target: PReLU backward (dx and dw) / forward, out of place, 1 thread\n");
+    static const size_t big[] = {1u << 20, 1u << 24, 1u << 26};
+    for (int i = 0; i < 3; i++) {
+        snprintf(what, sizeof what, "prelu backward / forward, %zu, 1 thread", big[i]);
+        target(what, find(BWD, 1, big[i], "prelu"), find(FWD, 1, big[i], "prelu"), 2.0, false);
+    }
+}
+
+/* ------------------------------------------------------------------ CSV, chart */
+
+/* Checks before the run that path can be written (a run takes minutes): false, with the
+ * message printed, when it cannot. */
+static bool writable(const char *path)
+{
+    char err[512];
+    outfile o;
+    if (!outfile_open(&o, path, err, sizeof err)) {
+        cli_error(EXIT_FAILURE_, "bench: %s", err);
+        return false;
+    }
+    outfile_abort(&o);
+    return true;
+}
+
+static int write_csv(const char *path)
+{
+    char err[512];
+    outfile o;
+    if (!outfile_open(&o, path, err, sizeof err))
+        return cli_error(EXIT_FAILURE_, "bench: %s", err);
+    FILE *f = fdopen(o.fd, "w");
+    if (!f) {
+        outfile_abort(&o);
+        return cli_error(EXIT_FAILURE_, "bench: cannot write %s: %s", path, strerror(errno));
+    }
+    fprintf(f, "case,threads,n,impl,calls_per_sample,median_ns_per_element,"
+               "min_ns_per_element,median_gb_per_s,ratio_to_best_peer\n");
+    for (size_t i = 0; i < nresults; i++) {
+        const struct result *r = &results[i];
+        const struct result *best = best_peer(r->kase, r->threads, r->n);
+        fprintf(f, "%s,%zu,%zu,%s,%zu,%.6g,%.6g,%.4g,", case_names[r->kase], r->threads, r->n,
+                r->impl, r->calls, r->median / (double)r->n, r->min / (double)r->n,
+                bytes_per_element(r->kase) * (double)r->n / r->median);
+        if (best)
+            fprintf(f, "%.4g\n", r->median / best->median);
+        else
+            fprintf(f, "\n");
+    }
+    /* outfile_commit closes the descriptor: flush the stream's buffer into it first. */
+    const bool written = fflush(f) == 0 && !ferror(f);
+    o.fd = dup(o.fd);
+    fclose(f);
+    if (!written || o.fd < 0) {
+        outfile_abort(&o);
+        return cli_error(EXIT_FAILURE_, "bench: cannot write %s", path);
+    }
+    if (!outfile_commit(&o, err, sizeof err))
+        return cli_error(EXIT_FAILURE_, "bench: %s", err);
+    return EXIT_OK;
+}
+
+/* ns per element against size, log-log, for the forward pass out of place: one line per
+ * implementation on one thread, and leaky on more (dashed). */
+static int write_chart(const char *path)
+{
+    enum { MAXS = MAX_IMPLS * MAX_THREADS_LIST };
+    chart_series series[MAXS];
+    double xs[MAXS][MAX_SIZES], ys[MAXS][MAX_SIZES];
+    char names[MAXS][48];
+    size_t nseries = 0;
+    for (size_t i = 0; i < nresults && nseries < MAXS; i++) {
+        const struct result *r = &results[i];
+        /* The peers' second threads are left out: on a shared machine their pools' waits
+         * for descheduled workers put them orders of magnitude off the chart. */
+        if (r->kase != 0 || (r->threads > 1 && strcmp(r->impl, "leaky") != 0))
+            continue;
+        snprintf(names[nseries], sizeof names[0], "%s, %zu thread%s", r->impl, r->threads,
+                 r->threads == 1 ? "" : "s");
+        size_t k = 0;
+        while (k < nseries && strcmp(series[k].name, names[nseries]) != 0)
+            k++;
+        if (k == nseries) {
+            series[k] = (chart_series){.name = names[k], .x = xs[k], .y = ys[k],
+                                       .style = r->threads == 1 ? CHART_SOLID : CHART_DASHED,
+                                       .markers = true};
+            nseries++;
+        }
+        if (series[k].n < MAX_SIZES) {
+            xs[k][series[k].n] = (double)r->n;
+            ys[k][series[k].n++] = r->median / (double)r->n;
+        }
+    }
+    /* Same colour for an implementation's 1- and 2-thread lines. */
+    for (size_t k = 0, colours = 0; k < nseries; k++) {
+        size_t j = 0;
+        const size_t len = strcspn(series[k].name, ",");
+        while (j < k && !(strncmp(series[j].name, series[k].name, len) == 0 &&
+                          series[j].name[len] == ','))
+            j++;
+        series[k].rgb = j < k ? series[j].rgb : chart_palette(colours++);
+    }
+    const chart c = {.title = "Leaky ReLU forward, out of place (float32)",
+                     .x_label = "elements", .y_label = "ns per element (median)",
+                     .note = "lower is better; same run, implementations alternating",
+                     .width = 1000, .height = 700, .log_x = true, .log_y = true, .grid = true,
+                     .series = series, .n_series = nseries};
+    char err[512];
+    const bool written = chart_write(&c, path, NULL, err, sizeof err);
+    chart_release_caches();
+    if (!written)
+        return cli_error(EXIT_FAILURE_, "bench: %s", err);
+    return EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ main */
+
+int bench_main(const char *program, int argc, char **argv, const struct bench_impl *extra,
+               size_t nextra)
+{
+    struct options o;
+    const int parsed = parse_options(program, argc, argv, &o, nextra > 0);
+    if (parsed != EXIT_OK)
+        return parsed < 0 ? EXIT_OK : parsed;
+
+    if ((o.csv && !writable(o.csv)) || (o.png && !writable(o.png)))
+        return EXIT_FAILURE_;
+
+    struct bench_impl impls[MAX_IMPLS];
+    size_t nimpls = 0;
+    for (size_t k = 0; k < sizeof builtins / sizeof builtins[0]; k++)
+        impls[nimpls++] = builtins[k];
+    for (size_t k = 0; k < nextra && nimpls < MAX_IMPLS; k++)
+        impls[nimpls++] = extra[k];
+
+    size_t nmax = 0;
+    for (size_t s = 0; s < o.nsizes; s++)
+        nmax = o.sizes[s] > nmax ? o.sizes[s] : nmax;
+    float *x0 = alloc_floats(nmax), *g0 = alloc_floats(nmax);
+    float *x = alloc_floats(nmax), *g = alloc_floats(nmax), *y = alloc_floats(nmax);
+    if (!x0 || !g0 || !x || !g || !y)
+        return cli_error(EXIT_FAILURE_, "bench: cannot allocate 5 arrays of %zu floats", nmax);
+    fill_input(x0, nmax, 1);
+    fill_input(g0, nmax, 2);
+    memcpy(x, x0, nmax * sizeof(float));
+    memcpy(g, g0, nmax * sizeof(float));
+    memset(y, 0, nmax * sizeof(float));
+
+    leaky_isa isa = LEAKY_ISA_SCALAR;
+    if (leaky_isa_active(&isa) != LEAKY_OK)
+        return cli_error(EXIT_FAILURE_, "bench: %s", leaky_last_error());
+    printf("leaky %s bench: path %s, slope %g, %u samples per case, up to %zu threads "
+           "available\n", LEAKY_VERSION_STRING, leaky_isa_name(isa), (double)o.slope, o.reps,
+           (size_t)sysconf(_SC_NPROCESSORS_ONLN));
+    fflush(stdout);
+
+    const bool progress = isatty(STDERR_FILENO);
+    for (int kase = 0; kase < NCASES; kase++) {
+        if (!o.cases[kase])
+            continue;
+        for (size_t t = 0; t < o.nthreads; t++) {
+            for (size_t s = 0; s < o.nsizes; s++) {
+                struct bench_case c = {kase >= 2 ? BENCH_BACKWARD : BENCH_FORWARD, kase % 2 == 1,
+                                       o.threads[t], o.sizes[s], o.slope, x, g, y};
+                if (c.in_place) {
+                    if (c.op == BENCH_FORWARD)
+                        c.y = x;
+                    else
+                        c.y = g;
+                }
+                if (progress)
+                    fprintf(stderr, "\r%-18s %zu thread(s) n=%-10zu", case_names[kase],
+                            c.threads, c.n);
+                run_case(&o, &c, kase, impls, nimpls, x0, g0);
+                /* Restore the inputs an in-place case overwrote. */
+                if (c.in_place)
+                    memcpy(c.op == BENCH_FORWARD ? x : g, c.op == BENCH_FORWARD ? x0 : g0,
+                           c.n * sizeof(float));
+            }
+        }
+    }
+    if (progress)
+        fprintf(stderr, "\r%50s\r", "");
+    free(x0), free(g0), free(x), free(g), free(y);
+    leaky_set_num_threads(0);
+
+    print_tables(&o);
+    print_targets();
+    int rc = EXIT_OK;
+    if (o.csv) {
+        rc = write_csv(o.csv);
+        if (rc == EXIT_OK)
+            printf("\nwrote %s\n", o.csv);
+    }
+    if (rc == EXIT_OK && o.png) {
+        rc = write_chart(o.png);
+        if (rc == EXIT_OK)
+            printf("wrote %s\n", o.png);
+    }
+    free(results);
+    results = NULL;
+    nresults = results_cap = 0;
+    return rc;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    return bench_main("leaky bench", argc, argv, NULL, 0);
+}

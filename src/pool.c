@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/* The thread pool behind leaky_parallel_for: fork-join over numbered pieces, where the
+ * caller works too and never waits for a thread that has not started.
+ *
+ * Why not pthreadpool (which XNNPACK and PyTorch use; we tried it first): its caller waits
+ * until every worker has woken and checked in, even when the caller could have done the
+ * work itself. On this 2-core machine shared with other busy processes a worker is often
+ * descheduled for milliseconds, and a 2-thread call on 1M floats took 11 ns per element
+ * against 0.044 on one thread. Its workers also spin for about 30 ms of CPU after each
+ * call (measured with getrusage), which on a shared machine takes a core from whoever
+ * else runs. Here pieces are claimed, not assigned: a late worker finds nothing left and
+ * the caller returns once the pieces are done; workers spin for 100 us, then sleep.
+ *
+ * The claim word packs (generation, piece count, next piece): a worker that claims a
+ * piece knows the job is its generation's and cannot end before that piece is done, so the
+ * job's fields are stable while it runs it. */
+#define _GNU_SOURCE /* sched_getcpu, sched_setaffinity */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "internal.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define cpu_relax() _mm_pause()
+#elif defined(__aarch64__)
+#define cpu_relax() __asm__ volatile("yield")
+#else
+#define cpu_relax() ((void)0)
+#endif
+
+/* How long an idle worker keeps looking for the next job before it sleeps. */
+enum { SPIN_NS = 100000 };
+
+struct leaky_pool {
+    pthread_mutex_t run_lock; /* one job at a time; a second caller runs alone */
+    leaky_piece_fn *_Atomic fn;
+    void *_Atomic ctx;
+    _Atomic uint64_t claim;      /* generation << 32 | pieces << 16 | next piece */
+    _Atomic uint32_t generation; /* bumped when a job is published */
+    _Atomic size_t done;         /* pieces of the current job finished */
+    _Atomic int caller_cpu;      /* where the current job's caller runs */
+    _Atomic int sleepers;
+    _Atomic bool stop;
+    unsigned solo_left, backoff; /* under run_lock: see leaky_pool_run */
+    pthread_mutex_t sleep_lock;
+    pthread_cond_t wake;
+    size_t nworkers;
+    pthread_t workers[];
+};
+
+static double now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+/* Claims and runs pieces of generation g until none is left. */
+static void work(struct leaky_pool *p, uint32_t g)
+{
+    uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
+    for (;;) {
+        const uint32_t gen = (uint32_t)(c >> 32);
+        const size_t pieces = (c >> 16) & 0xffff, next = c & 0xffff;
+        if (gen != g || next >= pieces)
+            return;
+        if (!atomic_compare_exchange_weak_explicit(&p->claim, &c, c + 1, memory_order_acq_rel,
+                                                   memory_order_acquire))
+            continue;
+        leaky_piece_fn *fn = atomic_load_explicit(&p->fn, memory_order_relaxed);
+        fn(atomic_load_explicit(&p->ctx, memory_order_relaxed), next);
+        atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
+        c = atomic_load_explicit(&p->claim, memory_order_acquire);
+    }
+}
+
+/* A woken thread is put beside its waker when the other cores look busy; a worker sharing
+ * the caller's core helps nobody (measured: on this 2-core machine with other processes
+ * running, every piece a worker ran was on the caller's core). Move to another allowed
+ * core, then allow them all again: the thread stays where it was moved. */
+static void move_off(int cpu)
+{
+    cpu_set_t all, others;
+    if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof all, &all) != 0)
+        return;
+    others = all;
+    CPU_CLR(cpu, &others);
+    if (CPU_COUNT(&others) > 0 && sched_setaffinity(0, sizeof others, &others) == 0)
+        sched_setaffinity(0, sizeof all, &all);
+}
+
+static void *worker(void *arg)
+{
+    struct leaky_pool *p = arg;
+    uint32_t seen = atomic_load_explicit(&p->generation, memory_order_acquire);
+    for (;;) {
+        uint32_t g = atomic_load_explicit(&p->generation, memory_order_acquire);
+        const double since = now_ns();
+        for (unsigned i = 1; g == seen; i++) {
+            cpu_relax();
+            g = atomic_load_explicit(&p->generation, memory_order_acquire);
+            if (g == seen && i % 64 == 0 && now_ns() - since > SPIN_NS) {
+                /* Sleep. The caller bumps the generation, then reads sleepers; we count
+                 * ourselves in, then read the generation: (sequentially consistent) one
+                 * of us sees the other, so no wake-up is lost. */
+                pthread_mutex_lock(&p->sleep_lock);
+                atomic_fetch_add(&p->sleepers, 1);
+                while ((g = atomic_load(&p->generation)) == seen && !atomic_load(&p->stop))
+                    pthread_cond_wait(&p->wake, &p->sleep_lock);
+                atomic_fetch_sub(&p->sleepers, 1);
+                pthread_mutex_unlock(&p->sleep_lock);
+            }
+            if (atomic_load_explicit(&p->stop, memory_order_relaxed))
+                return NULL;
+        }
+        seen = g;
+        const int cpu = atomic_load_explicit(&p->caller_cpu, memory_order_relaxed);
+        if (cpu == sched_getcpu())
+            move_off(cpu);
+        work(p, g);
+    }
+}
+
+static void wake_all(struct leaky_pool *p)
+{
+    if (atomic_load(&p->sleepers) > 0) {
+        pthread_mutex_lock(&p->sleep_lock);
+        pthread_cond_broadcast(&p->wake);
+        pthread_mutex_unlock(&p->sleep_lock);
+    }
+}
+
+struct leaky_pool *leaky_pool_create(size_t threads)
+{
+    const size_t nworkers = threads > 1 ? threads - 1 : 0;
+    struct leaky_pool *p = calloc(1, sizeof *p + nworkers * sizeof(pthread_t));
+    if (!p)
+        return NULL;
+    pthread_mutex_init(&p->run_lock, NULL);
+    pthread_mutex_init(&p->sleep_lock, NULL);
+    pthread_cond_init(&p->wake, NULL);
+    for (; p->nworkers < nworkers; p->nworkers++) {
+        if (pthread_create(&p->workers[p->nworkers], NULL, worker, p) != 0) {
+            leaky_pool_destroy(p);
+            return NULL;
+        }
+    }
+    return p;
+}
+
+void leaky_pool_destroy(struct leaky_pool *p)
+{
+    if (!p)
+        return;
+    atomic_store(&p->stop, true);
+    pthread_mutex_lock(&p->sleep_lock);
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->sleep_lock);
+    for (size_t i = 0; i < p->nworkers; i++)
+        pthread_join(p->workers[i], NULL);
+    pthread_cond_destroy(&p->wake);
+    pthread_mutex_destroy(&p->sleep_lock);
+    pthread_mutex_destroy(&p->run_lock);
+    free(p);
+}
+
+size_t leaky_pool_threads(const struct leaky_pool *p)
+{
+    return p->nworkers + 1;
+}
+
+void leaky_pool_run(struct leaky_pool *p, size_t pieces, leaky_piece_fn *fn, void *ctx)
+{
+    if (pieces == 0)
+        return;
+    /* Busy with another caller's job, or too many pieces to number: run them here. */
+    if (pieces > 0xffff || pthread_mutex_trylock(&p->run_lock) != 0) {
+        for (size_t i = 0; i < pieces; i++)
+            fn(ctx, i);
+        return;
+    }
+    /* When the other cores are taken by other processes, a worker can be preempted while it
+     * holds a piece, and the caller waits for it: if the last shared job kept the caller
+     * waiting longer than it worked itself, one thread would have been faster, so run
+     * alone for a while (1, 2, 4 ... 64 calls) before sharing again. */
+    if (p->solo_left > 0) {
+        p->solo_left--;
+        pthread_mutex_unlock(&p->run_lock);
+        for (size_t i = 0; i < pieces; i++)
+            fn(ctx, i);
+        return;
+    }
+    const uint32_t g = atomic_load_explicit(&p->generation, memory_order_relaxed) + 1;
+    atomic_store_explicit(&p->fn, fn, memory_order_relaxed);
+    atomic_store_explicit(&p->ctx, ctx, memory_order_relaxed);
+    atomic_store_explicit(&p->done, 0, memory_order_relaxed);
+    atomic_store_explicit(&p->caller_cpu, sched_getcpu(), memory_order_relaxed);
+    atomic_store_explicit(&p->claim, (uint64_t)g << 32 | (uint64_t)pieces << 16,
+                          memory_order_release);
+    atomic_store(&p->generation, g);
+    wake_all(p);
+    const double start = now_ns();
+    work(p, g);
+    const double worked = now_ns();
+    /* The others' pieces are running (they were claimed): wait, yielding now and then in
+     * case the thread running one was preempted and needs this core. */
+    for (unsigned i = 1; atomic_load_explicit(&p->done, memory_order_acquire) < pieces; i++) {
+        cpu_relax();
+        if (i % 4096 == 0)
+            sched_yield();
+    }
+    if (now_ns() - worked > worked - start) {
+        p->solo_left = p->backoff ? p->backoff : 1;
+        p->backoff = p->solo_left < 64 ? 2 * p->solo_left : 64;
+    } else {
+        p->backoff = 0;
+    }
+    pthread_mutex_unlock(&p->run_lock);
+}

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: MIT */
+/* Threads and non-temporal stores change nothing but speed:
+ *   test_parallel               the split, the thread-count API, every kernel's streamed
+ *                               path against the reference (every head and tail), and
+ *                               large calls giving the same bits for 1, 2 and 3 threads
+ *   test_parallel env-bad       run with a bad LEAKY_NUM_THREADS: every call must fail
+ *   test_parallel env-count N   run with LEAKY_NUM_THREADS=N: the count must be N */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
+#include <pthread.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include "test.h"
+
+static uint32_t mix(uint32_t v)
+{
+    v ^= v >> 16;
+    v *= 0x7feb352dU;
+    v ^= v >> 15;
+    v *= 0x846ca68bU;
+    v ^= v >> 16;
+    return v;
+}
+
+/* Any bit pattern, NaN, infinities and denormals included. */
+static void fill(float *p, size_t n, uint32_t seed)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = float_of(mix((uint32_t)i * 2654435761u + seed));
+}
+
+/* ------------------------------------------------------------ the split */
+
+enum { MAX_PIECES = 64 };
+struct record {
+    unsigned char *hits;
+    _Atomic size_t count;
+    size_t begins[MAX_PIECES];
+};
+
+static void record_range(void *ctx, size_t begin, size_t end)
+{
+    struct record *r = ctx;
+    for (size_t i = begin; i < end; i++)
+        r->hits[i]++;
+    const size_t k = atomic_fetch_add(&r->count, 1);
+    if (k < MAX_PIECES)
+        r->begins[k] = begin;
+}
+
+static void check_split(size_t threads)
+{
+    static const size_t sizes[] = {1, 100, 4095, 4096, 65536, 200001, 1000003};
+    static alignas(64) float out[64];
+    unsigned char *hits = malloc(1000003);
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        for (size_t shift = 0; shift < 16; shift += 5) {
+            const size_t n = sizes[s];
+            struct record r = {.hits = hits};
+            memset(hits, 0, n);
+            leaky_parallel_for_aligned(n, 1000, out + shift, sizeof(float), record_range, &r);
+            size_t wrong = 0;
+            for (size_t i = 0; i < n; i++)
+                wrong += hits[i] != 1;
+            CHECK(wrong == 0, "split of %zu over %zu threads: %zu elements not done exactly "
+                  "once", n, threads, wrong);
+            const size_t pieces = atomic_load(&r.count);
+            const size_t want = n / 1000 < threads ? (n / 1000 ? n / 1000 : 1) : threads;
+            CHECK(pieces <= want, "split of %zu over %zu threads: %zu pieces", n, threads,
+                  pieces);
+            for (size_t k = 0; k < pieces && k < MAX_PIECES; k++)
+                CHECK(r.begins[k] == 0 || (uintptr_t)(out + shift + r.begins[k]) % 64 == 0,
+                      "split of %zu: a piece starts at %zu, where the output is not 64-byte "
+                      "aligned", n, r.begins[k]);
+        }
+    }
+    free(hits);
+}
+
+/* ------------------------------------------------------------- the pool */
+
+/* Many jobs back to back, some after a pause long enough for the workers to fall asleep,
+ * from several callers at once (a busy pool makes the second caller run alone): every
+ * piece of every job must run exactly once, before its job returns. */
+enum { JOBS = 3000, MAX_JOB_PIECES = 9 };
+
+struct pool_job {
+    _Atomic int runs[MAX_JOB_PIECES];
+};
+
+static void count_piece(void *ctx, size_t i)
+{
+    struct pool_job *job = ctx;
+    atomic_fetch_add_explicit(&job->runs[i], 1, memory_order_relaxed);
+}
+
+struct caller {
+    struct leaky_pool *pool;
+    unsigned seed;
+    unsigned long long wrong;
+};
+
+static void *call_jobs(void *arg)
+{
+    struct caller *c = arg;
+    for (int j = 0; j < JOBS; j++) {
+        struct pool_job job = {{0}};
+        const size_t pieces = 1 + mix(c->seed + (unsigned)j) % MAX_JOB_PIECES;
+        if (j % 500 == 0) {
+            const struct timespec pause = {0, 300000}; /* past the workers' spin */
+            nanosleep(&pause, NULL);
+        }
+        leaky_pool_run(c->pool, pieces, count_piece, &job);
+        for (size_t i = 0; i < MAX_JOB_PIECES; i++)
+            c->wrong += atomic_load(&job.runs[i]) != (i < pieces);
+    }
+    return NULL;
+}
+
+static void check_pool(void)
+{
+    static const size_t sizes[] = {1, 2, 3, 5};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        struct leaky_pool *pool = leaky_pool_create(sizes[s]);
+        CHECK(pool && leaky_pool_threads(pool) == sizes[s], "pool of %zu threads", sizes[s]);
+        if (!pool)
+            continue;
+        struct caller callers[3];
+        pthread_t ids[3];
+        for (int k = 0; k < 3; k++) {
+            callers[k] = (struct caller){pool, 1000u * (unsigned)k + (unsigned)s, 0};
+            if (k > 0)
+                pthread_create(&ids[k], NULL, call_jobs, &callers[k]);
+        }
+        call_jobs(&callers[0]);
+        for (int k = 1; k < 3; k++)
+            pthread_join(ids[k], NULL);
+        for (int k = 0; k < 3; k++)
+            CHECK(callers[k].wrong == 0, "pool of %zu threads, caller %d: %llu pieces not run "
+                  "exactly once", sizes[s], k, callers[k].wrong);
+        leaky_pool_destroy(pool);
+    }
+}
+
+/* ------------------------------------------- streamed kernels, every head and tail */
+
+enum { SPAN = 300, PAD = 32 };
+static alignas(64) float sx[SPAN + 2 * PAD], sg[SPAN + 2 * PAD], want[SPAN + 2 * PAD],
+    got[SPAN + 2 * PAD];
+
+static const float slopes[] = {0.01f, -0.5f, 1.5f};
+
+/* The kernel at offset in the table, on the reference and on the path, with the output
+ * starting at every alignment and the input at another; nothing outside [0, n) moves. */
+#define STREAM_CHECK(kind, call_want, call_got)                                          \
+    for (size_t n = 0; n <= SPAN - 20; n += (n < 80 ? 1 : 37))                           \
+        for (size_t oy = 0; oy < 16; oy++) {                                             \
+            const size_t ox = (oy * 7 + 3) % 16;                                         \
+            float *y_want = want + PAD + oy, *y_got = got + PAD + oy;                    \
+            const float *x = sx + PAD + ox, *g = sg + PAD + (oy + 5) % 16;               \
+            (void)g;                                                                     \
+            for (size_t i = 0; i < SPAN + 2 * PAD; i++)                                  \
+                want[i] = got[i] = float_of(0x7fc0dead);                                 \
+            call_want;                                                                   \
+            call_got;                                                                    \
+            CHECK(memcmp(want, got, sizeof want) == 0, "%s streamed on %s, n = %zu, "    \
+                  "output at +%zu floats: differs from the reference (or wrote outside)", \
+                  name, leaky_isa_name(isa), n, oy);                                     \
+        }
+
+static void stream_unary(const char *name, size_t offset, leaky_isa isa)
+{
+    const struct leaky_kernels *ref = leaky_kernels_for_isa(LEAKY_ISA_SCALAR);
+    const struct leaky_kernels *k = leaky_kernels_for_isa(isa);
+    leaky_unary_f32_fn *fw = *(leaky_unary_f32_fn *const *)((const char *)ref + offset);
+    leaky_unary_f32_fn *fg = *(leaky_unary_f32_fn *const *)((const char *)k + offset);
+    for (size_t s = 0; s < sizeof slopes / sizeof slopes[0]; s++) {
+        const struct leaky_f32_params plain = {.slope = slopes[s]};
+        const struct leaky_f32_params streamed = {.slope = slopes[s], .nontemporal = true};
+        STREAM_CHECK(unary, fw(n, x, y_want, &plain), fg(n, x, y_got, &streamed))
+    }
+}
+
+static void stream_binary(const char *name, size_t offset, leaky_isa isa)
+{
+    /* PReLU's slopes are finite (the API checks them), and its forward never streams. */
+    if (offset == offsetof(struct leaky_kernels, f32_vprelu))
+        return;
+    const struct leaky_kernels *ref = leaky_kernels_for_isa(LEAKY_ISA_SCALAR);
+    const struct leaky_kernels *k = leaky_kernels_for_isa(isa);
+    leaky_binary_f32_fn *fw = *(leaky_binary_f32_fn *const *)((const char *)ref + offset);
+    leaky_binary_f32_fn *fg = *(leaky_binary_f32_fn *const *)((const char *)k + offset);
+    for (size_t s = 0; s < sizeof slopes / sizeof slopes[0]; s++) {
+        const struct leaky_f32_params plain = {.slope = slopes[s]};
+        const struct leaky_f32_params streamed = {.slope = slopes[s], .nontemporal = true};
+        STREAM_CHECK(binary, fw(n, x, g, y_want, &plain), fg(n, x, g, y_got, &streamed))
+    }
+}
+
+#define STREAM_leaky_unary_f32_fn stream_unary
+#define STREAM_leaky_binary_f32_fn stream_binary
+/* PReLU's and RReLU's kernels never stream (PReLU's forward is passed plain stores, the
+ * others have no such flag); the float64 loops are checked streamed in
+ * test_isa_bits_family. */
+#define STREAM_NONE(name, offset, isa) ((void)(isa))
+#define STREAM_leaky_prelu_row_backward_f32_fn STREAM_NONE
+#define STREAM_leaky_prelu_run_backward_f32_fn STREAM_NONE
+#define STREAM_leaky_rrelu_f32_fn STREAM_NONE
+#define STREAM_leaky_rrelu_backward_f32_fn STREAM_NONE
+#define STREAM_ONE(name, type) STREAM_##type(#name, offsetof(struct leaky_kernels, name), isa);
+
+static void check_streamed_kernels(void)
+{
+    fill(sx, SPAN + 2 * PAD, 1);
+    fill(sg, SPAN + 2 * PAD, 2);
+    leaky_isa isas[LEAKY_ISA_COUNT];
+    const int count = test_isas(isas);
+    for (int i = 0; i < count; i++) {
+        const leaky_isa isa = isas[i];
+        LEAKY_KERNEL_LIST_T(STREAM_ONE, f32)
+    }
+}
+
+/* ------------------------------------------------ large calls, any thread count */
+
+/* Sizes around the thresholds (threads from 2 x 128K elements, streaming above 20 MiB
+ * read and written), with
+ * outputs off 64-byte alignment. */
+static const size_t big_sizes[] = {600007, (1u << 22) + 37};
+
+static void check_large(void)
+{
+    const size_t nmax = (1u << 22) + 64;
+    float *x = malloc(nmax * sizeof(float)), *g = malloc(nmax * sizeof(float));
+    float *ref = malloc(nmax * sizeof(float)), *out = malloc(nmax * sizeof(float));
+    CHECK(x && g && ref && out, "out of memory");
+    if (!(x && g && ref && out))
+        goto done;
+    fill(x, nmax, 3);
+    fill(g, nmax, 4);
+    const struct leaky_kernels *scalar = leaky_kernels_for_isa(LEAKY_ISA_SCALAR);
+    const struct leaky_f32_params p = {.slope = 0.01f};
+    const size_t counts[] = {1, 2, 3};
+    for (size_t s = 0; s < sizeof big_sizes / sizeof big_sizes[0]; s++) {
+        const size_t n = big_sizes[s];
+        const float *xs = x + 3;
+        for (size_t c = 0; c < 3; c++) {
+            CHECK(leaky_set_num_threads(counts[c]) == LEAKY_OK, "set_num_threads(%zu): %s",
+                  counts[c], leaky_last_error());
+            /* forward, out of place (streamed when large) */
+            scalar->f32_vlrelu(n, xs, ref, &p);
+            memset(out, 0, nmax * sizeof(float));
+            CHECK(leaky_relu_f32(xs, out + 5, n, 0.01f) == LEAKY_OK, "%s", leaky_last_error());
+            CHECK(memcmp(ref, out + 5, n * sizeof(float)) == 0 && out[4] == 0.0f &&
+                  out[5 + n] == 0.0f, "leaky_relu_f32, n = %zu, %zu threads: differs from the "
+                  "reference or wrote outside", n, counts[c]);
+            /* forward, in place */
+            memcpy(out + 1, xs, n * sizeof(float));
+            CHECK(leaky_relu_f32(out + 1, out + 1, n, 0.01f) == LEAKY_OK, "%s",
+                  leaky_last_error());
+            CHECK(memcmp(ref, out + 1, n * sizeof(float)) == 0,
+                  "leaky_relu_f32 in place, n = %zu, %zu threads: differs", n, counts[c]);
+            /* backward, out of place and over dy */
+            scalar->f32_vlrelu_backward(n, xs, g, ref, &p);
+            CHECK(leaky_relu_backward_f32(xs, g, out + 9, n, 0.01f) == LEAKY_OK, "%s",
+                  leaky_last_error());
+            CHECK(memcmp(ref, out + 9, n * sizeof(float)) == 0,
+                  "leaky_relu_backward_f32, n = %zu, %zu threads: differs", n, counts[c]);
+            memcpy(out, g, n * sizeof(float));
+            CHECK(leaky_relu_backward_f32(xs, out, out, n, 0.01f) == LEAKY_OK, "%s",
+                  leaky_last_error());
+            CHECK(memcmp(ref, out, n * sizeof(float)) == 0,
+                  "leaky_relu_backward_f32 with dx = dy, n = %zu, %zu threads: differs", n,
+                  counts[c]);
+        }
+    }
+done:
+    free(x), free(g), free(ref), free(out);
+}
+
+/* ------------------------------------------------------------- the count */
+
+static void check_count_api(void)
+{
+    const size_t fallback = leaky_get_num_threads();
+    CHECK(fallback >= 1, "default thread count is %zu", fallback);
+    const leaky_status s = leaky_set_num_threads(2);
+    CHECK(s == LEAKY_OK && leaky_get_num_threads() == 2, "set_num_threads(2) then get: %zu",
+          leaky_get_num_threads());
+    CHECK(leaky_set_num_threads(1025) == LEAKY_EINVAL &&
+              strstr(leaky_last_error(), "1025") != NULL,
+          "set_num_threads(1025) accepted, or its message does not name it: %s",
+          leaky_last_error());
+    CHECK(leaky_get_num_threads() == 2, "a refused count changed the count");
+    CHECK(leaky_set_num_threads(0) == LEAKY_OK && leaky_get_num_threads() == fallback,
+          "set_num_threads(0) does not restore the default %zu", fallback);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "env-bad") == 0) {
+        float v = 1.0f;
+        CHECK(leaky_relu_f32(&v, &v, 1, 0.01f) == LEAKY_EINVAL &&
+                  strstr(leaky_last_error(), "LEAKY_NUM_THREADS=") != NULL,
+              "a bad LEAKY_NUM_THREADS was accepted: status message '%s'", leaky_last_error());
+        return test_finish("test_parallel env-bad");
+    }
+    if (argc >= 3 && strcmp(argv[1], "env-count") == 0) {
+        const size_t n = strtoul(argv[2], NULL, 10);
+        const size_t got = leaky_get_num_threads();
+        CHECK(got == n || got == 1, "LEAKY_NUM_THREADS=%zu gave %zu threads", n, got);
+        float v = -2.0f;
+        CHECK(leaky_relu_f32(&v, &v, 1, 0.5f) == LEAKY_OK && v == -1.0f, "a call failed: %s",
+              leaky_last_error());
+        return test_finish("test_parallel env-count");
+    }
+    check_count_api();
+    check_pool();
+    for (size_t t = 2; t <= 4; t++) {
+        leaky_set_num_threads(t);
+        check_split(t);
+    }
+    check_streamed_kernels();
+    check_large();
+    return test_finish("test_parallel");
+}
