@@ -144,7 +144,7 @@ leaky_status leaky_parallel_env_status(char *message, size_t size);
 /* Runs an elementwise kernel over n elements: a small call straight on this thread (inline:
  * a call on 256 elements must cost little more than its loads and stores), a large one
  * possibly streamed and split by leaky_parallel_for (src/parallel.c). */
-#define LEAKY_SMALL_CALL (1u << 18) /* elements; below, one thread and no streaming */
+#define LEAKY_SMALL_CALL (1u << 16) /* elements; below, one thread and no streaming */
 void leaky_run_unary_f32_large(leaky_unary_f32_fn *kernel, size_t n, const float *x, float *y,
                                float slope);
 void leaky_run_binary_f32_large(leaky_binary_f32_fn *kernel, size_t n, const float *x,
