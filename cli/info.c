@@ -40,7 +40,7 @@ int cmd_info(int argc, char **argv)
     if (leaky_isa_active(&active) != LEAKY_OK)
         return cli_error(EXIT_FAILURE_, "%s", leaky_last_error());
     printf("chosen:    %s\n", leaky_isa_name(active));
-    printf("threads:   %zu (for calls from 256K elements; LEAKY_NUM_THREADS sets it)\n",
+    printf("threads:   %zu (for calls from 64K elements; LEAKY_NUM_THREADS sets it)\n",
            leaky_get_num_threads());
     return EXIT_OK;
 }

@@ -35,7 +35,7 @@
  *   leaky_set_isa() does the same from code.
  *
  * THREADS
- *   Calls on large arrays (from 128K elements per thread) are split across a pool of
+ *   Calls on large arrays (from 32K elements per thread) are split across a pool of
  *   threads (created on first need; the caller's thread works too, and never waits for a
  *   thread the system has not yet run); smaller ones run on the caller's thread only. The count is one per core unless
  *   LEAKY_NUM_THREADS=N or leaky_set_num_threads(N) says otherwise (1: never split).

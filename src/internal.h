@@ -257,13 +257,13 @@ leaky_status leaky_parallel_env_status(char *message, size_t size);
 
 /* A second thread pays off only when each thread gets at least this many elements
  * (measured: see src/api.c). */
-enum { LEAKY_ELEMENTWISE_GRAIN = 1 << 17 };
+enum { LEAKY_ELEMENTWISE_GRAIN = 1 << 15 };
 
 /* Runs an elementwise kernel over n elements: a small call straight on this thread (inline:
  * a call on 256 elements must cost little more than its loads and stores), a large one
  * possibly streamed and split by leaky_parallel_for (leaky_run_*_large in src/api.c, once
  * per type). */
-#define LEAKY_SMALL_CALL (1u << 18) /* elements; below, one thread and no streaming */
+#define LEAKY_SMALL_CALL (1u << 16) /* elements; below, one thread and no streaming */
 #define LEAKY_RUN_LAYER(t, T)                                                                  \
     void leaky_run_unary_##t##_large(leaky_unary_##t##_fn *kernel, size_t n, const T *x,     \
                                      T *y, T slope);                                          \

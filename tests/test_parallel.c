@@ -224,10 +224,10 @@ static void check_streamed_kernels(void)
 
 /* ------------------------------------------------ large calls, any thread count */
 
-/* Sizes around the thresholds (threads from 2 x 128K elements, streaming above 20 MiB
+/* Sizes around the thresholds (threads from 2 x 32K elements, streaming above 20 MiB
  * read and written), with
  * outputs off 64-byte alignment. */
-static const size_t big_sizes[] = {600007, (1u << 22) + 37};
+static const size_t big_sizes[] = {70001, 600007, (1u << 22) + 37};
 
 static void check_large(void)
 {
