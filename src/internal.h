@@ -33,8 +33,11 @@ struct leaky_rrelu_f64_params {
 };
 
 /* The PReLU slope gradient accumulates in double in 16 fixed lanes: element j of a run
- * goes to lane j % 16 on every path, so the partial sums are the same bits everywhere. */
-enum { LEAKY_ACC_LANES = 16 };
+ * goes to lane j % 16 on every path, so the partial sums are the same bits everywhere.
+ * Each lane (or position of a period) first sums a block of up to LEAKY_ACC_BLOCK terms
+ * (elements j / 128 of a run; 8 periods of a row) on its own, in float for float32 (see
+ * kernels/acc.h and the reference's block_sum), then adds the block into its double. */
+enum { LEAKY_ACC_LANES = 16, LEAKY_ACC_BLOCK = 8 };
 
 /* Kernel types, one set per element type t (f32, f64) and its C type T. */
 #define LEAKY_KERNEL_TYPES(t, T)                                                            \
@@ -44,14 +47,14 @@ enum { LEAKY_ACC_LANES = 16 };
     /* out = op(x, g) elementwise, x deciding the branch and g the value routed. */         \
     typedef void leaky_binary_##t##_fn(size_t n, const T *x, const T *g, T *out,            \
                                        const struct leaky_##t##_params *params);            \
-    /* PReLU backward over a run with one slope: dx, and acc[j % 16] += term_j, where       \
-     * term = x > 0 ? 0 : x * dy computed in double. */                                     \
+    /* PReLU backward over a run with one slope: dx, and acc[j % 16] += the block sums of   \
+     * term = x > 0 ? 0 : x * dy (blocks of LEAKY_ACC_BLOCK terms a lane, j / 128). */      \
     typedef void leaky_prelu_run_backward_##t##_fn(size_t n, const T *x, const T *dy, T *dx, \
                                                    const struct leaky_##t##_params *params,  \
                                                    double acc[LEAKY_ACC_LANES]);            \
     /* PReLU backward over a row of n / period periods (n a multiple of period) with a      \
-     * slope per position in the period w[j]: dx, and acc[j] += the term at position j of   \
-     * each period, period after period. */                                                 \
+     * slope per position in the period w[j]: dx, and acc[j] += the block sums of the terms \
+     * at position j, a block per LEAKY_ACC_BLOCK periods, in order. */                    \
     typedef void leaky_prelu_row_backward_##t##_fn(size_t n, size_t period, const T *x,     \
                                                    const T *dy, const T *w, T *dx,          \
                                                    double *acc);                            \

@@ -78,19 +78,24 @@ static void FN(check_block)(struct FN(bufs) *b, size_t n, const char *where)
             CHECK(FN(same)(b->want, b->got, n), "%s vlrelu_derivative on %s (%s)", TNAME_STR, isa,
                   where);
 #endif
-            /* One slope over runs: dx and the 16 lane sums of every chunk. */
+            /* One slope over runs: dx and the 16 lane sums of every chunk (1 to 300
+             * elements: blocks of 128 and every tail), out of place and in place. */
+            memcpy(b->got2, b->g, n * sizeof(TT));
             for (size_t at = 0, len; at < n; at += len) {
-                len = 1 + (at * 7 + s) % 67;
+                len = 1 + (at * 7 + s) % 300;
                 len = len < n - at ? len : n - at;
                 double lw[LEAKY_ACC_LANES] = {0}, lg[LEAKY_ACC_LANES] = {0};
+                double li[LEAKY_ACC_LANES] = {0};
                 r->KER(vprelu_backward_run)(len, b->x + at, b->g + at, b->want + at, &prm, lw);
                 p->KER(vprelu_backward_run)(len, b->x + at, b->g + at, b->got + at, &prm, lg);
+                p->KER(vprelu_backward_run)(len, b->x + at, b->got2 + at, b->got2 + at, &prm, li);
                 for (int l = 0; l < LEAKY_ACC_LANES; l++)
-                    CHECK(FN(same_sum)(lw[l], lg[l]), "%s vprelu_backward_run lane %d on %s, "
-                          "chunk at %zu (%s): %a vs %a", TNAME_STR, l, isa, at, where, lg[l], lw[l]);
+                    CHECK(FN(same_sum)(lw[l], lg[l]) && FN(same_sum)(lw[l], li[l]),
+                          "%s vprelu_backward_run lane %d on %s, chunk at %zu (%s): %a and in "
+                          "place %a vs %a", TNAME_STR, l, isa, at, where, lg[l], li[l], lw[l]);
             }
-            CHECK(FN(same)(b->want, b->got, n), "%s vprelu_backward_run dx on %s (%s)", TNAME_STR, isa,
-                  where);
+            CHECK(FN(same)(b->want, b->got, n) && FN(same)(b->want, b->got2, n),
+                  "%s vprelu_backward_run dx on %s (%s)", TNAME_STR, isa, where);
         }
 #if defined(CHECK_CORE_KERNELS)
         const PARAMS none = {.slope = 0};
@@ -107,25 +112,34 @@ static void FN(check_block)(struct FN(bufs) *b, size_t n, const char *where)
         CHUNKED(p->KER(vprelu)(len, b->x + at, b->w + at, b->got + at, &plain));
         CHECK(FN(same)(b->want, b->got, n), "%s vprelu on %s (%s)", TNAME_STR, isa, where);
         /* Rows of whole periods (1 to 4 whole vectors of every path, and others), in
-         * chunks of 1 to 9 periods. */
+         * chunks of 1 to 19 periods (whole blocks of 8 and a part). */
         static const size_t periods[] = {1, 2, 4, 8, 12, 16, 23, 24, 32, 48, 64, 67};
         size_t bad = 0;
         for (size_t q = 0; q < sizeof periods / sizeof periods[0] && periods[q] <= n; q++) {
             const size_t period = periods[q];
             const size_t whole = n / period * period;
+            /* The sums: acc_want, acc_got, and in place from acc_got + period. */
             for (size_t i = 0; i < period; i++)
-                b->acc_want[i] = b->acc_got[i] = (double)(i % 5) * 0.5; /* never -0 */
-            r->KER(vprelu_backward)(whole, period, b->x, b->g, b->w, b->want, b->acc_want);
+                b->acc_want[i] = b->acc_got[i] = b->acc_got[period + i] =
+                    (double)(i % 5) * 0.5; /* never -0 */
+            memcpy(b->got2, b->g, whole * sizeof(TT));
+            /* Blocks of 8 periods start at each call: both paths get the same calls. */
             for (size_t at = 0, len; at < whole; at += len) {
-                len = (1 + at / period % 9) * period;
+                len = (1 + at / period % 19) * period;
                 len = len < whole - at ? len : whole - at;
+                r->KER(vprelu_backward)(len, period, b->x + at, b->g + at, b->w, b->want + at,
+                                        b->acc_want);
                 p->KER(vprelu_backward)(len, period, b->x + at, b->g + at, b->w, b->got + at,
                                         b->acc_got);
+                p->KER(vprelu_backward)(len, period, b->x + at, b->got2 + at, b->w, b->got2 + at,
+                                        b->acc_got + period);
             }
-            CHECK(FN(same)(b->want, b->got, whole), "%s vprelu_backward dx, period %zu, on %s "
-                  "(%s)", TNAME_STR, period, isa, where);
+            CHECK(FN(same)(b->want, b->got, whole) && FN(same)(b->want, b->got2, whole),
+                  "%s vprelu_backward dx (or in place), period %zu, on %s (%s)", TNAME_STR,
+                  period, isa, where);
             for (size_t i = 0; i < period; i++)
-                bad += !FN(same_sum)(b->acc_want[i], b->acc_got[i]);
+                bad += !FN(same_sum)(b->acc_want[i], b->acc_got[i]) +
+                       !FN(same_sum)(b->acc_want[i], b->acc_got[period + i]);
         }
         CHECK(bad == 0, "%s vprelu_backward sums on %s (%s): %zu differ", TNAME_STR, isa, where, bad);
         /* RReLU: draws keyed by the index, whatever the chunking. */

@@ -1,24 +1,38 @@
 /* SPDX-License-Identifier: MIT */
-/* The PReLU slope gradient's terms, term = x > 0 ? 0 : x * dy, added in double: a vT of
- * terms is ACC_VECS vectors of doubles (the product of two floats is exact in double).
- * The caller passes xs and dys already zeroed where x > 0, so term = xs * dys. */
+/* PReLU backward's step, shared by the run and the row kernels: a block of up to
+ * LEAKY_ACC_BLOCK vectors gives dx = x > 0 ? dy : w * dy, and each lane sums its terms
+ * (term = x > 0 ? 0 : x * dy) as one block, which is then added into the lane's double.
+ *
+ * float32: converting every term to double (four conversions per vector of floats) made
+ * the backward compute-bound at 1M elements, so a block is summed in float, over
+ * x * 2^64 * dy, and added as (double)sum * 2^-64.  Error of a block: one rounding per
+ * product and at most 7 per addition, <= 8 * 2^-24 < 4.8e-7 of its sum of |terms| (the
+ * issue allows 1e-6).  The scaling (x * 2^64 is exact) lifts every term whose loss a
+ * double result could see out of float's denormals: a product below float's smallest
+ * normal number here is below 2^-190, and a million of them stay under the last bit of
+ * a float32 gradient.  A term above about 2^64 overflows: a lane whose block sum is not
+ * finite (overflow, inf or NaN) takes instead the block's exact sum in double (each
+ * product of two floats is exact in double), so the fast sum never loses range.
+ * float64: the block is summed in double; no scaling, no second sum.
+ *
+ * The scalar reference (block_sum in ref/ref.c) does the same operations in the same
+ * order, so every path gives the same bits. */
 #ifndef LEAKY_KERNELS_ACC_H
 #define LEAKY_KERNELS_ACC_H
 
-#if defined(LEAKY_TYPE_F64)
-#define ACC_VECS 1
-static inline void acc_add(vf64 *acc, vT xs, vT dys)
+/* Doubles per vector of T: a vT of block sums is ACC_VECS vectors of doubles.  A block's
+ * rows are at most ACC_MAX_VECS vectors: ACC_ROW_VECS for a row, 16 lanes for a run. */
+enum {
+    ACC_VECS = VT_LANES / VF64_LANES,
+    ACC_ROW_VECS = 4,
+    ACC_MAX_VECS = LEAKY_ACC_LANES / VT_LANES > ACC_ROW_VECS ? LEAKY_ACC_LANES / VT_LANES
+                                                               : ACC_ROW_VECS /* a run's */
+};
+
+static inline vT acc_load_t(const T *p, size_t k)
 {
-    acc[0] = vf64_add(acc[0], vf64_mul(xs, dys));
+    return k == VT_LANES ? vT_load(p) : vT_load_part(p, k);
 }
-#else
-#define ACC_VECS 2
-static inline void acc_add(vf64 *acc, vT xs, vT dys)
-{
-    acc[0] = vf64_add(acc[0], vf64_mul(vf32_widen_lo(xs), vf32_widen_lo(dys)));
-    acc[1] = vf64_add(acc[1], vf64_mul(vf32_widen_hi(xs), vf32_widen_hi(dys)));
-}
-#endif
 
 /* Loads or stores the first k (1 to VT_LANES) of the VT_LANES doubles at p. */
 static inline void acc_load(vf64 *acc, const double *p, size_t k)
@@ -34,6 +48,102 @@ static inline void acc_store(double *p, const vf64 *acc, size_t k)
         else if (k > 0)
             vf64_store_part(p, acc[v], k);
     }
+}
+
+/* Lanes of the vector at v * VT_LANES in a row of width elements (0 to VT_LANES). */
+static inline size_t acc_lanes(size_t width, size_t v)
+{
+    return width <= v * VT_LANES ? 0 : width - v * VT_LANES < VT_LANES ? width - v * VT_LANES
+                                                                       : VT_LANES;
+}
+
+/* dx = x > 0 ? dy : w * dy over m rows of nv vectors: row q at offset q * stride, width
+ * elements (the last row wlast), vector v at + v * VT_LANES with slopes w[v]. */
+static inline __attribute__((always_inline)) void acc_dx(size_t m, size_t stride, size_t nv,
+                                                         size_t width, size_t wlast,
+                                                         const T *x, const T *dy, T *dx,
+                                                         const vT *w)
+{
+    for (size_t q = 0; q < m; q++)
+        for (size_t v = 0; v < nv; v++) {
+            const size_t k = acc_lanes(q + 1 == m ? wlast : width, v), o = q * stride + v * VT_LANES;
+            if (k == 0)
+                continue;
+            const vT xv = acc_load_t(x + o, k), g = acc_load_t(dy + o, k);
+            const vT d = vT_select(vT_gt(xv, vT_zero()), g, vT_mul(w[v], g));
+            if (k == VT_LANES)
+                vT_store(dx + o, d);
+            else
+                vT_store_part(dx + o, d, k);
+        }
+}
+
+/* A block: m (1 to LEAKY_ACC_BLOCK) rows of nv (1 to ACC_MAX_VECS) vectors as acc_dx has them; lane j of vector v sums the
+ * terms of its m rows (lanes past a row's width count as 0, which leaves a sum unchanged:
+ * a sum that starts at +0 is never -0) and adds the block sum into acc[v].  With
+ * in_place (dx is dy) the sums are taken first and dx in a second pass, since the exact
+ * sum reads dy again; otherwise dx is stored as the sums go. */
+static inline __attribute__((always_inline)) void acc_block(size_t m, size_t stride, size_t nv,
+                                                            size_t width, size_t wlast,
+                                                            const T *x, const T *dy, T *dx,
+                                                            const vT *w,
+                                                            vf64 (*acc)[ACC_VECS],
+                                                            bool in_place)
+{
+    const vT zero = vT_zero();
+    vT f[ACC_MAX_VECS];
+    for (size_t v = 0; v < nv; v++)
+        f[v] = zero;
+    for (size_t q = 0; q < m; q++)
+        for (size_t v = 0; v < nv; v++) {
+            const size_t k = acc_lanes(q + 1 == m ? wlast : width, v), o = q * stride + v * VT_LANES;
+            if (k == 0)
+                continue;
+            const vT xv = acc_load_t(x + o, k), g = acc_load_t(dy + o, k);
+            const vmT pos = vT_gt(xv, zero);
+            if (!in_place) {
+                const vT d = vT_select(pos, g, vT_mul(w[v], g));
+                if (k == VT_LANES)
+                    vT_store(dx + o, d);
+                else
+                    vT_store_part(dx + o, d, k);
+            }
+#if defined(LEAKY_TYPE_F64)
+            f[v] = vT_add(f[v], vT_select(pos, zero, vT_mul(xv, g)));
+#else
+            f[v] = vT_add(f[v], vT_select(pos, zero, vT_mul(vT_mul(xv, vT_set1(0x1p64f)), g)));
+#endif
+        }
+    for (size_t v = 0; v < nv; v++) {
+#if defined(LEAKY_TYPE_F64)
+        acc[v][0] = vf64_add(acc[v][0], f[v]);
+#else
+        const vf64 zero64 = vf64_zero(), one64 = vf64_set1(1), down = vf64_set1(0x1p-64);
+        vf64 c[ACC_VECS] = {vf64_mul(vf32_widen_lo(f[v]), down),
+                            vf64_mul(vf32_widen_hi(f[v]), down)};
+        /* Finite lanes: f * 0 is +-0 < 1 (inf * 0 and NaN are not). */
+        if (!vm32_all(vf32_lt(vf32_mul(f[v], zero), vf32_set1(1)))) {
+            vf64 e[ACC_VECS] = {zero64, zero64};
+            for (size_t q = 0; q < m; q++) {
+                const size_t k = acc_lanes(q + 1 == m ? wlast : width, v);
+                const size_t o = q * stride + v * VT_LANES;
+                if (k == 0)
+                    continue;
+                const vT xv = acc_load_t(x + o, k), g = acc_load_t(dy + o, k);
+                const vmT pos = vT_gt(xv, zero);
+                const vT xs = vT_select(pos, zero, xv), gs = vT_select(pos, zero, g);
+                e[0] = vf64_add(e[0], vf64_mul(vf32_widen_lo(xs), vf32_widen_lo(gs)));
+                e[1] = vf64_add(e[1], vf64_mul(vf32_widen_hi(xs), vf32_widen_hi(gs)));
+            }
+            for (int h = 0; h < ACC_VECS; h++)
+                c[h] = vf64_select(vf64_lt(vf64_mul(c[h], zero64), one64), c[h], e[h]);
+        }
+        for (int h = 0; h < ACC_VECS; h++)
+            acc[v][h] = vf64_add(acc[v][h], c[h]);
+#endif
+    }
+    if (in_place)
+        acc_dx(m, stride, nv, width, wlast, x, dy, dx, w);
 }
 
 #endif

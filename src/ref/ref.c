@@ -2,6 +2,8 @@
 /* The scalar reference kernels: the portable path, the first entries of every dispatch
  * table, and the oracle every other path is tested against. Plain C, one element at a
  * time, the rule written as SPEC states it.  Compiled once per element type (type.h). */
+#include <math.h>
+
 #include "type.h"
 
 #define REF(name) LEAKY_PASTE3(leaky_, TNAME(name), __scalar)
@@ -48,29 +50,59 @@ void REF(vprelu)(size_t n, const T *x, const T *w, T *y, const TPARAMS *params)
         y[i] = x[i] > 0 ? x[i] : w[i] * x[i];
 }
 
-/* The slope gradient's term: x * dy where x <= 0 (or NaN), exact in double for float. */
-static inline double term(T x, T dy) { return x > 0 ? 0.0 : (double)x * (double)dy; }
+/* The slope gradient of one block: the terms (x > 0 ? 0 : x * dy) of the m elements
+ * x[0], x[stride], ..., summed as kernels/acc.h explains: for float32 in float over
+ * x * 2^64 * dy, then scaled back in double, unless that sum is not finite, when the
+ * exact double sum (the product of two floats is exact in double) is taken instead. */
+static double block_sum(size_t m, size_t stride, const T *x, const T *dy)
+{
+#if defined(LEAKY_TYPE_F64)
+    double f = 0;
+    for (size_t q = 0; q < m; q++)
+        if (!(x[q * stride] > 0))
+            f += x[q * stride] * dy[q * stride];
+    return f;
+#else
+    float f = 0;
+    double exact = 0;
+    for (size_t q = 0; q < m; q++) {
+        const float xq = x[q * stride], g = dy[q * stride];
+        if (!(xq > 0)) {
+            f += xq * 0x1p64f * g;
+            exact += (double)xq * (double)g;
+        }
+    }
+    return isfinite(f) ? (double)f * 0x1p-64 : exact;
+#endif
+}
 
+static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
+
+/* The sums first, then dx (which may be dy). */
 void REF(vprelu_backward)(size_t n, size_t period, const T *x, const T *dy, const T *w, T *dx,
                           double *acc)
 {
-    for (size_t i = 0; i < n; i++) {
-        const T g = dy[i]; /* read before dx (which may be dy) is written */
-        const size_t j = i % period;
-        acc[j] += term(x[i], g);
-        dx[i] = x[i] > 0 ? g : w[j] * g;
-    }
+    const size_t periods = n / period;
+    for (size_t p = 0; p < periods; p += LEAKY_ACC_BLOCK)
+        for (size_t j = 0; j < period; j++)
+            acc[j] += block_sum(min_size(periods - p, LEAKY_ACC_BLOCK), period,
+                                x + p * period + j, dy + p * period + j);
+    for (size_t i = 0; i < n; i++)
+        dx[i] = x[i] > 0 ? dy[i] : w[i % period] * dy[i];
 }
 
+/* Lane l's block b: the elements b * 128 + l + 16 q (q < 8) below n. */
 void REF(vprelu_backward_run)(size_t n, const T *x, const T *dy, T *dx, const TPARAMS *params,
                               double acc[LEAKY_ACC_LANES])
 {
+    const size_t span = LEAKY_ACC_LANES * LEAKY_ACC_BLOCK;
+    for (size_t b = 0; b < n; b += span)
+        for (size_t l = 0; l < LEAKY_ACC_LANES && b + l < n; l++)
+            acc[l] += block_sum((min_size(n - b, span) - l + LEAKY_ACC_LANES - 1) /
+                                    LEAKY_ACC_LANES, LEAKY_ACC_LANES, x + b + l, dy + b + l);
     const T slope = params->slope;
-    for (size_t i = 0; i < n; i++) {
-        const T g = dy[i]; /* read before dx (which may be dy) is written */
-        acc[i % LEAKY_ACC_LANES] += term(x[i], g);
-        dx[i] = x[i] > 0 ? g : slope * g;
-    }
+    for (size_t i = 0; i < n; i++)
+        dx[i] = x[i] > 0 ? dy[i] : slope * dy[i];
 }
 
 static inline T draw(const TRRELU *p, size_t i)

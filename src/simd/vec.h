@@ -9,6 +9,7 @@
  *             never a byte past them (no tail reads past the array's end)
  * gt, lt, le  ordered compares: false when either side is NaN
  * select      m ? t : f, lane by lane
+ * all         vm32_all: whether every lane of a mask is set
  * widen       vf32_widen_lo/hi: the low/high half of a vf32 as an exact vf64;
  *             vf64_load_f32: VF64_LANES floats from memory as a vf64
  * vu32        VF32_LANES 32-bit unsigned integers (the RReLU generator): set1, iota
@@ -23,6 +24,7 @@
 #ifndef LEAKY_SIMD_VEC_H
 #define LEAKY_SIMD_VEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -49,6 +51,7 @@ static inline vm32 vf32_lt(vf32 a, vf32 b) { return _mm512_cmp_ps_mask(a, b, _CM
 static inline vm32 vf32_le(vf32 a, vf32 b) { return _mm512_cmp_ps_mask(a, b, _CMP_LE_OQ); }
 static inline vf32 vf32_select(vm32 m, vf32 t, vf32 f) { return _mm512_mask_blend_ps(m, f, t); }
 static inline vf32 vf32_add(vf32 a, vf32 b) { return _mm512_add_ps(a, b); }
+static inline bool vm32_all(vm32 m) { return m == 0xFFFF; }
 
 #define VF64_LANES 8
 typedef __m512d vf64;
@@ -109,6 +112,7 @@ static inline vm32 vf32_lt(vf32 a, vf32 b) { return _mm256_cmp_ps(a, b, _CMP_LT_
 static inline vm32 vf32_le(vf32 a, vf32 b) { return _mm256_cmp_ps(a, b, _CMP_LE_OQ); }
 static inline vf32 vf32_select(vm32 m, vf32 t, vf32 f) { return _mm256_blendv_ps(f, t, m); }
 static inline vf32 vf32_add(vf32 a, vf32 b) { return _mm256_add_ps(a, b); }
+static inline bool vm32_all(vm32 m) { return _mm256_movemask_ps(m) == 0xFF; }
 
 #define VF64_LANES 4
 typedef __m256d vf64;
@@ -165,6 +169,7 @@ static inline vf32 vf32_select(vm32 m, vf32 t, vf32 f) {
     return _mm_or_ps(_mm_and_ps(m, t), _mm_andnot_ps(m, f));
 }
 static inline vf32 vf32_add(vf32 a, vf32 b) { return _mm_add_ps(a, b); }
+static inline bool vm32_all(vm32 m) { return _mm_movemask_ps(m) == 0xF; }
 
 #define VF64_LANES 2
 typedef __m128d vf64;
@@ -220,6 +225,7 @@ static inline vm32 vf32_lt(vf32 a, vf32 b) { return vcltq_f32(a, b); }
 static inline vm32 vf32_le(vf32 a, vf32 b) { return vcleq_f32(a, b); }
 static inline vf32 vf32_select(vm32 m, vf32 t, vf32 f) { return vbslq_f32(m, t, f); }
 static inline vf32 vf32_add(vf32 a, vf32 b) { return vaddq_f32(a, b); }
+static inline bool vm32_all(vm32 m) { return vminvq_u32(m) != 0; }
 
 #define VF64_LANES 2
 typedef float64x2_t vf64;
