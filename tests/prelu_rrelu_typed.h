@@ -33,8 +33,17 @@ static TT *FN(check_shape)(const struct shape *s, const char *isa, bool quiet)
     TT *x = FN(alloc)(n), *dy = FN(alloc)(n), *y = FN(alloc)(n), *dx = FN(alloc)(n);
     TT *w = FN(alloc)(ns), *dw = FN(alloc)(ns);
     long double *exact = calloc(ns, sizeof *exact), *mag = calloc(ns, sizeof *mag);
-    FN(fill)(x, n);
-    FN(fill)(dy, n);
+    if (adversary) {
+        for (size_t i = 0; i < n; i++) {
+            double a, b; /* the element's index in its channel (the slope's terms) */
+            adversarial_pair(ns == 1 ? i : i / (s->channels * s->inner) * s->inner + i % s->inner,
+                             &a, &b);
+            x[i] = (TT)a, dy[i] = (TT)b;
+        }
+    } else {
+        FN(fill)(x, n);
+        FN(fill)(dy, n);
+    }
     for (size_t k = 0; k < ns; k++)
         w[k] = (TT)(0.25 + 0.125 * (double)(k % 7) - 0.5 * (double)(k % 2));
     CHECK(API(prelu)(x, y, s->outer, s->channels, s->inner, w, ns) == LEAKY_OK, "prelu: %s",
@@ -88,9 +97,10 @@ static TT *FN(check_shape)(const struct shape *s, const char *isa, bool quiet)
     return dw;
 }
 
-static void FN(check_prelu_paths)(const leaky_isa *isas, int nisa)
+static void FN(check_prelu_paths)(const leaky_isa *isas, int nisa, const struct shape *shapes,
+                                  size_t nshapes)
 {
-    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+    for (size_t s = 0; s < nshapes; s++) {
         TT *first = NULL;
         for (int k = 0; k < nisa; k++) {
             leaky_set_isa(isas[k]);
@@ -388,7 +398,11 @@ static void FN(check_all)(const leaky_isa *isas, int nisa)
         leaky_set_isa(isas[k]);
         FN(check_guards)(leaky_isa_name(isas[k]));
     }
-    FN(check_prelu_paths)(isas, nisa);
+    FN(check_prelu_paths)(isas, nisa, shapes, sizeof shapes / sizeof shapes[0]);
+    for (adversary = 1; adversary <= ADVERSARIES; adversary++)
+        FN(check_prelu_paths)(isas, nisa, adversarial_shapes,
+                              sizeof adversarial_shapes / sizeof adversarial_shapes[0]);
+    adversary = 0;
     FN(check_finite_differences)();
     FN(check_rrelu)(isas, nisa);
     FN(check_errors)();
@@ -399,6 +413,10 @@ static void FN(digest)(void)
 {
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
         free(FN(check_shape)(&shapes[s], "digest", true));
+    for (adversary = 1; adversary <= ADVERSARIES; adversary++)
+        for (size_t s = 0; s < sizeof adversarial_shapes / sizeof adversarial_shapes[0]; s++)
+            free(FN(check_shape)(&adversarial_shapes[s], "digest", true));
+    adversary = 0;
     enum { NS = 1 << 20 };
     TT *x = FN(alloc)(NS), *y = FN(alloc)(NS);
     FN(fill)(x, NS);

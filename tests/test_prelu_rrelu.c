@@ -28,6 +28,36 @@ static double random_value(void)
     }
 }
 
+/* Adversaries of the slope gradient's sum (issue 5: within 1e-6 of the sum of |terms|):
+ * x and dy of the j-th element of a channel; x <= 0 throughout, so that every element is
+ * a term, and every channel's exact sum a float32.
+ *   1 cancellation: terms of +-1e3 (and a little noise) whose sum is nearly 0;
+ *   2 mixed magnitudes: terms from 2^-142 to 2^102 (float sums of x * 2^64 * dy that
+ *     overflow, tiny terms);
+ *   3 tiny: terms of 1.5e-41, below float's normal numbers, where a float product
+ *     would be 3.3e-5 off, each time the same way;
+ *   4 huge: terms near 1e22, too large for a float sum of x * 2^64 * dy;
+ *   5 overflow that cancels: terms of +-1e60 (no float holds them) that sum to 0 (an even
+ *     number of elements in each channel). */
+enum { ADVERSARIES = 5 };
+static int adversary; /* 0: random_value() for x and dy */
+static void adversarial_pair(size_t j, double *x, double *dy)
+{
+    const uint64_t r = next64();
+    const double u = (double)(r >> 11) / 9007199254740992.0; /* [0, 1) */
+    const double sign = j % 3 == 1 ? 1 : -1;
+    switch (adversary) {
+    case 1: *x = -(1 + u * 1e-3), *dy = sign * 1e3; break;
+    case 2:
+        *x = -ldexp(1 + u, (int)(r % 116) - 65);
+        *dy = sign * ldexp(1 + u / 2, (int)(r >> 8 & 127) - 77);
+        break;
+    case 3: *x = -1e-20, *dy = sign * 1.5e-21; break;
+    case 4: *x = -1e20 * (1 + u), *dy = sign * 100; break;
+    default: *x = -1e30, *dy = j % 2 ? 1e30 : -1e30; break;
+    }
+}
+
 static uint64_t digest = 1469598103934665603ull;
 static void digest_bytes(const void *p, size_t n)
 {
@@ -47,6 +77,10 @@ static const struct shape shapes[] = {
     {9, 3, 5000, 1},   {1, 2, 33000, 2},
     /* Large enough for the pool to split them over 2 threads (the digest compares). */
     {16, 64, 1024, 64}, {16384, 64, 1, 64}, {1, 1, 1 << 20, 1},
+};
+/* For the adversaries: a long shared channel, runs, rows of 1 vector, rows that are not. */
+static const struct shape adversarial_shapes[] = {
+    {1, 1, 1 << 18, 1}, {16, 8, 2048, 8}, {4096, 16, 1, 16}, {512, 7, 9, 7}, {40, 3, 100, 3},
 };
 
 #define TT float
