@@ -150,9 +150,10 @@ leaky_status leaky_prelu_f32(const float *x, float *y, size_t outer, size_t chan
 /* The backward pass: dx = x > 0 ? dy : w[c] * dy, and when dslopes is not NULL the slope
  * gradient, overwriting dslopes[0 .. num_slopes):
  *     dslopes[k] = sum over the elements of slope k of (x > 0 ? 0 : x * dy)
- * The products are exact and the sum is kept in double, in a fixed order that depends on
- * the shape only: the same bits for any thread count and on every CPU path, and within
- * 1e-6 of the sum of |terms| of the exact sum.  dx may equal dy; dslopes must not overlap
+ * The terms are summed in short blocks (8 a lane, in float for float32, exactly in double
+ * where a block would overflow) added into double, in a fixed order that depends on the
+ * shape only: the same bits for any thread count and on every CPU path, and within 1e-6
+ * (at most 4.8e-7) of the sum of |terms| of the exact sum.  dx may equal dy; dslopes must not overlap
  * any other array.  Accumulate into a running gradient yourself (or use the layer). */
 leaky_status leaky_prelu_backward_f32(const float *x, const float *dy, float *dx,
                                       float *dslopes, size_t outer, size_t channels,

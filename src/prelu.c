@@ -17,6 +17,8 @@
  *         added as a fixed tree; a block adds its rows' sums per slope in row order;
  *   rows  each position of the channels x inner period sums its terms in memory order
  *         (period after period, row after row).
+ * Inside a kernel call the terms of a lane (or position) come in blocks of 8, each summed
+ * on its own (in float for float32) and then added into double: kernels/acc.h.
  * The blocks' sums wait in an array and are then added into the slopes block by block
  * (and column by column), so the split between threads never changes the order of the
  * additions. */

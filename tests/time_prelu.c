@@ -40,9 +40,9 @@ int main(int argc, char **argv)
     double *lf = malloc((size_t)reps * sizeof *lf), *lb = malloc((size_t)reps * sizeof *lb);
     leaky_isa isa = LEAKY_ISA_SCALAR;
     leaky_isa_active(&isa);
-    printf("path %s, %d runs each, median ms\n%-22s %10s %9s %12s %7s %14s\n",
+    printf("path %s, %d runs each, median ms\n%-22s %10s %9s %12s %7s %11s %14s\n",
            leaky_isa_name(isa), reps, "case", "elements", "forward", "backward+dw", "ratio",
-           "leaky b/f ratio");
+           "leaky fwd", "leaky b/f ratio");
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         const size_t n = cases[c].outer * cases[c].channels * cases[c].inner;
         float *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
@@ -79,8 +79,8 @@ int main(int argc, char **argv)
         qsort(lf, (size_t)reps, sizeof *lf, compare);
         qsort(lb, (size_t)reps, sizeof *lb, compare);
         const double f = tf[reps / 2] * 1e3, b = tb[reps / 2] * 1e3;
-        printf("%-22s %10zu %9.3f %12.3f %7.2f %14.2f\n", cases[c].layout, n, f, b, b / f,
-               lb[reps / 2] / lf[reps / 2]);
+        printf("%-22s %10zu %9.3f %12.3f %7.2f %11.3f %14.2f\n", cases[c].layout, n, f, b,
+               b / f, lf[reps / 2] * 1e3, lb[reps / 2] / lf[reps / 2]);
         free(x), free(y), free(dy), free(dx);
     }
     free(tf), free(tb), free(lf), free(lb);
