@@ -40,17 +40,15 @@ static void binary_range(void *ctx, size_t begin, size_t end)
  * 12 MiB out (24 MiB): 0.196 against 0.165; backward, 4 MiB out (12 MiB touched): even,
  * 6 MiB out (18 MiB): 0.198 against 0.160. Below, the output would still be in the cache
  * for whoever reads it next; above, streaming saves reading each line before writing it. */
-enum { NONTEMPORAL_BYTES = 20 << 20 };
-
 static bool stream_to(const void *out, const void *in, size_t touched)
 {
-    return touched > NONTEMPORAL_BYTES && out != in && (uintptr_t)out % sizeof(T) == 0;
+    return touched > LEAKY_NONTEMPORAL_BYTES && out != in && (uintptr_t)out % sizeof(T) == 0;
 }
 
 /* Below two grains there is one thread's worth of work and nothing to stream: such calls
  * never leave the caller (leaky_run_unary_f32 in internal.h). */
 _Static_assert(LEAKY_SMALL_CALL == 2 * LEAKY_ELEMENTWISE_GRAIN, "small calls are one grain's worth");
-_Static_assert(3 * LEAKY_SMALL_CALL * sizeof(float) < NONTEMPORAL_BYTES,
+_Static_assert(3 * LEAKY_SMALL_CALL * sizeof(float) < LEAKY_NONTEMPORAL_BYTES,
                "small calls are never streamed");
 
 void LEAKY_PASTE3(leaky_run_unary_, LEAKY_T, _large)(TFN(unary) *kernel, size_t n, const T *x, T *y, T slope)

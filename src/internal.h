@@ -267,6 +267,9 @@ enum { LEAKY_ELEMENTWISE_GRAIN = 1 << 15 };
  * possibly streamed and split by leaky_parallel_for (leaky_run_*_large in src/api.c, once
  * per type). */
 #define LEAKY_SMALL_CALL (1u << 16) /* elements; below, one thread and no streaming */
+/* From this many bytes read and written, out of place, stores bypass the caches (measured
+ * in src/api.c). */
+enum { LEAKY_NONTEMPORAL_BYTES = 20 << 20 };
 #define LEAKY_RUN_LAYER(t, T)                                                                  \
     void leaky_run_unary_##t##_large(leaky_unary_##t##_fn *kernel, size_t n, const T *x,     \
                                      T *y, T slope);                                          \

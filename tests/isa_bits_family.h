@@ -79,15 +79,18 @@ static void FN(check_block)(struct FN(bufs) *b, size_t n, const char *where)
                   where);
 #endif
             /* One slope over runs: dx and the 16 lane sums of every chunk (1 to 300
-             * elements: blocks of 128 and every tail), out of place and in place. */
+             * elements: blocks of 128 and every tail), out of place (a third of the chunks
+             * streamed, from every alignment) and in place. */
             memcpy(b->got2, b->g, n * sizeof(TT));
             for (size_t at = 0, len; at < n; at += len) {
                 len = 1 + (at * 7 + s) % 300;
                 len = len < n - at ? len : n - at;
                 double lw[LEAKY_ACC_LANES] = {0}, lg[LEAKY_ACC_LANES] = {0};
                 double li[LEAKY_ACC_LANES] = {0};
+                const PARAMS stream = {.slope = slopes[s], .nontemporal = true};
                 r->KER(vprelu_backward_run)(len, b->x + at, b->g + at, b->want + at, &prm, lw);
-                p->KER(vprelu_backward_run)(len, b->x + at, b->g + at, b->got + at, &prm, lg);
+                p->KER(vprelu_backward_run)(len, b->x + at, b->g + at, b->got + at,
+                                            at % 3 ? &prm : &stream, lg);
                 p->KER(vprelu_backward_run)(len, b->x + at, b->got2 + at, b->got2 + at, &prm, li);
                 for (int l = 0; l < LEAKY_ACC_LANES; l++)
                     CHECK(FN(same_sum)(lw[l], lg[l]) && FN(same_sum)(lw[l], li[l]),

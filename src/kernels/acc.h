@@ -78,17 +78,59 @@ static inline __attribute__((always_inline)) void acc_dx(size_t m, size_t stride
         }
 }
 
+/* Streamed dx (ACC_DX_NONE) follows the sums in vectors aligned to dx's own boundary: the
+ * slope of element e is w[e], or slope where w is NULL.  acc_stream_head stores the
+ * elements before the first aligned vector and returns their count, acc_stream_upto the
+ * whole vectors from done up to at most `to` (returns the new done), acc_stream_end the
+ * rest up to n and fences the streamed stores. */
+static inline vT acc_slopes(const T *w, vT slope, size_t e, size_t k)
+{
+    return w ? acc_load_t(w + e, k) : slope;
+}
+static inline size_t acc_stream_head(size_t n, const T *x, const T *dy, T *dx, const T *w,
+                                     vT slope)
+{
+    size_t head = (VT_BYTES - (uintptr_t)dx % VT_BYTES) % VT_BYTES / sizeof(T);
+    head = head < n ? head : n;
+    if (head > 0) {
+        const vT wv = acc_slopes(w, slope, 0, head);
+        acc_dx(1, 0, 1, head, head, x, dy, dx, &wv);
+    }
+    return head;
+}
+static inline size_t acc_stream_upto(size_t done, size_t to, const T *x, const T *dy, T *dx,
+                                     const T *w, vT slope)
+{
+    for (; done + VT_LANES <= to; done += VT_LANES) {
+        const vT xv = vT_load(x + done), g = vT_load(dy + done);
+        const vT wv = acc_slopes(w, slope, done, VT_LANES);
+        vT_put(dx + done, vT_select(vT_gt(xv, vT_zero()), g, vT_mul(wv, g)), 1);
+    }
+    return done;
+}
+static inline void acc_stream_end(size_t done, size_t n, const T *x, const T *dy, T *dx,
+                                  const T *w, vT slope)
+{
+    done = acc_stream_upto(done, n, x, dy, dx, w, slope);
+    if (done < n) {
+        const vT wv = acc_slopes(w, slope, done, n - done);
+        acc_dx(1, 0, 1, n - done, n - done, x + done, dy + done, dx + done, &wv);
+    }
+    vT_stream_fence();
+}
+
 /* A block: m (1 to LEAKY_ACC_BLOCK) rows of nv (1 to ACC_MAX_VECS) vectors as acc_dx has them; lane j of vector v sums the
  * terms of its m rows (lanes past a row's width count as 0, which leaves a sum unchanged:
- * a sum that starts at +0 is never -0) and adds the block sum into acc[v].  With
- * in_place (dx is dy) the sums are taken first and dx in a second pass, since the exact
- * sum reads dy again; otherwise dx is stored as the sums go. */
+ * a sum that starts at +0 is never -0) and adds the block sum into acc[v].  dx is stored
+ * as the sums go (ACC_DX_NOW), or after them (ACC_DX_AFTER: when dx is dy, since the
+ * exact sum reads dy again), or not at all (ACC_DX_NONE: the caller streams it). */
+enum acc_dx { ACC_DX_NOW, ACC_DX_AFTER, ACC_DX_NONE };
 static inline __attribute__((always_inline)) void acc_block(size_t m, size_t stride, size_t nv,
                                                             size_t width, size_t wlast,
                                                             const T *x, const T *dy, T *dx,
                                                             const vT *w,
                                                             vf64 (*acc)[ACC_VECS],
-                                                            bool in_place)
+                                                            enum acc_dx mode)
 {
     const vT zero = vT_zero();
     vT f[ACC_MAX_VECS];
@@ -101,7 +143,7 @@ static inline __attribute__((always_inline)) void acc_block(size_t m, size_t str
                 continue;
             const vT xv = acc_load_t(x + o, k), g = acc_load_t(dy + o, k);
             const vmT pos = vT_gt(xv, zero);
-            if (!in_place) {
+            if (mode == ACC_DX_NOW) {
                 const vT d = vT_select(pos, g, vT_mul(w[v], g));
                 if (k == VT_LANES)
                     vT_store(dx + o, d);
@@ -142,7 +184,7 @@ static inline __attribute__((always_inline)) void acc_block(size_t m, size_t str
             acc[v][h] = vf64_add(acc[v][h], c[h]);
 #endif
     }
-    if (in_place)
+    if (mode == ACC_DX_AFTER)
         acc_dx(m, stride, nv, width, wlast, x, dy, dx, w);
 }
 

@@ -29,10 +29,10 @@ static inline __attribute__((always_inline)) void in_registers(size_t periods, s
     size_t p = 0;
     for (; p + LEAKY_ACC_BLOCK <= periods; p += LEAKY_ACC_BLOCK)
         acc_block(LEAKY_ACC_BLOCK, period, nv, period, period, x + p * period, dy + p * period,
-                  dx + p * period, wv, a, in_place);
+                  dx + p * period, wv, a, in_place ? ACC_DX_AFTER : ACC_DX_NOW);
     if (p < periods)
         acc_block(periods - p, period, nv, period, period, x + p * period, dy + p * period,
-                  dx + p * period, wv, a, in_place);
+                  dx + p * period, wv, a, in_place ? ACC_DX_AFTER : ACC_DX_NOW);
     for (size_t v = 0; v < nv; v++)
         acc_store(acc + v * VT_LANES, a[v], VT_LANES);
 }
@@ -64,7 +64,7 @@ static inline __attribute__((always_inline)) void row(size_t n, size_t period, c
                 acc_load(a[v], acc + j + v * VT_LANES, k);
             }
             acc_block(m, period, nv, width, width, x + at + j, dy + at + j, dx + at + j, wv, a,
-                      in_place);
+                      in_place ? ACC_DX_AFTER : ACC_DX_NOW);
             for (size_t v = 0; v < nv; v++)
                 acc_store(acc + j + v * VT_LANES, a[v], acc_lanes(width, v));
         }
