@@ -9,6 +9,19 @@
 
 #include "leaky.h"
 
+/* Hides a value from the optimizer, at no run-time cost. A backward passes the gradient
+ * through untouched where x > 0 and multiplies it elsewhere; clang rewrites
+ * "x > 0 ? dy : slope * dy" as "dy * (x > 0 ? 1 : slope)", which quiets a signalling-NaN
+ * gradient that no arithmetic should touch. Applied to the passed-through operand, the two
+ * arms no longer share a value and the rewrite cannot apply. */
+#if defined(__x86_64__)
+#define LEAKY_OPAQUE(v) __asm__("" : "+v"(v))
+#elif defined(__aarch64__)
+#define LEAKY_OPAQUE(v) __asm__("" : "+w"(v))
+#else
+#define LEAKY_OPAQUE(v) __asm__("" : "+m"(v))
+#endif
+
 /* Parameters a kernel needs, prepared once by the API layer. */
 struct leaky_f32_params {
     float slope;
