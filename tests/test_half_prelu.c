@@ -45,16 +45,6 @@ static uint16_t definition(const struct type *t, uint16_t h, float w)
     return t->narrow(x > 0.0f ? x : w * x);
 }
 
-static uint32_t mix(uint32_t v)
-{
-    v ^= v >> 16;
-    v *= 0x7feb352dU;
-    v ^= v >> 15;
-    v *= 0x846ca68bU;
-    v ^= v >> 16;
-    return v;
-}
-
 /* ------------------------------------------------------------ kernels */
 
 static uint16_t xs[ALL], got[ALL];
