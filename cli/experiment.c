@@ -313,7 +313,8 @@ static bool write_chart(const struct config *cfg, const struct run *runs,
                .y_label = kind == CHART_ACCURACY ? "test accuracy"
                           : kind == CHART_LOSS   ? "training loss (mean over the epoch)"
                                                  : "dead units (% of the layer)",
-               .note = note, .grid = true, .series = series, .n_series = n_series,
+               .note = note, .grid = true, .x_whole = true, .series = series,
+               .n_series = n_series,
                .x_min = E > 1 ? 1.0 : 0.5, .x_max = E > 1 ? (double)E : 1.5};
     if (kind == CHART_DEAD) {
         /* From 0, so "none dead" sits on the axis instead of filling the chart. */

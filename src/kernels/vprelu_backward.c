@@ -18,7 +18,9 @@ static inline void step(const T *x, const T *dy, vT wv, T *dx, vf64 *a, size_t k
     const vT xv = full ? vT_load(x) : vT_load_part(x, k);
     const vT dyv = full ? vT_load(dy) : vT_load_part(dy, k);
     const vmT pos = vT_gt(xv, zero);
-    const vT dxv = vT_select(pos, dyv, vT_mul(wv, dyv));
+    vT pass = dyv;
+    LEAKY_OPAQUE(pass);
+    const vT dxv = vT_select(pos, pass, vT_mul(wv, dyv));
     if (full)
         vT_store(dx, dxv);
     else

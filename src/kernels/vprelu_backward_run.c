@@ -17,7 +17,9 @@ static inline void step(const T *x, const T *dy, T *dx, vf64 *acc, vT slope, siz
     const vT dyv = full ? vT_load(dy) : vT_load_part(dy, k);
     const vT zero = vT_zero();
     const vmT pos = vT_gt(xv, zero);
-    const vT dxv = vT_select(pos, dyv, vT_mul(dyv, slope));
+    vT pass = dyv;
+    LEAKY_OPAQUE(pass);
+    const vT dxv = vT_select(pos, pass, vT_mul(dyv, slope));
     if (full)
         vT_store(dx, dxv);
     else

@@ -6,6 +6,13 @@
 
 #define REF(name) LEAKY_PASTE3(leaky_, TNAME(name), __scalar)
 
+/* A gradient passed through where x > 0: not even a signalling NaN changes (LEAKY_OPAQUE). */
+static inline T pass_through(T dy)
+{
+    LEAKY_OPAQUE(dy);
+    return dy;
+}
+
 void REF(vlrelu)(size_t n, const T *x, T *y, const TPARAMS *params)
 {
     const T slope = params->slope;
@@ -17,7 +24,7 @@ void REF(vlrelu_backward)(size_t n, const T *x, const T *dy, T *dx, const TPARAM
 {
     const T slope = params->slope;
     for (size_t i = 0; i < n; i++)
-        dx[i] = x[i] > 0 ? dy[i] : slope * dy[i];
+        dx[i] = x[i] > 0 ? pass_through(dy[i]) : slope * dy[i];
 }
 
 void REF(vlrelu_derivative)(size_t n, const T *x, T *d, const TPARAMS *params)
@@ -58,7 +65,7 @@ void REF(vprelu_backward)(size_t n, size_t period, const T *x, const T *dy, cons
         const T g = dy[i]; /* read before dx (which may be dy) is written */
         const size_t j = i % period;
         acc[j] += term(x[i], g);
-        dx[i] = x[i] > 0 ? g : w[j] * g;
+        dx[i] = x[i] > 0 ? pass_through(g) : w[j] * g;
     }
 }
 
@@ -69,7 +76,7 @@ void REF(vprelu_backward_run)(size_t n, const T *x, const T *dy, T *dx, const TP
     for (size_t i = 0; i < n; i++) {
         const T g = dy[i]; /* read before dx (which may be dy) is written */
         acc[i % LEAKY_ACC_LANES] += term(x[i], g);
-        dx[i] = x[i] > 0 ? g : slope * g;
+        dx[i] = x[i] > 0 ? pass_through(g) : slope * g;
     }
 }
 
@@ -94,5 +101,5 @@ void REF(vrrelu)(size_t n, const T *x, T *y, T *noise, const TRRELU *params)
 void REF(vrrelu_backward)(size_t n, const T *x, const T *dy, T *dx, const TRRELU *params)
 {
     for (size_t i = 0; i < n; i++)
-        dx[i] = x[i] > 0 ? dy[i] : draw(params, i) * dy[i];
+        dx[i] = x[i] > 0 ? pass_through(dy[i]) : draw(params, i) * dy[i];
 }
