@@ -8,12 +8,20 @@ way: the training pass of an epoch (batch gathering, forward, loss, backward, up
 the evaluation. The two alternate, round after round, so both see the same machine load;
 the medians over all epochs timed and their ratio are printed.
 
+Both sides get the same thread count in full. Debian's PyTorch multiplies through OpenBLAS,
+whose thread count torch.set_num_threads does not change (it sets OpenMP's): left alone,
+a "1 thread" PyTorch ran its products on 2 OpenBLAS threads. So the script also sets
+OpenBLAS's count in this process. And with 2 threads, OpenMP's threads spin while they
+wait, on the cores OpenBLAS's threads need (an epoch took 4 to 7 s instead of 0.8): unless
+OMP_WAIT_POLICY is already set, it is set to PASSIVE, PyTorch's best setting here.
+
     /usr/bin/python3 bench/experiment_torch.py --leaky build/leaky [--rounds 3]
-        [--epochs 2] [--threads 2] [--batch 128] [--hidden 256,128]
+        [--epochs 2] [--threads 2] [--batch 128] [--hidden 256,128] [--baseline OLD/leaky]
 
 Run it with Debian's python3 (python3-torch, python3-numpy).
 """
 import argparse
+import ctypes
 import csv
 import gzip
 import os
@@ -23,9 +31,12 @@ import sys
 import tempfile
 import time
 
-import numpy as np
-import torch
-import torch.nn.functional as F
+# Read by libgomp when torch loads it, so set before the import.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 DATA = "/usr/share/datasets/fashion-mnist"
 
@@ -41,6 +52,21 @@ def load(data, prefix):
     x = read_idx(f"{data}/{prefix}-images-idx3-ubyte.gz", 3)
     y = read_idx(f"{data}/{prefix}-labels-idx1-ubyte.gz", 1)
     return x.reshape(len(x), -1), y
+
+
+def set_torch_threads(threads):
+    """torch.set_num_threads, and the same count for the OpenBLAS in this process (the one
+    Debian's torch multiplies with). Returns a line saying what was set."""
+    torch.set_num_threads(threads)
+    with open("/proc/self/maps") as f:
+        blas = [line.split()[-1] for line in f if "libopenblas" in line]
+    if not blas:
+        return f"torch {threads} threads (its BLAS is not OpenBLAS: its threads are its own)"
+    blas = ctypes.CDLL(blas[0])  # the instance torch loaded, not a second one
+    blas.openblas_set_num_threads(threads)
+    return (f"torch {torch.get_num_threads()} threads, OpenBLAS "
+            f"{blas.openblas_get_num_threads()} threads, "
+            f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}")
 
 
 def torch_epochs(args, x_train, y_train, x_test, y_test):
@@ -79,8 +105,8 @@ def torch_epochs(args, x_train, y_train, x_test, y_test):
     return seconds, acc
 
 
-def leaky_epochs(args, out):
-    cmd = [args.leaky, "experiment", "--activations", "relu", "--epochs", str(args.epochs),
+def leaky_epochs(args, program, out):
+    cmd = [program, "experiment", "--activations", "relu", "--epochs", str(args.epochs),
            "--threads", str(args.threads), "--batch", str(args.batch), "--lr", str(args.lr),
            "--hidden", ",".join(map(str, args.hidden)), "--data", args.data,
            "--seed", str(args.seed), "--out", out]
@@ -93,6 +119,8 @@ def leaky_epochs(args, out):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--leaky", required=True, help="the leaky program")
+    ap.add_argument("--baseline", help="a second leaky program (an older build, say), timed "
+                    "in the same rounds")
     ap.add_argument("--data", default=DATA)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=2)
@@ -103,29 +131,42 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     args.hidden = [int(h) for h in args.hidden.split(",")]
-    torch.set_num_threads(args.threads)
+    print(set_torch_threads(args.threads), flush=True)
 
     x_train, y_train = load(args.data, "train")
     x_test, y_test = load(args.data, "t10k")
-    leaky_s, torch_s = [], []
+    # name -> (seconds of every epoch timed, last test accuracy), run in this order each round
+    sides = {"leaky": ([], 0.0)}
+    if args.baseline:
+        sides["baseline"] = ([], 0.0)
+    sides["pytorch"] = ([], 0.0)
     with tempfile.TemporaryDirectory() as out:
         for r in range(args.rounds):
-            s, leaky_acc = leaky_epochs(args, out)
-            leaky_s += s
-            s, torch_acc = torch_epochs(args, x_train, y_train, x_test, y_test)
-            torch_s += s
-            print(f"round {r + 1}: leaky {' '.join(f'{v:.3f}' for v in leaky_s[-args.epochs:])} s,"
-                  f" torch {' '.join(f'{v:.3f}' for v in torch_s[-args.epochs:])} s", flush=True)
+            line = []
+            for name, (secs, _) in sides.items():
+                if name == "pytorch":
+                    s, acc = torch_epochs(args, x_train, y_train, x_test, y_test)
+                else:
+                    s, acc = leaky_epochs(args, args.leaky if name == "leaky" else args.baseline,
+                                          out)
+                secs += s
+                sides[name] = (secs, acc)
+                line.append(f"{name} {' '.join(f'{v:.3f}' for v in s)} s")
+            print(f"round {r + 1}: {', '.join(line)}", flush=True)
     net = "-".join(map(str, [784] + args.hidden + [10]))
-    lm, tm = statistics.median(leaky_s), statistics.median(torch_s)
     print(f"MLP {net}, ReLU, Adam lr {args.lr}, batch {args.batch}, {args.threads} threads, "
           f"{args.rounds} rounds x {args.epochs} epochs")
-    print(f"{'':8} {'median s/epoch':>15} {'min s/epoch':>12} {'test acc':>9}")
-    print(f"{'leaky':8} {lm:15.3f} {min(leaky_s):12.3f} {leaky_acc:9.4f}")
-    print(f"{'pytorch':8} {tm:15.3f} {min(torch_s):12.3f} {torch_acc:9.4f}")
-    print(f"leaky / pytorch = {lm / tm:.2f} (median), {min(leaky_s) / min(torch_s):.2f} (min)")
+    print(f"{'':8} {'median s/epoch':>15} {'min':>7} {'max':>7} {'test acc':>9}")
+    for name, (secs, acc) in sides.items():
+        print(f"{name:8} {statistics.median(secs):15.3f} {min(secs):7.3f} {max(secs):7.3f} "
+              f"{acc:9.4f}")
+    tm = sides["pytorch"][0]
+    for name in sides:
+        if name != "pytorch":
+            s = sides[name][0]
+            print(f"{name} / pytorch = {statistics.median(s) / statistics.median(tm):.2f} "
+                  f"(median), {min(s) / min(tm):.2f} (min)")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

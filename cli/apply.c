@@ -157,6 +157,12 @@ static leaky_status backward_f16(const void *x, const void *dy, void *dx, size_t
 {
     return leaky_relu_backward_f16(x, dy, dx, n, a->f32);
 }
+/* PReLU's forward only (float32 slopes, as leaky_prelu_f16 takes them). */
+static leaky_status prelu_f16(const void *x, void *y, size_t outer, size_t channels,
+                              size_t inner, const struct job *j, size_t c0, size_t ns)
+{
+    return leaky_prelu_f16(x, y, outer, channels, inner, j->slopes_f32 + c0, ns);
+}
 static leaky_status forward_qs8(const void *x, void *y, size_t n, const struct q8 *q)
 {
     return leaky_relu_qs8(x, y, n, &q->qs8);
@@ -208,8 +214,8 @@ static const struct dtype dtypes[] = {
     {"<f8", "float64", 8, NULL, forward_f64, relu_f64, derivative_f64, backward_f64,
      relu_backward_f64, prelu_f64, prelu_backward_f64, rrelu_train_f64, rrelu_backward_f64,
      NULL, NULL},
-    {"<f2", "float16", 2, NULL, forward_f16, NULL, derivative_f16, backward_f16, NULL, NULL,
-     NULL, NULL, NULL, NULL, NULL},
+    {"<f2", "float16", 2, NULL, forward_f16, NULL, derivative_f16, backward_f16, NULL,
+     prelu_f16, NULL, NULL, NULL, NULL, NULL},
     {"|i1", "int8", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "qs8",
      forward_qs8},
     {"|u1", "uint8", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "qu8",
@@ -535,9 +541,15 @@ static bool check_job(const struct job *j, const struct dtype *dt, char *err, si
                  "--backward or --relu)", dt->name);
         return false;
     }
-    if ((j->fn == FN_PRELU || j->fn == FN_RRELU) && !dt->prelu) {
+    if ((j->fn == FN_PRELU && !dt->prelu) || (j->fn == FN_RRELU && !dt->rrelu_train)) {
         snprintf(err, err_size, "--%s is float32 and float64 only", j->fn == FN_PRELU ? "prelu"
                                                                                 : "rrelu");
+        return false;
+    }
+    if (j->fn == FN_PRELU && j->op != OP_FORWARD && !dt->prelu_backward) {
+        snprintf(err, err_size, "--prelu with --%s is float32 and float64 only; %s data has "
+                 "the PReLU forward", j->op == OP_BACKWARD ? "backward" : "derivative",
+                 dt->name);
         return false;
     }
     if (j->fn == FN_RELU && !dt->relu) {
@@ -709,8 +721,9 @@ static void help(void)
            "                      clamped\n"
            "      --in-scale S, --in-zero-point Z, --out-scale S, --out-zero-point Z\n"
            "\n"
-           "float16 files work the same way (Leaky ReLU only); int8 and uint8 ones need --dtype\n"
-           "qs8 or qu8. Big files are mapped and streamed, with a progress bar on a terminal.\n");
+           "float16 files work the same way (Leaky ReLU, and the PReLU forward with float32\n"
+           "slopes); int8 and uint8 ones need --dtype qs8 or qu8. Big files are mapped and\n"
+           "streamed, with a progress bar on a terminal.\n");
 }
 
 /* Checks --dtype qs8|qu8's four options and sets the library's parameters from them. */

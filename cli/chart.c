@@ -176,15 +176,19 @@ typedef struct ticks {
 } ticks;
 
 /* Round numbers for a linear axis: steps of 1, 2, 2.5 or 5 times a power of ten, about
- * `want` of them. */
-static void linear_ticks(double lo, double hi, int want, ticks *t)
+ * `want` of them; whole numbers only for an axis of counts (an epoch 2.5 means nothing). */
+static void linear_ticks(double lo, double hi, int want, bool whole, ticks *t)
 {
-    const double raw = (hi - lo) / (want > 1 ? want : 1);
+    double raw = (hi - lo) / (want > 1 ? want : 1);
+    if (whole && raw < 1)
+        raw = 1;
     const double p = pow(10, floor(log10(raw)));
     static const double mult[] = {1, 2, 2.5, 5, 10};
     double step = 10 * p;
     int m = 4;
     for (int i = 0; i < 5; i++) {
+        if (whole && mult[i] * p != floor(mult[i] * p))
+            continue;
         if (mult[i] * p >= raw) {
             step = mult[i] * p;
             m = i;
@@ -230,12 +234,12 @@ static void log_ticks(double lo, double hi, int want, ticks *t)
         }
 }
 
-static void make_ticks(double lo, double hi, bool log_axis, int want, ticks *t)
+static void make_ticks(double lo, double hi, bool log_axis, int want, bool whole, ticks *t)
 {
     if (log_axis)
         log_ticks(lo, hi, want, t);
     else
-        linear_ticks(lo, hi, want, t);
+        linear_ticks(lo, hi, want, whole, t);
 }
 
 static void tick_label(const ticks *t, double v, char *buf, size_t size)
@@ -414,14 +418,17 @@ static int minor_ticks(double lo, double hi, const area *a, bool y_axis, double 
     return n;
 }
 
-/* Frame, grid, zero lines, ticks and their labels, then the series. */
-static void draw_area(cairo_t *cr, const chart *c, const area *a, 
-                      double scale, double tick_font, bool grid)
+/* Frame, grid, zero lines, ticks and their labels, then the series. The x ticks go to
+ * x_ticks when it is not NULL. */
+static void draw_area(cairo_t *cr, const chart *c, const area *a, double scale,
+                      double tick_font, bool grid, ticks *x_ticks)
 {
     const rect *r = &a->r;
     ticks tx, ty;
-    make_ticks(a->x_min, a->x_max, a->log_x, (int)((r->x1 - r->x0) / (90 * scale)) + 1, &tx);
-    make_ticks(a->y_min, a->y_max, a->log_y, (int)((r->y1 - r->y0) / (60 * scale)) + 1, &ty);
+    make_ticks(a->x_min, a->x_max, a->log_x, (int)((r->x1 - r->x0) / (90 * scale)) + 1,
+               c->x_whole, &tx);
+    make_ticks(a->y_min, a->y_max, a->log_y, (int)((r->y1 - r->y0) / (60 * scale)) + 1, false,
+               &ty);
 
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_rectangle(cr, r->x0, r->y0, r->x1 - r->x0, r->y1 - r->y0);
@@ -506,6 +513,8 @@ static void draw_area(cairo_t *cr, const chart *c, const area *a,
     for (int i = 0; i < ty.n; i++)
         draw_label(cr, &ty, ty.v[i], tick_font, r->x0 - tick_len - 3 * scale,
                    map_y(a, ty.v[i]), 1, 0.5);
+    if (x_ticks)
+        *x_ticks = tx;
 }
 
 /* The widest y tick label, to size the left margin. */
@@ -513,7 +522,7 @@ static double widest_y_label(cairo_t *cr, const area *a, double height, double s
                              double size)
 {
     ticks ty;
-    make_ticks(a->y_min, a->y_max, a->log_y, (int)(height / (60 * scale)) + 1, &ty);
+    make_ticks(a->y_min, a->y_max, a->log_y, (int)(height / (60 * scale)) + 1, false, &ty);
     double w = 0;
     for (int i = 0; i < ty.n; i++)
         w = fmax(w, label_width(cr, &ty, ty.v[i], size));
@@ -729,7 +738,8 @@ static void draw_chart(cairo_t *cr, const chart *c, double W, double H, chart_la
     }
 
     set_grey(cr, 0.1);
-    draw_area(cr, c, &a, scale, f.tick, c->grid);
+    ticks main_x_ticks;
+    draw_area(cr, c, &a, scale, f.tick, c->grid, &main_x_ticks);
 
     rect legend_box = {0, 0, 0, 0};
     const bool has_legend = c->legend != CHART_NONE && legend_entries(c) > 0;
@@ -739,8 +749,8 @@ static void draw_chart(cairo_t *cr, const chart *c, double W, double H, chart_la
         legend_box = place_box(c, &a, c->legend, w, h, 10 * scale, NULL);
     }
 
-    chart_layout lay = {a.x_min, a.x_max, a.y_min, a.y_max, a.r.x0, a.r.x1, a.r.y1, a.r.y0,
-                        false, 0, 0, 0, 0};
+    chart_layout lay = {.x_min = a.x_min, .x_max = a.x_max, .y_min = a.y_min, .y_max = a.y_max,
+                        .px0 = a.r.x0, .px1 = a.r.x1, .py0 = a.r.y1, .py1 = a.r.y0};
     if (c->inset.show && c->inset.x_min < c->inset.x_max) {
         area in = {.log_x = c->log_x, .log_y = c->log_y};
         fit(c, c->inset.x_min, c->inset.x_max, &xl, &xh, &yl, &yh);
@@ -784,7 +794,7 @@ static void draw_chart(cairo_t *cr, const chart *c, double W, double H, chart_la
         }
         in.r = (rect){box.x0 + lw, box.y0 + caption + 6 * scale, box.x1 - 8 * scale,
                       box.y1 - f.tick * 1.6 - 8 * scale};
-        draw_area(cr, c, &in, scale * 0.85, f.tick * 0.85, true);
+        draw_area(cr, c, &in, scale * 0.85, f.tick * 0.85, true, NULL);
         lay.inset_shown = true;
         lay.inset_x0 = box.x0;
         lay.inset_y0 = box.y0;
@@ -795,6 +805,8 @@ static void draw_chart(cairo_t *cr, const chart *c, double W, double H, chart_la
     if (has_legend)
         draw_legend(cr, c, legend_box, f.legend, scale);
 
+    lay.n_x_ticks = main_x_ticks.n < CHART_MAX_TICKS ? main_x_ticks.n : CHART_MAX_TICKS;
+    memcpy(lay.x_ticks, main_x_ticks.v, (size_t)lay.n_x_ticks * sizeof lay.x_ticks[0]);
     if (layout)
         *layout = lay;
 }

@@ -47,6 +47,7 @@
 #define CHART_MIN_SIZE 160
 #define CHART_MAX_SIZE 8192
 #define CHART_PALETTE_SIZE 10
+#define CHART_MAX_TICKS 32
 
 typedef enum chart_style {
     CHART_SOLID = 0,  /* a line through the points */
@@ -93,6 +94,7 @@ typedef struct chart {
     const char *note;        /* a line of small text under the plot area, or NULL */
     int width, height;       /* 0: 800 x 600 */
     bool log_x, log_y;
+    bool x_whole;            /* x ticks at whole numbers only (counts, such as epochs) */
     bool grid;
     chart_corner legend;     /* CHART_AUTO picks a corner that hides the fewest points */
     double x_min, x_max;     /* used when x_min < x_max; else fitted to the data */
@@ -119,6 +121,8 @@ typedef struct chart_layout {
     double px0, px1, py0, py1;
     bool inset_shown;        /* and where its box went (device units, x0 < x1, y0 < y1) */
     double inset_x0, inset_y0, inset_x1, inset_y1;
+    double x_ticks[CHART_MAX_TICKS]; /* where the main area's x ticks are, in data units */
+    int n_x_ticks;
 } chart_layout;
 
 /* Draws c into path (format from the extension).  On failure returns false, leaves no file

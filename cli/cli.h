@@ -68,6 +68,9 @@ bool cli_half_fits(const struct cli_half_type *t, float value);
  * results back, in place. */
 leaky_status cli_half_apply(const struct cli_half_type *t, bool derivative, float slope,
                             float *v, size_t n);
+/* The same for leaky_prelu_T: n values, rows of num_slopes channels (or one slope). */
+leaky_status cli_half_prelu(const struct cli_half_type *t, const float *slopes,
+                            size_t num_slopes, float *v, size_t n);
 /* The shortest decimal form that reads back to the same value of the type. */
 void cli_half_format(const struct cli_half_type *t, char *buf, size_t size, float value);
 

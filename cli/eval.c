@@ -57,7 +57,8 @@ static void help(void)
            "  -t, --dtype T      f32 (default), f16 (IEEE half) or bf16 (bfloat16): each value\n"
            "                     is rounded to T, the function computed as leaky_relu_T does\n"
            "                     (in float32, rounded once to T), printed in the shortest form\n"
-           "                     that reads back to the same T (Leaky ReLU only)\n"
+           "                     that reads back to the same T (Leaky ReLU, and PReLU's\n"
+           "                     forward with float32 slopes, as leaky_prelu_T)\n"
            "  -h, --help         this text\n"
            "\n"
            "Put -- before negative numbers:  leaky eval --slope 0.05 -- -1 0 1\n");
@@ -97,6 +98,8 @@ static leaky_status apply_rrelu(const struct eval *ev, float *v, size_t n)
 /* Applies the chosen function to n values in place. */
 static leaky_status apply(const struct eval *ev, float *v, size_t n)
 {
+    if (ev->half && ev->mode == MODE_PRELU)
+        return cli_half_prelu(ev->half, ev->slopes, ev->num_slopes, v, n);
     if (ev->half)
         return cli_half_apply(ev->half, ev->derivative, ev->slope, v, n);
     if (ev->mode == MODE_PRELU)
@@ -385,9 +388,15 @@ int cmd_eval(int argc, char **argv)
                        "ReLU except at -inf (NaN) and NaN", ev.half->name);
         goto done;
     }
-    if (ev.half && (ev.mode == MODE_PRELU || ev.mode == MODE_RRELU)) {
-        rc = cli_error(EXIT_USAGE, "eval: --%s is float32 only; --dtype %s goes with --slope",
-                       ev.mode == MODE_PRELU ? "prelu" : "rrelu", ev.half->name);
+    if (ev.half && ev.mode == MODE_RRELU) {
+        rc = cli_error(EXIT_USAGE, "eval: --rrelu is float32 only; --dtype %s goes with "
+                       "--slope or --prelu", ev.half->name);
+        goto done;
+    }
+    if (ev.half && ev.mode == MODE_PRELU && ev.derivative) {
+        rc = cli_error(EXIT_USAGE, "eval: --prelu --derivative is float32 only; --dtype %s "
+                       "has the PReLU forward (leaky_prelu_%s)", ev.half->name,
+                       ev.half->name);
         goto done;
     }
     if ((ev.train || seed_given) && ev.mode != MODE_RRELU) {

@@ -313,7 +313,8 @@ static bool write_chart(const struct config *cfg, const struct run *runs,
                .y_label = kind == CHART_ACCURACY ? "test accuracy"
                           : kind == CHART_LOSS   ? "training loss (mean over the epoch)"
                                                  : "dead units (% of the layer)",
-               .note = note, .grid = true, .series = series, .n_series = n_series,
+               .note = note, .grid = true, .x_whole = true, .series = series,
+               .n_series = n_series,
                .x_min = E > 1 ? 1.0 : 0.5, .x_max = E > 1 ? (double)E : 1.5};
     if (kind == CHART_DEAD) {
         /* From 0, so "none dead" sits on the axis instead of filling the chart. */
@@ -365,17 +366,28 @@ static void standardise(struct data *d)
 }
 
 /* Rows first .. first + rows of the split (through order, when given) as standardised
- * floats, and their labels. */
+ * floats, and their labels. The rows of a shuffled batch lie anywhere in the 47 MB of
+ * pixels, so nearly every one misses the caches: the row GATHER_AHEAD places on is
+ * prefetched while this one is converted (with the wide conversion, an epoch's gathering
+ * went from 0.05-0.07 s to 0.015-0.02 s). */
+enum { GATHER_AHEAD = 2 };
+
 static void gather(const struct data *d, const uint32_t *order, size_t first, size_t rows,
                    float *x, uint8_t *labels)
 {
     const mnist_set *set = d->set;
+    const size_t pixels = d->pixels;
     for (size_t r = 0; r < rows; r++) {
+        if (r + GATHER_AHEAD < rows) {
+            const size_t next = order ? order[first + r + GATHER_AHEAD]
+                                      : first + r + GATHER_AHEAD;
+            const uint8_t *row = set->pixels + next * pixels;
+            for (size_t k = 0; k < pixels; k += 64)
+                __builtin_prefetch(row + k);
+            __builtin_prefetch(row + pixels - 1);
+        }
         const size_t i = order ? order[first + r] : first + r;
-        const uint8_t *src = set->pixels + i * d->pixels;
-        float *dst = x + r * d->pixels;
-        for (size_t k = 0; k < d->pixels; k++)
-            dst[k] = (float)src[k] * d->scale + d->shift;
+        mlp_scale_bytes(set->pixels + i * pixels, x + r * pixels, pixels, d->scale, d->shift);
         labels[r] = set->labels[i];
     }
 }

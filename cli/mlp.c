@@ -336,30 +336,142 @@ leaky_status mlp_loss_grad(mlp *net, const float *x, const uint8_t *labels, size
     return LEAKY_OK;
 }
 
+/* The loops over every parameter (the optimizers) and over every input pixel (the byte
+ * conversion): with the baseline SSE2 alone, Adam's square root and two divisions per
+ * parameter took 13% of an epoch. Each body is written once, inlined into one function per
+ * instruction set whose target attribute lets the compiler vectorise it with that set's
+ * registers, and the library's active path (LEAKY_ISA, leaky_set_isa, else the best) picks
+ * which one runs, so every path can be tested on one machine. Every lane does the same
+ * IEEE operations in the same order as the scalar code (no FMA: -ffp-contract=off; sqrtf
+ * and the divisions are correctly rounded everywhere), so the bits do not depend on it. */
+struct adam_job {
+    size_t n;
+    float *p, *m, *v;
+    const float *g;
+    float b1, b2, eps, step, c2;
+};
+
+struct sgd_job {
+    size_t n;
+    float *p, *m;
+    const float *g;
+    float mu, lr;
+};
+
+struct bytes_job {
+    size_t n;
+    const uint8_t *src;
+    float *dst;
+    float scale, shift;
+};
+
+#define MLP_BODY static inline __attribute__((always_inline))
+
+MLP_BODY void adam_body(const struct adam_job *j)
+{
+    float *restrict p = j->p, *restrict m = j->m, *restrict v = j->v;
+    const float *restrict g = j->g;
+    const float b1 = j->b1, b2 = j->b2, eps = j->eps, step = j->step, c2 = j->c2;
+    /* Each value is loaded once and kept in a register: read back from memory after the
+     * store, as the compiler did when it could not rule out aliasing, a 64-byte store
+     * straddling two cache lines is not forwarded to the load, and the AVX-512 loop ran at
+     * half the speed of the AVX2 one. */
+    for (size_t i = 0; i < j->n; i++) {
+        const float gi = g[i];
+        const float mi = b1 * m[i] + (1.0f - b1) * gi;
+        const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] -= step * mi / (sqrtf(vi) / c2 + eps);
+    }
+}
+
+MLP_BODY void sgd_body(const struct sgd_job *j)
+{
+    float *restrict p = j->p, *restrict m = j->m;
+    const float *restrict g = j->g;
+    const float mu = j->mu, lr = j->lr;
+    for (size_t i = 0; i < j->n; i++) {
+        const float mi = mu * m[i] + g[i];
+        m[i] = mi;
+        p[i] -= lr * mi;
+    }
+}
+
+MLP_BODY void bytes_body(const struct bytes_job *j)
+{
+    const uint8_t *restrict src = j->src;
+    float *restrict dst = j->dst;
+    const float scale = j->scale, shift = j->shift;
+    for (size_t i = 0; i < j->n; i++)
+        dst[i] = (float)src[i] * scale + shift;
+}
+
+struct wide_loops {
+    void (*adam)(const struct adam_job *);
+    void (*sgd)(const struct sgd_job *);
+    void (*bytes)(const struct bytes_job *);
+};
+
+static void adam_base(const struct adam_job *j) { adam_body(j); }
+static void sgd_base(const struct sgd_job *j) { sgd_body(j); }
+static void bytes_base(const struct bytes_job *j) { bytes_body(j); }
+static const struct wide_loops loops_base = {adam_base, sgd_base, bytes_base};
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define MLP_AVX2 __attribute__((target("avx2")))
+#define MLP_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
+MLP_AVX2 static void adam_avx2(const struct adam_job *j) { adam_body(j); }
+MLP_AVX2 static void sgd_avx2(const struct sgd_job *j) { sgd_body(j); }
+MLP_AVX2 static void bytes_avx2(const struct bytes_job *j) { bytes_body(j); }
+MLP_AVX512 static void adam_avx512(const struct adam_job *j) { adam_body(j); }
+MLP_AVX512 static void sgd_avx512(const struct sgd_job *j) { sgd_body(j); }
+MLP_AVX512 static void bytes_avx512(const struct bytes_job *j) { bytes_body(j); }
+static const struct wide_loops loops_avx2 = {adam_avx2, sgd_avx2, bytes_avx2};
+static const struct wide_loops loops_avx512 = {adam_avx512, sgd_avx512, bytes_avx512};
+#endif
+
+/* The loops of the library's active path; the baseline ones when LEAKY_ISA is unusable
+ * (the library's own calls report that). */
+static const struct wide_loops *wide_loops(void)
+{
+    leaky_isa isa;
+    if (leaky_isa_active(&isa) != LEAKY_OK)
+        return &loops_base;
+#ifdef MLP_AVX512
+    if (isa == LEAKY_ISA_AVX512)
+        return &loops_avx512;
+    if (isa == LEAKY_ISA_AVX2)
+        return &loops_avx2;
+#endif
+    return &loops_base;
+}
+
+void mlp_scale_bytes(const uint8_t *src, float *dst, size_t n, float scale, float shift)
+{
+    const struct bytes_job job = {.n = n, .src = src, .dst = dst, .scale = scale,
+                                  .shift = shift};
+    wide_loops()->bytes(&job);
+}
+
 void mlp_step(mlp *net, optimizer *opt)
 {
-    float *p = net->params, *g = net->grads, *m = net->opt_m, *v = net->opt_v;
-    const size_t n = net->param_count;
     opt->steps++;
     if (opt->kind == OPT_SGD) {
-        const float mu = opt->momentum, lr = opt->lr;
-        for (size_t i = 0; i < n; i++) {
-            m[i] = mu * m[i] + g[i];
-            p[i] -= lr * m[i];
-        }
+        const struct sgd_job job = {.n = net->param_count, .p = net->params, .m = net->opt_m,
+                                    .g = net->grads, .mu = opt->momentum, .lr = opt->lr};
+        wide_loops()->sgd(&job);
         return;
     }
     /* Adam (Kingma and Ba 2015) in PyTorch's order of operations:
      * p -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps). */
-    const float b1 = opt->beta1, b2 = opt->beta2, eps = opt->eps;
     const double t = (double)opt->steps;
-    const float step = (float)(opt->lr / (1.0 - pow(b1, t)));
-    const float c2 = (float)sqrt(1.0 - pow(b2, t));
-    for (size_t i = 0; i < n; i++) {
-        m[i] = b1 * m[i] + (1.0f - b1) * g[i];
-        v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
-        p[i] -= step * m[i] / (sqrtf(v[i]) / c2 + eps);
-    }
+    const struct adam_job job = {
+        .n = net->param_count, .p = net->params, .m = net->opt_m, .v = net->opt_v,
+        .g = net->grads, .b1 = opt->beta1, .b2 = opt->beta2, .eps = opt->eps,
+        .step = (float)(opt->lr / (1.0 - pow(opt->beta1, t))),
+        .c2 = (float)sqrt(1.0 - pow(opt->beta2, t))};
+    wide_loops()->adam(&job);
 }
 
 bool mlp_params_finite(const mlp *net)

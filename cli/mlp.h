@@ -98,8 +98,13 @@ leaky_status mlp_loss(mlp *net, const float *x, const uint8_t *labels, size_t ba
 leaky_status mlp_loss_grad(mlp *net, const float *x, const uint8_t *labels, size_t batch,
                            double *loss);
 
-/* One optimizer step from net->grads. */
+/* One optimizer step from net->grads. Its loops, and mlp_scale_bytes's, run on the
+ * library's active instruction set (LEAKY_ISA, leaky_set_isa): the same bits on every one. */
 void mlp_step(mlp *net, optimizer *opt);
+
+/* dst[i] = (float)src[i] * scale + shift: one multiply and one add, each rounded (the
+ * trainer's standardisation of the pixels). */
+void mlp_scale_bytes(const uint8_t *src, float *dst, size_t n, float scale, float shift);
 
 /* Whether every parameter is finite (false once training has diverged). */
 bool mlp_params_finite(const mlp *net);

@@ -360,6 +360,21 @@ leaky_status leaky_relu_backward_bf16(const uint16_t *x, const uint16_t *dy, uin
 leaky_status leaky_relu_derivative_bf16(const uint16_t *x, uint16_t *d, size_t n,
                                         float negative_slope);
 
+/* PReLU forward on float16 and bfloat16 arrays, as leaky_prelu_f32: the same shape
+ * (outer x channels x inner; channels last is inner = 1), the same slope rules and errors
+ * (num_slopes 1 or channels, every slope finite; the message names leaky_prelu_f16 or
+ * _bf16), y may equal x, threads for large arrays.  The slopes are float32, not the narrow
+ * type: element (o, c, i) gives
+ *     y = narrow(x' > 0 ? x' : w[c] * x')      x' = widen(x), one float32 multiply
+ * i.e. narrow(leaky_prelu_f32(widen(x))) bit for bit, on every path.  PyTorch's
+ * F.prelu(x, w) on bfloat16 tensors gives the same bits when the slopes are bfloat16
+ * values; it rounds other slopes to bfloat16 first (pass leaky_widen_bf16(leaky_narrow_bf16(w))
+ * to match it).  PyTorch 1.13's CPU has no float16 prelu. */
+leaky_status leaky_prelu_f16(const uint16_t *x, uint16_t *y, size_t outer, size_t channels,
+                             size_t inner, const float *slopes, size_t num_slopes);
+leaky_status leaky_prelu_bf16(const uint16_t *x, uint16_t *y, size_t outer, size_t channels,
+                              size_t inner, const float *slopes, size_t num_slopes);
+
 /* Quantized int8 (qs8: int8_t) and uint8 (qu8: uint8_t), as in TFLite, ONNX and XNNPACK:
  * a stored value q stands for the real number scale * (q - zero_point).
  *

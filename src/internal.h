@@ -9,6 +9,19 @@
 
 #include "leaky.h"
 
+/* Hides a value from the optimizer, at no run-time cost. A backward passes the gradient
+ * through untouched where x > 0 and multiplies it elsewhere; clang rewrites
+ * "x > 0 ? dy : slope * dy" as "dy * (x > 0 ? 1 : slope)", which quiets a signalling-NaN
+ * gradient that no arithmetic should touch. Applied to the passed-through operand, the two
+ * arms no longer share a value and the rewrite cannot apply. */
+#if defined(__x86_64__)
+#define LEAKY_OPAQUE(v) __asm__("" : "+v"(v))
+#elif defined(__aarch64__)
+#define LEAKY_OPAQUE(v) __asm__("" : "+w"(v))
+#else
+#define LEAKY_OPAQUE(v) __asm__("" : "+m"(v))
+#endif
+
 /* Parameters a kernel needs, prepared once by the API layer. */
 struct leaky_f32_params {
     float slope;
@@ -89,6 +102,9 @@ typedef void leaky_unary_u16_fn(size_t n, const uint16_t *x, uint16_t *y,
                                 const struct leaky_f32_params *params);
 typedef void leaky_binary_u16_fn(size_t n, const uint16_t *x, const uint16_t *g, uint16_t *out,
                                  const struct leaky_f32_params *params);
+/* PReLU forward with a float32 slope per element (a slope row, as the f32 vprelu kernel). */
+typedef void leaky_prelu_u16_fn(size_t n, const uint16_t *x, const float *w, uint16_t *y,
+                                const struct leaky_f32_params *params);
 /* Conversions between float32 and float16 or bfloat16 arrays. */
 typedef void leaky_widen_u16_fn(size_t n, const uint16_t *x, float *y);
 typedef void leaky_narrow_u16_fn(size_t n, const float *x, uint16_t *y);
@@ -102,6 +118,8 @@ typedef void leaky_lut8_fn(size_t n, const uint8_t *x, uint8_t *y, const uint8_t
     X(bf16_vlrelu, leaky_unary_u16_fn)               \
     X(bf16_vlrelu_backward, leaky_binary_u16_fn)     \
     X(bf16_vlrelu_derivative, leaky_unary_u16_fn)    \
+    X(f16_vprelu, leaky_prelu_u16_fn)                \
+    X(bf16_vprelu, leaky_prelu_u16_fn)               \
     X(f16_widen, leaky_widen_u16_fn)                 \
     X(f16_narrow, leaky_narrow_u16_fn)               \
     X(bf16_widen, leaky_widen_u16_fn)                \

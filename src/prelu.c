@@ -142,13 +142,46 @@ static leaky_status make_plan(const char *fn, struct plan *p, size_t n, size_t c
 
 /* ------------------------------------------------------------------ forward */
 
+/* x and y hold elements of the type T, or, for the float16 and bfloat16 functions (float32
+ * compile only), 16-bit patterns that half_run and half_row widen, compute with the float32
+ * op and round once: the plan and the slopes are the float32 ones either way. */
 struct forward_job {
     const struct plan *p;
     const struct leaky_kernels *k;
-    const T *x;
-    T *y;
-    bool stream;
+    const void *x;
+    void *y;
+    bool stream; /* T storage only */
+#if defined(LEAKY_TYPE_F32)
+    leaky_unary_u16_fn *half_run;  /* NULL: T storage */
+    leaky_prelu_u16_fn *half_row;
+#endif
 };
+
+/* One kernel call of the runs plan: len elements from at, with one slope. */
+static void forward_run(const struct forward_job *job, size_t at, size_t len, T slope)
+{
+    const TPARAMS params = {.slope = slope, .nontemporal = job->stream};
+#if defined(LEAKY_TYPE_F32)
+    if (job->half_run) {
+        job->half_run(len, (const uint16_t *)job->x + at, (uint16_t *)job->y + at, &params);
+        return;
+    }
+#endif
+    job->k->TNAME(vlrelu)(len, (const T *)job->x + at, (T *)job->y + at, &params);
+}
+
+/* One kernel call of the rows plan: len elements from at, element j with the slope w[j]. */
+static void forward_row(const struct forward_job *job, size_t at, size_t len, const T *w)
+{
+    const TPARAMS stores = {.slope = 0, .nontemporal = job->stream};
+#if defined(LEAKY_TYPE_F32)
+    if (job->half_row) {
+        job->half_row(len, (const uint16_t *)job->x + at, w, (uint16_t *)job->y + at, &stores);
+        return;
+    }
+#endif
+    job->k->TNAME(vprelu)(len, (const T *)job->x + at, w, (T *)job->y + at, &stores);
+}
 
 static void forward_range(void *ctx, size_t begin, size_t end)
 {
@@ -158,24 +191,27 @@ static void forward_range(void *ctx, size_t begin, size_t end)
         if (p->runs) {
             const size_t run = begin / p->width;
             const size_t stop = min_size((run + 1) * p->width, end);
-            const TPARAMS params = {.slope = p->slopes[run % p->channels],
-                                    .nontemporal = job->stream};
-            job->k->TNAME(vlrelu)(stop - begin, job->x + begin, job->y + begin, &params);
+            forward_run(job, begin, stop - begin, p->slopes[run % p->channels]);
             begin = stop;
         } else {
             const size_t at = begin % p->width;
             const size_t len = min_size(p->width - at, end - begin);
-            const TPARAMS stores = {.slope = 0, .nontemporal = job->stream};
-            job->k->TNAME(vprelu)(len, job->x + begin, p->slopes + at, job->y + begin, &stores);
+            forward_row(job, begin, len, p->slopes + at);
             begin += len;
         }
     }
 }
 
-leaky_status TAPI(prelu)(const T *x, T *y, size_t outer, size_t channels, size_t inner,
-                         const T *slopes, size_t num_slopes)
+/* Where a storage's kernels sit in the table (float16 and bfloat16). */
+struct half_kernels {
+    size_t run, row;
+};
+
+/* The forward for elements of elem_size bytes: T, or the 16-bit storage of half. */
+static leaky_status forward(const char *fn, const void *x, void *y, size_t elem_size,
+                            const struct half_kernels *half, size_t outer, size_t channels,
+                            size_t inner, const T *slopes, size_t num_slopes)
 {
-    static const char fn[] = "leaky_prelu_" TSTR;
     size_t n = 0;
     LEAKY_TRY(check_slopes(fn, channels, slopes, num_slopes));
     LEAKY_TRY(count(fn, outer, channels, inner, &n));
@@ -183,19 +219,58 @@ leaky_status TAPI(prelu)(const T *x, T *y, size_t outer, size_t channels, size_t
         return LEAKY_OK;
     LEAKY_TRY(leaky_check_array(fn, "x", x, n));
     LEAKY_TRY(leaky_check_array(fn, "y", y, n));
-    LEAKY_TRY(leaky_check_no_overlap(fn, "x", x, "y", y, n * sizeof(T)));
+    LEAKY_TRY(leaky_check_no_overlap(fn, "x", x, "y", y, n * elem_size));
     LEAKY_TRY(leaky_check_disjoint(fn, "slopes", slopes, num_slopes * sizeof(T), "y", y,
-                                   n * sizeof(T)));
-    const struct leaky_kernels *k = NULL;
-    LEAKY_TRY(leaky_active_kernels(&k));
+                                   n * elem_size));
+    struct forward_job job = {.x = x, .y = y};
+    LEAKY_TRY(leaky_active_kernels(&job.k));
+#if defined(LEAKY_TYPE_F32)
+    if (half) {
+        const char *table = (const char *)job.k;
+        job.half_run = *(leaky_unary_u16_fn *const *)(table + half->run);
+        job.half_row = *(leaky_prelu_u16_fn *const *)(table + half->row);
+    }
+#else
+    (void)half;
+#endif
     struct plan p;
     T *row = NULL;
     LEAKY_TRY(make_plan(fn, &p, n, channels, inner, slopes, num_slopes, &row));
-    struct forward_job job = {&p, k, x, y, stream_to(y, x, 2 * n * sizeof(T))};
+    job.p = &p;
+    job.stream = !half && stream_to(y, x, 2 * n * sizeof(T));
     leaky_parallel_for(n, LEAKY_ELEMENTWISE_GRAIN, forward_range, &job);
     free(row);
     return LEAKY_OK;
 }
+
+leaky_status TAPI(prelu)(const T *x, T *y, size_t outer, size_t channels, size_t inner,
+                         const T *slopes, size_t num_slopes)
+{
+    return forward("leaky_prelu_" TSTR, x, y, sizeof(T), NULL, outer, channels, inner, slopes,
+                   num_slopes);
+}
+
+#if defined(LEAKY_TYPE_F32)
+/* float16 and bfloat16 (issue 6): float32 slopes, the float32 plan, and kernels that
+ * widen, apply the float32 op and round once, so y = narrow(leaky_prelu_f32(widen(x))). */
+leaky_status leaky_prelu_f16(const uint16_t *x, uint16_t *y, size_t outer, size_t channels,
+                             size_t inner, const float *slopes, size_t num_slopes)
+{
+    static const struct half_kernels f16 = {offsetof(struct leaky_kernels, f16_vlrelu),
+                                            offsetof(struct leaky_kernels, f16_vprelu)};
+    return forward("leaky_prelu_f16", x, y, sizeof *x, &f16, outer, channels, inner, slopes,
+                   num_slopes);
+}
+
+leaky_status leaky_prelu_bf16(const uint16_t *x, uint16_t *y, size_t outer, size_t channels,
+                              size_t inner, const float *slopes, size_t num_slopes)
+{
+    static const struct half_kernels bf16 = {offsetof(struct leaky_kernels, bf16_vlrelu),
+                                             offsetof(struct leaky_kernels, bf16_vprelu)};
+    return forward("leaky_prelu_bf16", x, y, sizeof *x, &bf16, outer, channels, inner,
+                   slopes, num_slopes);
+}
+#endif
 
 /* ----------------------------------------------------------------- backward */
 

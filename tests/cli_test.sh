@@ -101,6 +101,21 @@ expect "eval f16 rounds the input" 0 "1" -- "$leaky" eval --dtype f16 -- 1.0001
 expect_error "f16 overflowing argument" 2 "argument 2, '70000', is beyond the f16 range \(largest 65504\)" -- "$leaky" eval --dtype f16 -- 1 70000
 expect_error "f16 relu" 2 "--relu is float32 only" -- "$leaky" eval --dtype f16 --relu 1
 expect_error "unknown dtype" 2 "--dtype f8: expected f32, f16 or bf16" -- "$leaky" eval --dtype f8 1
+# PReLU's forward on f16|bf16: float32 slopes, one rounding (leaky_prelu_f16, _bf16).
+expect "eval f16 prelu shared" 0 "-0.25 2 -1 0.1" -- "$leaky" eval --dtype f16 --prelu 0.25 -- -1 2 -4 0.1
+expect "eval bf16 prelu per channel" 0 "-0.1 -0.2 -0.2 3" -- "$leaky" eval --dtype bf16 --prelu 0.1,0.2 -- -1 -1 -2 3
+expect "eval f16 prelu channels last" 0 "-0.1 -0.2" -- "$leaky" eval -t f16 --prelu 0.1,0.2 --channels-last -- -1 -1
+expect "eval f16 prelu denormal results" 0 "-1e-06 -6e-08 -0" -- "$leaky" eval --dtype f16 --prelu 1e-6 -- -1 -0.0625 -0.01
+expect "eval f16 prelu past the range" 0 "-inf 1" -- "$leaky" eval --dtype f16 --prelu 2 -- -40000 1
+expect "eval bf16 prelu stdin rows" 0 $'-0.1 -0.2\n-0.2 3' -- bash -c "printf -- '-1 -1\n-2 3\n' | '$leaky' eval --dtype bf16 --prelu 0.1,0.2"
+# More channels than one 4096-value block: rows are cut inside (slope 0.5, the last 0.25).
+many_w=$(printf '0.5%.0s,' $(seq 4099))0.25
+many_x=$(printf -- '-2 %.0s' $(seq 4100))
+many_y="$(printf -- '-1 %.0s' $(seq 4099))-0.5"
+expect "eval f16 prelu 4100 channels, 2 rows" 0 "$many_y $many_y" -- "$leaky" eval --dtype f16 --prelu "$many_w" -- $many_x $many_x
+expect_error "f16 prelu derivative" 2 "--prelu --derivative is float32 only; --dtype f16 has the PReLU forward" -- "$leaky" eval --dtype f16 --prelu 0.1 --derivative 1
+expect_error "bf16 rrelu" 2 "--rrelu is float32 only; --dtype bf16 goes with --slope or --prelu" -- "$leaky" eval --dtype bf16 --rrelu 0.1,0.2 1
+expect_error "f16 prelu values not rows" 2 "3 values are not rows of the 2 channels" -- "$leaky" eval --dtype f16 --prelu 1,2 -- 1 2 3
 if out=$(printf '1\n1e5\n' | "$leaky" eval --dtype f16 2>"$tmp/err"); then fail "f16 stdin overflow accepted"
 elif [[ $? -ne 1 ]] || ! grep -q "line 2, value 2: '1e5' is beyond the f16 range" "$tmp/err"; then
   fail "f16 stdin overflow: $(cat "$tmp/err")"

@@ -10,6 +10,13 @@ Usage: half_parity.py path/to/libleaky.so
     (PyTorch 1.13 has no CPU leaky_relu for float16);
   - leaky_relu_bf16 and its backward against torch.nn.functional.leaky_relu and
     aten::leaky_relu_backward on bfloat16 tensors, all 65,536 patterns.
+  - leaky_prelu_f16 and leaky_prelu_bf16 (float32 slopes, one or one per channel, channel
+    at dimension 1 and channels last) on every path: float16 against numpy (PyTorch 1.13's
+    CPU has no float16 prelu: checked, and said), bfloat16 against F.prelu on bfloat16
+    tensors. F.prelu rounds the weight to bfloat16 first, even a float32 one, so the two
+    agree for slopes that are bfloat16 values; for others PyTorch equals leaky given the
+    slope rounded to bfloat16, and the count of results that differ from leaky's float32
+    slope is printed.
 NaN: both sides must give NaN; the library keeps the sign and payload (quieted), numpy
 does too, PyTorch writes 0xFFFF (vectorised) or 0x7FC0 (scalar) instead, so for NaN only
 NaN-ness is compared with PyTorch. Also prints how often rounding the float32 product
@@ -57,6 +64,7 @@ def compare(what, got, want, nan_bits_too=True):
     nan_bits_too=False only NaN-ness."""
     global failures, checks
     checks += 1
+    got, want = got.ravel(), want.ravel()
     exp_mask, quiet = (0x7F80, 0x0040) if what.startswith("bf16") else (0x7C00, 0x0200)
     def isnan(b):
         return ((b & exp_mask) == exp_mask) & ((b & (0x7FFF & ~exp_mask)) != 0)
@@ -148,10 +156,96 @@ for isa in isas:
         assert lib.leaky_relu_backward_bf16(ptr(xb), ptr(dyb), ptr(out), xb.size, a32) == 0
         compare(f"bf16 {name} backward a={a}", out, want, nan_bits_too=False)
 
+# ---------------------------------------------------------------- PReLU
+FP = ctypes.POINTER(ctypes.c_float)
+for t in ("f16", "bf16"):
+    getattr(lib, f"leaky_prelu_{t}").argtypes = [U16P, U16P, ctypes.c_size_t, ctypes.c_size_t,
+                                                 ctypes.c_size_t, FP, ctypes.c_size_t]
+
+
+def leaky_prelu(t, x, channels_last, w):
+    """x: uint16 bits of shape (N, C, ...) or, channels_last, (N, ..., C); w: float32."""
+    w = np.ascontiguousarray(w, dtype=np.float32)
+    if channels_last:
+        C = x.shape[-1]
+        outer, inner = x.size // C, 1
+    else:
+        C = x.shape[1]
+        outer, inner = x.shape[0], x.size // (x.shape[0] * C)
+    out = np.empty_like(x)
+    assert getattr(lib, f"leaky_prelu_{t}")(ptr(x), ptr(out), outer, C, inner,
+                                            w.ctypes.data_as(FP), w.size) == 0
+    return out
+
+
+def bf16_round(w):
+    """float32 values rounded to bfloat16 (nearest even) and widened back."""
+    return torch.tensor(np.asarray(w, dtype=np.float32)).to(torch.bfloat16).float().numpy()
+
+
+# Shapes holding every pattern: (N, C, H, W) = (16, 4, 32, 32), and channels last
+# (16, 32, 32, 4) = the same bits, so element i meets channel i // 1024 % 4 or i % 4.
+prelu_slopes = [[0.25], [0.0], [-0.5], [1.5], [2.0 ** -20], [0.25, 0.0, -0.5, 1.5],
+                [1.5, 2.0 ** -20, 0.25, -0.5]]
+rounded_slopes = [[0.01], [1e-30], [0.1, 0.3, -0.7, 1e-30]]  # not bfloat16 values
+x_nchw = ALL.reshape(16, 4, 32, 32)
+x_nhwc = ALL.reshape(16, 32, 32, 4)
+try:
+    torch.nn.functional.prelu(torch.zeros(2, 2, dtype=torch.float16),
+                              torch.ones(1, dtype=torch.float16))
+    torch_f16_prelu = True
+except RuntimeError as e:
+    torch_f16_prelu = False
+    print(f"PyTorch {torch.__version__} has no CPU float16 prelu ({e}): float16 PReLU is "
+          "checked against numpy")
+prelu_rounding = {}
+for isa in isas:
+    assert lib.leaky_set_isa(isa) == 0
+    name = lib.leaky_isa_name(isa).decode()
+    for w in prelu_slopes + rounded_slopes:
+        w32 = np.asarray(w, dtype=np.float32)
+        for layout, x in (("NCHW", x_nchw), ("channels last", x_nhwc)):
+            last = layout != "NCHW"
+            # float16: numpy's float32 rule, astype(float16); also torch's, where it has one
+            xf = x.view(np.float16).astype(np.float32)
+            wb = w32 if w32.size == 1 else (w32 if last else w32.reshape(1, -1, 1, 1))
+            with np.errstate(over="ignore", invalid="ignore"):
+                want = np.where(xf > 0, xf, wb * xf).astype(np.float16).view(np.uint16)
+            got = leaky_prelu("f16", x, last, w32)
+            compare(f"f16 {name} prelu {layout} w={w}", got, want)
+            tx = torch.from_numpy(x.view(np.int16).copy())
+            if torch_f16_prelu:
+                t16 = tx.view(torch.float16)
+                t16 = t16.permute(0, 3, 1, 2) if last else t16
+                r = torch.nn.functional.prelu(t16, torch.from_numpy(w32).half())
+                r = (r.permute(0, 2, 3, 1) if last else r).contiguous()
+                compare(f"f16 {name} prelu {layout} w={w} vs torch", got,
+                        r.view(torch.int16).numpy().view(np.uint16), nan_bits_too=False)
+            # bfloat16: torch's F.prelu on bfloat16 tensors (channel at dimension 1)
+            tb = tx.view(torch.bfloat16)
+            tb = tb.permute(0, 3, 1, 2) if last else tb
+            r = torch.nn.functional.prelu(tb, torch.from_numpy(w32))
+            r = (r.permute(0, 2, 3, 1) if last else r).contiguous()
+            want = r.view(torch.int16).numpy().view(np.uint16)
+            got = leaky_prelu("bf16", x, last, w32)
+            if w in rounded_slopes:
+                # torch rounds the weight to bfloat16: equal to leaky given that weight
+                compare(f"bf16 {name} prelu {layout} w={w} rounded to bfloat16 vs torch",
+                        leaky_prelu("bf16", x, last, bf16_round(w32)), want, nan_bits_too=False)
+                if isa == isas[0]:
+                    nan = ((x & 0x7F80) == 0x7F80) & ((x & 0x7F) != 0)
+                    prelu_rounding[(tuple(w), layout)] = int(np.count_nonzero((got != want) & ~nan))
+            else:
+                compare(f"bf16 {name} prelu {layout} w={w} vs torch", got, want,
+                        nan_bits_too=False)
+
 print(f"numpy {np.__version__}, torch {torch.__version__}, paths "
       + " ".join(lib.leaky_isa_name(i).decode() for i in isas))
 print("float16 forward results where the float32 product rounded to float16 differs from the "
       "exact product rounded once, per slope: "
       + ", ".join(f"{a:g}: {n}" for a, n in double_rounding.items()))
+print("bfloat16 PReLU results where PyTorch (weight rounded to bfloat16) differs from leaky "
+      "(float32 weight): " + ", ".join(f"{list(w)} {layout}: {n}"
+                                       for (w, layout), n in prelu_rounding.items()))
 print(f"half_parity: {checks - failures} passed, {failures} failed")
 sys.exit(1 if failures else 0)

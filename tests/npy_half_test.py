@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 """leaky apply on float16, int8 and uint8 .npy files (issue 6), against independent
-references: numpy for float16 (float32 rule, astype(float16)); exact rational arithmetic
+references: numpy for float16 (float32 rule, astype(float16); PReLU also against PyTorch's
+float32 F.prelu rounded to float16, where torch is installed); exact rational arithmetic
 (fractions.Fraction, round() ties to even) for --dtype qs8 / qu8.
 
 Usage: /usr/bin/python3 npy_half_test.py path/to/leaky      (exit 77 when numpy is missing)
@@ -82,6 +83,75 @@ rc, out, err = run("apply", "--inplace", path("z.npy"))
 check("f16 in place", rc == 0 and same_bits(np.load(path("z.npy")),
                                             np.where(x32 > 0, x32, np.float32(0.01) * x32)
                                             .astype(np.float16)), err)
+
+# PReLU forward (float32 slopes, one rounding): numpy's float32 rule, astype(float16), and
+# PyTorch's F.prelu in float32 then .half() where torch is installed (its CPU has no float16
+# prelu).
+try:
+    import torch
+except ImportError:
+    torch = None
+    print("torch missing: PReLU compared with numpy only")
+
+
+def prelu_want(a, w, channels_last):
+    """float16 array a, slopes w (text): the float32 rule per channel, rounded once."""
+    w32 = np.array([np.float32(v) for v in w.split(",")], dtype=np.float32)
+    a32 = a.astype(np.float32)
+    if w32.size > 1:
+        shape = [1] * a.ndim
+        shape[-1 if channels_last else 1] = w32.size
+        w32 = w32.reshape(shape)
+    want = np.where(a32 > 0, a32, w32 * a32).astype(np.float16)
+    if torch is not None:
+        t = torch.from_numpy(a32)
+        if channels_last and a.ndim > 1:
+            t = t.movedim(-1, 1)
+        r = torch.nn.functional.prelu(t, torch.from_numpy(w32.ravel()))
+        if channels_last and a.ndim > 1:
+            r = r.movedim(1, -1)
+        check(f"numpy and torch agree, w={w}", same_bits(r.half().numpy(), want))
+    return want
+
+
+prelu_cases = [
+    ("NCHW, every pattern", every.reshape(16, 4, 32, 32), "0.25,0,-0.5,1.5", False),
+    ("NCHW, shared tiny slope", every.reshape(16, 4, 32, 32), "1e-6", False),
+    ("channels last, every pattern", every.reshape(16, 32, 32, 4), "1.5,1e-6,0.25,-0.5", True),
+    ("odd shape, short runs", every[:105].reshape(3, 5, 7), "0.1,0.2,0.3,-0.4,0", False),
+    ("1-d, one channel", every[::7].copy(), "0.01", False),
+    # more than one 1 MiB chunk, cut inside channels and rows
+    ("NCHW, several chunks", np.resize(every, (3, 7, 40001)), "0.25,0,-0.5,1.5,1e-6,2,-3",
+     False),
+    ("channels last, several chunks", np.resize(every, (120001, 7)),
+     "0.25,0,-0.5,1.5,1e-6,2,-3", True)]
+for name, a, w, last in prelu_cases:
+    np.save(path("p.npy"), a)
+    want = prelu_want(a, w, last)
+    extra = ["--channels-last"] if last else []
+    rc, out, err = run("apply", "--prelu", w, *extra, path("p.npy"), path("py.npy"))
+    got = np.load(path("py.npy")) if rc == 0 else None
+    check(f"f16 prelu {name} w={w}", rc == 0 and same_bits(got, want), err)
+    rc, out, err = run("apply", "--inplace", "--dtype", "f16", "--prelu", w, *extra,
+                       path("p.npy"))
+    check(f"f16 prelu {name} in place", rc == 0 and same_bits(np.load(path("p.npy")), want),
+          err)
+np.save(path("p.npy"), every.reshape(16, 4, 32, 32))
+for name, args, code, pattern in [
+        ("prelu derivative", ["--prelu", "0.1", "--derivative"], 1,
+         "--prelu with --derivative is float32 and float64 only; float16 data has the PReLU "
+         "forward"),
+        ("prelu backward", ["--prelu", "0.1", "--backward", "--grad", path("p.npy")], 1,
+         "--prelu with --backward is float32 and float64 only"),
+        ("prelu slope count", ["--prelu", "0.1,0.2,0.3"], 2,
+         "--prelu gave 3 slopes but .* has 4 channels"),
+        ("rrelu", ["--rrelu", "0.1,0.2"], 1, "--rrelu is float32 and float64 only")]:
+    if os.path.exists(path("none.npy")):
+        os.remove(path("none.npy"))
+    rc, out, err = run("apply", *args, path("p.npy"), path("none.npy"))
+    check(f"f16 error: {name}", rc == code and err.startswith("leaky: apply") and
+          re.search(pattern, err) is not None and not os.path.exists(path("none.npy")),
+          f"rc={rc} {err!r}")
 
 # ------------------------------------------------------------ qs8 / qu8
 

@@ -40,6 +40,17 @@ static inline float float_of(uint32_t u)
     return f;
 }
 
+/* A 32-bit integer hash (good avalanche): reproducible pseudo-random test inputs. */
+static inline uint32_t mix(uint32_t v)
+{
+    v ^= v >> 16;
+    v *= 0x7feb352dU;
+    v ^= v >> 15;
+    v *= 0x846ca68bU;
+    v ^= v >> 16;
+    return v;
+}
+
 /* Every ISA this build has; the ones the CPU lacks are reported as SKIP, never passed. */
 static inline int test_isas(leaky_isa *out)
 {
@@ -54,6 +65,25 @@ static inline int test_isas(leaky_isa *out)
         out[count++] = (leaky_isa)i;
     }
     return count;
+}
+
+/* The SIMD paths this build and CPU have, with their kernel tables, for tests that hold each
+ * against the scalar reference; says which (or SKIP when there are none). */
+static inline int test_simd_paths(leaky_isa *isas, const struct leaky_kernels **paths)
+{
+    leaky_isa all[LEAKY_ISA_COUNT];
+    const int nall = test_isas(all);
+    int n = 0;
+    for (int i = 0; i < nall; i++) {
+        if (all[i] == LEAKY_ISA_SCALAR)
+            continue;
+        isas[n] = all[i];
+        paths[n++] = leaky_kernels_for_isa(all[i]);
+        printf("checking %s against the scalar reference\n", leaky_isa_name(all[i]));
+    }
+    if (n == 0)
+        printf("SKIP: this build and CPU have no SIMD path to compare\n");
+    return n;
 }
 
 static inline int test_finish(const char *name)

@@ -210,6 +210,35 @@ static void remove_dir(void)
     rmdir(dir);
 }
 
+/* An axis of counts (epochs 1 to 20) gets whole-number ticks; left alone the same range
+ * gets steps of 2.5. */
+static void test_whole_ticks(void)
+{
+    enum { N = 20 };
+    double x[N], y[N];
+    for (int i = 0; i < N; i++) {
+        x[i] = i + 1;
+        y[i] = 0.8 + 0.004 * i;
+    }
+    const chart_series s[] = {{.name = "accuracy", .x = x, .y = y, .n = N, .markers = true}};
+    char path[256], err[256];
+    path_in(path, sizeof path, "epochs.png");
+    for (int whole = 0; whole <= 1; whole++) {
+        const chart c = {.series = s, .n_series = 1, .x_min = 1, .x_max = N, .x_whole = whole};
+        chart_layout l;
+        CHECK(chart_write(&c, path, &l, err, sizeof err), "epoch chart: %s", err);
+        CHECK(l.n_x_ticks >= 3, "only %d x ticks", l.n_x_ticks);
+        int fractional = 0;
+        for (int i = 0; i < l.n_x_ticks; i++)
+            fractional += l.x_ticks[i] != floor(l.x_ticks[i]);
+        if (whole)
+            CHECK(fractional == 0, "whole-number axis has %d fractional ticks", fractional);
+        else
+            CHECK(fractional > 0, "expected steps of 2.5 on 1..20 at 800 px");
+    }
+    remove(path);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) {
@@ -218,6 +247,7 @@ int main(void)
     }
     test_log_log();
     test_band();
+    test_whole_ticks();
     test_errors();
     remove_dir();
     chart_release_caches();

@@ -167,6 +167,51 @@ static void check_all(const char *what, leaky_isa isa, const float *got, uint32_
               (double)float_of(x), bits_of(got[i]), i, want);
 }
 
+/* Where x > 0 every backward hands the gradient on untouched, a signalling NaN included
+ * (no arithmetic touches it, as in PyTorch's scalar loops and relu's backward); where
+ * x <= 0 it is multiplied, which quiets it. Compilers may rewrite the rule into a multiply
+ * by 1 (clang does), so this is pinned on every path, both types. */
+#define SNAN32 0x7FA00001u
+#define QNAN32 0x7FE00001u
+#define SNAN64 0x7FF4000000000001ull
+#define QNAN64 0x7FFC000000000001ull
+
+static void check_signalling_gradient(leaky_isa isa)
+{
+    float x[REPEAT], dy[REPEAT], dx[REPEAT];
+    double x64[REPEAT], dy64[REPEAT], dx64[REPEAT];
+    const float slope = 0.25f;
+    const double slope64 = 0.25;
+    for (int sign = 1; sign >= -1; sign -= 2) {
+        const uint32_t want = sign > 0 ? SNAN32 : QNAN32;
+        const uint64_t want64 = sign > 0 ? SNAN64 : QNAN64;
+        for (int i = 0; i < REPEAT; i++) {
+            x[i] = (float)sign;
+            dy[i] = float_of(SNAN32);
+            x64[i] = sign;
+            memcpy(&dy64[i], &(uint64_t){SNAN64}, sizeof dy64[i]);
+        }
+        CHECK(leaky_relu_backward_f32(x, dy, dx, REPEAT, slope) == LEAKY_OK, "status");
+        check_all("leaky_relu_backward_f32, dy = sNaN", isa, dx, want, bits_of(x[0]));
+        CHECK(leaky_relu_backward_from_output_f32(x, dy, dx, REPEAT, slope) == LEAKY_OK, "status");
+        check_all("leaky_relu_backward_from_output_f32, dy = sNaN", isa, dx, want, bits_of(x[0]));
+        CHECK(leaky_prelu_backward_f32(x, dy, dx, NULL, REPEAT, 1, 1, &slope, 1) == LEAKY_OK,
+              "status");
+        check_all("leaky_prelu_backward_f32, dy = sNaN", isa, dx, want, bits_of(x[0]));
+        CHECK(leaky_rrelu_backward_f32(x, dy, dx, REPEAT, slope, 2 * slope, 9) == LEAKY_OK,
+              "status");
+        check_all("leaky_rrelu_backward_f32, dy = sNaN", isa, dx, want, bits_of(x[0]));
+        CHECK(leaky_relu_backward_f64(x64, dy64, dx64, REPEAT, slope64) == LEAKY_OK, "status");
+        check_all64("leaky_relu_backward_f64, dy = sNaN", isa, dx64, want64, (uint64_t)sign);
+        CHECK(leaky_prelu_backward_f64(x64, dy64, dx64, NULL, REPEAT, 1, 1, &slope64, 1) ==
+                  LEAKY_OK, "status");
+        check_all64("leaky_prelu_backward_f64, dy = sNaN", isa, dx64, want64, (uint64_t)sign);
+        CHECK(leaky_rrelu_backward_f64(x64, dy64, dx64, REPEAT, slope64, 2 * slope64, 9) ==
+                  LEAKY_OK, "status");
+        check_all64("leaky_rrelu_backward_f64, dy = sNaN", isa, dx64, want64, (uint64_t)sign);
+    }
+}
+
 int main(void)
 {
     leaky_isa isas[LEAKY_ISA_COUNT];
@@ -214,6 +259,7 @@ int main(void)
             check_all("leaky_rrelu_backward_f32", isas[k], y, t->backward, t->x);
         }
         check_f64(isas[k]);
+        check_signalling_gradient(isas[k]);
     }
     return test_finish("edges");
 }

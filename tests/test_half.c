@@ -54,16 +54,6 @@ static bool is_nan16(const struct type *t, uint16_t h)
     return (h & 0x7FFF) > t->inf;
 }
 
-static uint32_t mix(uint32_t v)
-{
-    v ^= v >> 16;
-    v *= 0x7feb352dU;
-    v ^= v >> 15;
-    v *= 0x846ca68bU;
-    v ^= v >> 16;
-    return v;
-}
-
 /* ------------------------------------------------------------ conversions */
 
 static void check_round_trip(const struct type *t)

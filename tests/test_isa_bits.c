@@ -25,16 +25,6 @@ static leaky_isa isas[LEAKY_ISA_COUNT];
 static int npaths;
 static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static uint32_t mix(uint32_t v)
-{
-    v ^= v >> 16;
-    v *= 0x7feb352dU;
-    v ^= v >> 15;
-    v *= 0x846ca68bU;
-    v ^= v >> 16;
-    return v;
-}
-
 struct buffers {
     float x[BLOCK], g[BLOCK], want[BLOCK], got[BLOCK];
 };
@@ -167,20 +157,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: test_isa_bits sample | exhaustive SLOPE...\n");
         return 2;
     }
-    leaky_isa all[LEAKY_ISA_COUNT];
-    const int nall = test_isas(all);
     ref = leaky_kernels_for_isa(LEAKY_ISA_SCALAR);
-    for (int i = 0; i < nall; i++) {
-        if (all[i] == LEAKY_ISA_SCALAR)
-            continue;
-        isas[npaths] = all[i];
-        paths[npaths++] = leaky_kernels_for_isa(all[i]);
-        printf("checking %s against the scalar reference\n", leaky_isa_name(all[i]));
-    }
-    if (npaths == 0) {
-        printf("SKIP: this build and CPU have no SIMD path to compare\n");
+    npaths = test_simd_paths(isas, paths);
+    if (npaths == 0)
         return 77;
-    }
     float slopes[16];
     int nslopes = 0;
     if (exhaustive) {

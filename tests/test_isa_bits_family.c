@@ -52,20 +52,10 @@ static uint64_t mix64(uint64_t z) { return leaky_splitmix64(z); }
 
 int main(void)
 {
-    leaky_isa all[LEAKY_ISA_COUNT];
-    const int nall = test_isas(all);
     ref = leaky_kernels_for_isa(LEAKY_ISA_SCALAR);
-    for (int i = 0; i < nall; i++) {
-        if (all[i] == LEAKY_ISA_SCALAR)
-            continue;
-        isas[npaths] = all[i];
-        paths[npaths++] = leaky_kernels_for_isa(all[i]);
-        printf("checking %s against the scalar reference\n", leaky_isa_name(all[i]));
-    }
-    if (npaths == 0) {
-        printf("SKIP: this build and CPU have no SIMD path to compare\n");
+    npaths = test_simd_paths(isas, paths);
+    if (npaths == 0)
         return 77;
-    }
     f32_run_sample(256);  /* 512 signs x exponents */
     f64_run_sample(64);   /* 4096 signs x exponents */
     return test_finish("isa_bits_family");

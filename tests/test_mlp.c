@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The experiment's perceptron: its gradient against finite differences, the dead-unit
- * counter on hand-made layers, one optimizer step worked out by hand. */
+ * counter on hand-made layers, one optimizer step worked out by hand, and the wide loops
+ * (optimizers, byte conversion) bit for bit on every instruction set. */
 #include <math.h>
 
 #include "mlp.h"
@@ -222,6 +223,133 @@ static void check_optimizers(void)
     mlp_destroy(&net);
 }
 
+/* A float with a random sign, a mantissa of 24 random bits and an exponent of 2^-12 to
+ * 2^4 (gradients, moments, weights), or 0 one time in 16. */
+static float random_float(uint64_t *state)
+{
+    const uint64_t r = rng_next(state);
+    if ((r & 15) == 0)
+        return 0.0f;
+    const float mant = (float)(r >> 40) * 0x1.0p-24f; /* [0, 1) */
+    return ldexpf((r >> 4 & 1) ? -1.0f - mant : 1.0f + mant, (int)(r >> 8 & 15) - 12);
+}
+
+/* The optimizers' loops and mlp_scale_bytes on every instruction set the library has,
+ * against the formulas evaluated here one element at a time in float: the same bits on
+ * every path, for a parameter count that leaves a tail on every vector width. */
+static void check_wide_loops(void)
+{
+    leaky_isa isas[LEAKY_ISA_COUNT], before;
+    const int n_isas = test_isas(isas);
+    CHECK(leaky_isa_active(&before) == LEAKY_OK, "leaky_isa_active");
+    const size_t sizes[] = {37, 29, 3}; /* 37 * 29 + 29 + 29 * 3 + 3 = 1192 parameters */
+    activation act = act_of("relu");
+    mlp net;
+    if (!mlp_create(&net, sizes, 3, &act, 1)) {
+        CHECK(false, "mlp_create");
+        return;
+    }
+    const size_t n = net.param_count;
+    float *state = malloc(4 * n * sizeof(float)), *want = malloc(3 * n * sizeof(float));
+    if (!state || !want) {
+        CHECK(false, "out of memory");
+        free(state);
+        free(want);
+        mlp_destroy(&net);
+        return;
+    }
+    uint64_t seed = 99;
+    for (size_t i = 0; i < 4 * n; i++)
+        state[i] = random_float(&seed);
+    for (size_t i = 0; i < n; i++)
+        state[3 * n + i] = fabsf(state[3 * n + i]); /* v >= 0 */
+    const float *p0 = state, *g = state + n, *m0 = state + 2 * n, *v0 = state + 3 * n;
+
+    /* Adam, its third step: lr 0.003, betas 0.8 and 0.99, eps 1e-6. */
+    const float b1 = 0.8f, b2 = 0.99f, eps = 1e-6f;
+    const float step = (float)(0.003f / (1.0 - pow(b1, 3.0)));
+    const float c2 = (float)sqrt(1.0 - pow(b2, 3.0));
+    for (size_t i = 0; i < n; i++) {
+        const float m = b1 * m0[i] + (1.0f - b1) * g[i];
+        const float v = b2 * v0[i] + (1.0f - b2) * g[i] * g[i];
+        want[i] = p0[i] - step * m / (sqrtf(v) / c2 + eps);
+        want[n + i] = m;
+        want[2 * n + i] = v;
+    }
+    for (int k = 0; k < n_isas; k++) {
+        CHECK(leaky_set_isa(isas[k]) == LEAKY_OK, "leaky_set_isa %s", leaky_isa_name(isas[k]));
+        memcpy(net.params, p0, n * sizeof(float));
+        memcpy(net.grads, g, n * sizeof(float));
+        memcpy(net.opt_m, m0, n * sizeof(float));
+        memcpy(net.opt_v, v0, n * sizeof(float));
+        optimizer adam = {.kind = OPT_ADAM, .lr = 0.003f, .beta1 = b1, .beta2 = b2,
+                          .eps = eps, .steps = 2};
+        mlp_step(&net, &adam);
+        size_t bad = 0;
+        for (size_t i = 0; i < n; i++) {
+            const bool same = bits_of(net.params[i]) == bits_of(want[i]) &&
+                              bits_of(net.opt_m[i]) == bits_of(want[n + i]) &&
+                              bits_of(net.opt_v[i]) == bits_of(want[2 * n + i]);
+            if (!same && bad++ == 0)
+                CHECK(false, "adam on %s, parameter %zu: p %a m %a v %a, want %a %a %a",
+                      leaky_isa_name(isas[k]), i, (double)net.params[i],
+                      (double)net.opt_m[i], (double)net.opt_v[i], (double)want[i],
+                      (double)want[n + i], (double)want[2 * n + i]);
+        }
+        CHECK(bad == 0, "adam on %s: %zu of %zu parameters differ", leaky_isa_name(isas[k]),
+              bad, n);
+    }
+
+    /* SGD with momentum 0.7, lr 0.05. */
+    for (size_t i = 0; i < n; i++) {
+        const float m = 0.7f * m0[i] + g[i];
+        want[i] = p0[i] - 0.05f * m;
+        want[n + i] = m;
+    }
+    for (int k = 0; k < n_isas; k++) {
+        CHECK(leaky_set_isa(isas[k]) == LEAKY_OK, "leaky_set_isa %s", leaky_isa_name(isas[k]));
+        memcpy(net.params, p0, n * sizeof(float));
+        memcpy(net.grads, g, n * sizeof(float));
+        memcpy(net.opt_m, m0, n * sizeof(float));
+        optimizer sgd = {.kind = OPT_SGD, .lr = 0.05f, .momentum = 0.7f};
+        mlp_step(&net, &sgd);
+        size_t bad = 0;
+        for (size_t i = 0; i < n; i++)
+            bad += bits_of(net.params[i]) != bits_of(want[i]) ||
+                   bits_of(net.opt_m[i]) != bits_of(want[n + i]);
+        CHECK(bad == 0, "sgd on %s: %zu of %zu parameters differ", leaky_isa_name(isas[k]),
+              bad, n);
+    }
+
+    /* Every byte value, every length up to 200 (tails of every width), an output that is
+     * not 16-byte aligned, and a guard after it. */
+    enum { LEN = 200, GUARD = 8 };
+    uint8_t bytes[LEN + 1];
+    float out[1 + LEN + GUARD];
+    const float scale = 1.0f / (255.0f * 0.3530f), shift = -0.2860f / 0.3530f;
+    for (int k = 0; k < n_isas; k++) {
+        CHECK(leaky_set_isa(isas[k]) == LEAKY_OK, "leaky_set_isa %s", leaky_isa_name(isas[k]));
+        size_t bad = 0;
+        for (size_t len = 0; len <= LEN; len++) {
+            for (size_t i = 0; i <= LEN; i++)
+                bytes[i] = (uint8_t)(i * 97 + len * 31);
+            for (size_t i = 0; i < 1 + LEN + GUARD; i++)
+                out[i] = -7.0f;
+            mlp_scale_bytes(bytes + 1, out + 1, len, scale, shift);
+            for (size_t i = 0; i < len; i++)
+                bad += bits_of(out[1 + i]) != bits_of((float)bytes[1 + i] * scale + shift);
+            for (size_t i = 0; i < 1 + LEN + GUARD; i++)
+                bad += (i == 0 || i > len) && out[i] != -7.0f;
+        }
+        CHECK(bad == 0, "mlp_scale_bytes on %s: %zu values wrong or written out of place",
+              leaky_isa_name(isas[k]), bad);
+    }
+    CHECK(leaky_set_isa(before) == LEAKY_OK, "restoring %s", leaky_isa_name(before));
+    free(state);
+    free(want);
+    mlp_destroy(&net);
+}
+
 /* RReLU in training draws new slopes with a new key, and evaluation uses their mean: the
  * same batch gives another loss under another key, the same loss under the same key. */
 static void check_rrelu_noise(void)
@@ -299,5 +427,6 @@ int main(void)
     check_dead_counter("prelu");
     check_dead_counter("rrelu");
     check_optimizers();
+    check_wide_loops();
     return test_finish("test_mlp");
 }

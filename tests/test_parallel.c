@@ -13,16 +13,6 @@
 
 #include "test.h"
 
-static uint32_t mix(uint32_t v)
-{
-    v ^= v >> 16;
-    v *= 0x7feb352dU;
-    v ^= v >> 15;
-    v *= 0x846ca68bU;
-    v ^= v >> 16;
-    return v;
-}
-
 /* Any bit pattern, NaN, infinities and denormals included. */
 static void fill(float *p, size_t n, uint32_t seed)
 {

@@ -50,6 +50,15 @@ static inline void acc_store(double *p, const vf64 *acc, size_t k)
     }
 }
 
+/* dx = x > 0 ? g : w * g, g passed through untouched (LEAKY_OPAQUE: even a signalling
+ * NaN). */
+static inline vT acc_dx_of(vT xv, vT g, vT w)
+{
+    vT pass = g;
+    LEAKY_OPAQUE(pass);
+    return vT_select(vT_gt(xv, vT_zero()), pass, vT_mul(w, g));
+}
+
 /* Lanes of the vector at v * VT_LANES in a row of width elements (0 to VT_LANES). */
 static inline size_t acc_lanes(size_t width, size_t v)
 {
@@ -70,7 +79,7 @@ static inline __attribute__((always_inline)) void acc_dx(size_t m, size_t stride
             if (k == 0)
                 continue;
             const vT xv = acc_load_t(x + o, k), g = acc_load_t(dy + o, k);
-            const vT d = vT_select(vT_gt(xv, vT_zero()), g, vT_mul(w[v], g));
+            const vT d = acc_dx_of(xv, g, w[v]);
             if (k == VT_LANES)
                 vT_store(dx + o, d);
             else
@@ -104,7 +113,7 @@ static inline size_t acc_stream_upto(size_t done, size_t to, const T *x, const T
     for (; done + VT_LANES <= to; done += VT_LANES) {
         const vT xv = vT_load(x + done), g = vT_load(dy + done);
         const vT wv = acc_slopes(w, slope, done, VT_LANES);
-        vT_put(dx + done, vT_select(vT_gt(xv, vT_zero()), g, vT_mul(wv, g)), 1);
+        vT_put(dx + done, acc_dx_of(xv, g, wv), 1);
     }
     return done;
 }
@@ -144,7 +153,7 @@ static inline __attribute__((always_inline)) void acc_block(size_t m, size_t str
             const vT xv = acc_load_t(x + o, k), g = acc_load_t(dy + o, k);
             const vmT pos = vT_gt(xv, zero);
             if (mode == ACC_DX_NOW) {
-                const vT d = vT_select(pos, g, vT_mul(w[v], g));
+                const vT d = acc_dx_of(xv, g, w[v]);
                 if (k == VT_LANES)
                     vT_store(dx + o, d);
                 else

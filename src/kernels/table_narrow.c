@@ -9,6 +9,7 @@
  * AVX512_BF16: not in the kernel list, they fill its bf16 entries. */
 leaky_unary_u16_fn leaky_bf16hw_vlrelu__avx512, leaky_bf16hw_vlrelu_derivative__avx512;
 leaky_binary_u16_fn leaky_bf16hw_vlrelu_backward__avx512;
+leaky_prelu_u16_fn leaky_bf16hw_vprelu__avx512;
 leaky_narrow_u16_fn leaky_bf16hw_narrow__avx512;
 #endif
 
@@ -18,6 +19,7 @@ void LEAKY_KNAME(fill_narrow_kernels)(struct leaky_kernels *k, unsigned cpu_feat
     k->bf16_vlrelu = LEAKY_KNAME(bf16_vlrelu);
     k->bf16_vlrelu_backward = LEAKY_KNAME(bf16_vlrelu_backward);
     k->bf16_vlrelu_derivative = LEAKY_KNAME(bf16_vlrelu_derivative);
+    k->bf16_vprelu = LEAKY_KNAME(bf16_vprelu);
     k->bf16_widen = LEAKY_KNAME(bf16_widen);
     k->bf16_narrow = LEAKY_KNAME(bf16_narrow);
 #ifdef LEAKY_BF16HW_TARGET
@@ -25,6 +27,7 @@ void LEAKY_KNAME(fill_narrow_kernels)(struct leaky_kernels *k, unsigned cpu_feat
         k->bf16_vlrelu = leaky_bf16hw_vlrelu__avx512;
         k->bf16_vlrelu_backward = leaky_bf16hw_vlrelu_backward__avx512;
         k->bf16_vlrelu_derivative = leaky_bf16hw_vlrelu_derivative__avx512;
+        k->bf16_vprelu = leaky_bf16hw_vprelu__avx512;
         k->bf16_narrow = leaky_bf16hw_narrow__avx512;
     }
 #endif
@@ -36,6 +39,7 @@ void LEAKY_KNAME(fill_narrow_kernels)(struct leaky_kernels *k, unsigned cpu_feat
         k->f16_vlrelu = LEAKY_KNAME(f16_vlrelu);
         k->f16_vlrelu_backward = LEAKY_KNAME(f16_vlrelu_backward);
         k->f16_vlrelu_derivative = LEAKY_KNAME(f16_vlrelu_derivative);
+        k->f16_vprelu = LEAKY_KNAME(f16_vprelu);
         k->f16_widen = LEAKY_KNAME(f16_widen);
         k->f16_narrow = LEAKY_KNAME(f16_narrow);
     }

@@ -14,7 +14,9 @@ static inline struct kernel_consts kernel_prepare(const TPARAMS *p)
 }
 static inline vT kernel_op(vT x, vT dy, const struct kernel_consts *c)
 {
-    return vT_select(vT_gt(x, c->zero), dy, vT_mul(dy, c->slope));
+    vT pass = dy;
+    LEAKY_OPAQUE(pass);
+    return vT_select(vT_gt(x, c->zero), pass, vT_mul(dy, c->slope));
 }
 
 #define KERNEL_NAME TNAME(vlrelu_backward)

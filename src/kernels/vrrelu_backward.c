@@ -20,7 +20,9 @@ void LEAKY_KNAME(TNAME(vrrelu_backward))(size_t n, const T *x, const T *dy, T *d
             const vT xv = full ? vT_load(x + i) : vT_load_part(x + i, k);
             const vT dyv = full ? vT_load(dy + i) : vT_load_part(dy + i, k);
             const vT r = draw_slopes(u + j, lower, range);
-            const vT dxv = vT_select(vT_gt(xv, zero), dyv, vT_mul(r, dyv));
+            vT pass = dyv;
+            LEAKY_OPAQUE(pass);
+            const vT dxv = vT_select(vT_gt(xv, zero), pass, vT_mul(r, dyv));
             if (full)
                 vT_store(dx + i, dxv);
             else

@@ -115,6 +115,31 @@ static void binary(const struct half_type *t, leaky_binary_f32_fn *op, size_t n,
     }
 }
 
+/* PReLU's slopes are float32 already: only x is widened. */
+static void prelu(const struct half_type *t, size_t n, const uint16_t *x, const float *w,
+                  uint16_t *y, const struct leaky_f32_params *params)
+{
+    float block[BLOCK];
+    for (size_t i = 0; i < n; i += BLOCK) {
+        const size_t len = n - i < BLOCK ? n - i : BLOCK;
+        widen_block(len, x + i, block, t->widen);
+        leaky_f32_vprelu__scalar(len, block, w + i, block, params);
+        narrow_block(len, block, y + i, t->narrow);
+    }
+}
+
+void leaky_f16_vprelu__scalar(size_t n, const uint16_t *x, const float *w, uint16_t *y,
+                              const struct leaky_f32_params *params)
+{
+    prelu(&f16, n, x, w, y, params);
+}
+
+void leaky_bf16_vprelu__scalar(size_t n, const uint16_t *x, const float *w, uint16_t *y,
+                               const struct leaky_f32_params *params)
+{
+    prelu(&bf16, n, x, w, y, params);
+}
+
 void leaky_f16_vlrelu__scalar(size_t n, const uint16_t *x, uint16_t *y,
                               const struct leaky_f32_params *params)
 {

@@ -8,6 +8,13 @@
 
 #define REF(name) LEAKY_PASTE3(leaky_, TNAME(name), __scalar)
 
+/* A gradient passed through where x > 0: not even a signalling NaN changes (LEAKY_OPAQUE). */
+static inline T pass_through(T dy)
+{
+    LEAKY_OPAQUE(dy);
+    return dy;
+}
+
 void REF(vlrelu)(size_t n, const T *x, T *y, const TPARAMS *params)
 {
     const T slope = params->slope;
@@ -19,7 +26,7 @@ void REF(vlrelu_backward)(size_t n, const T *x, const T *dy, T *dx, const TPARAM
 {
     const T slope = params->slope;
     for (size_t i = 0; i < n; i++)
-        dx[i] = x[i] > 0 ? dy[i] : slope * dy[i];
+        dx[i] = x[i] > 0 ? pass_through(dy[i]) : slope * dy[i];
 }
 
 void REF(vlrelu_derivative)(size_t n, const T *x, T *d, const TPARAMS *params)
@@ -89,7 +96,7 @@ void REF(vprelu_backward)(size_t n, size_t period, const T *x, const T *dy, cons
             acc[j] += block_sum(min_size(periods - p, LEAKY_ACC_BLOCK), period,
                                 x + p * period + j, dy + p * period + j);
     for (size_t i = 0; i < n; i++)
-        dx[i] = x[i] > 0 ? dy[i] : w[i] * dy[i];
+        dx[i] = x[i] > 0 ? pass_through(dy[i]) : w[i] * dy[i];
 }
 
 /* Lane l's block b: the elements b * 128 + l + 16 q (q < 8) below n. */
@@ -103,7 +110,7 @@ void REF(vprelu_backward_run)(size_t n, const T *x, const T *dy, T *dx, const TP
                                     LEAKY_ACC_LANES, LEAKY_ACC_LANES, x + b + l, dy + b + l);
     const T slope = params->slope;
     for (size_t i = 0; i < n; i++)
-        dx[i] = x[i] > 0 ? dy[i] : slope * dy[i];
+        dx[i] = x[i] > 0 ? pass_through(dy[i]) : slope * dy[i];
 }
 
 static inline T draw(const TRRELU *p, size_t i)
@@ -127,5 +134,5 @@ void REF(vrrelu)(size_t n, const T *x, T *y, T *noise, const TRRELU *params)
 void REF(vrrelu_backward)(size_t n, const T *x, const T *dy, T *dx, const TRRELU *params)
 {
     for (size_t i = 0; i < n; i++)
-        dx[i] = x[i] > 0 ? dy[i] : draw(params, i) * dy[i];
+        dx[i] = x[i] > 0 ? pass_through(dy[i]) : draw(params, i) * dy[i];
 }
