@@ -66,12 +66,11 @@ enum { LEAKY_ACC_LANES = 16, LEAKY_ACC_BLOCK = 8 };
                                                    const struct leaky_##t##_params *params,  \
                                                    double acc[LEAKY_ACC_LANES]);            \
     /* PReLU backward over a row of n / period periods (n a multiple of period) with a      \
-     * slope per element w[i] (n of them, the period's repeated): dx, and acc[j] += the     \
-     * block sums of the terms at position j of the period, a block per LEAKY_ACC_BLOCK     \
-     * periods, in order; nontemporal: dx may be streamed (params->nontemporal elsewhere). */ \
+     * slope per position in the period w[j]: dx, and acc[j] += the block sums of the terms \
+     * at position j, a block per LEAKY_ACC_BLOCK periods, in order. */                    \
     typedef void leaky_prelu_row_backward_##t##_fn(size_t n, size_t period, const T *x,     \
                                                    const T *dy, const T *w, T *dx,          \
-                                                   double *acc, bool nontemporal);          \
+                                                   double *acc);                            \
     /* RReLU training forward; noise may be NULL. */                                        \
     typedef void leaky_rrelu_##t##_fn(size_t n, const T *x, T *y, T *noise,                 \
                                       const struct leaky_rrelu_##t##_params *params);       \

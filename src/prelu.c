@@ -79,12 +79,15 @@ static leaky_status count(const char *fn, size_t outer, size_t channels, size_t 
 
 static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
-/* Large calls out of place stream their output, as Leaky ReLU's do (src/api.c), forward
- * and backward both (so that their ratio holds): at 16M elements that made each about
- * 1.4x as fast. */
-static bool stream_to(const void *out, const void *in, size_t touched)
+/* Large calls out of place stream their output, as Leaky ReLU's do (src/api.c), in the
+ * runs plan, forward and backward both (so that their ratio holds): at 16M elements that
+ * made each about 1.4x as fast.  Not the rows plan: its streamed dx, which has to follow
+ * each block of sums aligned to dx and load the slopes again, made its backward erratic
+ * (1.7-2.8x its streamed forward at 16M, against a steady 1.4-1.6 unstreamed). */
+static bool stream_to(const struct plan *p, const void *out, const void *in, size_t touched)
 {
-    return touched > LEAKY_NONTEMPORAL_BYTES && out != in && (uintptr_t)out % sizeof(T) == 0;
+    return p->runs && touched > LEAKY_NONTEMPORAL_BYTES && out != in &&
+           (uintptr_t)out % sizeof(T) == 0;
 }
 
 /* The plan for a shape (n > 0); allocates the expanded slope row of the rows plan (*row). */
@@ -237,7 +240,7 @@ static leaky_status forward(const char *fn, const void *x, void *y, size_t elem_
     T *row = NULL;
     LEAKY_TRY(make_plan(fn, &p, n, channels, inner, slopes, num_slopes, &row));
     job.p = &p;
-    job.stream = !half && stream_to(y, x, 2 * n * sizeof(T));
+    job.stream = !half && stream_to(&p, y, x, 2 * n * sizeof(T));
     leaky_parallel_for(n, LEAKY_ELEMENTWISE_GRAIN, forward_range, &job);
     free(row);
     return LEAKY_OK;
@@ -318,7 +321,7 @@ static void row_block(const struct backward_job *job, size_t unit)
     const size_t end = min_size(p->n, begin + p->rows_per_block * p->width);
     for (size_t at = begin; at < end; at += p->width)
         job->k->TNAME(vprelu_backward)(min_size(end - at, p->width), p->period, job->x + at,
-                                       job->dy + at, p->slopes, job->dx + at, acc, job->stream);
+                                       job->dy + at, p->slopes, job->dx + at, acc);
 }
 
 static void backward_range(void *ctx, size_t begin, size_t end)
@@ -377,7 +380,7 @@ leaky_status TAPI(prelu_backward)(const T *x, const T *dy, T *dx, T *dslopes, si
     }
     double *total = sums + nsums;
     struct backward_job job = {&p, k, x, dy, dx, sums,
-                               stream_to(dx, dy, 3 * n * sizeof(T))};
+                               stream_to(&p, dx, dy, 3 * n * sizeof(T))};
     leaky_parallel_for(p.blocks, LEAKY_ELEMENTWISE_GRAIN / (n / p.blocks + 1) + 1,
                        backward_range, &job);
     if (dslopes) {

@@ -126,20 +126,16 @@ static void FN(check_block)(struct FN(bufs) *b, size_t n, const char *where)
                 b->acc_want[i] = b->acc_got[i] = b->acc_got[period + i] =
                     (double)(i % 5) * 0.5; /* never -0 */
             memcpy(b->got2, b->g, whole * sizeof(TT));
-            TT *w = b->want2; /* the period's slopes repeated, as the kernel takes them */
-            for (size_t i = 0; i < whole; i++)
-                w[i] = b->w[i % period];
-            /* Blocks of 8 periods start at each call: both paths get the same calls; every
-             * other call streamed (from every alignment). */
+            /* Blocks of 8 periods start at each call: both paths get the same calls. */
             for (size_t at = 0, len; at < whole; at += len) {
                 len = (1 + at / period % 19) * period;
                 len = len < whole - at ? len : whole - at;
-                r->KER(vprelu_backward)(len, period, b->x + at, b->g + at, w, b->want + at,
-                                        b->acc_want, false);
-                p->KER(vprelu_backward)(len, period, b->x + at, b->g + at, w, b->got + at,
-                                        b->acc_got, at / period % 2 == 1);
-                p->KER(vprelu_backward)(len, period, b->x + at, b->got2 + at, w, b->got2 + at,
-                                        b->acc_got + period, false);
+                r->KER(vprelu_backward)(len, period, b->x + at, b->g + at, b->w, b->want + at,
+                                        b->acc_want);
+                p->KER(vprelu_backward)(len, period, b->x + at, b->g + at, b->w, b->got + at,
+                                        b->acc_got);
+                p->KER(vprelu_backward)(len, period, b->x + at, b->got2 + at, b->w, b->got2 + at,
+                                        b->acc_got + period);
             }
             CHECK(FN(same)(b->want, b->got, whole) && FN(same)(b->want, b->got2, whole),
                   "%s vprelu_backward dx (or in place), period %zu, on %s (%s)", TNAME_STR,

@@ -78,7 +78,7 @@ static const struct shape shapes[] = {
     /* Large enough for the pool to split them over 2 threads (the digest compares). */
     {16, 64, 1024, 64}, {16384, 64, 1, 64}, {1, 1, 1 << 20, 1},
     /* Over LEAKY_NONTEMPORAL_BYTES (20 MiB read and written): dx and y streamed. */
-    {2, 16, 65536, 16}, {32768, 64, 1, 64},
+    {2, 16, 65536, 16},
 };
 /* For the adversaries: a long shared channel, runs, rows of 1 vector, rows that are not. */
 static const struct shape adversarial_shapes[] = {

@@ -87,16 +87,15 @@ static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
 /* The sums first, then dx (which may be dy). */
 void REF(vprelu_backward)(size_t n, size_t period, const T *x, const T *dy, const T *w, T *dx,
-                          double *acc, bool nontemporal)
+                          double *acc)
 {
-    (void)nontemporal;
     const size_t periods = n / period;
     for (size_t p = 0; p < periods; p += LEAKY_ACC_BLOCK)
         for (size_t j = 0; j < period; j++)
             acc[j] += block_sum(min_size(periods - p, LEAKY_ACC_BLOCK), period,
                                 x + p * period + j, dy + p * period + j);
     for (size_t i = 0; i < n; i++)
-        dx[i] = x[i] > 0 ? pass_through(dy[i]) : w[i] * dy[i];
+        dx[i] = x[i] > 0 ? pass_through(dy[i]) : w[i % period] * dy[i];
 }
 
 /* Lane l's block b: the elements b * 128 + l + 16 q (q < 8) below n. */
