@@ -62,6 +62,7 @@ bench: all
 	@scripts/install-deps.sh bench
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
 	cmake --build $(BUILD) -j $(JOBS) --target leaky-bench-peers
+	mkdir -p $(BENCH_OUT)
 	$(BUILD)/bench/leaky-bench-peers -o $(BENCH_OUT)/bench.csv --chart $(BENCH_OUT)/bench.png \
 	  $(BENCH_ARGS)
 
