@@ -12,19 +12,7 @@
 #include <time.h>
 
 #include "leaky.h"
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int compare(const void *a, const void *b)
-{
-    const double u = *(const double *)a, v = *(const double *)b;
-    return (u > v) - (u < v);
-}
+#include "time_util.h"
 
 enum { CHANNELS = 64, BLOCK = 4096, CALLS = 4 };
 
