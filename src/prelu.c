@@ -55,7 +55,12 @@ static leaky_status check_slopes(const char *fn, size_t channels, const T *slope
         return leaky_fail(LEAKY_EINVAL, "%s: num_slopes is %zu but the array has %zu "
                           "channels; expected 1 (one shared slope) or %zu (one per channel)",
                           fn, num_slopes, channels, channels);
-    for (size_t k = 0; k < num_slopes; k++)
+    /* One pass without branches (a small call's checks cost more than its work when each
+     * slope took a branch), then the first bad one, if any, for the message. */
+    bool finite = true;
+    for (size_t k = 0; k < num_slopes; k++) /* NaN fails both comparisons */
+        finite &= (slopes[k] < (T)INFINITY) & (slopes[k] > -(T)INFINITY);
+    for (size_t k = 0; !finite && k < num_slopes; k++)
         if (!isfinite(slopes[k]))
             return leaky_fail(LEAKY_EINVAL, "%s: slopes[%zu] is %g; expected a finite number",
                               fn, k, (double)slopes[k]);
@@ -90,9 +95,17 @@ static bool stream_to(const struct plan *p, const void *out, const void *in, siz
            (uintptr_t)out % sizeof(T) == 0;
 }
 
-/* The plan for a shape (n > 0); allocates the expanded slope row of the rows plan (*row). */
+/* The expanded slope row of the rows plan lives on the caller's stack up to this many
+ * bytes: a small call (a 256-element channels-last tensor) spent more time in malloc and
+ * free than in its kernel. */
+enum { ROW_ON_STACK = 8192 / sizeof(T) };
+
+/* The plan for a shape (n > 0). The rows plan's expanded slope row goes into on_stack
+ * (ROW_ON_STACK elements) when it fits, else into memory allocated here and returned in
+ * *row for the caller to free. */
 static leaky_status make_plan(const char *fn, struct plan *p, size_t n, size_t channels,
-                              size_t inner, const T *slopes, size_t num_slopes, T **row)
+                              size_t inner, const T *slopes, size_t num_slopes, T *on_stack,
+                              T **row)
 {
     *row = NULL;
     *p = (struct plan){.n = n, .slopes = slopes, .channels = channels, .inner = inner};
@@ -120,15 +133,23 @@ static leaky_status make_plan(const char *fn, struct plan *p, size_t n, size_t c
     const size_t rows = n / period;
     const size_t periods = period >= ROW_MIN ? 1 : (ROW_MIN + period - 1) / period;
     p->width = period * min_size(periods, rows);
-    T *w = malloc(p->width * sizeof *w);
-    if (!w)
-        return leaky_fail(LEAKY_ENOMEM, "%s: cannot allocate %zu bytes for the slope row", fn,
-                          p->width * sizeof *w);
+    T *w = on_stack;
+    if (p->width > ROW_ON_STACK) {
+        w = *row = malloc(p->width * sizeof *w);
+        if (!w)
+            return leaky_fail(LEAKY_ENOMEM, "%s: cannot allocate %zu bytes for the slope row",
+                              fn, p->width * sizeof *w);
+    }
     /* One period (each slope repeated inner times), then copies of it: no divisions, which
      * would cost more than a small call's whole work. */
-    for (size_t c = 0, j = 0; c < channels; c++)
-        for (size_t i = 0; i < inner; i++)
-            w[j++] = slopes[c];
+    if (inner == 1)
+        memcpy(w, slopes, channels * sizeof *w);
+    else
+        for (size_t c = 0; c < channels; c++) {
+            T *run = w + c * inner;
+            for (size_t i = 0; i < inner; i++)
+                run[i] = slopes[c];
+        }
     for (size_t j = period; j < p->width; j += period)
         memcpy(w + j, w, period * sizeof *w);
     p->slopes = w;
@@ -139,7 +160,6 @@ static leaky_status make_plan(const char *fn, struct plan *p, size_t n, size_t c
     p->blocks = (p->rows + p->rows_per_block - 1) / p->rows_per_block;
     p->period = period;
     p->sums_per_block = period;
-    *row = w;
     return LEAKY_OK;
 }
 
@@ -237,8 +257,8 @@ static leaky_status forward(const char *fn, const void *x, void *y, size_t elem_
     (void)half;
 #endif
     struct plan p;
-    T *row = NULL;
-    LEAKY_TRY(make_plan(fn, &p, n, channels, inner, slopes, num_slopes, &row));
+    T on_stack[ROW_ON_STACK], *row = NULL;
+    LEAKY_TRY(make_plan(fn, &p, n, channels, inner, slopes, num_slopes, on_stack, &row));
     job.p = &p;
     job.stream = !half && stream_to(&p, y, x, 2 * n * sizeof(T));
     leaky_parallel_for(n, LEAKY_ELEMENTWISE_GRAIN, forward_range, &job);
@@ -368,8 +388,8 @@ leaky_status TAPI(prelu_backward)(const T *x, const T *dy, T *dx, T *dslopes, si
     const struct leaky_kernels *k = NULL;
     LEAKY_TRY(leaky_active_kernels(&k));
     struct plan p;
-    T *row = NULL;
-    LEAKY_TRY(make_plan(fn, &p, n, channels, inner, slopes, num_slopes, &row));
+    T on_stack[ROW_ON_STACK], *row = NULL;
+    LEAKY_TRY(make_plan(fn, &p, n, channels, inner, slopes, num_slopes, on_stack, &row));
     /* The blocks' sums, then the slopes' totals: allocated before anything is written. */
     const size_t nsums = p.blocks * p.sums_per_block;
     double *sums = calloc(nsums + num_slopes, sizeof *sums);
