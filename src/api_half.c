@@ -85,45 +85,29 @@ static leaky_status run_binary(const char *fn, size_t offset, struct operand x, 
 
 #define OFFSET(name) offsetof(struct leaky_kernels, name)
 
-leaky_status leaky_relu_f16(const uint16_t *x, uint16_t *y, size_t n, float negative_slope)
-{
-    return run_unary("leaky_relu_f16", OFFSET(f16_vlrelu), OPERAND(x), OPERAND(y), n,
-                     negative_slope);
-}
+/* The three functions of one storage type t (f16 or bf16), each one checked path. */
+#define HALF_API(t)                                                                         \
+    leaky_status leaky_relu_##t(const uint16_t *x, uint16_t *y, size_t n,                   \
+                                float negative_slope)                                       \
+    {                                                                                       \
+        return run_unary("leaky_relu_" #t, OFFSET(t##_vlrelu), OPERAND(x), OPERAND(y), n,   \
+                         negative_slope);                                                   \
+    }                                                                                       \
+    leaky_status leaky_relu_backward_##t(const uint16_t *x, const uint16_t *dy,            \
+                                         uint16_t *dx, size_t n, float negative_slope)     \
+    {                                                                                       \
+        return run_binary("leaky_relu_backward_" #t, OFFSET(t##_vlrelu_backward),           \
+                          OPERAND(x), OPERAND(dy), OPERAND(dx), n, negative_slope);         \
+    }                                                                                       \
+    leaky_status leaky_relu_derivative_##t(const uint16_t *x, uint16_t *d, size_t n,        \
+                                           float negative_slope)                            \
+    {                                                                                       \
+        return run_unary("leaky_relu_derivative_" #t, OFFSET(t##_vlrelu_derivative),       \
+                         OPERAND(x), OPERAND(d), n, negative_slope);                        \
+    }
 
-leaky_status leaky_relu_backward_f16(const uint16_t *x, const uint16_t *dy, uint16_t *dx,
-                                     size_t n, float negative_slope)
-{
-    return run_binary("leaky_relu_backward_f16", OFFSET(f16_vlrelu_backward), OPERAND(x),
-                      OPERAND(dy), OPERAND(dx), n, negative_slope);
-}
-
-leaky_status leaky_relu_derivative_f16(const uint16_t *x, uint16_t *d, size_t n,
-                                       float negative_slope)
-{
-    return run_unary("leaky_relu_derivative_f16", OFFSET(f16_vlrelu_derivative), OPERAND(x),
-                     OPERAND(d), n, negative_slope);
-}
-
-leaky_status leaky_relu_bf16(const uint16_t *x, uint16_t *y, size_t n, float negative_slope)
-{
-    return run_unary("leaky_relu_bf16", OFFSET(bf16_vlrelu), OPERAND(x), OPERAND(y), n,
-                     negative_slope);
-}
-
-leaky_status leaky_relu_backward_bf16(const uint16_t *x, const uint16_t *dy, uint16_t *dx,
-                                      size_t n, float negative_slope)
-{
-    return run_binary("leaky_relu_backward_bf16", OFFSET(bf16_vlrelu_backward), OPERAND(x),
-                      OPERAND(dy), OPERAND(dx), n, negative_slope);
-}
-
-leaky_status leaky_relu_derivative_bf16(const uint16_t *x, uint16_t *d, size_t n,
-                                        float negative_slope)
-{
-    return run_unary("leaky_relu_derivative_bf16", OFFSET(bf16_vlrelu_derivative), OPERAND(x),
-                     OPERAND(d), n, negative_slope);
-}
+HALF_API(f16)
+HALF_API(bf16)
 
 /* ------------------------------------------------------------ conversions */
 

@@ -128,53 +128,33 @@ static void prelu(const struct half_type *t, size_t n, const uint16_t *x, const 
     }
 }
 
-void leaky_f16_vprelu__scalar(size_t n, const uint16_t *x, const float *w, uint16_t *y,
-                              const struct leaky_f32_params *params)
-{
-    prelu(&f16, n, x, w, y, params);
-}
+/* The entry points of one storage type t (f16 or bf16): each widens, runs the float32
+ * reference and narrows through the shared loops above. */
+#define HALF_REFERENCE(t)                                                                   \
+    void leaky_##t##_vprelu__scalar(size_t n, const uint16_t *x, const float *w,           \
+                                    uint16_t *y, const struct leaky_f32_params *params)    \
+    {                                                                                       \
+        prelu(&t, n, x, w, y, params);                                                      \
+    }                                                                                       \
+    void leaky_##t##_vlrelu__scalar(size_t n, const uint16_t *x, uint16_t *y,              \
+                                    const struct leaky_f32_params *params)                 \
+    {                                                                                       \
+        unary(&t, leaky_f32_vlrelu__scalar, n, x, y, params);                               \
+    }                                                                                       \
+    void leaky_##t##_vlrelu_backward__scalar(size_t n, const uint16_t *x,                  \
+                                             const uint16_t *dy, uint16_t *dx,             \
+                                             const struct leaky_f32_params *params)        \
+    {                                                                                       \
+        binary(&t, leaky_f32_vlrelu_backward__scalar, n, x, dy, dx, params);                \
+    }                                                                                       \
+    void leaky_##t##_vlrelu_derivative__scalar(size_t n, const uint16_t *x, uint16_t *d,   \
+                                               const struct leaky_f32_params *params)      \
+    {                                                                                       \
+        unary(&t, leaky_f32_vlrelu_derivative__scalar, n, x, d, params);                    \
+    }
 
-void leaky_bf16_vprelu__scalar(size_t n, const uint16_t *x, const float *w, uint16_t *y,
-                               const struct leaky_f32_params *params)
-{
-    prelu(&bf16, n, x, w, y, params);
-}
-
-void leaky_f16_vlrelu__scalar(size_t n, const uint16_t *x, uint16_t *y,
-                              const struct leaky_f32_params *params)
-{
-    unary(&f16, leaky_f32_vlrelu__scalar, n, x, y, params);
-}
-
-void leaky_f16_vlrelu_backward__scalar(size_t n, const uint16_t *x, const uint16_t *dy,
-                                       uint16_t *dx, const struct leaky_f32_params *params)
-{
-    binary(&f16, leaky_f32_vlrelu_backward__scalar, n, x, dy, dx, params);
-}
-
-void leaky_f16_vlrelu_derivative__scalar(size_t n, const uint16_t *x, uint16_t *d,
-                                         const struct leaky_f32_params *params)
-{
-    unary(&f16, leaky_f32_vlrelu_derivative__scalar, n, x, d, params);
-}
-
-void leaky_bf16_vlrelu__scalar(size_t n, const uint16_t *x, uint16_t *y,
-                               const struct leaky_f32_params *params)
-{
-    unary(&bf16, leaky_f32_vlrelu__scalar, n, x, y, params);
-}
-
-void leaky_bf16_vlrelu_backward__scalar(size_t n, const uint16_t *x, const uint16_t *dy,
-                                        uint16_t *dx, const struct leaky_f32_params *params)
-{
-    binary(&bf16, leaky_f32_vlrelu_backward__scalar, n, x, dy, dx, params);
-}
-
-void leaky_bf16_vlrelu_derivative__scalar(size_t n, const uint16_t *x, uint16_t *d,
-                                          const struct leaky_f32_params *params)
-{
-    unary(&bf16, leaky_f32_vlrelu_derivative__scalar, n, x, d, params);
-}
+HALF_REFERENCE(f16)
+HALF_REFERENCE(bf16)
 
 void leaky_f16_widen__scalar(size_t n, const uint16_t *x, float *y)
 {
