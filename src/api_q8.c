@@ -126,30 +126,23 @@ static leaky_status build(const struct q8_type *t, const void *params, float in_
 static const struct q8_type qs8 = {"leaky_qs8_params_init", -128, 127};
 static const struct q8_type qu8 = {"leaky_qu8_params_init", 0, 255};
 
-/* The struct is written only once every parameter has passed. */
-leaky_status leaky_qs8_params_init(leaky_qs8_params *params, float in_scale, int in_zero_point,
-                                   float out_scale, int out_zero_point, float negative_slope)
-{
-    uint8_t table[256];
-    TRY(build(&qs8, params, in_scale, in_zero_point, out_scale, out_zero_point, negative_slope,
-              table));
-    *params = (leaky_qs8_params){in_scale, out_scale, negative_slope, in_zero_point,
-                                 out_zero_point, Q8_MAGIC, {0}};
-    memcpy(params->table, table, sizeof table);
-    return LEAKY_OK;
-}
+/* The parameter set of type t (qs8 or qu8), written only once every parameter has passed. */
+#define Q8_PARAMS_INIT(t)                                                                   \
+    leaky_status leaky_##t##_params_init(leaky_##t##_params *params, float in_scale,        \
+                                         int in_zero_point, float out_scale,                \
+                                         int out_zero_point, float negative_slope)          \
+    {                                                                                       \
+        uint8_t table[256];                                                                 \
+        TRY(build(&t, params, in_scale, in_zero_point, out_scale, out_zero_point,           \
+                  negative_slope, table));                                                  \
+        *params = (leaky_##t##_params){in_scale, out_scale, negative_slope, in_zero_point,  \
+                                       out_zero_point, Q8_MAGIC, {0}};                      \
+        memcpy(params->table, table, sizeof table);                                         \
+        return LEAKY_OK;                                                                    \
+    }
 
-leaky_status leaky_qu8_params_init(leaky_qu8_params *params, float in_scale, int in_zero_point,
-                                   float out_scale, int out_zero_point, float negative_slope)
-{
-    uint8_t table[256];
-    TRY(build(&qu8, params, in_scale, in_zero_point, out_scale, out_zero_point, negative_slope,
-              table));
-    *params = (leaky_qu8_params){in_scale, out_scale, negative_slope, in_zero_point,
-                                 out_zero_point, Q8_MAGIC, {0}};
-    memcpy(params->table, table, sizeof table);
-    return LEAKY_OK;
-}
+Q8_PARAMS_INIT(qs8)
+Q8_PARAMS_INIT(qu8)
 
 struct lut_job {
     leaky_lut8_fn *kernel;
