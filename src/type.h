@@ -72,6 +72,29 @@ typedef vm32 vmT;
 #define VT_BYTES VF32_BYTES
 #define vT_load_u vf32_load
 #endif
+
+/* The first k (1 to VT_LANES) lanes at p: whole vectors take the plain load and store. */
+static inline vT vT_load_n(const T *p, size_t k)
+{
+    return k == VT_LANES ? vT_load(p) : vT_load_part(p, k);
+}
+static inline void vT_store_n(T *p, vT v, size_t k)
+{
+    if (k == VT_LANES)
+        vT_store(p, v);
+    else
+        vT_store_part(p, v, k);
+}
+
+/* Every backward's rule: dy where x > 0, handed on untouched (not even a signalling NaN
+ * changes: LEAKY_OPAQUE), else slope * dy, with one slope, one per channel or one drawn per
+ * element. */
+static inline vT vT_backward(vT x, vT dy, vT slope)
+{
+    vT pass = dy;
+    LEAKY_OPAQUE(pass);
+    return vT_select(vT_gt(x, vT_zero()), pass, vT_mul(slope, dy));
+}
 #endif
 
 #endif

@@ -29,11 +29,6 @@ enum {
                                                                : ACC_ROW_VECS /* a run's */
 };
 
-static inline vT acc_load_t(const T *p, size_t k)
-{
-    return k == VT_LANES ? vT_load(p) : vT_load_part(p, k);
-}
-
 /* Loads or stores the first k (1 to VT_LANES) of the VT_LANES doubles at p. */
 static inline void acc_load(vf64 *acc, const double *p, size_t k)
 {
@@ -50,14 +45,6 @@ static inline void acc_store(double *p, const vf64 *acc, size_t k)
     }
 }
 
-/* dx = x > 0 ? g : w * g, g passed through untouched (LEAKY_OPAQUE: even a signalling
- * NaN). */
-static inline vT acc_dx_of(vT xv, vT g, vT w)
-{
-    vT pass = g;
-    LEAKY_OPAQUE(pass);
-    return vT_select(vT_gt(xv, vT_zero()), pass, vT_mul(w, g));
-}
 
 /* Lanes of the vector at v * VT_LANES in a row of width elements (0 to VT_LANES). */
 static inline size_t acc_lanes(size_t width, size_t v)
@@ -78,12 +65,8 @@ static inline __attribute__((always_inline)) void acc_dx(size_t m, size_t stride
             const size_t k = acc_lanes(q + 1 == m ? wlast : width, v), o = q * stride + v * VT_LANES;
             if (k == 0)
                 continue;
-            const vT xv = acc_load_t(x + o, k), g = acc_load_t(dy + o, k);
-            const vT d = acc_dx_of(xv, g, w[v]);
-            if (k == VT_LANES)
-                vT_store(dx + o, d);
-            else
-                vT_store_part(dx + o, d, k);
+            const vT xv = vT_load_n(x + o, k), g = vT_load_n(dy + o, k);
+            vT_store_n(dx + o, vT_backward(xv, g, w[v]), k);
         }
 }
 
@@ -94,7 +77,7 @@ static inline __attribute__((always_inline)) void acc_dx(size_t m, size_t stride
  * rest up to n and fences the streamed stores. */
 static inline vT acc_slopes(const T *w, vT slope, size_t e, size_t k)
 {
-    return w ? acc_load_t(w + e, k) : slope;
+    return w ? vT_load_n(w + e, k) : slope;
 }
 static inline size_t acc_stream_head(size_t n, const T *x, const T *dy, T *dx, const T *w,
                                      vT slope)
@@ -113,7 +96,7 @@ static inline size_t acc_stream_upto(size_t done, size_t to, const T *x, const T
     for (; done + VT_LANES <= to; done += VT_LANES) {
         const vT xv = vT_load(x + done), g = vT_load(dy + done);
         const vT wv = acc_slopes(w, slope, done, VT_LANES);
-        vT_put(dx + done, acc_dx_of(xv, g, wv), 1);
+        vT_put(dx + done, vT_backward(xv, g, wv), 1);
     }
     return done;
 }
@@ -150,14 +133,10 @@ static inline __attribute__((always_inline)) void acc_block(size_t m, size_t str
             const size_t k = acc_lanes(q + 1 == m ? wlast : width, v), o = q * stride + v * VT_LANES;
             if (k == 0)
                 continue;
-            const vT xv = acc_load_t(x + o, k), g = acc_load_t(dy + o, k);
+            const vT xv = vT_load_n(x + o, k), g = vT_load_n(dy + o, k);
             const vmT pos = vT_gt(xv, zero);
             if (mode == ACC_DX_NOW) {
-                const vT d = acc_dx_of(xv, g, w[v]);
-                if (k == VT_LANES)
-                    vT_store(dx + o, d);
-                else
-                    vT_store_part(dx + o, d, k);
+                vT_store_n(dx + o, vT_backward(xv, g, w[v]), k);
             }
 #if defined(LEAKY_TYPE_F64)
             f[v] = vT_add(f[v], vT_select(pos, zero, vT_mul(xv, g)));
@@ -180,7 +159,7 @@ static inline __attribute__((always_inline)) void acc_block(size_t m, size_t str
                 const size_t o = q * stride + v * VT_LANES;
                 if (k == 0)
                     continue;
-                const vT xv = acc_load_t(x + o, k), g = acc_load_t(dy + o, k);
+                const vT xv = vT_load_n(x + o, k), g = vT_load_n(dy + o, k);
                 const vmT pos = vT_gt(xv, zero);
                 const vT xs = vT_select(pos, zero, xv), gs = vT_select(pos, zero, g);
                 e[0] = vf64_add(e[0], vf64_mul(vf32_widen_lo(xs), vf32_widen_lo(gs)));

@@ -6,17 +6,15 @@
 #include "type.h"
 
 struct kernel_consts {
-    vT zero, slope;
+    vT slope;
 };
 static inline struct kernel_consts kernel_prepare(const TPARAMS *p)
 {
-    return (struct kernel_consts){vT_zero(), vT_set1(p->slope)};
+    return (struct kernel_consts){vT_set1(p->slope)};
 }
 static inline vT kernel_op(vT x, vT dy, const struct kernel_consts *c)
 {
-    vT pass = dy;
-    LEAKY_OPAQUE(pass);
-    return vT_select(vT_gt(x, c->zero), pass, vT_mul(dy, c->slope));
+    return vT_backward(x, dy, c->slope);
 }
 
 #define KERNEL_NAME TNAME(vlrelu_backward)

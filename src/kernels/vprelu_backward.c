@@ -60,7 +60,7 @@ static inline __attribute__((always_inline)) void row(size_t n, size_t period, c
             vf64 a[ACC_ROW_VECS][ACC_VECS];
             for (size_t v = 0; v < nv; v++) {
                 const size_t k = acc_lanes(width, v);
-                wv[v] = acc_load_t(w + j + v * VT_LANES, k);
+                wv[v] = vT_load_n(w + j + v * VT_LANES, k);
                 acc_load(a[v], acc + j + v * VT_LANES, k);
             }
             acc_block(m, period, nv, width, width, x + at + j, dy + at + j, dx + at + j, wv, a,

@@ -17,19 +17,13 @@ void LEAKY_KNAME(TNAME(vrrelu))(size_t n, const T *x, T *y, T *noise, const TRRE
         for (size_t j = 0; j < len; j += VT_LANES) {
             const size_t k = len - j < VT_LANES ? len - j : VT_LANES;
             const size_t i = base + j;
-            const vT xv = k == VT_LANES ? vT_load(x + i) : vT_load_part(x + i, k);
+            const vT xv = vT_load_n(x + i, k);
             const vT r = draw_slopes(u + j, lower, range);
             const vmT pos = vT_gt(xv, zero);
             const vT yv = vT_select(pos, xv, vT_mul(r, xv));
-            if (k == VT_LANES) {
-                if (noise)
-                    vT_store(noise + i, vT_select(pos, one, r));
-                vT_store(y + i, yv);
-            } else {
-                if (noise)
-                    vT_store_part(noise + i, vT_select(pos, one, r), k);
-                vT_store_part(y + i, yv, k);
-            }
+            if (noise)
+                vT_store_n(noise + i, vT_select(pos, one, r), k);
+            vT_store_n(y + i, yv, k);
         }
     }
 }
