@@ -19,6 +19,7 @@
 #include <xnnpack.h>
 
 #include "leaky.h"
+#include "../tests/mix.h"
 
 static double now(void)
 {
@@ -156,16 +157,6 @@ static void run_memcpy1(void *c)
 {
     struct q8_ctx *q = c;
     memcpy(q->y, q->x, q->n);
-}
-
-static uint32_t mix(uint32_t v)
-{
-    v ^= v >> 16;
-    v *= 0x7feb352dU;
-    v ^= v >> 15;
-    v *= 0x846ca68bU;
-    v ^= v >> 16;
-    return v;
 }
 
 static int bench_size(size_t n, int reps)

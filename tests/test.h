@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "mix.h"
 #include "leaky.h"
 
 static unsigned long long test_passed, test_failed;
@@ -38,17 +39,6 @@ static inline float float_of(uint32_t u)
     float f;
     memcpy(&f, &u, sizeof f);
     return f;
-}
-
-/* A 32-bit integer hash (good avalanche): reproducible pseudo-random test inputs. */
-static inline uint32_t mix(uint32_t v)
-{
-    v ^= v >> 16;
-    v *= 0x7feb352dU;
-    v ^= v >> 15;
-    v *= 0x846ca68bU;
-    v ^= v >> 16;
-    return v;
 }
 
 /* Every ISA this build has; the ones the CPU lacks are reported as SKIP, never passed. */
