@@ -413,22 +413,18 @@ struct wide_loops {
     void (*bytes)(const struct bytes_job *);
 };
 
-static void adam_base(const struct adam_job *j) { adam_body(j); }
-static void sgd_base(const struct sgd_job *j) { sgd_body(j); }
-static void bytes_base(const struct bytes_job *j) { bytes_body(j); }
-static const struct wide_loops loops_base = {adam_base, sgd_base, bytes_base};
+/* The three loops compiled for one target (attr: its target attribute, or none). */
+#define WIDE_LOOPS(name, attr)                                                             \
+    attr static void adam_##name(const struct adam_job *j) { adam_body(j); }               \
+    attr static void sgd_##name(const struct sgd_job *j) { sgd_body(j); }                  \
+    attr static void bytes_##name(const struct bytes_job *j) { bytes_body(j); }            \
+    static const struct wide_loops loops_##name = {adam_##name, sgd_##name, bytes_##name};
 
+WIDE_LOOPS(base, )
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define MLP_AVX2 __attribute__((target("avx2")))
-#define MLP_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
-MLP_AVX2 static void adam_avx2(const struct adam_job *j) { adam_body(j); }
-MLP_AVX2 static void sgd_avx2(const struct sgd_job *j) { sgd_body(j); }
-MLP_AVX2 static void bytes_avx2(const struct bytes_job *j) { bytes_body(j); }
-MLP_AVX512 static void adam_avx512(const struct adam_job *j) { adam_body(j); }
-MLP_AVX512 static void sgd_avx512(const struct sgd_job *j) { sgd_body(j); }
-MLP_AVX512 static void bytes_avx512(const struct bytes_job *j) { bytes_body(j); }
-static const struct wide_loops loops_avx2 = {adam_avx2, sgd_avx2, bytes_avx2};
-static const struct wide_loops loops_avx512 = {adam_avx512, sgd_avx512, bytes_avx512};
+#define MLP_WIDE
+WIDE_LOOPS(avx2, __attribute__((target("avx2"))))
+WIDE_LOOPS(avx512, __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))))
 #endif
 
 /* The loops of the library's active path; the baseline ones when LEAKY_ISA is unusable
@@ -438,7 +434,7 @@ static const struct wide_loops *wide_loops(void)
     leaky_isa isa;
     if (leaky_isa_active(&isa) != LEAKY_OK)
         return &loops_base;
-#ifdef MLP_AVX512
+#ifdef MLP_WIDE
     if (isa == LEAKY_ISA_AVX512)
         return &loops_avx512;
     if (isa == LEAKY_ISA_AVX2)
