@@ -20,9 +20,11 @@ deps:
 run: all
 	$(BUILD)/leaky demo
 
-# Every test that fits in a few minutes: native paths, then NEON under qemu.
-check: all
-	@scripts/install-deps.sh check
+# Every test that fits in a few minutes: native paths, then NEON under qemu. The test
+# packages go in before CMake runs: it looks for clang (the fuzzer) and Debian's python3.
+check:
+	@scripts/install-deps.sh build check
+	$(MAKE) all
 	ctest --test-dir $(BUILD) -LE long --output-on-failure -j $(JOBS)
 	$(MAKE) check-neon
 

@@ -7,7 +7,7 @@
 set -euo pipefail
 
 declare -A groups=(
-  [build]="gcc make cmake pkg-config libcairo2-dev fonts-dejavu-core libpthreadpool-dev libopenblas-dev zlib1g-dev"
+  [build]="gcc make cmake pkg-config libcairo2-dev fonts-dejavu-core libopenblas-dev zlib1g-dev"
   [check]="qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross python3 python3-numpy python3-torch clang libclang-rt-14-dev dataset-fashion-mnist"
   [bench]="libxnnpack-dev libpthreadpool-dev libdnnl-dev python3 python3-numpy python3-torch dataset-fashion-mnist"
 )
