@@ -23,7 +23,7 @@ expect_error() {
   local name=$1 code=$2 pattern=$3; shift 4
   local out rc
   out=$("$@" 2>"$tmp/err"); rc=$?
-  if [[ $rc -ne $code ]]; then fail "$name: exit $rc, expected $code"; return; fi
+  if [[ $rc -ne $code ]]; then fail "$name: exit $rc, expected $code ($(cat "$tmp/err"))"; return; fi
   if [[ -n "$out" ]]; then fail "$name: printed '$out' on stdout"; return; fi
   if ! grep -qE -- "$pattern" "$tmp/err"; then fail "$name: stderr '$(cat "$tmp/err")' lacks /$pattern/"; return; fi
   if ! grep -q '^leaky: ' "$tmp/err"; then fail "$name: stderr does not start with 'leaky: '"; return; fi

@@ -6,24 +6,7 @@
 set -u
 leaky=$1
 data=${LEAKY_FASHION_MNIST:-/usr/share/datasets/fashion-mnist}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-
-# expect_error NAME EXIT_CODE STDERR_PATTERN -- COMMAND...   (nothing on stdout)
-expect_error() {
-  local name=$1 code=$2 pattern=$3; shift 4
-  local out rc
-  out=$("$@" 2>"$tmp/err"); rc=$?
-  if [[ $rc -ne $code ]]; then fail "$name: exit $rc, expected $code ($(cat "$tmp/err"))"; return; fi
-  if [[ -n "$out" ]]; then fail "$name: printed '$out' on stdout"; return; fi
-  if ! grep -qE -- "$pattern" "$tmp/err"; then fail "$name: stderr '$(cat "$tmp/err")' lacks /$pattern/"; return; fi
-  if ! grep -q '^leaky: ' "$tmp/err"; then fail "$name: stderr does not start with 'leaky: '"; return; fi
-  pass
-}
+source "$(dirname "$0")/cli_lib.sh"
 
 # A fake dataset in the IDX format: N images of 4 x 4 pixels (pixel = label * 20 + noise).
 be32() { printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 & 255)))"; }
@@ -161,5 +144,4 @@ for png in test_accuracy dead_units train_loss; do
 done
 if [[ -n $(find "$tmp/run1" -name '.*') ]]; then fail "temporary files left behind: $(find "$tmp/run1" -name '.*')"; else pass; fi
 
-echo "experiment: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish experiment
