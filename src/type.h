@@ -47,6 +47,8 @@ typedef vm64 vmT;
 #define vT_gt vf64_gt
 #define vT_lt vf64_lt
 #define vT_le vf64_le
+#define vT_ngt vf64_ngt
+#define vT_mul_where vf64_mul_where
 #define vT_select vf64_select
 #define vT_put vf64_put
 #define VT_BYTES VF64_BYTES
@@ -67,6 +69,8 @@ typedef vm32 vmT;
 #define vT_gt vf32_gt
 #define vT_lt vf32_lt
 #define vT_le vf32_le
+#define vT_ngt vf32_ngt
+#define vT_mul_where vf32_mul_where
 #define vT_select vf32_select
 #define vT_put vf32_put
 #define VT_BYTES VF32_BYTES
@@ -89,11 +93,15 @@ static inline void vT_store_n(T *p, vT v, size_t k)
 /* Every backward's rule: dy where x > 0, handed on untouched (not even a signalling NaN
  * changes: LEAKY_OPAQUE), else slope * dy, with one slope, one per channel or one drawn per
  * element. */
-static inline vT vT_backward(vT x, vT dy, vT slope)
+static inline vT vT_backward_where(vmT negative, vT dy, vT slope)
 {
     vT pass = dy;
     LEAKY_OPAQUE(pass);
-    return vT_select(vT_gt(x, vT_zero()), pass, vT_mul(slope, dy));
+    return vT_select(negative, vT_mul(slope, dy), pass);
+}
+static inline vT vT_backward(vT x, vT dy, vT slope)
+{
+    return vT_backward_where(vT_ngt(x, vT_zero()), dy, slope);
 }
 #endif
 

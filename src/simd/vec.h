@@ -7,7 +7,10 @@
  * vf64        a vector of VF64_LANES = VF32_LANES / 2 doubles;  vm64: its mask
  * load/store  unaligned; the _part forms touch only the first k < LANES lanes,
  *             never a byte past them (no tail reads past the array's end)
- * gt, lt, le  ordered compares: false when either side is NaN
+ * gt, lt, le  ordered compares: false when either side is NaN; ngt: not gt (true for NaN)
+ * mul_where   m ? a * b : 0, lane by lane (one masked multiply where the ISA has it)
+ * fold        vf64_fold: the lanes of a vf64 added as a tree, lane k with lane k + half,
+ *             halving (8: k + 4, then + 2, + 1), to one double
  * select      m ? t : f, lane by lane
  * all         vm32_all: whether every lane of a mask is set
  * widen       vf32_widen_lo/hi: the low/high half of a vf32 as an exact vf64;
@@ -49,6 +52,8 @@ static inline vf32 vf32_mul(vf32 a, vf32 b) { return _mm512_mul_ps(a, b); }
 static inline vm32 vf32_gt(vf32 a, vf32 b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
 static inline vm32 vf32_lt(vf32 a, vf32 b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
 static inline vm32 vf32_le(vf32 a, vf32 b) { return _mm512_cmp_ps_mask(a, b, _CMP_LE_OQ); }
+static inline vm32 vf32_ngt(vf32 a, vf32 b) { return _mm512_cmp_ps_mask(a, b, _CMP_NGT_UQ); }
+static inline vf32 vf32_mul_where(vm32 m, vf32 a, vf32 b) { return _mm512_maskz_mul_ps(m, a, b); }
 static inline vf32 vf32_select(vm32 m, vf32 t, vf32 f) { return _mm512_mask_blend_ps(m, f, t); }
 static inline vf32 vf32_add(vf32 a, vf32 b) { return _mm512_add_ps(a, b); }
 static inline bool vm32_all(vm32 m) { return m == 0xFFFF; }
@@ -70,6 +75,13 @@ static inline vf64 vf64_add(vf64 a, vf64 b) { return _mm512_add_pd(a, b); }
 static inline vm64 vf64_gt(vf64 a, vf64 b) { return _mm512_cmp_pd_mask(a, b, _CMP_GT_OQ); }
 static inline vm64 vf64_lt(vf64 a, vf64 b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
 static inline vm64 vf64_le(vf64 a, vf64 b) { return _mm512_cmp_pd_mask(a, b, _CMP_LE_OQ); }
+static inline vm64 vf64_ngt(vf64 a, vf64 b) { return _mm512_cmp_pd_mask(a, b, _CMP_NGT_UQ); }
+static inline vf64 vf64_mul_where(vm64 m, vf64 a, vf64 b) { return _mm512_maskz_mul_pd(m, a, b); }
+static inline double vf64_fold(vf64 v) {
+    const __m256d four = _mm256_add_pd(_mm512_castpd512_pd256(v), _mm512_extractf64x4_pd(v, 1));
+    const __m128d two = _mm_add_pd(_mm256_castpd256_pd128(four), _mm256_extractf128_pd(four, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(two, _mm_unpackhi_pd(two, two)));
+}
 static inline vf64 vf64_select(vm64 m, vf64 t, vf64 f) { return _mm512_mask_blend_pd(m, f, t); }
 static inline vf64 vf32_widen_lo(vf32 v) { return _mm512_cvtps_pd(_mm512_castps512_ps256(v)); }
 static inline vf64 vf32_widen_hi(vf32 v) { return _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1)); }
@@ -110,6 +122,8 @@ static inline vf32 vf32_mul(vf32 a, vf32 b) { return _mm256_mul_ps(a, b); }
 static inline vm32 vf32_gt(vf32 a, vf32 b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
 static inline vm32 vf32_lt(vf32 a, vf32 b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
 static inline vm32 vf32_le(vf32 a, vf32 b) { return _mm256_cmp_ps(a, b, _CMP_LE_OQ); }
+static inline vm32 vf32_ngt(vf32 a, vf32 b) { return _mm256_cmp_ps(a, b, _CMP_NGT_UQ); }
+static inline vf32 vf32_mul_where(vm32 m, vf32 a, vf32 b) { return _mm256_and_ps(m, _mm256_mul_ps(a, b)); }
 static inline vf32 vf32_select(vm32 m, vf32 t, vf32 f) { return _mm256_blendv_ps(f, t, m); }
 static inline vf32 vf32_add(vf32 a, vf32 b) { return _mm256_add_ps(a, b); }
 static inline bool vm32_all(vm32 m) { return _mm256_movemask_ps(m) == 0xFF; }
@@ -134,6 +148,12 @@ static inline vf64 vf64_add(vf64 a, vf64 b) { return _mm256_add_pd(a, b); }
 static inline vm64 vf64_gt(vf64 a, vf64 b) { return _mm256_cmp_pd(a, b, _CMP_GT_OQ); }
 static inline vm64 vf64_lt(vf64 a, vf64 b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
 static inline vm64 vf64_le(vf64 a, vf64 b) { return _mm256_cmp_pd(a, b, _CMP_LE_OQ); }
+static inline vm64 vf64_ngt(vf64 a, vf64 b) { return _mm256_cmp_pd(a, b, _CMP_NGT_UQ); }
+static inline vf64 vf64_mul_where(vm64 m, vf64 a, vf64 b) { return _mm256_and_pd(m, _mm256_mul_pd(a, b)); }
+static inline double vf64_fold(vf64 v) {
+    const __m128d two = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(two, _mm_unpackhi_pd(two, two)));
+}
 static inline vf64 vf64_select(vm64 m, vf64 t, vf64 f) { return _mm256_blendv_pd(f, t, m); }
 static inline vf64 vf32_widen_lo(vf32 v) { return _mm256_cvtps_pd(_mm256_castps256_ps128(v)); }
 static inline vf64 vf32_widen_hi(vf32 v) { return _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)); }
@@ -164,6 +184,8 @@ static inline vf32 vf32_mul(vf32 a, vf32 b) { return _mm_mul_ps(a, b); }
 static inline vm32 vf32_gt(vf32 a, vf32 b) { return _mm_cmpgt_ps(a, b); }
 static inline vm32 vf32_lt(vf32 a, vf32 b) { return _mm_cmplt_ps(a, b); }
 static inline vm32 vf32_le(vf32 a, vf32 b) { return _mm_cmple_ps(a, b); }
+static inline vm32 vf32_ngt(vf32 a, vf32 b) { return _mm_cmpngt_ps(a, b); }
+static inline vf32 vf32_mul_where(vm32 m, vf32 a, vf32 b) { return _mm_and_ps(m, _mm_mul_ps(a, b)); }
 /* SSE2 has no blend instruction (blendvps is SSE4.1). */
 static inline vf32 vf32_select(vm32 m, vf32 t, vf32 f) {
     return _mm_or_ps(_mm_and_ps(m, t), _mm_andnot_ps(m, f));
@@ -182,6 +204,9 @@ static inline vf64 vf64_add(vf64 a, vf64 b) { return _mm_add_pd(a, b); }
 static inline vm64 vf64_gt(vf64 a, vf64 b) { return _mm_cmpgt_pd(a, b); }
 static inline vm64 vf64_lt(vf64 a, vf64 b) { return _mm_cmplt_pd(a, b); }
 static inline vm64 vf64_le(vf64 a, vf64 b) { return _mm_cmple_pd(a, b); }
+static inline vm64 vf64_ngt(vf64 a, vf64 b) { return _mm_cmpngt_pd(a, b); }
+static inline vf64 vf64_mul_where(vm64 m, vf64 a, vf64 b) { return _mm_and_pd(m, _mm_mul_pd(a, b)); }
+static inline double vf64_fold(vf64 v) { return _mm_cvtsd_f64(_mm_add_sd(v, _mm_unpackhi_pd(v, v))); }
 static inline vf64 vf64_select(vm64 m, vf64 t, vf64 f) {
     return _mm_or_pd(_mm_and_pd(m, t), _mm_andnot_pd(m, f));
 }
@@ -223,6 +248,10 @@ static inline vf32 vf32_mul(vf32 a, vf32 b) { return vmulq_f32(a, b); }
 static inline vm32 vf32_gt(vf32 a, vf32 b) { return vcgtq_f32(a, b); }
 static inline vm32 vf32_lt(vf32 a, vf32 b) { return vcltq_f32(a, b); }
 static inline vm32 vf32_le(vf32 a, vf32 b) { return vcleq_f32(a, b); }
+static inline vm32 vf32_ngt(vf32 a, vf32 b) { return vmvnq_u32(vcgtq_f32(a, b)); }
+static inline vf32 vf32_mul_where(vm32 m, vf32 a, vf32 b) {
+    return vreinterpretq_f32_u32(vandq_u32(m, vreinterpretq_u32_f32(vmulq_f32(a, b))));
+}
 static inline vf32 vf32_select(vm32 m, vf32 t, vf32 f) { return vbslq_f32(m, t, f); }
 static inline vf32 vf32_add(vf32 a, vf32 b) { return vaddq_f32(a, b); }
 static inline bool vm32_all(vm32 m) { return vminvq_u32(m) != 0; }
@@ -238,6 +267,13 @@ static inline vf64 vf64_add(vf64 a, vf64 b) { return vaddq_f64(a, b); }
 static inline vm64 vf64_gt(vf64 a, vf64 b) { return vcgtq_f64(a, b); }
 static inline vm64 vf64_lt(vf64 a, vf64 b) { return vcltq_f64(a, b); }
 static inline vm64 vf64_le(vf64 a, vf64 b) { return vcleq_f64(a, b); }
+static inline vm64 vf64_ngt(vf64 a, vf64 b) {
+    return vreinterpretq_u64_u32(vmvnq_u32(vreinterpretq_u32_u64(vcgtq_f64(a, b))));
+}
+static inline vf64 vf64_mul_where(vm64 m, vf64 a, vf64 b) {
+    return vreinterpretq_f64_u64(vandq_u64(m, vreinterpretq_u64_f64(vmulq_f64(a, b))));
+}
+static inline double vf64_fold(vf64 v) { return vgetq_lane_f64(v, 0) + vgetq_lane_f64(v, 1); }
 static inline vf64 vf64_select(vm64 m, vf64 t, vf64 f) { return vbslq_f64(m, t, f); }
 static inline vf64 vf32_widen_lo(vf32 v) { return vcvt_f64_f32(vget_low_f32(v)); }
 static inline vf64 vf32_widen_hi(vf32 v) { return vcvt_high_f64_f32(v); }
