@@ -60,11 +60,15 @@ enum { LEAKY_ACC_LANES = 16, LEAKY_ACC_BLOCK = 8 };
     /* out = op(x, g) elementwise, x deciding the branch and g the value routed. */         \
     typedef void leaky_binary_##t##_fn(size_t n, const T *x, const T *g, T *out,            \
                                        const struct leaky_##t##_params *params);            \
-    /* PReLU backward over a run with one slope: dx, and acc[j % 16] += the block sums of   \
-     * term = x > 0 ? 0 : x * dy (blocks of LEAKY_ACC_BLOCK terms a lane, j / 128). */      \
-    typedef void leaky_prelu_run_backward_##t##_fn(size_t n, const T *x, const T *dy, T *dx, \
-                                                   const struct leaky_##t##_params *params,  \
-                                                   double acc[LEAKY_ACC_LANES]);            \
+    /* PReLU backward over `runs` runs of len elements each, back to back, run r with the  \
+     * slope slopes[(channel + r) % channels]: dx, and sums[r] = the run's slope gradient: \
+     * the terms (x > 0 ? 0 : x * dy) of its element j go to lane j % 16 in blocks of      \
+     * LEAKY_ACC_BLOCK (j / 128), and the 16 lanes are added as a fixed tree (k + 8, + 4,  \
+     * + 2, + 1).  nontemporal: stream dx (out of place). */                                \
+    typedef void leaky_prelu_runs_backward_##t##_fn(size_t runs, size_t len, const T *x,    \
+                                                    const T *dy, T *dx, const T *slopes,    \
+                                                    size_t channels, size_t channel,        \
+                                                    bool nontemporal, double *sums);        \
     /* PReLU backward over a row of n / period periods (n a multiple of period) with a      \
      * slope per position in the period w[j]: dx, and acc[j] += the block sums of the terms \
      * at position j, a block per LEAKY_ACC_BLOCK periods, in order. */                    \
@@ -90,7 +94,7 @@ LEAKY_KERNEL_TYPES(f64, double)
     X(t##_vrelu_backward, leaky_binary_##t##_fn)             \
     X(t##_vprelu, leaky_binary_##t##_fn)                     \
     X(t##_vprelu_backward, leaky_prelu_row_backward_##t##_fn) \
-    X(t##_vprelu_backward_run, leaky_prelu_run_backward_##t##_fn) \
+    X(t##_vprelu_backward_runs, leaky_prelu_runs_backward_##t##_fn) \
     X(t##_vrrelu, leaky_rrelu_##t##_fn)                      \
     X(t##_vrrelu_backward, leaky_rrelu_backward_##t##_fn)
 #define LEAKY_KERNEL_LIST(X) LEAKY_KERNEL_LIST_T(X, f32) LEAKY_KERNEL_LIST_T(X, f64)

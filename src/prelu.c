@@ -4,8 +4,9 @@
  *
  * The array is outer x channels x inner, seen as `rows` of `width` elements.  Two plans,
  * chosen from the shape alone:
- *   runs  one shared slope (one row of n elements), or inner >= RUN_MIN (the outer x
- *         channels rows of inner elements): a row has one slope;
+ *   runs  one shared slope (one row of n elements), or inner at least FORWARD_RUN_MIN
+ *         or BACKWARD_RUN_MIN (the outer x channels rows of inner elements): a row has
+ *         one slope, and the backward's kernel takes a block's rows in one call;
  *   rows  otherwise (channels last, small inner): rows of a whole number of channels x
  *         inner periods, at least ROW_MIN elements, with a slope per element from a slope
  *         row expanded once.
@@ -30,7 +31,13 @@
 
 enum {
     BLOCK = 1 << 14,      /* runs: elements per block */
-    RUN_MIN = 64,         /* inner at least this: the runs plan (measured: PRELU_RRELU.md) */
+    /* Inner at least this: the runs plan (measured: PRELU_RRELU.md).  The backward's
+     * rows plan closes a block of sums every 8 periods, so with fewer periods than that
+     * it closes them more often: shorter runs do better there. */
+    FORWARD_RUN_MIN = 64,
+    BACKWARD_RUN_MIN = 32,
+    BACKWARD_RUN_MIN_FEW = 16,
+    RUN_ROWS_MAX = BLOCK / BACKWARD_RUN_MIN_FEW, /* runs: rows per block, at most */
     ROW_MIN = 2048,       /* rows: elements per row, at least (a row stays in L1) */
     ROW_BLOCK = 1 << 18,  /* rows: elements per block, about (a block holds period sums) */
     ROW_BLOCK_MIN = 8     /* rows: rows per block, at least */
@@ -103,20 +110,23 @@ enum { ROW_ON_STACK = 8192 / sizeof(T) };
 /* The plan for a shape (n > 0). The rows plan's expanded slope row goes into on_stack
  * (ROW_ON_STACK elements) when it fits, else into memory allocated here and returned in
  * *row for the caller to free. */
-static leaky_status make_plan(const char *fn, struct plan *p, size_t n, size_t channels,
-                              size_t inner, const T *slopes, size_t num_slopes, T *on_stack,
-                              T **row)
+static leaky_status make_plan(const char *fn, struct plan *p, bool backward, size_t n,
+                              size_t channels, size_t inner, const T *slopes, size_t num_slopes,
+                              T *on_stack, T **row)
 {
     *row = NULL;
     *p = (struct plan){.n = n, .slopes = slopes, .channels = channels, .inner = inner};
-    if (num_slopes == 1 || inner >= RUN_MIN) {
+    const bool few_periods = n / (channels * inner) < LEAKY_ACC_BLOCK;
+    const bool runs = backward ? inner >= (few_periods ? BACKWARD_RUN_MIN_FEW : BACKWARD_RUN_MIN)
+                               : inner >= FORWARD_RUN_MIN;
+    if (num_slopes == 1 || runs) {
         p->runs = true;
         if (num_slopes == 1)
             p->channels = 1, p->inner = n;
         p->width = p->inner;
         p->rows = n / p->width;
         if (p->width <= BLOCK) {
-            p->rows_per_block = BLOCK / p->width;
+            p->rows_per_block = min_size(BLOCK / p->width, RUN_ROWS_MAX);
             p->pieces_per_row = 1;
             p->blocks = (p->rows + p->rows_per_block - 1) / p->rows_per_block;
             /* A block sums per channel, or per row when it holds fewer rows than channels. */
@@ -258,7 +268,8 @@ static leaky_status forward(const char *fn, const void *x, void *y, size_t elem_
 #endif
     struct plan p;
     T on_stack[ROW_ON_STACK], *row = NULL;
-    LEAKY_TRY(make_plan(fn, &p, n, channels, inner, slopes, num_slopes, on_stack, &row));
+    LEAKY_TRY(make_plan(fn, &p, false, n, channels, inner, slopes, num_slopes, on_stack,
+                        &row));
     job.p = &p;
     job.stream = !half && stream_to(&p, y, x, 2 * n * sizeof(T));
     leaky_parallel_for(n, LEAKY_ELEMENTWISE_GRAIN, forward_range, &job);
@@ -306,35 +317,21 @@ struct backward_job {
     bool stream;
 };
 
-/* The 16 lanes added as a fixed tree: lane k with lane k + 8, then + 4, + 2, + 1. */
-static double add_lanes(double lanes[LEAKY_ACC_LANES])
-{
-    for (int half = LEAKY_ACC_LANES / 2; half > 0; half /= 2)
-        for (int k = 0; k < half; k++)
-            lanes[k] += lanes[k + half];
-    return lanes[0];
-}
-
-static const double no_lanes[LEAKY_ACC_LANES];
-
 static void run_block(const struct backward_job *job, size_t unit)
 {
     const struct plan *p = job->p;
     double *sums = job->sums + unit * p->sums_per_block;
     const size_t first_row = unit / p->pieces_per_row * p->rows_per_block;
-    const size_t last_row = min_size(first_row + p->rows_per_block, p->rows);
+    const size_t rows = min_size(first_row + p->rows_per_block, p->rows) - first_row;
     const size_t piece = unit % p->pieces_per_row * BLOCK;
     const size_t len = p->pieces_per_row == 1 ? p->width : min_size(p->width - piece, BLOCK);
-    for (size_t r = first_row; r < last_row; r++) {
-        const size_t c = r % p->channels, at = r * p->width + piece;
-        const TPARAMS params = {.slope = p->slopes[c], .nontemporal = job->stream};
-        double lanes[LEAKY_ACC_LANES];
-        memcpy(lanes, no_lanes, sizeof lanes); /* not "= {0}": gcc zeroes that with rep stos,
-                                                * a fifth of a 64-element run's time */
-        job->k->TNAME(vprelu_backward_run)(len, job->x + at, job->dy + at, job->dx + at,
-                                           &params, lanes);
-        sums[p->sums_per_block == p->channels ? c : r - first_row] += add_lanes(lanes);
-    }
+    const size_t at = first_row * p->width + piece;
+    double row_sums[RUN_ROWS_MAX];
+    size_t c = first_row % p->channels;
+    job->k->TNAME(vprelu_backward_runs)(rows, len, job->x + at, job->dy + at, job->dx + at,
+                                        p->slopes, p->channels, c, job->stream, row_sums);
+    for (size_t r = 0; r < rows; r++, c = c + 1 == p->channels ? 0 : c + 1)
+        sums[p->sums_per_block == p->channels ? c : r] += row_sums[r];
 }
 
 static void row_block(const struct backward_job *job, size_t unit)
@@ -343,9 +340,8 @@ static void row_block(const struct backward_job *job, size_t unit)
     double *acc = job->sums + unit * p->sums_per_block;
     const size_t begin = unit * p->rows_per_block * p->width;
     const size_t end = min_size(p->n, begin + p->rows_per_block * p->width);
-    for (size_t at = begin; at < end; at += p->width)
-        job->k->TNAME(vprelu_backward)(min_size(end - at, p->width), p->period, job->x + at,
-                                       job->dy + at, p->slopes, job->dx + at, acc);
+    job->k->TNAME(vprelu_backward)(end - begin, p->period, job->x + begin, job->dy + begin,
+                                   p->slopes, job->dx + begin, acc);
 }
 
 static void backward_range(void *ctx, size_t begin, size_t end)
@@ -393,7 +389,8 @@ leaky_status TAPI(prelu_backward)(const T *x, const T *dy, T *dx, T *dslopes, si
     LEAKY_TRY(leaky_active_kernels(&k));
     struct plan p;
     T on_stack[ROW_ON_STACK], *row = NULL;
-    LEAKY_TRY(make_plan(fn, &p, n, channels, inner, slopes, num_slopes, on_stack, &row));
+    LEAKY_TRY(make_plan(fn, &p, true, n, channels, inner, slopes, num_slopes, on_stack,
+                        &row));
     /* The blocks' sums, then the slopes' totals: allocated before anything is written. */
     const size_t nsums = p.blocks * p.sums_per_block;
     double *sums = calloc(nsums + num_slopes, sizeof *sums);
@@ -412,9 +409,11 @@ leaky_status TAPI(prelu_backward)(const T *x, const T *dy, T *dx, T *dslopes, si
         for (size_t b = 0; b < p.blocks; b++) {
             const double *block = sums + b * p.sums_per_block;
             if (!p.runs) { /* a sum per position of the period: channel-major */
-                for (size_t c = 0, s = 0; c < p.channels; c++)
-                    for (size_t i = 0; i < p.inner; i++)
-                        total[c] += block[s++];
+                /* Position by position, each channel's sums in order; channels in the
+                 * inner loop: independent additions, not one chain of latencies. */
+                for (size_t i = 0; i < p.inner; i++)
+                    for (size_t c = 0; c < p.channels; c++)
+                        total[c] += block[c * p.inner + i];
             } else if (p.sums_per_block == p.channels) {
                 for (size_t c = 0; c < p.channels; c++)
                     total[c] += block[c];

@@ -55,8 +55,8 @@ static void FN(check_block)(struct FN(bufs) *b, size_t n, const char *where)
         const struct leaky_kernels *r = ref, *p = paths[k];
         const char *isa = leaky_isa_name(isas[k]);
         for (size_t s = 0; s < 6; s++) {
-            const PARAMS prm = {.slope = slopes[s]};
 #if defined(CHECK_CORE_KERNELS)
+            const PARAMS prm = {.slope = slopes[s]};
             r->KER(vlrelu)(n, b->x, b->want, &prm);
             CHUNKED(p->KER(vlrelu)(len, b->x + at, b->got + at, &prm));
             CHECK(FN(same)(b->want, b->got, n), "%s vlrelu on %s (%s)", TNAME_STR, isa, where);
@@ -78,27 +78,32 @@ static void FN(check_block)(struct FN(bufs) *b, size_t n, const char *where)
             CHECK(FN(same)(b->want, b->got, n), "%s vlrelu_derivative on %s (%s)", TNAME_STR, isa,
                   where);
 #endif
-            /* One slope over runs: dx and the 16 lane sums of every chunk (1 to 300
-             * elements: blocks of 128 and every tail), out of place (a third of the chunks
-             * streamed, from every alignment) and in place. */
+            /* Runs with a slope each (the slopes cycle from slope s): dx and the sum of
+             * every run, for chunks of 1 to 4 runs of 1 to 300 elements (blocks of 128 and
+             * every tail), out of place (a third of the chunks streamed, from every
+             * alignment) and in place. */
             memcpy(b->got2, b->g, n * sizeof(TT));
-            for (size_t at = 0, len; at < n; at += len) {
+            for (size_t at = 0, len, runs; at < n; at += runs * len) {
                 len = 1 + (at * 7 + s) % 300;
                 len = len < n - at ? len : n - at;
-                double lw[LEAKY_ACC_LANES] = {0}, lg[LEAKY_ACC_LANES] = {0};
-                double li[LEAKY_ACC_LANES] = {0};
-                const PARAMS stream = {.slope = slopes[s], .nontemporal = true};
-                r->KER(vprelu_backward_run)(len, b->x + at, b->g + at, b->want + at, &prm, lw);
-                p->KER(vprelu_backward_run)(len, b->x + at, b->g + at, b->got + at,
-                                            at % 3 ? &prm : &stream, lg);
-                p->KER(vprelu_backward_run)(len, b->x + at, b->got2 + at, b->got2 + at, &prm, li);
-                for (int l = 0; l < LEAKY_ACC_LANES; l++)
-                    CHECK(FN(same_sum)(lw[l], lg[l]) && FN(same_sum)(lw[l], li[l]),
-                          "%s vprelu_backward_run lane %d on %s, chunk at %zu (%s): %a and in "
-                          "place %a vs %a", TNAME_STR, l, isa, at, where, lg[l], li[l], lw[l]);
+                runs = 1 + at % 4;
+                runs = runs <= (n - at) / len ? runs : (n - at) / len;
+                double sw[4], sg[4], si[4];
+                const size_t channel = (at + s) % 6;
+                r->KER(vprelu_backward_runs)(runs, len, b->x + at, b->g + at, b->want + at,
+                                             slopes, 6, channel, false, sw);
+                p->KER(vprelu_backward_runs)(runs, len, b->x + at, b->g + at, b->got + at,
+                                             slopes, 6, channel, at % 3 == 0, sg);
+                p->KER(vprelu_backward_runs)(runs, len, b->x + at, b->got2 + at, b->got2 + at,
+                                             slopes, 6, channel, false, si);
+                for (size_t q = 0; q < runs; q++)
+                    CHECK(FN(same_sum)(sw[q], sg[q]) && FN(same_sum)(sw[q], si[q]),
+                          "%s vprelu_backward_runs run %zu of %zu on %s, chunk at %zu (%s): %a "
+                          "and in place %a vs %a", TNAME_STR, q, runs, isa, at, where, sg[q],
+                          si[q], sw[q]);
             }
             CHECK(FN(same)(b->want, b->got, n) && FN(same)(b->want, b->got2, n),
-                  "%s vprelu_backward_run dx on %s (%s)", TNAME_STR, isa, where);
+                  "%s vprelu_backward_runs dx on %s (%s)", TNAME_STR, isa, where);
         }
 #if defined(CHECK_CORE_KERNELS)
         const PARAMS none = {.slope = 0};

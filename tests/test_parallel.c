@@ -190,12 +190,12 @@ static void stream_binary(const char *name, size_t offset, leaky_isa isa)
 
 #define STREAM_leaky_unary_f32_fn stream_unary
 #define STREAM_leaky_binary_f32_fn stream_binary
-/* PReLU's and RReLU's kernels never stream (PReLU's forward is passed plain stores, the
- * others have no such flag); the float64 loops are checked streamed in
- * test_isa_bits_family. */
+/* PReLU's and RReLU's kernels are not checked here: PReLU's forward is passed plain
+ * stores, RReLU's have no such flag, and PReLU's backward runs, streamed or not, and the
+ * float64 loops are checked in test_isa_bits_family. */
 #define STREAM_NONE(name, offset, isa) ((void)(isa))
 #define STREAM_leaky_prelu_row_backward_f32_fn STREAM_NONE
-#define STREAM_leaky_prelu_run_backward_f32_fn STREAM_NONE
+#define STREAM_leaky_prelu_runs_backward_f32_fn STREAM_NONE
 #define STREAM_leaky_rrelu_f32_fn STREAM_NONE
 #define STREAM_leaky_rrelu_backward_f32_fn STREAM_NONE
 #define STREAM_ONE(name, type) STREAM_##type(#name, offsetof(struct leaky_kernels, name), isa);

@@ -21,12 +21,14 @@
 #define LEAKY_KERNELS_ACC_H
 
 /* Doubles per vector of T: a vT of block sums is ACC_VECS vectors of doubles.  A block's
- * rows are at most ACC_MAX_VECS vectors: ACC_ROW_VECS for a row, 16 lanes for a run. */
+ * rows are at most ACC_MAX_VECS vectors: ACC_ROW_VECS for a period held in registers,
+ * ACC_TILE_VECS for a tile of a longer period, 16 lanes for a run. */
 enum {
     ACC_VECS = VT_LANES / VF64_LANES,
     ACC_ROW_VECS = 4,
-    ACC_MAX_VECS = LEAKY_ACC_LANES / VT_LANES > ACC_ROW_VECS ? LEAKY_ACC_LANES / VT_LANES
-                                                               : ACC_ROW_VECS /* a run's */
+    ACC_TILE_VECS = 16,
+    ACC_MAX_VECS = LEAKY_ACC_LANES / VT_LANES > ACC_TILE_VECS ? LEAKY_ACC_LANES / VT_LANES
+                                                                : ACC_TILE_VECS
 };
 
 /* Loads or stores the first k (1 to VT_LANES) of the VT_LANES doubles at p. */
@@ -73,8 +75,8 @@ static inline __attribute__((always_inline)) void acc_dx(size_t m, size_t stride
 /* Streamed dx (ACC_DX_NONE) follows the sums in vectors aligned to dx's own boundary: the
  * slope of element e is w[e], or slope where w is NULL.  acc_stream_head stores the
  * elements before the first aligned vector and returns their count, acc_stream_upto the
- * whole vectors from done up to at most `to` (returns the new done), acc_stream_end the
- * rest up to n and fences the streamed stores. */
+ * whole vectors from done up to at most `to` (returns the new done), acc_stream_rest the
+ * rest up to n; the caller fences the streamed stores (vT_stream_fence) once it is done. */
 static inline vT acc_slopes(const T *w, vT slope, size_t e, size_t k)
 {
     return w ? vT_load_n(w + e, k) : slope;
@@ -100,32 +102,31 @@ static inline size_t acc_stream_upto(size_t done, size_t to, const T *x, const T
     }
     return done;
 }
-static inline void acc_stream_end(size_t done, size_t n, const T *x, const T *dy, T *dx,
-                                  const T *w, vT slope)
+static inline void acc_stream_rest(size_t done, size_t n, const T *x, const T *dy, T *dx,
+                                   const T *w, vT slope)
 {
     done = acc_stream_upto(done, n, x, dy, dx, w, slope);
     if (done < n) {
         const vT wv = acc_slopes(w, slope, done, n - done);
         acc_dx(1, 0, 1, n - done, n - done, x + done, dy + done, dx + done, &wv);
     }
-    vT_stream_fence();
 }
 
-/* A block: m (1 to LEAKY_ACC_BLOCK) rows of nv (1 to ACC_MAX_VECS) vectors as acc_dx has them; lane j of vector v sums the
- * terms of its m rows (lanes past a row's width count as 0, which leaves a sum unchanged:
- * a sum that starts at +0 is never -0) and adds the block sum into acc[v].  dx is stored
- * as the sums go (ACC_DX_NOW), or after them (ACC_DX_AFTER: when dx is dy, since the
- * exact sum reads dy again), or not at all (ACC_DX_NONE: the caller streams it). */
+/* A block: m (1 to LEAKY_ACC_BLOCK) rows of nv (1 to ACC_MAX_VECS) vectors as acc_dx has
+ * them; lane j of vector v sums the terms of its m rows (lanes past a row's width count as
+ * 0, which leaves a sum unchanged: a sum that starts at +0 is never -0).  dx is stored as
+ * the sums go (ACC_DX_NOW), or after them (ACC_DX_AFTER: when dx is dy, since the exact sum
+ * reads dy again), or not at all (ACC_DX_NONE: the caller streams it). */
 enum acc_dx { ACC_DX_NOW, ACC_DX_AFTER, ACC_DX_NONE };
-static inline __attribute__((always_inline)) void acc_block(size_t m, size_t stride, size_t nv,
+
+/* The block's terms: f[v] = the float (float32: scaled by 2^64) sum of vector v's lanes. */
+static inline __attribute__((always_inline)) void acc_terms(size_t m, size_t stride, size_t nv,
                                                             size_t width, size_t wlast,
                                                             const T *x, const T *dy, T *dx,
-                                                            const vT *w,
-                                                            vf64 (*acc)[ACC_VECS],
+                                                            const vT *w, vT *f,
                                                             enum acc_dx mode)
 {
     const vT zero = vT_zero();
-    vT f[ACC_MAX_VECS];
     for (size_t v = 0; v < nv; v++)
         f[v] = zero;
     for (size_t q = 0; q < m; q++)
@@ -134,46 +135,85 @@ static inline __attribute__((always_inline)) void acc_block(size_t m, size_t str
             if (k == 0)
                 continue;
             const vT xv = vT_load_n(x + o, k), g = vT_load_n(dy + o, k);
-            const vmT pos = vT_gt(xv, zero);
-            if (mode == ACC_DX_NOW) {
-                vT_store_n(dx + o, vT_backward(xv, g, w[v]), k);
-            }
+            const vmT negative = vT_ngt(xv, zero); /* x <= 0 or NaN: a term */
+            if (mode == ACC_DX_NOW)
+                vT_store_n(dx + o, vT_backward_where(negative, g, w[v]), k);
 #if defined(LEAKY_TYPE_F64)
-            f[v] = vT_add(f[v], vT_select(pos, zero, vT_mul(xv, g)));
+            f[v] = vT_add(f[v], vT_mul_where(negative, xv, g));
 #else
-            f[v] = vT_add(f[v], vT_select(pos, zero, vT_mul(vT_mul(xv, vT_set1(0x1p64f)), g)));
+            f[v] = vT_add(f[v], vT_mul_where(negative, vT_mul(xv, vT_set1(0x1p64f)), g));
 #endif
         }
-    for (size_t v = 0; v < nv; v++) {
+}
+
+/* Vector v's block sums in double, c[0..ACC_VECS), from its float sums fv: float32 scales
+ * them back, or takes a lane's exact double sum where its float sum is not finite. */
+static inline __attribute__((always_inline)) void acc_sums(vT fv, size_t v, size_t m,
+                                                           size_t stride, size_t width,
+                                                           size_t wlast, const T *x,
+                                                           const T *dy, vf64 c[ACC_VECS])
+{
 #if defined(LEAKY_TYPE_F64)
-        acc[v][0] = vf64_add(acc[v][0], f[v]);
+    (void)v, (void)m, (void)stride, (void)width, (void)wlast, (void)x, (void)dy;
+    c[0] = fv;
 #else
-        const vf64 zero64 = vf64_zero(), one64 = vf64_set1(1), down = vf64_set1(0x1p-64);
-        vf64 c[ACC_VECS] = {vf64_mul(vf32_widen_lo(f[v]), down),
-                            vf64_mul(vf32_widen_hi(f[v]), down)};
-        /* Finite lanes: f * 0 is +-0 < 1 (inf * 0 and NaN are not). */
-        if (!vm32_all(vf32_lt(vf32_mul(f[v], zero), vf32_set1(1)))) {
-            vf64 e[ACC_VECS] = {zero64, zero64};
-            for (size_t q = 0; q < m; q++) {
-                const size_t k = acc_lanes(q + 1 == m ? wlast : width, v);
-                const size_t o = q * stride + v * VT_LANES;
-                if (k == 0)
-                    continue;
-                const vT xv = vT_load_n(x + o, k), g = vT_load_n(dy + o, k);
-                const vmT pos = vT_gt(xv, zero);
-                const vT xs = vT_select(pos, zero, xv), gs = vT_select(pos, zero, g);
-                e[0] = vf64_add(e[0], vf64_mul(vf32_widen_lo(xs), vf32_widen_lo(gs)));
-                e[1] = vf64_add(e[1], vf64_mul(vf32_widen_hi(xs), vf32_widen_hi(gs)));
-            }
-            for (int h = 0; h < ACC_VECS; h++)
-                c[h] = vf64_select(vf64_lt(vf64_mul(c[h], zero64), one64), c[h], e[h]);
-        }
+    const vf64 zero64 = vf64_zero(), one64 = vf64_set1(1), down = vf64_set1(0x1p-64);
+    c[0] = vf64_mul(vf32_widen_lo(fv), down);
+    c[1] = vf64_mul(vf32_widen_hi(fv), down);
+    /* Finite lanes: f * 0 is +-0 < 1 (inf * 0 and NaN are not). */
+    if (vm32_all(vf32_lt(vf32_mul(fv, vf32_zero()), vf32_set1(1))))
+        return;
+    vf64 e[ACC_VECS] = {zero64, zero64};
+    for (size_t q = 0; q < m; q++) {
+        const size_t k = acc_lanes(q + 1 == m ? wlast : width, v);
+        const size_t o = q * stride + v * VT_LANES;
+        if (k == 0)
+            continue;
+        const vT xv = vT_load_n(x + o, k), g = vT_load_n(dy + o, k);
+        const vmT pos = vT_gt(xv, vT_zero());
+        const vT xs = vT_select(pos, vT_zero(), xv), gs = vT_select(pos, vT_zero(), g);
+        e[0] = vf64_add(e[0], vf64_mul(vf32_widen_lo(xs), vf32_widen_lo(gs)));
+        e[1] = vf64_add(e[1], vf64_mul(vf32_widen_hi(xs), vf32_widen_hi(gs)));
+    }
+    for (int h = 0; h < ACC_VECS; h++)
+        c[h] = vf64_select(vf64_lt(vf64_mul(c[h], zero64), one64), c[h], e[h]);
+#endif
+}
+
+/* The block's sums added into acc[v], vectors of doubles (held in registers). */
+static inline __attribute__((always_inline)) void acc_block(size_t m, size_t stride, size_t nv,
+                                                            size_t width, size_t wlast,
+                                                            const T *x, const T *dy, T *dx,
+                                                            const vT *w,
+                                                            vf64 (*acc)[ACC_VECS],
+                                                            enum acc_dx mode)
+{
+    vT f[ACC_MAX_VECS];
+    acc_terms(m, stride, nv, width, wlast, x, dy, dx, w, f, mode);
+    for (size_t v = 0; v < nv; v++) {
+        vf64 c[ACC_VECS];
+        acc_sums(f[v], v, m, stride, width, wlast, x, dy, c);
         for (int h = 0; h < ACC_VECS; h++)
             acc[v][h] = vf64_add(acc[v][h], c[h]);
-#endif
     }
     if (mode == ACC_DX_AFTER)
         acc_dx(m, stride, nv, width, wlast, x, dy, dx, w);
+}
+
+/* The 16 lanes of a run (LEAKY_ACC_LANES doubles: lane v * VT_LANES + h * VF64_LANES + i
+ * in acc[v][h] lane i) added as a fixed tree: lane k with lane k + 8, then + 4, + 2, + 1,
+ * the reference's order (ref.c add_lanes).  Halves of whole vectors first, then the lanes
+ * of the last vector (vf64_fold). */
+static inline double acc_tree(vf64 (*acc)[ACC_VECS])
+{
+    enum { NV = LEAKY_ACC_LANES / VF64_LANES };
+    vf64 t[NV];
+    for (int i = 0; i < NV; i++)
+        t[i] = acc[i / ACC_VECS][i % ACC_VECS];
+    for (int n = NV; n > 1; n /= 2)
+        for (int i = 0; i < n / 2; i++)
+            t[i] = vf64_add(t[i], t[i + n / 2]);
+    return vf64_fold(t[0]);
 }
 
 #endif

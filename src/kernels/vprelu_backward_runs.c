@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* PReLU backward over a run with one slope: dx = x > 0 ? dy : slope * dy, and the slope
- * gradient's term of element j added to acc[j % 16] in blocks (kernels/acc.h): lane l's
- * block b holds the terms of elements b * 128 + l, + 16, ..., + 112 (those below n).  A
+/* PReLU backward over runs with one slope each: dx = x > 0 ? dy : slope * dy, and the
+ * slope gradient's term of element j added to lane j % 16 in blocks (kernels/acc.h): lane
+ * l's block b holds the terms of elements b * 128 + l, + 16, ..., + 112 (those below n).  A
  * block is 8 rows of 16 elements (16 / VT_LANES vectors) in memory order, each vector of
  * lanes summing its own rows, as the scalar reference does lane by lane, so the sums are
- * the same bits on every path.
- * Streamed (params->nontemporal, dx not dy): the lanes stay where the run starts, and dx,
- * which may start anywhere, follows each block in vectors aligned to dx's own boundary. */
+ * the same bits on every path.  A run's lanes are then added as a fixed tree in registers
+ * (acc_tree): many short runs go through one call (NCHW with small maps), with no lane
+ * array to clear, store and add per run.
+ * Streamed (nontemporal, dx not dy): the lanes stay where the run starts, and dx, which
+ * may start anywhere, follows each block in vectors aligned to dx's own boundary. */
 #include "internal.h"
 #include "simd/vec.h"
 #include "type.h"
@@ -14,11 +16,17 @@
 
 enum { VECS = LEAKY_ACC_LANES / VT_LANES, SPAN = LEAKY_ACC_LANES * LEAKY_ACC_BLOCK };
 
-static inline __attribute__((always_inline)) void run(size_t n, const T *x, const T *dy, T *dx,
-                                                      const vT *slope,
-                                                      vf64 (*acc)[ACC_VECS], enum acc_dx mode)
+static inline __attribute__((always_inline)) double run(size_t n, const T *x, const T *dy,
+                                                        T *dx, T slope_value, enum acc_dx mode)
 {
     const bool stream = mode == ACC_DX_NONE;
+    vT slope[VECS];
+    vf64 acc[VECS][ACC_VECS];
+    for (int v = 0; v < VECS; v++) {
+        slope[v] = vT_set1(slope_value);
+        for (int h = 0; h < ACC_VECS; h++)
+            acc[v][h] = vf64_zero();
+    }
     size_t i = 0, done = stream ? acc_stream_head(n, x, dy, dx, NULL, slope[0]) : 0;
     for (; i + SPAN <= n; i += SPAN) {
         acc_block(LEAKY_ACC_BLOCK, LEAKY_ACC_LANES, VECS, LEAKY_ACC_LANES, LEAKY_ACC_LANES,
@@ -28,29 +36,42 @@ static inline __attribute__((always_inline)) void run(size_t n, const T *x, cons
     }
     if (i < n) { /* the last block: whole rows of 16, then what is left */
         const size_t rows = (n - i + LEAKY_ACC_LANES - 1) / LEAKY_ACC_LANES;
-        acc_block(rows, LEAKY_ACC_LANES, VECS, LEAKY_ACC_LANES,
-                  n - i - (rows - 1) * LEAKY_ACC_LANES, x + i, dy + i, dx + i, slope, acc, mode);
+        const size_t wlast = n - i - (rows - 1) * LEAKY_ACC_LANES;
+        if (wlast == LEAKY_ACC_LANES) /* whole rows only (runs of 16 k): no partial vectors */
+            acc_block(rows, LEAKY_ACC_LANES, VECS, LEAKY_ACC_LANES, LEAKY_ACC_LANES, x + i,
+                      dy + i, dx + i, slope, acc, mode);
+        else
+            acc_block(rows, LEAKY_ACC_LANES, VECS, LEAKY_ACC_LANES, wlast, x + i, dy + i,
+                      dx + i, slope, acc, mode);
     }
     if (stream)
-        acc_stream_end(done, n, x, dy, dx, NULL, slope[0]);
+        acc_stream_rest(done, n, x, dy, dx, NULL, slope[0]);
+    return acc_tree(acc);
 }
 
-void LEAKY_KNAME(TNAME(vprelu_backward_run))(size_t n, const T *x, const T *dy, T *dx,
-                                             const TPARAMS *params,
-                                             double acc_io[LEAKY_ACC_LANES])
+static inline __attribute__((always_inline)) void runs_as(size_t runs, size_t len, const T *x,
+                                                          const T *dy, T *dx, const T *slopes,
+                                                          size_t channels, size_t channel,
+                                                          double *sums, enum acc_dx mode)
 {
-    vT slope[VECS];
-    vf64 acc[VECS][ACC_VECS];
-    for (int v = 0; v < VECS; v++) {
-        slope[v] = vT_set1(params->slope);
-        acc_load(acc[v], acc_io + v * VT_LANES, VT_LANES);
+    for (size_t r = 0; r < runs; r++) {
+        const size_t at = r * len;
+        sums[r] = run(len, x + at, dy + at, dx + at, slopes[channel], mode);
+        channel = channel + 1 == channels ? 0 : channel + 1;
     }
-    if (dx == dy)
-        run(n, x, dy, dx, slope, acc, ACC_DX_AFTER);
-    else if (params->nontemporal && (uintptr_t)dx % sizeof(T) == 0)
-        run(n, x, dy, dx, slope, acc, ACC_DX_NONE);
-    else
-        run(n, x, dy, dx, slope, acc, ACC_DX_NOW);
-    for (int v = 0; v < VECS; v++)
-        acc_store(acc_io + v * VT_LANES, acc[v], VT_LANES);
+}
+
+void LEAKY_KNAME(TNAME(vprelu_backward_runs))(size_t runs, size_t len, const T *x,
+                                              const T *dy, T *dx, const T *slopes,
+                                              size_t channels, size_t channel,
+                                              bool nontemporal, double *sums)
+{
+    if (dx == dy) {
+        runs_as(runs, len, x, dy, dx, slopes, channels, channel, sums, ACC_DX_AFTER);
+    } else if (nontemporal && (uintptr_t)dx % sizeof(T) == 0) {
+        runs_as(runs, len, x, dy, dx, slopes, channels, channel, sums, ACC_DX_NONE);
+        vT_stream_fence();
+    } else {
+        runs_as(runs, len, x, dy, dx, slopes, channels, channel, sums, ACC_DX_NOW);
+    }
 }

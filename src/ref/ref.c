@@ -98,18 +98,34 @@ void REF(vprelu_backward)(size_t n, size_t period, const T *x, const T *dy, cons
         dx[i] = x[i] > 0 ? pass_through(dy[i]) : w[i % period] * dy[i];
 }
 
-/* Lane l's block b: the elements b * 128 + l + 16 q (q < 8) below n. */
-void REF(vprelu_backward_run)(size_t n, const T *x, const T *dy, T *dx, const TPARAMS *params,
-                              double acc[LEAKY_ACC_LANES])
+/* The 16 lanes added as a fixed tree: lane k with lane k + 8, then + 4, + 2, + 1. */
+static double add_lanes(double lanes[LEAKY_ACC_LANES])
 {
+    for (int half = LEAKY_ACC_LANES / 2; half > 0; half /= 2)
+        for (int k = 0; k < half; k++)
+            lanes[k] += lanes[k + half];
+    return lanes[0];
+}
+
+/* Run r: lane l's block b holds the elements b * 128 + l + 16 q (q < 8) below len. */
+void REF(vprelu_backward_runs)(size_t runs, size_t len, const T *x, const T *dy, T *dx,
+                               const T *slopes, size_t channels, size_t channel,
+                               bool nontemporal, double *sums)
+{
+    (void)nontemporal;
     const size_t span = LEAKY_ACC_LANES * LEAKY_ACC_BLOCK;
-    for (size_t b = 0; b < n; b += span)
-        for (size_t l = 0; l < LEAKY_ACC_LANES && b + l < n; l++)
-            acc[l] += block_sum((min_size(n - b, span) - l + LEAKY_ACC_LANES - 1) /
-                                    LEAKY_ACC_LANES, LEAKY_ACC_LANES, x + b + l, dy + b + l);
-    const T slope = params->slope;
-    for (size_t i = 0; i < n; i++)
-        dx[i] = x[i] > 0 ? pass_through(dy[i]) : slope * dy[i];
+    for (size_t r = 0; r < runs; r++, x += len, dy += len, dx += len) {
+        double lanes[LEAKY_ACC_LANES] = {0};
+        for (size_t b = 0; b < len; b += span)
+            for (size_t l = 0; l < LEAKY_ACC_LANES && b + l < len; l++)
+                lanes[l] += block_sum((min_size(len - b, span) - l + LEAKY_ACC_LANES - 1) /
+                                          LEAKY_ACC_LANES, LEAKY_ACC_LANES, x + b + l, dy + b + l);
+        sums[r] = add_lanes(lanes);
+        const T slope = slopes[channel];
+        for (size_t i = 0; i < len; i++)
+            dx[i] = x[i] > 0 ? pass_through(dy[i]) : slope * dy[i];
+        channel = channel + 1 == channels ? 0 : channel + 1;
+    }
 }
 
 static inline T draw(const TRRELU *p, size_t i)
