@@ -75,14 +75,21 @@ static const struct shape shapes[] = {
     {3, 4, 65, 4},     {1, 64, 300, 64},  {700, 3, 1, 3},     {33, 64, 1, 64},
     {2, 2, 40000, 2},  {1, 1, 100003, 1}, {3000, 19, 1, 19},  {7, 600, 1, 600},
     {9, 3, 5000, 1},   {1, 2, 33000, 2},
+    /* The backward's plans at their thresholds: runs of 20 with fewer than 8 periods, of
+     * 33 with more; rows of 5 (tiles of 350-element periods, a short last block). */
+    {3, 5, 20, 5},     {40, 6, 33, 6},    {20, 70, 5, 70},
+    /* Small maps, many runs a kernel call, over 2 threads. */
+    {64, 64, 49, 64},
     /* Large enough for the pool to split them over 2 threads (the digest compares). */
     {16, 64, 1024, 64}, {16384, 64, 1, 64}, {1, 1, 1 << 20, 1},
     /* Over LEAKY_NONTEMPORAL_BYTES (20 MiB read and written): dx and y streamed. */
     {2, 16, 65536, 16},
 };
-/* For the adversaries: a long shared channel, runs, rows of 1 vector, rows that are not. */
+/* For the adversaries: a long shared channel, runs, rows of 1 vector, rows that are not,
+ * short runs many to a call, runs of a few periods. */
 static const struct shape adversarial_shapes[] = {
     {1, 1, 1 << 18, 1}, {16, 8, 2048, 8}, {4096, 16, 1, 16}, {512, 7, 9, 7}, {40, 3, 100, 3},
+    {64, 5, 40, 5},     {6, 3, 20, 3},
 };
 
 #define TT float
