@@ -119,31 +119,62 @@ static inline void acc_stream_rest(size_t done, size_t n, const T *x, const T *d
  * reads dy again), or not at all (ACC_DX_NONE: the caller streams it). */
 enum acc_dx { ACC_DX_NOW, ACC_DX_AFTER, ACC_DX_NONE };
 
-/* The block's terms: f[v] = the float (float32: scaled by 2^64) sum of vector v's lanes. */
+/* One row of a block: the terms of its nv vectors (width elements) added into f.  A
+ * partial vector is loaded and stored masked, or, where the caller allows it (whole: the
+ * memory past the row is the next run's, which rewrites its dx), whole, its lanes past
+ * the row counted as x = dy = 0 (a term of +0): masked stores cost several times a whole
+ * one on AVX2. */
+static inline vT acc_lane_index(void)
+{
+    static const T index[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    return vT_load(index);
+}
+static inline __attribute__((always_inline)) void acc_row(size_t nv, size_t width,
+                                                          const T *x, const T *dy, T *dx,
+                                                          const vT *w, vT *f,
+                                                          enum acc_dx mode, bool whole)
+{
+    const vT zero = vT_zero();
+    for (size_t v = 0; v < nv; v++) {
+        const size_t k = acc_lanes(width, v), o = v * VT_LANES;
+        if (k == 0)
+            continue;
+        vT xv, g;
+        if (whole && k < VT_LANES) {
+            const vmT in_row = vT_lt(acc_lane_index(), vT_set1((T)k));
+            xv = vT_select(in_row, vT_load(x + o), zero);
+            g = vT_select(in_row, vT_load(dy + o), zero);
+        } else {
+            xv = vT_load_n(x + o, k);
+            g = vT_load_n(dy + o, k);
+        }
+        const vmT negative = vT_ngt(xv, zero); /* x <= 0 or NaN: a term */
+        if (mode == ACC_DX_NOW)
+            vT_store_n(dx + o, vT_backward_where(negative, g, w[v]), whole ? VT_LANES : k);
+#if defined(LEAKY_TYPE_F64)
+        f[v] = vT_add(f[v], vT_mul_where(negative, xv, g));
+#else
+        f[v] = vT_add(f[v], vT_mul_where(negative, vT_mul(xv, vT_set1(0x1p64f)), g));
+#endif
+    }
+}
+
+/* The block's terms: f[v] = the float (float32: scaled by 2^64) sum of vector v's lanes.
+ * The last row on its own: the others keep a width known at compile time where the
+ * caller's is, and only the last may be loaded whole past its end (whole_last). */
 static inline __attribute__((always_inline)) void acc_terms(size_t m, size_t stride, size_t nv,
                                                             size_t width, size_t wlast,
                                                             const T *x, const T *dy, T *dx,
                                                             const vT *w, vT *f,
-                                                            enum acc_dx mode)
+                                                            enum acc_dx mode, bool whole_last)
 {
-    const vT zero = vT_zero();
     for (size_t v = 0; v < nv; v++)
-        f[v] = zero;
-    for (size_t q = 0; q < m; q++)
-        for (size_t v = 0; v < nv; v++) {
-            const size_t k = acc_lanes(q + 1 == m ? wlast : width, v), o = q * stride + v * VT_LANES;
-            if (k == 0)
-                continue;
-            const vT xv = vT_load_n(x + o, k), g = vT_load_n(dy + o, k);
-            const vmT negative = vT_ngt(xv, zero); /* x <= 0 or NaN: a term */
-            if (mode == ACC_DX_NOW)
-                vT_store_n(dx + o, vT_backward_where(negative, g, w[v]), k);
-#if defined(LEAKY_TYPE_F64)
-            f[v] = vT_add(f[v], vT_mul_where(negative, xv, g));
-#else
-            f[v] = vT_add(f[v], vT_mul_where(negative, vT_mul(xv, vT_set1(0x1p64f)), g));
-#endif
-        }
+        f[v] = vT_zero();
+    for (size_t q = 0; q + 1 < m; q++)
+        acc_row(nv, width, x + q * stride, dy + q * stride, dx + q * stride, w, f, mode,
+                false);
+    const size_t o = (m - 1) * stride;
+    acc_row(nv, wlast, x + o, dy + o, dx + o, w, f, mode, whole_last);
 }
 
 /* Vector v's block sums in double, c[0..ACC_VECS), from its float sums fv: float32 scales
@@ -186,10 +217,10 @@ static inline __attribute__((always_inline)) void acc_block(size_t m, size_t str
                                                             const T *x, const T *dy, T *dx,
                                                             const vT *w,
                                                             vf64 (*acc)[ACC_VECS],
-                                                            enum acc_dx mode)
+                                                            enum acc_dx mode, bool whole_last)
 {
     vT f[ACC_MAX_VECS];
-    acc_terms(m, stride, nv, width, wlast, x, dy, dx, w, f, mode);
+    acc_terms(m, stride, nv, width, wlast, x, dy, dx, w, f, mode, whole_last);
     for (size_t v = 0; v < nv; v++) {
         vf64 c[ACC_VECS];
         acc_sums(f[v], v, m, stride, width, wlast, x, dy, c);

@@ -30,10 +30,10 @@ static inline __attribute__((always_inline)) void in_registers(size_t periods, s
     size_t p = 0;
     for (; p + LEAKY_ACC_BLOCK <= periods; p += LEAKY_ACC_BLOCK)
         acc_block(LEAKY_ACC_BLOCK, period, nv, period, period, x + p * period, dy + p * period,
-                  dx + p * period, wv, a, in_place ? ACC_DX_AFTER : ACC_DX_NOW);
+                  dx + p * period, wv, a, in_place ? ACC_DX_AFTER : ACC_DX_NOW, false);
     if (p < periods)
         acc_block(periods - p, period, nv, period, period, x + p * period, dy + p * period,
-                  dx + p * period, wv, a, in_place ? ACC_DX_AFTER : ACC_DX_NOW);
+                  dx + p * period, wv, a, in_place ? ACC_DX_AFTER : ACC_DX_NOW, false);
     for (size_t v = 0; v < nv; v++)
         acc_store(acc + v * VT_LANES, a[v], VT_LANES);
 }
@@ -50,7 +50,7 @@ static inline __attribute__((always_inline)) void tile_block(size_t m, size_t pe
     for (size_t v = 0; v < nv; v++)
         wv[v] = vT_load_n(w + v * VT_LANES, acc_lanes(width, v));
     acc_terms(m, period, nv, width, width, x, dy, dx, wv, f,
-              in_place ? ACC_DX_AFTER : ACC_DX_NOW);
+              in_place ? ACC_DX_AFTER : ACC_DX_NOW, false);
     for (size_t v = 0; v < nv; v++) {
         const size_t k = acc_lanes(width, v);
         vf64 a[ACC_VECS], c[ACC_VECS];

@@ -18,6 +18,8 @@
  * vu32        VF32_LANES 32-bit unsigned integers (the RReLU generator): set1, iota
  *             (0, 1, 2, ...), add, xor, mul (low 32 bits), shr (by a constant), and
  *             vu32_to_f32 for values below 2^24 (exact)
+ * VF_CHEAP_PARTS  1 where the _part forms cost about a whole load or store (AVX-512's
+ *             masks), 0 where they cost several (AVX2's vmaskmov, the copies elsewhere)
  * stream      a non-temporal store (it bypasses the caches) to an aligned p (VF32_BYTES,
  *             VF64_BYTES); put: a store of either kind;
  *             stream_fence (sfence) orders the streamed stores before later ones.
@@ -34,6 +36,7 @@
 
 #if defined(LEAKY_BUILD_AVX512)
 #define LEAKY_KNAME_(name) leaky_##name##__avx512
+#define VF_CHEAP_PARTS 1
 #include <immintrin.h>
 #define VF32_LANES 16
 typedef __m512 vf32;
@@ -102,6 +105,7 @@ static inline void vf64_stream(double *p, vf64 v) { _mm512_stream_pd(p, v); }
 
 #elif defined(LEAKY_BUILD_AVX2)
 #define LEAKY_KNAME_(name) leaky_##name##__avx2
+#define VF_CHEAP_PARTS 0
 #include <immintrin.h>
 #define VF32_LANES 8
 typedef __m256 vf32;
@@ -172,6 +176,7 @@ static inline void vf64_stream(double *p, vf64 v) { _mm256_stream_pd(p, v); }
 
 #elif defined(LEAKY_BUILD_SSE2)
 #define LEAKY_KNAME_(name) leaky_##name##__sse2
+#define VF_CHEAP_PARTS 0
 #include <emmintrin.h>
 #define VF32_LANES 4
 #define VF32_PART_BY_COPY 1
@@ -236,6 +241,7 @@ static inline void vf64_stream(double *p, vf64 v) { _mm_stream_pd(p, v); }
 
 #elif defined(LEAKY_BUILD_NEON)
 #define LEAKY_KNAME_(name) leaky_##name##__neon
+#define VF_CHEAP_PARTS 0
 #include <arm_neon.h>
 #define VF32_LANES 4
 #define VF32_PART_BY_COPY 1
