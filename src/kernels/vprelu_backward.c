@@ -74,7 +74,11 @@ static inline __attribute__((always_inline)) void row(size_t n, size_t period, c
         case 1: in_registers(periods, 1, x, dy, w, dx, acc, in_place); return;
         case 2: in_registers(periods, 2, x, dy, w, dx, acc, in_place); return;
         case 3: in_registers(periods, 3, x, dy, w, dx, acc, in_place); return;
-        default: in_registers(periods, 4, x, dy, w, dx, acc, in_place); return;
+        case 4: in_registers(periods, 4, x, dy, w, dx, acc, in_place); return;
+        case 5: in_registers(periods, 5, x, dy, w, dx, acc, in_place); return;
+        case 6: in_registers(periods, 6, x, dy, w, dx, acc, in_place); return;
+        case 7: in_registers(periods, 7, x, dy, w, dx, acc, in_place); return;
+        default: in_registers(periods, 8, x, dy, w, dx, acc, in_place); return;
         }
     }
     const size_t tile = ACC_TILE_VECS * VT_LANES;
