@@ -73,44 +73,32 @@ static inline __attribute__((always_inline)) void acc_dx(size_t m, size_t stride
         }
 }
 
-/* Streamed dx (ACC_DX_NONE) follows the sums in vectors aligned to dx's own boundary: the
- * slope of element e is w[e], or slope where w is NULL.  acc_stream_head stores the
- * elements before the first aligned vector and returns their count, acc_stream_upto the
- * whole vectors from done up to at most `to` (returns the new done), acc_stream_rest the
- * rest up to n; the caller fences the streamed stores (vT_stream_fence) once it is done. */
-static inline vT acc_slopes(const T *w, vT slope, size_t e, size_t k)
-{
-    return w ? vT_load_n(w + e, k) : slope;
-}
-static inline size_t acc_stream_head(size_t n, const T *x, const T *dy, T *dx, const T *w,
-                                     vT slope)
+/* Streamed dx (ACC_DX_NONE) follows the sums in vectors aligned to dx's own boundary, with
+ * one slope.  acc_stream_head stores the elements before the first aligned vector and
+ * returns their count, acc_stream_upto the whole vectors from done up to at most `to`
+ * (returns the new done), acc_stream_rest the rest up to n; the caller fences the
+ * streamed stores (vT_stream_fence) once it is done. */
+static inline size_t acc_stream_head(size_t n, const T *x, const T *dy, T *dx, vT slope)
 {
     size_t head = (VT_BYTES - (uintptr_t)dx % VT_BYTES) % VT_BYTES / sizeof(T);
     head = head < n ? head : n;
-    if (head > 0) {
-        const vT wv = acc_slopes(w, slope, 0, head);
-        acc_dx(1, 0, 1, head, head, x, dy, dx, &wv);
-    }
+    if (head > 0)
+        acc_dx(1, 0, 1, head, head, x, dy, dx, &slope);
     return head;
 }
 static inline size_t acc_stream_upto(size_t done, size_t to, const T *x, const T *dy, T *dx,
-                                     const T *w, vT slope)
+                                     vT slope)
 {
-    for (; done + VT_LANES <= to; done += VT_LANES) {
-        const vT xv = vT_load(x + done), g = vT_load(dy + done);
-        const vT wv = acc_slopes(w, slope, done, VT_LANES);
-        vT_put(dx + done, vT_backward(xv, g, wv), 1);
-    }
+    for (; done + VT_LANES <= to; done += VT_LANES)
+        vT_put(dx + done, vT_backward(vT_load(x + done), vT_load(dy + done), slope), 1);
     return done;
 }
 static inline void acc_stream_rest(size_t done, size_t n, const T *x, const T *dy, T *dx,
-                                   const T *w, vT slope)
+                                   vT slope)
 {
-    done = acc_stream_upto(done, n, x, dy, dx, w, slope);
-    if (done < n) {
-        const vT wv = acc_slopes(w, slope, done, n - done);
-        acc_dx(1, 0, 1, n - done, n - done, x + done, dy + done, dx + done, &wv);
-    }
+    done = acc_stream_upto(done, n, x, dy, dx, slope);
+    if (done < n)
+        acc_dx(1, 0, 1, n - done, n - done, x + done, dy + done, dx + done, &slope);
 }
 
 /* A block: m (1 to LEAKY_ACC_BLOCK) rows of nv (1 to ACC_MAX_VECS) vectors as acc_dx has

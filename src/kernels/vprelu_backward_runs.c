@@ -28,12 +28,12 @@ static inline __attribute__((always_inline)) double run(size_t n, const T *x, co
         for (int h = 0; h < ACC_VECS; h++)
             acc[v][h] = vf64_zero();
     }
-    size_t i = 0, done = stream ? acc_stream_head(n, x, dy, dx, NULL, slope[0]) : 0;
+    size_t i = 0, done = stream ? acc_stream_head(n, x, dy, dx, slope[0]) : 0;
     for (; i + SPAN <= n; i += SPAN) {
         acc_block(LEAKY_ACC_BLOCK, LEAKY_ACC_LANES, VECS, LEAKY_ACC_LANES, LEAKY_ACC_LANES,
                   x + i, dy + i, dx + i, slope, acc, mode, false);
         if (stream)
-            done = acc_stream_upto(done, i + SPAN, x, dy, dx, NULL, slope[0]);
+            done = acc_stream_upto(done, i + SPAN, x, dy, dx, slope[0]);
     }
     if (i < n) { /* the last block: whole rows of 16, then what is left */
         const size_t rows = (n - i + LEAKY_ACC_LANES - 1) / LEAKY_ACC_LANES;
@@ -46,7 +46,7 @@ static inline __attribute__((always_inline)) double run(size_t n, const T *x, co
                       dx + i, slope, acc, mode, whole_end);
     }
     if (stream)
-        acc_stream_rest(done, n, x, dy, dx, NULL, slope[0]);
+        acc_stream_rest(done, n, x, dy, dx, slope[0]);
     return acc_tree(acc);
 }
 
