@@ -308,6 +308,22 @@ static void FN(check_errors)(void)
     bad[1] = (TT)-INFINITY;
     FN(expect_error)(API(prelu_backward)(x, dy, y, dw, 2, 3, 4, bad, 3), "-inf slope",
                      "slopes[1]", "inf");
+    /* The slope check runs as a vectorized pass: the largest finite slopes pass, and a bad
+     * one in the last, partial vector is caught. */
+    TT many[67], xs[67], ys[67], largest;
+    const uint32_t largest32 = 0x7f7fffffu;          /* FLT_MAX */
+    const uint64_t largest64 = 0x7fefffffffffffffu;  /* DBL_MAX */
+    if (sizeof largest == sizeof largest32)
+        memcpy(&largest, &largest32, sizeof largest);
+    else
+        memcpy(&largest, &largest64, sizeof largest);
+    for (int i = 0; i < 67; i++)
+        many[i] = i % 2 ? largest : -largest, xs[i] = (TT)i;
+    CHECK(API(prelu)(xs, ys, 1, 67, 1, many, 67) == LEAKY_OK, "%s largest finite slopes: %s",
+          TSTR_, leaky_last_error());
+    many[66] = (TT)INFINITY;
+    FN(expect_error)(API(prelu)(xs, ys, 1, 67, 1, many, 67), "inf slope last", "slopes[66]",
+                     "inf");
     FN(expect_error)(API(prelu)(NULL, y, 2, 3, 4, w, 3), "NULL x", "x is NULL", NULL);
     FN(expect_error)(API(prelu)(x, y, 2, 3, 4, NULL, 3), "NULL slopes", "slopes is NULL", NULL);
     FN(expect_error)(API(prelu)(x, x + 1, 2, 3, 3, w, 3), "overlap", "overlap", NULL);
