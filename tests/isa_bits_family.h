@@ -104,6 +104,19 @@ static void FN(check_block)(struct FN(bufs) *b, size_t n, const char *where)
             }
             CHECK(FN(same)(b->want, b->got, n) && FN(same)(b->want, b->got2, n),
                   "%s vprelu_backward_runs dx on %s (%s)", TNAME_STR, isa, where);
+            /* The lengths the kernel compiles apart (16, 32, 64), 3 runs from offset s. */
+            for (size_t len = 16; len <= 64 && s + 3 * len <= n; len *= 2) {
+                double sw[3], sg[3];
+                r->KER(vprelu_backward_runs)(3, len, b->x + s, b->g + s, b->want + s, slopes,
+                                             6, s, false, sw);
+                p->KER(vprelu_backward_runs)(3, len, b->x + s, b->g + s, b->got + s, slopes,
+                                             6, s, false, sg);
+                for (size_t q = 0; q < 3; q++)
+                    CHECK(FN(same_sum)(sw[q], sg[q]), "%s vprelu_backward_runs of %zu, run %zu "
+                          "on %s (%s): %a vs %a", TNAME_STR, len, q, isa, where, sg[q], sw[q]);
+                CHECK(FN(same)(b->want + s, b->got + s, 3 * len),
+                      "%s vprelu_backward_runs of %zu dx on %s (%s)", TNAME_STR, len, isa, where);
+            }
         }
 #if defined(CHECK_CORE_KERNELS)
         const PARAMS none = {.slope = 0};

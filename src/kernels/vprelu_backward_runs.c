@@ -68,6 +68,24 @@ static inline __attribute__((always_inline)) void runs_as(size_t runs, size_t le
     }
 }
 
+/* Out of place: runs of 16, 32 and 64 elements (maps of 4x4, 8x8) with their length a
+ * constant, so that a run's rows are unrolled and its vectors need no length tests: 8x8
+ * on AVX2 from 1.54x Leaky ReLU's backward to 1.22-1.35x (AVX-512 unchanged). */
+static inline __attribute__((always_inline)) void runs_out_of_place(size_t runs, size_t len,
+                                                                    const T *x, const T *dy,
+                                                                    T *dx, const T *slopes,
+                                                                    size_t channels,
+                                                                    size_t channel,
+                                                                    double *sums)
+{
+    switch (len) {
+    case 16: runs_as(runs, 16, x, dy, dx, slopes, channels, channel, sums, ACC_DX_NOW); return;
+    case 32: runs_as(runs, 32, x, dy, dx, slopes, channels, channel, sums, ACC_DX_NOW); return;
+    case 64: runs_as(runs, 64, x, dy, dx, slopes, channels, channel, sums, ACC_DX_NOW); return;
+    default: runs_as(runs, len, x, dy, dx, slopes, channels, channel, sums, ACC_DX_NOW); return;
+    }
+}
+
 void LEAKY_KNAME(TNAME(vprelu_backward_runs))(size_t runs, size_t len, const T *x,
                                               const T *dy, T *dx, const T *slopes,
                                               size_t channels, size_t channel,
@@ -79,6 +97,6 @@ void LEAKY_KNAME(TNAME(vprelu_backward_runs))(size_t runs, size_t len, const T *
         runs_as(runs, len, x, dy, dx, slopes, channels, channel, sums, ACC_DX_NONE);
         vT_stream_fence();
     } else {
-        runs_as(runs, len, x, dy, dx, slopes, channels, channel, sums, ACC_DX_NOW);
+        runs_out_of_place(runs, len, x, dy, dx, slopes, channels, channel, sums);
     }
 }
