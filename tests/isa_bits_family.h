@@ -104,8 +104,9 @@ static void FN(check_block)(struct FN(bufs) *b, size_t n, const char *where)
             }
             CHECK(FN(same)(b->want, b->got, n) && FN(same)(b->want, b->got2, n),
                   "%s vprelu_backward_runs dx on %s (%s)", TNAME_STR, isa, where);
-            /* The lengths the kernel compiles apart (16, 32, 64), 3 runs from offset s. */
-            for (size_t len = 16; len <= 64 && s + 3 * len <= n; len *= 2) {
+            /* The lengths the kernel compiles apart, 3 runs from offset s. */
+            static const size_t apart[] = {16, 32, 49, 64};
+            for (size_t a = 0, len; a < 4 && s + 3 * (len = apart[a]) <= n; a++) {
                 double sw[3], sg[3];
                 r->KER(vprelu_backward_runs)(3, len, b->x + s, b->g + s, b->want + s, slopes,
                                              6, s, false, sw);
