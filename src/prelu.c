@@ -128,9 +128,11 @@ static leaky_status make_plan(const char *fn, struct plan *p, bool backward, siz
 {
     *row = NULL;
     *p = (struct plan){.n = n, .slopes = slopes, .channels = channels, .inner = inner};
-    const bool few_periods = n / (channels * inner) < LEAKY_ACC_BLOCK;
-    const bool runs = backward ? inner >= (few_periods ? BACKWARD_RUN_MIN_FEW : BACKWARD_RUN_MIN)
-                               : inner >= FORWARD_RUN_MIN;
+    bool runs = inner >= FORWARD_RUN_MIN;
+    if (backward) {
+        const bool few_periods = n / (channels * inner) < LEAKY_ACC_BLOCK;
+        runs = inner >= (few_periods ? BACKWARD_RUN_MIN_FEW : BACKWARD_RUN_MIN);
+    }
     if (num_slopes == 1 || runs) {
         p->runs = true;
         if (num_slopes == 1)

@@ -39,7 +39,8 @@ static inline __attribute__((always_inline)) void in_registers(size_t periods, s
 }
 
 /* One tile (width elements, up to ACC_TILE_VECS vectors) of m periods at stride period:
- * its block sums go straight into acc in memory. */
+ * acc_block's steps, its block sums added straight into acc in memory (a copy of the
+ * tile's sums in a local array, as acc_block holds them, spent its time copying). */
 static inline __attribute__((always_inline)) void tile_block(size_t m, size_t period,
                                                              size_t width, const T *x,
                                                              const T *dy, const T *w, T *dx,
