@@ -19,7 +19,7 @@
 #include <xnnpack.h>
 
 #include "leaky.h"
-#include "../tests/mix.h"
+#include "../tests/lib/mix.h"
 
 static double now(void)
 {

@@ -18,7 +18,7 @@
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
-#include "bench.h"
+#include "engine.h"
 #include "cli.h"
 
 /* ------------------------------------------------------------------ XNNPACK */

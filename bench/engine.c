@@ -17,7 +17,7 @@
 #include <immintrin.h>
 #endif
 
-#include "bench.h"
+#include "engine.h"
 #include "chart.h"
 #include "cli.h"
 #include "outfile.h"

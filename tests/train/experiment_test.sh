@@ -6,7 +6,7 @@
 set -u
 leaky=$1
 data=${LEAKY_FASHION_MNIST:-/usr/share/datasets/fashion-mnist}
-source "$(dirname "$0")/cli_lib.sh"
+source "$(dirname "$0")/../cli/cli_lib.sh"
 
 # A fake dataset in the IDX format: N images of 4 x 4 pixels (pixel = label * 20 + noise).
 be32() { printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 & 255)))"; }
