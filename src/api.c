@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The Leaky ReLU and ReLU entry points: argument checks, then one dispatched kernel.
- * Compiled once per element type (type.h): leaky_relu_f32 and leaky_relu_f64, ... */
+ * Compiled once per element type (internal/type.h): leaky_relu_f32 and leaky_relu_f64, ... */
 #include <stddef.h>
 
-#include "type.h"
+#include "internal/check.h"
+#include "internal/run.h"
+#include "internal/type.h"
 
 /* Kernels are named by their offset in the table so one checked path serves them all. */
 #define KERNEL_AT(table, type, offset) (*(type *const *)((const char *)(table) + (offset)))
@@ -46,7 +48,7 @@ static bool stream_to(const void *out, const void *in, size_t touched)
 }
 
 /* Below two grains there is one thread's worth of work and nothing to stream: such calls
- * never leave the caller (leaky_run_unary_f32 in internal.h). */
+ * never leave the caller (leaky_run_unary_f32 in internal/run.h). */
 _Static_assert(LEAKY_SMALL_CALL == 2 * LEAKY_ELEMENTWISE_GRAIN, "small calls are one grain's worth");
 _Static_assert(3 * LEAKY_SMALL_CALL * sizeof(float) < LEAKY_NONTEMPORAL_BYTES,
                "small calls are never streamed");

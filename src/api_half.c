@@ -3,7 +3,9 @@
  * split by leaky_parallel_for like the float32 ones. */
 #include <stddef.h>
 
-#include "internal.h"
+#include "internal/check.h"
+#include "internal/kernels.h"
+#include "internal/parallel.h"
 
 #define TRY(expr)                              \
     do {                                       \

@@ -4,7 +4,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "internal.h"
+#include "internal/check.h"
+#include "internal/kernels.h"
+#include "internal/parallel.h"
 
 #define TRY(expr)                              \
     do {                                       \

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* CPU feature detection: cpuid says what the core has, xgetbv says whether the OS saves
  * the wide registers on a context switch. Both are needed before using a path. */
-#include "internal.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal/cpu.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>

@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "internal/check.h"
+#include "internal/cpu.h"
+#include "internal/kernels.h"
+#include "internal/parallel.h"
 
 static const char *const isa_names[LEAKY_ISA_COUNT] = {"scalar", "sse2", "avx2", "avx512", "neon"};
 

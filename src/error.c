@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "internal.h"
+#include "internal/check.h"
 
 static _Thread_local char last_error[512];
 

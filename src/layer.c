@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "internal/check.h"
 
 struct leaky_layer {
     leaky_layer_kind kind;

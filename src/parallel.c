@@ -14,7 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "internal/check.h"
+#include "internal/parallel.h"
 
 /* More threads than this is a typo, not a machine. */
 enum { MAX_THREADS = 1024 };

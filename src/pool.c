@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "internal.h"
+#include "internal/parallel.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* PReLU: argument checks, the split of the array into kernel calls, and the slope
- * gradient's reduction.  Compiled once per element type (type.h).
+ * gradient's reduction.  Compiled once per element type (internal/type.h).
  *
  * The array is outer x channels x inner, seen as `rows` of `width` elements.  Two plans,
  * chosen from the shape alone:
@@ -27,7 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "type.h"
+#include "internal/check.h"
+#include "internal/parallel.h"
+#include "internal/run.h"
+#include "internal/type.h"
 
 enum {
     BLOCK = 1 << 14,      /* runs: elements per block */

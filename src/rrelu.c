@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* RReLU: argument checks, and the split into kernel calls that each see one value of the
  * index's high 32 bits (which go into the generator's keys).  Compiled once per element
- * type (type.h). */
+ * type (internal/type.h). */
 #include <math.h>
 
-#include "type.h"
+#include "internal/check.h"
+#include "internal/parallel.h"
+#include "internal/rng.h"
+#include "internal/type.h"
 
 static leaky_status check_bounds(const char *fn, T lower, T upper)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* float32 <-> float16 and bfloat16 arrays (leaky_f16_widen__<isa>, leaky_f16_narrow__<isa>,
  * and the same for bf16): the conversions of simd/vec_half.h over whole arrays. */
-#include "internal.h"
+#include "internal/kernels.h"
 #include "simd/vec_half.h"
 
 #define HALF bf16

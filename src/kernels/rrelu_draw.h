@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* RReLU's generator, vectorised: the draws u of DRAW_CHUNK consecutive element indices,
- * VF32_LANES at a time, bit for bit leaky_rrelu_hash (internal.h) on every path. */
+ * VF32_LANES at a time, bit for bit leaky_rrelu_hash (internal/rng.h) on every path. */
 #ifndef LEAKY_KERNELS_RRELU_DRAW_H
 #define LEAKY_KERNELS_RRELU_DRAW_H
+
+#include "internal/rng.h"
 
 enum { DRAW_CHUNK = 64 }; /* a multiple of every VF32_LANES */
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* This ISA's entries of the dispatch table (compiled once per ISA, like the kernels). */
-#include "internal.h"
+#include "internal/kernels.h"
 #include "simd/vec.h"
 
 void LEAKY_KNAME(fill_kernels)(struct leaky_kernels *k)

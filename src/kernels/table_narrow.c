@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* This ISA's float16, bfloat16 and int8 entries of the dispatch table (compiled once per
  * ISA, like table.c), each only where the CPU has what its kernel needs. */
-#include "internal.h"
+#include "internal/cpu.h"
+#include "internal/kernels.h"
 #include "simd/vec_half.h"
 
 #ifdef LEAKY_BF16HW_TARGET

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Leaky ReLU forward: y = x > 0 ? x : slope * x. */
-#include "internal.h"
-#include "simd/vec.h"
-#include "type.h"
+#include "simd/vtype.h"
 
 struct kernel_consts {
     vT zero, slope;

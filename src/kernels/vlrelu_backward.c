@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Leaky ReLU backward: dx = x > 0 ? dy : slope * dy.  With x replaced by the forward's
  * output y it is also the backward from the output (same sign for slope >= 0). */
-#include "internal.h"
-#include "simd/vec.h"
-#include "type.h"
+#include "simd/vtype.h"
 
 struct kernel_consts {
     vT slope;

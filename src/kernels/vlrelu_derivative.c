@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Leaky ReLU derivative: d = x > 0 ? 1 : slope. */
-#include "internal.h"
-#include "simd/vec.h"
-#include "type.h"
+#include "simd/vtype.h"
 
 struct kernel_consts {
     vT zero, one, slope;

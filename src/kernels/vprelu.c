@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* PReLU forward with a slope per element (a row of channels): y = x > 0 ? x : w * x. */
-#include "internal.h"
-#include "simd/vec.h"
-#include "type.h"
+#include "simd/vtype.h"
 
 struct kernel_consts {
     vT zero;

@@ -7,9 +7,7 @@
  * ACC_TILE_VECS vectors, a tile's 8 periods one after the other, adding its block sums
  * into acc once per block.  Tiles of 16 vectors measured faster than 8 (whose float sums
  * fit in registers) or 32, for periods of 96 to 4096 elements: PRELU_RRELU.md. */
-#include "internal.h"
-#include "simd/vec.h"
-#include "type.h"
+#include "simd/vtype.h"
 #include "kernels/acc.h"
 
 static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }

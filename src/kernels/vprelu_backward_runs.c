@@ -9,9 +9,7 @@
  * array to clear, store and add per run.
  * Streamed (nontemporal, dx not dy): the lanes stay where the run starts, and dx, which
  * may start anywhere, follows each block in vectors aligned to dx's own boundary. */
-#include "internal.h"
-#include "simd/vec.h"
-#include "type.h"
+#include "simd/vtype.h"
 #include "kernels/acc.h"
 
 enum { VECS = LEAKY_ACC_LANES / VT_LANES, SPAN = LEAKY_ACC_LANES * LEAKY_ACC_BLOCK };

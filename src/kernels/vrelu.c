@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Plain ReLU as torch.relu: y = x < 0 ? 0 : x, so NaN and -0.0 pass unchanged. */
-#include "internal.h"
-#include "simd/vec.h"
-#include "type.h"
+#include "simd/vtype.h"
 
 struct kernel_consts {
     vT zero;

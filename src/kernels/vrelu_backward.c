@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Plain ReLU backward as PyTorch's threshold_backward: dx = x <= 0 ? 0 : dy, so a NaN
  * input lets the gradient through. */
-#include "internal.h"
-#include "simd/vec.h"
-#include "type.h"
+#include "simd/vtype.h"
 
 struct kernel_consts {
     vT zero;

@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* RReLU training forward: y = x > 0 ? x : r * x with r drawn from the element's index,
  * and the noise (r, or 1 where x > 0) when asked for. */
-#include "internal.h"
-#include "simd/vec.h"
-#include "type.h"
+#include "simd/vtype.h"
 #include "kernels/rrelu_draw.h"
 
 void LEAKY_KNAME(TNAME(vrrelu))(size_t n, const T *x, T *y, T *noise, const TRRELU *params)

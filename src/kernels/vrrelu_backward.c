@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* RReLU backward: dx = x > 0 ? dy : r * dy, the slopes r drawn again from the indices. */
-#include "internal.h"
-#include "simd/vec.h"
-#include "type.h"
+#include "simd/vtype.h"
 #include "kernels/rrelu_draw.h"
 
 void LEAKY_KNAME(TNAME(vrrelu_backward))(size_t n, const T *x, const T *dy, T *dx,

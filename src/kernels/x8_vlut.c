@@ -8,7 +8,7 @@
  *            nibble, each giving 0 where the index's high nibble differs
  *   NEON     tbl looks up 64 entries; tbx adds the three other quarters
  *   SSE2     none (pshufb is SSSE3): the scalar loop serves. */
-#include "internal.h"
+#include "internal/kernels.h"
 #include "simd/vec.h"
 
 #if defined(LEAKY_BUILD_AVX512)

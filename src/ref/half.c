@@ -5,7 +5,8 @@
  * float32 buffer and narrowed back, so the rule is written once (in ref/f32.c). */
 #include <string.h>
 
-#include "internal.h"
+#include "internal/cpu.h"
+#include "internal/kernels.h"
 
 static uint32_t bits_of(float f)
 {

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The scalar reference kernels: the portable path, the first entries of every dispatch
  * table, and the oracle every other path is tested against. Plain C, one element at a
- * time, the rule written as SPEC states it.  Compiled once per element type (type.h). */
+ * time, the rule written as SPEC states it.  Compiled once per element type (internal/type.h). */
 #include <math.h>
 
-#include "type.h"
+#include "internal/compiler.h"
+#include "internal/rng.h"
+#include "internal/type.h"
 
 #define REF(name) LEAKY_PASTE3(leaky_, TNAME(name), __scalar)
 

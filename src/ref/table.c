@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The scalar table: the reference kernels, the start of every other table. */
-#include "internal.h"
+#include "internal/kernels.h"
 
 void leaky_fill_kernels__scalar(struct leaky_kernels *k)
 {

@@ -24,7 +24,7 @@
  *             VF64_BYTES); put: a store of either kind;
  *             stream_fence (sfence) orders the streamed stores before later ones.
  *             NEON has none worth having here: there they are plain stores.
- * Typed kernels use these through the vT_ names of type.h.
+ * Typed kernels use these through the vT_ names of simd/vtype.h.
  */
 #ifndef LEAKY_SIMD_VEC_H
 #define LEAKY_SIMD_VEC_H

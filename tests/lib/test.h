@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "internal/cpu.h"
+#include "internal/kernels.h"
+#include "internal/rng.h"
+#include "internal/run.h"
 #include "mix.h"
 #include "leaky.h"
 

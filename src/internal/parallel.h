@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* Splitting a call over threads, and the pool that runs the pieces. */
+#ifndef LEAKY_INTERNAL_PARALLEL_H
+#define LEAKY_INTERNAL_PARALLEL_H
+
+#include <stddef.h>
+
+#include "leaky.h"
+
+/* Calls fn(ctx, begin, end) over pieces covering [0, n), possibly on several threads at
+ * once; grain is the smallest piece worth handing to another thread. Every kernel call
+ * that may be worth splitting goes through here. */
+typedef void leaky_range_fn(void *ctx, size_t begin, size_t end);
+void leaky_parallel_for(size_t n, size_t grain, leaky_range_fn *fn, void *ctx);
+/* The same, with the split points placed where out + point * elem_size is 64-byte aligned
+ * (out: the array the pieces write). */
+void leaky_parallel_for_aligned(size_t n, size_t grain, const void *out, size_t elem_size,
+                                leaky_range_fn *fn, void *ctx);
+/* The thread pool under leaky_parallel_for (src/pool.c): threads counts the caller's.
+ * run calls fn(ctx, i) for i < pieces (at most 65535), spread over the pool's threads and
+ * the caller's, and returns when all are done. */
+typedef void leaky_piece_fn(void *ctx, size_t i);
+struct leaky_pool;
+struct leaky_pool *leaky_pool_create(size_t threads);
+void leaky_pool_destroy(struct leaky_pool *pool);
+size_t leaky_pool_threads(const struct leaky_pool *pool);
+void leaky_pool_run(struct leaky_pool *pool, size_t pieces, leaky_piece_fn *fn, void *ctx);
+
+/* Whether LEAKY_NUM_THREADS is usable; if not, its message goes into message. Read once. */
+leaky_status leaky_parallel_env_status(char *message, size_t size);
+
+/* A second thread pays off only when each thread gets at least this many elements
+ * (measured: see src/api.c). */
+enum { LEAKY_ELEMENTWISE_GRAIN = 1 << 15 };
+
+#endif
