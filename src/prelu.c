@@ -302,7 +302,7 @@ leaky_status TAPI(prelu)(const T *x, T *y, size_t outer, size_t channels, size_t
 }
 
 #if defined(LEAKY_TYPE_F32)
-/* float16 and bfloat16 (issue 6): float32 slopes, the float32 plan, and kernels that
+/* float16 and bfloat16: float32 slopes, the float32 plan, and kernels that
  * widen, apply the float32 op and round once, so y = narrow(leaky_prelu_f32(widen(x))). */
 leaky_status leaky_prelu_f16(const uint16_t *x, uint16_t *y, size_t outer, size_t channels,
                              size_t inner, const float *slopes, size_t num_slopes)

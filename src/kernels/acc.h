@@ -7,7 +7,7 @@
  * the backward compute-bound at 1M elements, so a block is summed in float, over
  * x * 2^64 * dy, and added as (double)sum * 2^-64.  Error of a block: one rounding per
  * product and at most 7 per addition, <= 8 * 2^-24 < 4.8e-7 of its sum of |terms| (the
- * issue allows 1e-6).  The scaling (x * 2^64 is exact) lifts every term whose loss a
+ * leaky.h promises 1e-6).  The scaling (x * 2^64 is exact) lifts every term whose loss a
  * double result could see out of float's denormals: a product below float's smallest
  * normal number here is below 2^-190, and a million of them stay under the last bit of
  * a float32 gradient.  A term above about 2^64 overflows: a lane whose block sum is not
