@@ -25,8 +25,8 @@
  * ACC_TILE_VECS for a tile of a longer period, 16 lanes for a run. */
 enum {
     ACC_VECS = VT_LANES / VF64_LANES,
-    ACC_ROW_VECS = 8, /* 4 before: 8 took channels last with 64 channels on AVX2 from 1.40x
-                       * Leaky ReLU's backward to 1.05x, 128 on AVX-512 from 1.35x to 1.14x */
+    ACC_ROW_VECS = 8, /* was 4: a period of 5 to 8 vectors then stays in registers, faster
+                       * (docs/PRELU_RRELU.md, 'Other paths') */
     ACC_TILE_VECS = 16,
     ACC_MAX_VECS = LEAKY_ACC_LANES / VT_LANES > ACC_TILE_VECS ? LEAKY_ACC_LANES / VT_LANES
                                                                 : ACC_TILE_VECS
