@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The benchmark engine behind `leaky bench` and bench/leaky-bench-peers: it times a list
  * of implementations on the same cases, alternating between them, and reports medians,
- * minima, ns per element, GB/s, ratios and the performance targets of issue 4. The
+ * minima, ns per element, GB/s, ratios and whether leaky meets its goals. The
  * program with the peers (XNNPACK, oneDNN, PyTorch, numpy) passes them in as extras, so
  * the leaky program itself depends on none of them. */
 #ifndef LEAKY_CLI_BENCH_H

@@ -12,8 +12,9 @@ Both sides get the same thread count in full. Debian's PyTorch multiplies throug
 whose thread count torch.set_num_threads does not change (it sets OpenMP's): left alone,
 a "1 thread" PyTorch ran its products on 2 OpenBLAS threads. So the script also sets
 OpenBLAS's count in this process. And with 2 threads, OpenMP's threads spin while they
-wait, on the cores OpenBLAS's threads need (an epoch took 4 to 7 s instead of 0.8): unless
-OMP_WAIT_POLICY is already set, it is set to PASSIVE, PyTorch's best setting here.
+wait, on the cores OpenBLAS's threads need (several times slower: docs/EXPERIMENTS.md,
+'Speed'): unless OMP_WAIT_POLICY is already set, it is set to PASSIVE, PyTorch's best
+setting here.
 
     /usr/bin/python3 bench/experiment_torch.py --leaky build/leaky [--rounds 3]
         [--epochs 2] [--threads 2] [--batch 128] [--hidden 256,128] [--baseline OLD/leaky]

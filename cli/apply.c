@@ -36,7 +36,7 @@ struct slope {
     double f64;
 };
 
-/* The quantization parameters of --dtype qs8|qu8 (issue 6), checked once by the library. */
+/* The quantization parameters of --dtype qs8|qu8, checked once by the library. */
 struct q8 {
     leaky_qs8_params qs8;
     leaky_qu8_params qu8;
@@ -142,7 +142,7 @@ static leaky_status relu_backward_f64(const void *x, const void *dy, void *dx, s
     return leaky_plain_relu_backward_f64(x, dy, dx, n);
 }
 
-/* float16, int8 and uint8 (issue 6).  float16 has no plain ReLU (relu NULL). */
+/* float16, int8 and uint8.  float16 has no plain ReLU (relu NULL). */
 /* float16 computes in float32: the float32 slope. */
 static leaky_status forward_f16(const void *x, void *y, size_t n, const struct slope *a)
 {

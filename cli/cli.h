@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Exit codes (SPEC section 3). */
+/* Exit codes: 0 ok, 1 failure, 2 usage. */
 enum { EXIT_OK = 0, EXIT_FAILURE_ = 1, EXIT_USAGE = 2 };
 
 /* Every command: int cmd_NAME(int argc, char **argv), argv[0] being the command's name. */
@@ -37,7 +37,7 @@ bool cli_parse_float(const char *text, float *value);
  * which value and what was expected, and returns false. */
 bool cli_parse_slope_option(const char *option, const char *text, float *value);
 
-/* PReLU and RReLU options (issue 5), shared by the commands that take them.
+/* PReLU and RReLU options, shared by the commands that take them.
  * A comma-separated list of finite floats ("0.25" or "0.1,0.2,0.3") into a new array
  * (*values, to free; *n values); false after printing which option, which item and what
  * was expected. */
@@ -52,7 +52,7 @@ bool cli_parse_seed(const char *option, const char *text, uint64_t *seed);
 void cli_format_float(char *buf, size_t size, float value);
 #define CLI_FLOAT_CHARS 32
 
-/* float16 and bfloat16 on the command line (cli/half.c; issue 6). */
+/* float16 and bfloat16 on the command line (cli/half.c). */
 #include "leaky.h"
 struct cli_half_type {
     const char *name;     /* "f16", "bf16" */

@@ -368,8 +368,8 @@ static void standardise(struct data *d)
 /* Rows first .. first + rows of the split (through order, when given) as standardised
  * floats, and their labels. The rows of a shuffled batch lie anywhere in the 47 MB of
  * pixels, so nearly every one misses the caches: the row GATHER_AHEAD places on is
- * prefetched while this one is converted (with the wide conversion, an epoch's gathering
- * went from 0.05-0.07 s to 0.015-0.02 s). */
+ * prefetched while this one is converted (with the wide conversion, several times faster:
+ * docs/EXPERIMENTS.md, 'Speed'). */
 enum { GATHER_AHEAD = 2 };
 
 static void gather(const struct data *d, const uint32_t *order, size_t first, size_t rows,

@@ -40,7 +40,7 @@ static unsigned detect(void)
     return features;
 }
 
-/* The extensions only the float16, bfloat16 and int8 kernels use (issue 6), on top of the
+/* The extensions only the float16, bfloat16 and int8 kernels use, on top of the
  * paths found by detect(): F16C in the AVX2 path, VBMI and BF16 in the AVX-512 one. The OS
  * state they need (ymm, zmm) was checked there. */
 static unsigned detect_narrow(unsigned features)

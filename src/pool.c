@@ -4,11 +4,10 @@
  *
  * Why not pthreadpool (which XNNPACK and PyTorch use; we tried it first): its caller waits
  * until every worker has woken and checked in, even when the caller could have done the
- * work itself. On this 2-core machine shared with other busy processes a worker is often
- * descheduled for milliseconds, and a 2-thread call on 1M floats took 11 ns per element
- * against 0.044 on one thread. Its workers also spin for about 30 ms of CPU after each
- * call (measured with getrusage), which on a shared machine takes a core from whoever
- * else runs. Here pieces are claimed, not assigned: a late worker finds nothing left and
+ * work itself, so on a machine shared with other busy processes one descheduled worker
+ * stalls the call; and its workers spin for tens of milliseconds after each call, taking
+ * a core from whoever else runs (the figures: docs/PERFORMANCE.md, 'What leaky does',
+ * Threads). Here pieces are claimed, not assigned: a late worker finds nothing left and
  * the caller returns once the pieces are done; workers spin for 100 us, then sleep.
  *
  * The claim word packs (generation, piece count, next piece): a worker that claims a
@@ -80,9 +79,9 @@ static void work(struct leaky_pool *p, uint32_t g)
 }
 
 /* A woken thread is put beside its waker when the other cores look busy; a worker sharing
- * the caller's core helps nobody (measured: on this 2-core machine with other processes
- * running, every piece a worker ran was on the caller's core). Move to another allowed
- * core, then allow them all again: the thread stays where it was moved. */
+ * the caller's core helps nobody (docs/PERFORMANCE.md, 'What leaky does', Threads). Move
+ * to another allowed core, then allow them all again: the thread stays where it was
+ * moved. */
 static void move_off(int cpu)
 {
     cpu_set_t all, others;

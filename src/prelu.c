@@ -34,9 +34,9 @@
 
 enum {
     BLOCK = 1 << 14,      /* runs: elements per block */
-    /* Inner at least this: the runs plan (measured: PRELU_RRELU.md).  The backward's
-     * rows plan closes a block of sums every 8 periods, so with fewer periods than that
-     * it closes them more often: shorter runs do better there. */
+    /* Inner at least this: the runs plan (docs/PRELU_RRELU.md, 'Small maps').  The
+     * backward's rows plan closes a block of sums every 8 periods, so with fewer periods
+     * than that it closes them more often: shorter runs do better there. */
     FORWARD_RUN_MIN = 64,
     BACKWARD_RUN_MIN = 32,
     BACKWARD_RUN_MIN_FEW = 16,
@@ -67,8 +67,8 @@ static leaky_status check_slopes(const char *fn, size_t channels, const T *slope
                           fn, num_slopes, channels, channels);
     /* One pass without branches over the exponent fields (all ones: inf or NaN), an OR the
      * compiler vectorizes (a small call's checks cost more than its work when each slope
-     * took a branch, and a quarter of a 256-element call as a chain of float compares),
-     * then the first bad one, if any, for the message. */
+     * took a branch, and much of it as a chain of float compares: docs/PRELU_RRELU.md,
+     * 'Small calls'), then the first bad one, if any, for the message. */
 #if defined(LEAKY_TYPE_F64)
     typedef uint64_t bits;
     const bits exponent = 0x7ff0000000000000u;
@@ -107,10 +107,10 @@ static leaky_status count(const char *fn, size_t outer, size_t channels, size_t 
 static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
 /* Large calls out of place stream their output, as Leaky ReLU's do (src/api.c), in the
- * runs plan, forward and backward both (so that their ratio holds): at 16M elements that
- * made each about 1.4x as fast.  Not the rows plan: its streamed dx, which has to follow
- * each block of sums aligned to dx and load the slopes again, made its backward erratic
- * (1.7-2.8x its streamed forward at 16M, against a steady 1.4-1.6 unstreamed). */
+ * runs plan, forward and backward both (so that their ratio holds): both run faster.  Not
+ * the rows plan: its streamed dx, which has to follow each block of sums aligned to dx
+ * and load the slopes again, made its backward erratic.  The measurements:
+ * docs/PRELU_RRELU.md, 'Performance' (its last paragraph). */
 static bool stream_to(const struct plan *p, const void *out, const void *in, size_t touched)
 {
     return p->runs && touched > LEAKY_NONTEMPORAL_BYTES && out != in &&
@@ -305,7 +305,7 @@ leaky_status TAPI(prelu)(const T *x, T *y, size_t outer, size_t channels, size_t
 }
 
 #if defined(LEAKY_TYPE_F32)
-/* float16 and bfloat16 (issue 6): float32 slopes, the float32 plan, and kernels that
+/* float16 and bfloat16: float32 slopes, the float32 plan, and kernels that
  * widen, apply the float32 op and round once, so y = narrow(leaky_prelu_f32(widen(x))). */
 leaky_status leaky_prelu_f16(const uint16_t *x, uint16_t *y, size_t outer, size_t channels,
                              size_t inner, const float *slopes, size_t num_slopes)

@@ -338,10 +338,11 @@ leaky_status mlp_loss_grad(mlp *net, const float *x, const uint8_t *labels, size
 
 /* The loops over every parameter (the optimizers) and over every input pixel (the byte
  * conversion): with the baseline SSE2 alone, Adam's square root and two divisions per
- * parameter took 13% of an epoch. Each body is written once, inlined into one function per
- * instruction set whose target attribute lets the compiler vectorise it with that set's
- * registers, and the library's active path (LEAKY_ISA, leaky_set_isa, else the best) picks
- * which one runs, so every path can be tested on one machine. Every lane does the same
+ * parameter were a large part of an epoch (docs/EXPERIMENTS.md, 'Speed'). Each body is
+ * written once, inlined into one function per instruction set whose target attribute
+ * lets the compiler vectorise it with that set's registers, and the library's active path
+ * (LEAKY_ISA, leaky_set_isa, else the best) picks which one runs, so every path can be
+ * tested on one machine. Every lane does the same
  * IEEE operations in the same order as the scalar code (no FMA: -ffp-contract=off; sqrtf
  * and the divisions are correctly rounded everywhere), so the bits do not depend on it. */
 struct adam_job {

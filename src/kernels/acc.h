@@ -7,7 +7,7 @@
  * the backward compute-bound at 1M elements, so a block is summed in float, over
  * x * 2^64 * dy, and added as (double)sum * 2^-64.  Error of a block: one rounding per
  * product and at most 7 per addition, <= 8 * 2^-24 < 4.8e-7 of its sum of |terms| (the
- * issue allows 1e-6).  The scaling (x * 2^64 is exact) lifts every term whose loss a
+ * leaky.h promises 1e-6).  The scaling (x * 2^64 is exact) lifts every term whose loss a
  * double result could see out of float's denormals: a product below float's smallest
  * normal number here is below 2^-190, and a million of them stay under the last bit of
  * a float32 gradient.  A term above about 2^64 overflows: a lane whose block sum is not
@@ -25,8 +25,8 @@
  * ACC_TILE_VECS for a tile of a longer period, 16 lanes for a run. */
 enum {
     ACC_VECS = VT_LANES / VF64_LANES,
-    ACC_ROW_VECS = 8, /* 4 before: 8 took channels last with 64 channels on AVX2 from 1.40x
-                       * Leaky ReLU's backward to 1.05x, 128 on AVX-512 from 1.35x to 1.14x */
+    ACC_ROW_VECS = 8, /* was 4: a period of 5 to 8 vectors then stays in registers, faster
+                       * (docs/PRELU_RRELU.md, 'Other paths') */
     ACC_TILE_VECS = 16,
     ACC_MAX_VECS = LEAKY_ACC_LANES / VT_LANES > ACC_TILE_VECS ? LEAKY_ACC_LANES / VT_LANES
                                                                 : ACC_TILE_VECS

@@ -5,8 +5,9 @@
  * of at most ACC_ROW_VECS whole vectors keeps its slopes and sums in registers over the
  * row and walks memory in order; a longer one goes through each block in tiles of
  * ACC_TILE_VECS vectors, a tile's 8 periods one after the other, adding its block sums
- * into acc once per block.  Tiles of 16 vectors measured faster than 8 (whose float sums
- * fit in registers) or 32, for periods of 96 to 4096 elements: PRELU_RRELU.md. */
+ * into acc once per block.  Tiles of 16 vectors, faster than 8 (whose float sums fit in
+ * registers) or 32 for periods of 96 to 4096 elements (docs/PRELU_RRELU.md, 'Small
+ * maps'). */
 #include "simd/vtype.h"
 #include "kernels/acc.h"
 

@@ -57,9 +57,8 @@ static inline __attribute__((always_inline)) void runs_as(size_t runs, size_t le
         const size_t at = r * len;
         /* A run followed by another in this call may end with whole vectors where partial
          * ones are dear: the next run rewrites what they store past it (never in place:
-         * that would clobber its dy).  With AVX-512's masks it measured slower (runs of
-         * 49: 1.53x Leaky ReLU's backward against 1.43x); with AVX2 faster (1.91x
-         * against 2.40x). */
+         * that would clobber its dy).  Not with AVX-512, whose masked partial vectors are
+         * cheap: slower there, faster with AVX2 (docs/PRELU_RRELU.md, 'Other paths'). */
         const bool whole_end = !VF_CHEAP_PARTS && mode != ACC_DX_AFTER && r + 1 < runs;
         sums[r] = run(len, x + at, dy + at, dx + at, slopes[channel], mode, whole_end);
         channel = channel + 1 == channels ? 0 : channel + 1;
@@ -68,8 +67,8 @@ static inline __attribute__((always_inline)) void runs_as(size_t runs, size_t le
 
 /* Out of place: runs of 16, 32, 49 and 64 elements (maps of 4x4, 7x7, 8x8) with their
  * length a constant, so that a run's rows are unrolled and its vectors need no length
- * tests: as a multiple of Leaky ReLU's backward, 8x8 on AVX2 from 1.54 to 1.13-1.35, 7x7
- * from 1.64-1.72 to 1.31-1.36 (AVX-512: 1.40 to 1.27); 14x14 (196) gained nothing. */
+ * tests: faster for those maps; 14x14 (196) gained nothing, so it is not among them
+ * (docs/PRELU_RRELU.md, 'Other paths'). */
 static inline __attribute__((always_inline)) void runs_out_of_place(size_t runs, size_t len,
                                                                     const T *x, const T *dy,
                                                                     T *dx, const T *slopes,

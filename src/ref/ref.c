@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The scalar reference kernels: the portable path, the first entries of every dispatch
  * table, and the oracle every other path is tested against. Plain C, one element at a
- * time, the rule written as SPEC states it.  Compiled once per element type (internal/type.h). */
+ * time, the rule written as leaky.h states it.  Compiled once per element type
+ * (internal/type.h). */
 #include <math.h>
 
 #include "internal/compiler.h"

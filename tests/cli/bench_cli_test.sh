@@ -20,8 +20,21 @@ head -1 "$tmp/b.csv" | grep -q '^case,threads,n,impl,calls_per_sample,median_ns_
   && pass || fail "bench CSV header: $(head -1 "$tmp/b.csv")"
 [[ "$(head -c 8 "$tmp/b.png" | od -An -tx1 | tr -d ' \n')" == "89504e470d0a1a0a" ]] \
   && pass || fail "bench chart is not a PNG"
-grep -q "^forward-inplace, 2 threads" "$tmp/out" && grep -q "issue 4 targets" "$tmp/out" \
-  && pass || fail "bench table: $(head -5 "$tmp/out")"
+grep -q "^forward-inplace, 2 threads" "$tmp/out" && pass || fail "bench table: $(head -5 "$tmp/out")"
+# The goals, each by name: at 256 elements leaky bench has no peer to compare with; the
+# check over every case compares the 12 with 2 threads against 1.
+grep -q "^goals (medians; ratios within this run)$" "$tmp/out" \
+  && grep -qE "^  forward, 256 elements, 1 thread, against the fastest peer +not measured$" "$tmp/out" \
+  && grep -qE "^  2 threads never slower than 1 \(beyond 10%\), every case and size +[0-9]+ of 12 cases missed \(<= 1\.10 each\): (met|MISSED)$" "$tmp/out" \
+  && pass || fail "bench goals: $(sed -n '/^goals/,$p' "$tmp/out")"
+# Goals against memcpy and against PReLU's forward, at their sizes: a ratio each.
+if "$leaky" bench --sizes 64K,1M --threads 1 --cases forward,backward --reps 3 --sample-us 10 \
+  --gap-ms 0 >"$tmp/goals" 2>"$tmp/err"; then pass
+else fail "bench goals run: exit $? ($(cat "$tmp/err"))"; fi
+grep -qE "^  forward, 64K elements, 1 thread, against memcpy +[0-9]+\.[0-9]{2} \(<= 1\.00\) (met|MISSED)$" "$tmp/goals" \
+  && grep -qE "^  PReLU backward, 1M elements, 1 thread, against PReLU forward +[0-9]+\.[0-9]{2} \(<= 2\.00\) (met|MISSED)$" "$tmp/goals" \
+  && grep -qE "^  forward, 16M elements, 1 thread, against the non-temporal copy +not measured$" "$tmp/goals" \
+  && pass || fail "bench goals with ratios: $(sed -n '/^goals/,$p' "$tmp/goals")"
 # Every result equals what the library computes: the bench times the real calls.
 grep -q "failed" "$tmp/err" && fail "bench reported a failed call: $(cat "$tmp/err")" || pass
 

@@ -45,7 +45,7 @@ elif [[ $? -ne 1 ]] || ! grep -q "line 2, value 4: 'x4' is not a number" "$tmp/e
   fail "bad stdin token: $(cat "$tmp/err")"
 else pass; fi
 
-# PReLU and RReLU (issue 5).
+# PReLU and RReLU.
 expect "eval prelu shared" 0 "-0.25 2 -1" -- "$leaky" eval --prelu 0.25 -- -1 2 -4
 expect "eval prelu per channel" 0 "-0.1 -0.2 -0.2 -0.4" -- "$leaky" eval --prelu 0.1,0.2 -- -1 -1 -2 -2
 expect "eval prelu channels last" 0 "-0.1 -0.2" -- "$leaky" eval --prelu 0.1,0.2 --channels-last -- -1 -1
@@ -90,7 +90,7 @@ done
 if [[ -s "$tmp/leaky_relu.png" ]] && grep -qF "is in $(cd "$tmp" && pwd -P)/leaky_relu.png" <<<"$demo"; then pass
 else fail "demo did not write leaky_relu.png and say where"; fi
 
-# --dtype f16|bf16 (issue 6): values rounded to the type; results as numpy / PyTorch give.
+# --dtype f16|bf16: values rounded to the type; results as numpy / PyTorch give.
 expect "eval f16" 0 "0.1 -0.000999 1 -0.03 6.55e+04 1e-07 -0" -- "$leaky" eval --dtype f16 -- 0.1 -0.1 1 -3 65504 1e-7 -0
 expect "eval bf16, a tie to even" 0 "-0.3 1 9e-41" -- "$leaky" eval -t bf16 --slope 0.1 -- -3 1.00390625 9.18354962e-41
 expect "eval f16 derivative, slope past the range" 0 "inf 1" -- "$leaky" eval --dtype f16 -d --slope 70000 -- -1 1

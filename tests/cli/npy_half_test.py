@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""leaky apply on float16, int8 and uint8 .npy files (issue 6), against independent
+"""leaky apply on float16, int8 and uint8 .npy files, against independent
 references: numpy for float16 (float32 rule, astype(float16); PReLU also against PyTorch's
 float32 F.prelu rounded to float16, where torch is installed); exact rational arithmetic
 (fractions.Fraction, round() ties to even) for --dtype qs8 / qu8.

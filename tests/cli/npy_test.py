@@ -175,7 +175,7 @@ for hdr in ('{"shape": (5,), "fortran_order": False, "descr": "<f4"}\n',
     rc, out, err = run("apply", path("alt.npy"), path("out.npy"))
     check(f"header variant {hdr!r}",
           rc == 0 and bits_equal(np.load(path("out.npy")), np_forward(x, 0.01)), err)
-# A 1-d Fortran-order header is still refused: SPEC says C order.
+# A 1-d Fortran-order header is still refused: leaky reads C order only.
 
 # ---------------------------------------------------------------- malformed and unsupported
 good = sample((3, 4))
@@ -305,7 +305,7 @@ for name, args in [
     check(f"usage: {name}", rc == 2 and err.startswith("leaky: apply") and
           not os.path.exists(path("y.npy")), f"rc={rc} {err!r}")
 
-# ---------------------------------------------------------------- issue 5
+# ---------------------------------------------------------------- float64, PReLU, RReLU
 # float64 files, PReLU (per channel, at dimension 1 or last) and RReLU (evaluation, and
 # training against this file's own implementation of the generator leaky.h documents).
 

@@ -164,7 +164,7 @@ cp "$tmp/out/default.png" "$tmp/out/keep.png"
 "$leaky" plot -o "$tmp/out/keep.png" --points 1 2>/dev/null
 cmp -s "$tmp/out/default.png" "$tmp/out/keep.png" && pass || fail "failed run changed keep.png"
 
-# PReLU and RReLU (issue 5): values from the library, the band between the bounds' lines,
+# PReLU and RReLU: values from the library, the band between the bounds' lines,
 # the training draw inside it, and the picture's band in the RReLU colour.
 csv=$("$leaky" plot --csv --prelu 0.25 --rrelu 0.125,0.375 --train --seed 3 --points 7)
 expect "prelu/rrelu csv header" 0 "x,PReLU (w=0.25),RReLU training slopes [0.125, 0.375] low,RReLU training slopes [0.125, 0.375] high,RReLU eval (a=0.25),RReLU training draw (seed 3)" -- head -1 <<<"$csv"

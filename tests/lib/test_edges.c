@@ -61,7 +61,7 @@ static const struct relu_case {
     {0x7F7FFFFFu, 0x7F7FFFFFu, ONE},
 };
 
-/* float64 (issue 5), checked against numpy's IEEE float64 arithmetic. */
+/* float64, checked against numpy's IEEE float64 arithmetic. */
 #if defined(__aarch64__)
 #define DEFAULT_NAN64 0x7FF8000000000000ULL
 #else
