@@ -3,7 +3,7 @@
  * same bytes: the floor), and against the same result computed through float32 blocks
  * (widen 4K elements into a buffer, leaky_prelu_f32, narrow back: the design this one
  * replaced).  Not a test (no timing is asserted anywhere); run it by hand, on one thread:
- *     build/tests/time_half_prelu [REPS]
+ *     build/bench/time_half_prelu [REPS]
  * Each case alternates the calls and reports medians and minimums, ns per element. */
 #define _POSIX_C_SOURCE 199309L
 #include <stdio.h>

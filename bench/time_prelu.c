@@ -2,7 +2,7 @@
 /* Times PReLU forward against its backward (dx and the slope gradient together), the
  * ratio that `leaky bench`'s goals keep under 2 at 1M elements and up, and for scale
  * Leaky ReLU's backward (dx alone, the same 12 bytes per element) against its forward.
- * Not a test (no timing is asserted anywhere); run it by hand:  build/tests/time_prelu [REPS]
+ * Not a test (no timing is asserted anywhere); run it by hand:  build/bench/time_prelu [REPS]
  * Each case alternates the four calls and reports the medians. */
 #define _POSIX_C_SOURCE 199309L
 #include <stdio.h>

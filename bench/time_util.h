@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* For the by-hand timing tools (tests/time_*.c; no test asserts a time): a monotonic clock
+/* For the by-hand timing tools (bench/time_*.c; no test asserts a time): a monotonic clock
  * in seconds and the comparison that sorts samples for their median. */
 #ifndef LEAKY_TIME_UTIL_H
 #define LEAKY_TIME_UTIL_H

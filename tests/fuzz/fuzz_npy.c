@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target for the .npy header parser (cli/npy.c), which reads untrusted files.
+/* libFuzzer target for the .npy header parser (support/npy/npy.c), which reads untrusted files.
  * Besides the sanitizers' checks it asserts two properties:
  *   - a rejection always comes with a message;
  *   - a header we write for what was parsed parses back to the same dtype and shape, with

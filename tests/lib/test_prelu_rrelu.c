@@ -9,7 +9,7 @@
  *     the mean;
  *   - every error: status, a message naming the values, nothing written.
  * `test_prelu_rrelu digest` prints a digest of results instead, which must not depend on
- * LEAKY_NUM_THREADS (tests/threads_test.sh compares 1 and 2 threads). */
+ * LEAKY_NUM_THREADS (tests/lib/threads_test.sh compares 1 and 2 threads). */
 #include <math.h>
 
 #include "test.h"
