@@ -19,7 +19,7 @@
 
 #include "engine.h"
 #include "chart.h"
-#include "cli.h"
+#include "cmdline.h"
 #include "outfile.h"
 #include "leaky.h"
 
@@ -950,9 +950,4 @@ int bench_main(const char *program, int argc, char **argv, const struct bench_im
     results = NULL;
     nresults = results_cap = 0;
     return rc;
-}
-
-int cmd_bench(int argc, char **argv)
-{
-    return bench_main("leaky bench", argc, argv, NULL, 0);
 }

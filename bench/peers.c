@@ -19,7 +19,6 @@
 #include <xnnpack.h>
 
 #include "engine.h"
-#include "cli.h"
 
 /* ------------------------------------------------------------------ XNNPACK */
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* The command line's messages and number parsers (cmdline.h). */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -6,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cmdline.h"
 
 int cli_error(int code, const char *fmt, ...)
 {

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* The command line's messages and numbers, shared by the leaky command and the benchmark
+ * programs: exit codes, "leaky: ..." errors that name the option and the value, and
+ * parsers that take a whole token or nothing. */
+#ifndef LEAKY_SUPPORT_CMDLINE_H
+#define LEAKY_SUPPORT_CMDLINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit codes: 0 ok, 1 failure, 2 usage. */
+enum { EXIT_OK = 0, EXIT_FAILURE_ = 1, EXIT_USAGE = 2 };
+
+/* Prints "leaky: <message>" on stderr. Returns code, for `return cli_error(2, ...)`. */
+int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Reports a getopt failure for command (argv[optind - 1] was bad) and returns EXIT_USAGE. */
+int cli_bad_option(const char *command, int bad_opt, char **argv, int optind);
+
+/* Parses a whole token as a float ("inf", "-inf", "nan" included). False when it is not a
+ * number or lies beyond the float range (rather than silently becoming infinite). */
+bool cli_parse_float(const char *text, float *value);
+
+/* Parses an option value that must be a finite float; on failure prints which option,
+ * which value and what was expected, and returns false. */
+bool cli_parse_slope_option(const char *option, const char *text, float *value);
+
+/* PReLU and RReLU options, shared by the commands that take them.
+ * A comma-separated list of finite floats ("0.25" or "0.1,0.2,0.3") into a new array
+ * (*values, to free; *n values); false after printing which option, which item and what
+ * was expected. */
+bool cli_parse_float_list(const char *option, const char *text, bool finite, float **values,
+                          size_t *n);
+/* "LOWER,UPPER": two finite floats with LOWER <= UPPER (and a finite UPPER - LOWER). */
+bool cli_parse_rrelu_bounds(const char *option, const char *text, float bounds[2], size_t *n);
+/* A seed: a decimal (or 0x hexadecimal) unsigned 64-bit integer. */
+bool cli_parse_seed(const char *option, const char *text, uint64_t *seed);
+
+/* The shortest decimal form that reads back to the same float (at most 9 digits). */
+void cli_format_float(char *buf, size_t size, float value);
+#define CLI_FLOAT_CHARS 32
+
+#endif
