@@ -74,9 +74,7 @@ static leaky_status run_unary(const char *fn, size_t kernel_offset, struct leaky
 {
     if (n == 0)
         return LEAKY_OK;
-    LEAKY_TRY(leaky_check_array(fn, in.name, in.p, n));
-    LEAKY_TRY(leaky_check_array(fn, out.name, out.p, n));
-    LEAKY_TRY(leaky_check_no_overlap(fn, in.name, in.p, out.name, out.p, n * sizeof(T)));
+    LEAKY_TRY(leaky_check_unary(fn, in, sizeof(T), out, sizeof(T), n));
     const struct leaky_kernels *k = NULL;
     LEAKY_TRY(leaky_active_kernels(&k));
     const TPARAMS params = {.slope = slope};
@@ -91,10 +89,7 @@ static leaky_status run_binary(const char *fn, size_t kernel_offset, struct leak
 {
     if (n == 0)
         return LEAKY_OK;
-    LEAKY_TRY(leaky_check_array(fn, x.name, x.p, n));
-    LEAKY_TRY(leaky_check_array(fn, g.name, g.p, n));
-    LEAKY_TRY(leaky_check_array(fn, out.name, out.p, n));
-    LEAKY_TRY(leaky_check_gradient_out(fn, x, g, out, n * sizeof(T)));
+    LEAKY_TRY(leaky_check_binary(fn, x, g, out, sizeof(T), n));
     const struct leaky_kernels *k = NULL;
     LEAKY_TRY(leaky_active_kernels(&k));
     const TPARAMS params = {.slope = slope};

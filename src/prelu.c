@@ -270,11 +270,10 @@ static leaky_status forward(const char *fn, const void *x, void *y, size_t elem_
     LEAKY_TRY(count(fn, outer, channels, inner, &n));
     if (n == 0)
         return LEAKY_OK;
-    LEAKY_TRY(leaky_check_array(fn, "x", x, n));
-    LEAKY_TRY(leaky_check_array(fn, "y", y, n));
-    LEAKY_TRY(leaky_check_no_overlap(fn, "x", x, "y", y, n * elem_size));
-    LEAKY_TRY(leaky_check_disjoint(fn, "slopes", slopes, num_slopes * sizeof(T), "y", y,
-                                   n * elem_size));
+    LEAKY_TRY(leaky_check_unary(fn, LEAKY_OPERAND(x), elem_size, LEAKY_OPERAND(y), elem_size,
+                                n));
+    LEAKY_TRY(leaky_check_disjoint(fn, LEAKY_OPERAND(slopes), num_slopes * sizeof(T),
+                                   LEAKY_OPERAND(y), n * elem_size));
     struct forward_job job = {.x = x, .y = y};
     LEAKY_TRY(leaky_active_kernels(&job.k));
 #if defined(LEAKY_TYPE_F32)
@@ -385,25 +384,23 @@ leaky_status TAPI(prelu_backward)(const T *x, const T *dy, T *dx, T *dslopes, si
     LEAKY_TRY(count(fn, outer, channels, inner, &n));
     const size_t bytes = n * sizeof(T), slope_bytes = num_slopes * sizeof(T);
     if (dslopes)
-        LEAKY_TRY(leaky_check_disjoint(fn, "dslopes", dslopes, slope_bytes, "slopes", slopes,
-                                       slope_bytes));
+        LEAKY_TRY(leaky_check_disjoint(fn, LEAKY_OPERAND(dslopes), slope_bytes,
+                                       LEAKY_OPERAND(slopes), slope_bytes));
     if (n == 0) {
         for (size_t s = 0; dslopes && s < num_slopes; s++)
             dslopes[s] = 0;
         return LEAKY_OK;
     }
-    LEAKY_TRY(leaky_check_array(fn, "x", x, n));
-    LEAKY_TRY(leaky_check_array(fn, "dy", dy, n));
-    LEAKY_TRY(leaky_check_array(fn, "dx", dx, n));
-    LEAKY_TRY(leaky_check_gradient_out(fn, LEAKY_OPERAND(x), LEAKY_OPERAND(dy),
-                                       LEAKY_OPERAND(dx), bytes));
-    LEAKY_TRY(leaky_check_disjoint(fn, "slopes", slopes, slope_bytes, "dx", dx, bytes));
+    LEAKY_TRY(leaky_check_binary(fn, LEAKY_OPERAND(x), LEAKY_OPERAND(dy), LEAKY_OPERAND(dx),
+                                 sizeof(T), n));
+    LEAKY_TRY(leaky_check_disjoint(fn, LEAKY_OPERAND(slopes), slope_bytes, LEAKY_OPERAND(dx),
+                                   bytes));
     if (dslopes) {
         const struct leaky_operand others[] = {LEAKY_OPERAND(x), LEAKY_OPERAND(dy),
                                                LEAKY_OPERAND(dx)};
         for (int i = 0; i < 3; i++)
-            LEAKY_TRY(leaky_check_disjoint(fn, "dslopes", dslopes, slope_bytes,
-                                           others[i].name, others[i].p, bytes));
+            LEAKY_TRY(leaky_check_disjoint(fn, LEAKY_OPERAND(dslopes), slope_bytes, others[i],
+                                           bytes));
     }
     const struct leaky_kernels *k = NULL;
     LEAKY_TRY(leaky_active_kernels(&k));

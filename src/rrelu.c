@@ -71,12 +71,13 @@ leaky_status TAPI(rrelu_train_at)(const T *x, T *y, size_t n, uint64_t first, T 
     LEAKY_TRY(check_bounds(fn, lower, upper));
     if (n == 0)
         return LEAKY_OK;
-    LEAKY_TRY(leaky_check_array(fn, "x", x, n));
-    LEAKY_TRY(leaky_check_array(fn, "y", y, n));
-    LEAKY_TRY(leaky_check_no_overlap(fn, "x", x, "y", y, n * sizeof(T)));
+    LEAKY_TRY(leaky_check_unary(fn, LEAKY_OPERAND(x), sizeof(T), LEAKY_OPERAND(y), sizeof(T),
+                                n));
     if (noise) {
-        LEAKY_TRY(leaky_check_disjoint(fn, "noise", noise, n * sizeof(T), "x", x, n * sizeof(T)));
-        LEAKY_TRY(leaky_check_disjoint(fn, "noise", noise, n * sizeof(T), "y", y, n * sizeof(T)));
+        const size_t bytes = n * sizeof(T);
+        const struct leaky_operand drawn = LEAKY_OPERAND(noise);
+        LEAKY_TRY(leaky_check_disjoint(fn, drawn, bytes, LEAKY_OPERAND(x), bytes));
+        LEAKY_TRY(leaky_check_disjoint(fn, drawn, bytes, LEAKY_OPERAND(y), bytes));
     }
     const struct leaky_kernels *k = NULL;
     LEAKY_TRY(leaky_active_kernels(&k));
@@ -93,11 +94,8 @@ leaky_status TAPI(rrelu_backward_at)(const T *x, const T *dy, T *dx, size_t n, u
     LEAKY_TRY(check_bounds(fn, lower, upper));
     if (n == 0)
         return LEAKY_OK;
-    LEAKY_TRY(leaky_check_array(fn, "x", x, n));
-    LEAKY_TRY(leaky_check_array(fn, "dy", dy, n));
-    LEAKY_TRY(leaky_check_array(fn, "dx", dx, n));
-    LEAKY_TRY(leaky_check_gradient_out(fn, LEAKY_OPERAND(x), LEAKY_OPERAND(dy),
-                                       LEAKY_OPERAND(dx), n * sizeof(T)));
+    LEAKY_TRY(leaky_check_binary(fn, LEAKY_OPERAND(x), LEAKY_OPERAND(dy), LEAKY_OPERAND(dx),
+                                 sizeof(T), n));
     const struct leaky_kernels *k = NULL;
     LEAKY_TRY(leaky_active_kernels(&k));
     struct rrelu_job job = {(const void *)k->TNAME(vrrelu_backward), true, x, dy, dx, NULL,
