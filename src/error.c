@@ -71,3 +71,25 @@ leaky_status leaky_check_gradient_out(const char *fn, struct leaky_operand x,
     LEAKY_TRY(leaky_check_no_overlap(fn, x, out, bytes));
     return leaky_check_no_overlap(fn, g, out, bytes);
 }
+
+leaky_status leaky_check_unary_failed(const char *fn, struct leaky_operand x, size_t x_size,
+                                      struct leaky_operand y, size_t y_size, size_t n)
+{
+    LEAKY_TRY(leaky_check_array(fn, x, n));
+    LEAKY_TRY(leaky_check_array(fn, y, n));
+    if (x_size == y_size)
+        return leaky_check_no_overlap(fn, x, y, n * x_size);
+    if (leaky_overlap(x.p, n * x_size, y.p, n * y_size))
+        return leaky_check_disjoint_failed(fn, x, y, " (their elements differ in size)");
+    return LEAKY_OK;
+}
+
+leaky_status leaky_check_binary_failed(const char *fn, struct leaky_operand x,
+                                       struct leaky_operand g, struct leaky_operand out,
+                                       size_t size, size_t n)
+{
+    LEAKY_TRY(leaky_check_array(fn, x, n));
+    LEAKY_TRY(leaky_check_array(fn, g, n));
+    LEAKY_TRY(leaky_check_array(fn, out, n));
+    return leaky_check_gradient_out(fn, x, g, out, n * size);
+}

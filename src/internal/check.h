@@ -40,9 +40,13 @@ leaky_status leaky_check_disjoint_failed(const char *fn, struct leaky_operand a,
 leaky_status leaky_check_slope_failed(const char *fn, double slope);
 
 /* An array of n elements: not NULL when n > 0, and n within what any array can hold. */
+static inline bool leaky_array_ok(const void *p, size_t n)
+{
+    return (n == 0 || p != NULL) && n <= SIZE_MAX / sizeof(double);
+}
 static inline leaky_status leaky_check_array(const char *fn, struct leaky_operand a, size_t n)
 {
-    if (__builtin_expect((n > 0 && a.p == NULL) || n > SIZE_MAX / sizeof(double), 0))
+    if (__builtin_expect(!leaky_array_ok(a.p, n), 0))
         return leaky_check_array_failed(fn, a, n);
     return LEAKY_OK;
 }
@@ -86,6 +90,16 @@ static inline leaky_status leaky_check_slope(const char *fn, double slope)
     return LEAKY_OK;
 }
 
+/* The checks of a whole elementwise call. The passing case is one inline test with a
+ * single call on the failing side, so that nothing is prepared for the messages on the
+ * way through (their names and pointers); the _failed functions run the checks again, in
+ * order, and report the first that fails. */
+leaky_status leaky_check_unary_failed(const char *fn, struct leaky_operand x, size_t x_size,
+                                      struct leaky_operand y, size_t y_size, size_t n);
+leaky_status leaky_check_binary_failed(const char *fn, struct leaky_operand x,
+                                       struct leaky_operand g, struct leaky_operand out,
+                                       size_t size, size_t n);
+
 /* The arrays of an elementwise call y = op(x) over n elements of x_size and y_size bytes:
  * both there, and in place or disjoint; arrays whose elements differ in size (the
  * conversions) cannot work in place, so they must not share a byte. */
@@ -93,13 +107,11 @@ static inline leaky_status leaky_check_unary(const char *fn, struct leaky_operan
                                              size_t x_size, struct leaky_operand y,
                                              size_t y_size, size_t n)
 {
-    LEAKY_TRY(leaky_check_array(fn, x, n));
-    LEAKY_TRY(leaky_check_array(fn, y, n));
-    if (x_size == y_size)
-        return leaky_check_no_overlap(fn, x, y, n * x_size);
-    if (__builtin_expect(leaky_overlap(x.p, n * x_size, y.p, n * y_size), 0))
-        return leaky_check_disjoint_failed(fn, x, y, " (their elements differ in size)");
-    return LEAKY_OK;
+    const bool apart = (x_size == y_size && x.p == y.p) ||
+                       !leaky_overlap(x.p, n * x_size, y.p, n * y_size);
+    if (__builtin_expect(leaky_array_ok(x.p, n) && leaky_array_ok(y.p, n) && apart, 1))
+        return LEAKY_OK;
+    return leaky_check_unary_failed(fn, x, x_size, y, y_size, n);
 }
 
 /* The arrays of a gradient out = op(x, g) over n elements of size bytes, x deciding and g
@@ -108,10 +120,14 @@ static inline leaky_status leaky_check_binary(const char *fn, struct leaky_opera
                                               struct leaky_operand g, struct leaky_operand out,
                                               size_t size, size_t n)
 {
-    LEAKY_TRY(leaky_check_array(fn, x, n));
-    LEAKY_TRY(leaky_check_array(fn, g, n));
-    LEAKY_TRY(leaky_check_array(fn, out, n));
-    return leaky_check_gradient_out(fn, x, g, out, n * size);
+    const size_t bytes = n * size;
+    const bool apart = out.p != x.p && !leaky_overlap(x.p, bytes, out.p, bytes) &&
+                       (out.p == g.p || !leaky_overlap(g.p, bytes, out.p, bytes));
+    if (__builtin_expect(leaky_array_ok(x.p, n) && leaky_array_ok(g.p, n) &&
+                             leaky_array_ok(out.p, n) && apart,
+                         1))
+        return LEAKY_OK;
+    return leaky_check_binary_failed(fn, x, g, out, size, n);
 }
 
 #endif
