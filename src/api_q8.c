@@ -6,7 +6,7 @@
 
 #include "internal/check.h"
 #include "internal/kernels.h"
-#include "internal/parallel.h"
+#include "internal/run.h"
 
 /* Marks a struct the init function filled ("LQ8T"): applying garbage would be silent. */
 enum { Q8_MAGIC = 0x4C513854 };
@@ -139,6 +139,7 @@ static const struct q8_type qu8 = {"leaky_qu8_params_init", 0, 255};
 Q8_PARAMS_INIT(qs8)
 Q8_PARAMS_INIT(qu8)
 
+/* One call: the byte-lookup kernel, its arrays and the table. */
 struct lut_job {
     leaky_lut8_fn *kernel;
     const uint8_t *x, *table;
@@ -150,9 +151,6 @@ static void lut_range(void *ctx, size_t begin, size_t end)
     const struct lut_job *j = ctx;
     j->kernel(end - begin, j->x + begin, j->y + begin, j->table);
 }
-
-/* As the float32 kernels (parallel.c): below this a second thread costs more than it saves. */
-enum { GRAIN = 1 << 16 };
 
 static leaky_status apply(const char *fn, const char *init_fn, const void *x, void *y, size_t n,
                           const void *params, uint32_t magic, const uint8_t *table)
@@ -168,8 +166,12 @@ static leaky_status apply(const char *fn, const char *init_fn, const void *x, vo
     LEAKY_TRY(leaky_check_unary(fn, LEAKY_OPERAND(x), 1, LEAKY_OPERAND(y), 1, n));
     const struct leaky_kernels *k = NULL;
     LEAKY_TRY(leaky_active_kernels(&k));
+    if (leaky_small_call(n, 1)) {
+        k->x8_vlut(n, x, y, table);
+        return LEAKY_OK;
+    }
     struct lut_job job = {k->x8_vlut, x, table, y};
-    leaky_parallel_for(n, GRAIN, lut_range, &job);
+    leaky_run_split(n, 1, y, lut_range, &job);
     return LEAKY_OK;
 }
 
