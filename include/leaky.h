@@ -35,9 +35,10 @@
  *   leaky_set_isa() does the same from code.
  *
  * THREADS
- *   Calls on large arrays (from 32K elements per thread) are split across a pool of
- *   threads (created on first need; the caller's thread works too, and never waits for a
- *   thread the system has not yet run); smaller ones run on the caller's thread only. The count is one per core unless
+ *   Calls on large arrays (from 128 KiB written per thread: 32K float32 elements, 64K
+ *   float16, 128K int8) are split across a pool of threads (created on first need; the
+ *   caller's thread works too, and never waits for a thread the system has not yet run);
+ *   smaller ones run on the caller's thread only. The count is one per core unless
  *   LEAKY_NUM_THREADS=N or leaky_set_num_threads(N) says otherwise (1: never split).
  *   A LEAKY_NUM_THREADS that is not a whole number from 0 to 1024 makes every call fail
  *   with LEAKY_EINVAL and an explanation in leaky_last_error(). The results are the same

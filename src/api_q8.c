@@ -6,14 +6,7 @@
 
 #include "internal/check.h"
 #include "internal/kernels.h"
-#include "internal/parallel.h"
-
-#define TRY(expr)                              \
-    do {                                       \
-        const leaky_status status_ = (expr);   \
-        if (status_ != LEAKY_OK)               \
-            return status_;                    \
-    } while (0)
+#include "internal/run.h"
 
 /* Marks a struct the init function filled ("LQ8T"): applying garbage would be silent. */
 enum { Q8_MAGIC = 0x4C513854 };
@@ -112,11 +105,11 @@ static leaky_status build(const struct q8_type *t, const void *params, float in_
     if (!params)
         return leaky_fail(LEAKY_EINVAL, "%s: params is NULL; expected the struct to fill",
                           t->init_fn);
-    TRY(check_scale(t->init_fn, "in_scale", in_scale));
-    TRY(check_zero_point(t, "in_zero_point", in_zero_point));
-    TRY(check_scale(t->init_fn, "out_scale", out_scale));
-    TRY(check_zero_point(t, "out_zero_point", out_zero_point));
-    TRY(leaky_check_slope(t->init_fn, slope));
+    LEAKY_TRY(check_scale(t->init_fn, "in_scale", in_scale));
+    LEAKY_TRY(check_zero_point(t, "in_zero_point", in_zero_point));
+    LEAKY_TRY(check_scale(t->init_fn, "out_scale", out_scale));
+    LEAKY_TRY(check_zero_point(t, "out_zero_point", out_zero_point));
+    LEAKY_TRY(leaky_check_slope(t->init_fn, slope));
     for (int byte = 0; byte < 256; byte++) {
         const int q = t->lo < 0 ? (int)(int8_t)byte : byte;
         table[byte] = (uint8_t)requantize(t, q - in_zero_point, in_scale, out_scale,
@@ -135,8 +128,8 @@ static const struct q8_type qu8 = {"leaky_qu8_params_init", 0, 255};
                                          int out_zero_point, float negative_slope)          \
     {                                                                                       \
         uint8_t table[256];                                                                 \
-        TRY(build(&t, params, in_scale, in_zero_point, out_scale, out_zero_point,           \
-                  negative_slope, table));                                                  \
+        LEAKY_TRY(build(&t, params, in_scale, in_zero_point, out_scale, out_zero_point,     \
+                        negative_slope, table));                                            \
         *params = (leaky_##t##_params){in_scale, out_scale, negative_slope, in_zero_point,  \
                                        out_zero_point, Q8_MAGIC, {0}};                      \
         memcpy(params->table, table, sizeof table);                                         \
@@ -146,6 +139,7 @@ static const struct q8_type qu8 = {"leaky_qu8_params_init", 0, 255};
 Q8_PARAMS_INIT(qs8)
 Q8_PARAMS_INIT(qu8)
 
+/* One call: the byte-lookup kernel, its arrays and the table. */
 struct lut_job {
     leaky_lut8_fn *kernel;
     const uint8_t *x, *table;
@@ -158,9 +152,6 @@ static void lut_range(void *ctx, size_t begin, size_t end)
     j->kernel(end - begin, j->x + begin, j->y + begin, j->table);
 }
 
-/* As the float32 kernels (parallel.c): below this a second thread costs more than it saves. */
-enum { GRAIN = 1 << 16 };
-
 static leaky_status apply(const char *fn, const char *init_fn, const void *x, void *y, size_t n,
                           const void *params, uint32_t magic, const uint8_t *table)
 {
@@ -172,13 +163,15 @@ static leaky_status apply(const char *fn, const char *init_fn, const void *x, vo
                           "overwritten)", fn, init_fn);
     if (n == 0)
         return LEAKY_OK;
-    TRY(leaky_check_array(fn, "x", x, n));
-    TRY(leaky_check_array(fn, "y", y, n));
-    TRY(leaky_check_no_overlap(fn, "x", x, "y", y, n));
+    LEAKY_TRY(leaky_check_unary(fn, LEAKY_OPERAND(x), 1, LEAKY_OPERAND(y), 1, n));
     const struct leaky_kernels *k = NULL;
-    TRY(leaky_active_kernels(&k));
+    LEAKY_TRY(leaky_active_kernels(&k));
+    if (leaky_small_call(n, 1)) {
+        k->x8_vlut(n, x, y, table);
+        return LEAKY_OK;
+    }
     struct lut_job job = {k->x8_vlut, x, table, y};
-    leaky_parallel_for(n, GRAIN, lut_range, &job);
+    leaky_run_split(n, 1, y, lut_range, &job);
     return LEAKY_OK;
 }
 

@@ -106,15 +106,14 @@ static leaky_status count(const char *fn, size_t outer, size_t channels, size_t 
 
 static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
-/* Large calls out of place stream their output, as Leaky ReLU's do (src/api.c), in the
- * runs plan, forward and backward both (so that their ratio holds): both run faster.  Not
- * the rows plan: its streamed dx, which has to follow each block of sums aligned to dx
- * and load the slopes again, made its backward erratic.  The measurements:
- * docs/PRELU_RRELU.md, 'Performance' (its last paragraph). */
-static bool stream_to(const struct plan *p, const void *out, const void *in, size_t touched)
+/* Large calls out of place stream their output as Leaky ReLU's do (leaky_stream), in the
+ * runs plan only, forward and backward both: the rows plan's streamed dx, which has to
+ * follow each block of sums and load the slopes again, made its backward erratic
+ * (docs/PRELU_RRELU.md, "Performance"). */
+static bool stream_to(const struct plan *p, const void *out, const void *in, size_t touched,
+                      size_t out_size)
 {
-    return p->runs && touched > LEAKY_NONTEMPORAL_BYTES && out != in &&
-           (uintptr_t)out % sizeof(T) == 0;
+    return p->runs && leaky_stream(out, in, touched, out_size);
 }
 
 /* The expanded slope row of the rows plan lives on the caller's stack up to this many
@@ -203,7 +202,7 @@ struct forward_job {
     const struct leaky_kernels *k;
     const void *x;
     void *y;
-    bool stream; /* T storage only */
+    bool stream; /* the 16-bit kernels ignore it */
 #if defined(LEAKY_TYPE_F32)
     leaky_unary_u16_fn *half_run;  /* NULL: T storage */
     leaky_prelu_u16_fn *half_row;
@@ -256,8 +255,11 @@ static void forward_range(void *ctx, size_t begin, size_t end)
 }
 
 /* Where a storage's kernels sit in the table (float16 and bfloat16). */
+typedef LEAKY_SLOT_TYPE(leaky_unary_u16_fn) half_run_slot;
+typedef LEAKY_SLOT_TYPE(leaky_prelu_u16_fn) half_row_slot;
 struct half_kernels {
-    size_t run, row;
+    half_run_slot run;
+    half_row_slot row;
 };
 
 /* The forward for elements of elem_size bytes: T, or the 16-bit storage of half. */
@@ -270,18 +272,16 @@ static leaky_status forward(const char *fn, const void *x, void *y, size_t elem_
     LEAKY_TRY(count(fn, outer, channels, inner, &n));
     if (n == 0)
         return LEAKY_OK;
-    LEAKY_TRY(leaky_check_array(fn, "x", x, n));
-    LEAKY_TRY(leaky_check_array(fn, "y", y, n));
-    LEAKY_TRY(leaky_check_no_overlap(fn, "x", x, "y", y, n * elem_size));
-    LEAKY_TRY(leaky_check_disjoint(fn, "slopes", slopes, num_slopes * sizeof(T), "y", y,
-                                   n * elem_size));
+    LEAKY_TRY(leaky_check_unary(fn, LEAKY_OPERAND(x), elem_size, LEAKY_OPERAND(y), elem_size,
+                                n));
+    LEAKY_TRY(leaky_check_disjoint(fn, LEAKY_OPERAND(slopes), num_slopes * sizeof(T),
+                                   LEAKY_OPERAND(y), n * elem_size));
     struct forward_job job = {.x = x, .y = y};
     LEAKY_TRY(leaky_active_kernels(&job.k));
 #if defined(LEAKY_TYPE_F32)
     if (half) {
-        const char *table = (const char *)job.k;
-        job.half_run = *(leaky_unary_u16_fn *const *)(table + half->run);
-        job.half_row = *(leaky_prelu_u16_fn *const *)(table + half->row);
+        job.half_run = LEAKY_KERNEL_AT(job.k, half->run);
+        job.half_row = LEAKY_KERNEL_AT(job.k, half->row);
     }
 #else
     (void)half;
@@ -291,8 +291,8 @@ static leaky_status forward(const char *fn, const void *x, void *y, size_t elem_
     LEAKY_TRY(make_plan(fn, &p, false, n, channels, inner, slopes, num_slopes, on_stack,
                         &row));
     job.p = &p;
-    job.stream = !half && stream_to(&p, y, x, 2 * n * sizeof(T));
-    leaky_parallel_for(n, LEAKY_ELEMENTWISE_GRAIN, forward_range, &job);
+    job.stream = stream_to(&p, y, x, 2 * n * elem_size, elem_size);
+    leaky_run(n, elem_size, y, forward_range, &job);
     free(row);
     return LEAKY_OK;
 }
@@ -305,13 +305,13 @@ leaky_status TAPI(prelu)(const T *x, T *y, size_t outer, size_t channels, size_t
 }
 
 #if defined(LEAKY_TYPE_F32)
-/* float16 and bfloat16: float32 slopes, the float32 plan, and kernels that
- * widen, apply the float32 op and round once, so y = narrow(leaky_prelu_f32(widen(x))). */
+/* float16 and bfloat16: float32 slopes, the float32 plan, and kernels that widen, apply
+ * the float32 op and round once, so y = narrow(leaky_prelu_f32(widen(x))). */
 leaky_status leaky_prelu_f16(const uint16_t *x, uint16_t *y, size_t outer, size_t channels,
                              size_t inner, const float *slopes, size_t num_slopes)
 {
-    static const struct half_kernels f16 = {offsetof(struct leaky_kernels, f16_vlrelu),
-                                            offsetof(struct leaky_kernels, f16_vprelu)};
+    const struct half_kernels f16 = {LEAKY_SLOT(half_run_slot, f16_vlrelu),
+                                     LEAKY_SLOT(half_row_slot, f16_vprelu)};
     return forward("leaky_prelu_f16", x, y, sizeof *x, &f16, outer, channels, inner, slopes,
                    num_slopes);
 }
@@ -319,8 +319,8 @@ leaky_status leaky_prelu_f16(const uint16_t *x, uint16_t *y, size_t outer, size_
 leaky_status leaky_prelu_bf16(const uint16_t *x, uint16_t *y, size_t outer, size_t channels,
                               size_t inner, const float *slopes, size_t num_slopes)
 {
-    static const struct half_kernels bf16 = {offsetof(struct leaky_kernels, bf16_vlrelu),
-                                             offsetof(struct leaky_kernels, bf16_vprelu)};
+    const struct half_kernels bf16 = {LEAKY_SLOT(half_run_slot, bf16_vlrelu),
+                                      LEAKY_SLOT(half_row_slot, bf16_vprelu)};
     return forward("leaky_prelu_bf16", x, y, sizeof *x, &bf16, outer, channels, inner,
                    slopes, num_slopes);
 }
@@ -385,25 +385,23 @@ leaky_status TAPI(prelu_backward)(const T *x, const T *dy, T *dx, T *dslopes, si
     LEAKY_TRY(count(fn, outer, channels, inner, &n));
     const size_t bytes = n * sizeof(T), slope_bytes = num_slopes * sizeof(T);
     if (dslopes)
-        LEAKY_TRY(leaky_check_disjoint(fn, "dslopes", dslopes, slope_bytes, "slopes", slopes,
-                                       slope_bytes));
+        LEAKY_TRY(leaky_check_disjoint(fn, LEAKY_OPERAND(dslopes), slope_bytes,
+                                       LEAKY_OPERAND(slopes), slope_bytes));
     if (n == 0) {
         for (size_t s = 0; dslopes && s < num_slopes; s++)
             dslopes[s] = 0;
         return LEAKY_OK;
     }
-    LEAKY_TRY(leaky_check_array(fn, "x", x, n));
-    LEAKY_TRY(leaky_check_array(fn, "dy", dy, n));
-    LEAKY_TRY(leaky_check_array(fn, "dx", dx, n));
-    LEAKY_TRY(leaky_check_gradient_out(fn, LEAKY_OPERAND(x), LEAKY_OPERAND(dy),
-                                       LEAKY_OPERAND(dx), bytes));
-    LEAKY_TRY(leaky_check_disjoint(fn, "slopes", slopes, slope_bytes, "dx", dx, bytes));
+    LEAKY_TRY(leaky_check_binary(fn, LEAKY_OPERAND(x), LEAKY_OPERAND(dy), LEAKY_OPERAND(dx),
+                                 sizeof(T), n));
+    LEAKY_TRY(leaky_check_disjoint(fn, LEAKY_OPERAND(slopes), slope_bytes, LEAKY_OPERAND(dx),
+                                   bytes));
     if (dslopes) {
         const struct leaky_operand others[] = {LEAKY_OPERAND(x), LEAKY_OPERAND(dy),
                                                LEAKY_OPERAND(dx)};
         for (int i = 0; i < 3; i++)
-            LEAKY_TRY(leaky_check_disjoint(fn, "dslopes", dslopes, slope_bytes,
-                                           others[i].name, others[i].p, bytes));
+            LEAKY_TRY(leaky_check_disjoint(fn, LEAKY_OPERAND(dslopes), slope_bytes, others[i],
+                                           bytes));
     }
     const struct leaky_kernels *k = NULL;
     LEAKY_TRY(leaky_active_kernels(&k));
@@ -421,8 +419,8 @@ leaky_status TAPI(prelu_backward)(const T *x, const T *dy, T *dx, T *dslopes, si
     }
     double *total = sums + nsums;
     struct backward_job job = {&p, k, x, dy, dx, sums,
-                               stream_to(&p, dx, dy, 3 * n * sizeof(T))};
-    leaky_parallel_for(p.blocks, LEAKY_ELEMENTWISE_GRAIN / (n / p.blocks + 1) + 1,
+                               stream_to(&p, dx, dy, 3 * n * sizeof(T), sizeof(T))};
+    leaky_parallel_for(p.blocks, leaky_grain(sizeof(T)) / (n / p.blocks + 1) + 1,
                        backward_range, &job);
     if (dslopes) {
         /* Block by block, then sum by sum: the slope of sum s of block b. */

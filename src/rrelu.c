@@ -5,8 +5,8 @@
 #include <math.h>
 
 #include "internal/check.h"
-#include "internal/parallel.h"
 #include "internal/rng.h"
+#include "internal/run.h"
 #include "internal/type.h"
 
 static leaky_status check_bounds(const char *fn, T lower, T upper)
@@ -24,8 +24,8 @@ static leaky_status check_bounds(const char *fn, T lower, T upper)
 }
 
 struct rrelu_job {
-    const void *kernel;
-    bool backward;
+    TFN(rrelu) *forward; /* one of the two */
+    TFN(rrelu_backward) *backward;
     const T *x, *dy;
     T *out, *noise;
     T lower, range;
@@ -43,11 +43,11 @@ static void rrelu_range(void *ctx, size_t begin, size_t end)
         TRRELU params = {job->lower, job->range, 0, 0, (uint32_t)index};
         leaky_rrelu_keys(job->seed, (uint32_t)hi, &params.key0, &params.key1);
         if (job->backward)
-            ((TFN(rrelu_backward) *)job->kernel)(stop - begin, job->x + begin, job->dy + begin,
-                                                 job->out + begin, &params);
+            job->backward(stop - begin, job->x + begin, job->dy + begin, job->out + begin,
+                          &params);
         else
-            ((TFN(rrelu) *)job->kernel)(stop - begin, job->x + begin, job->out + begin,
-                                        job->noise ? job->noise + begin : NULL, &params);
+            job->forward(stop - begin, job->x + begin, job->out + begin,
+                         job->noise ? job->noise + begin : NULL, &params);
         begin = stop;
     }
 }
@@ -71,18 +71,19 @@ leaky_status TAPI(rrelu_train_at)(const T *x, T *y, size_t n, uint64_t first, T 
     LEAKY_TRY(check_bounds(fn, lower, upper));
     if (n == 0)
         return LEAKY_OK;
-    LEAKY_TRY(leaky_check_array(fn, "x", x, n));
-    LEAKY_TRY(leaky_check_array(fn, "y", y, n));
-    LEAKY_TRY(leaky_check_no_overlap(fn, "x", x, "y", y, n * sizeof(T)));
+    LEAKY_TRY(leaky_check_unary(fn, LEAKY_OPERAND(x), sizeof(T), LEAKY_OPERAND(y), sizeof(T),
+                                n));
     if (noise) {
-        LEAKY_TRY(leaky_check_disjoint(fn, "noise", noise, n * sizeof(T), "x", x, n * sizeof(T)));
-        LEAKY_TRY(leaky_check_disjoint(fn, "noise", noise, n * sizeof(T), "y", y, n * sizeof(T)));
+        const size_t bytes = n * sizeof(T);
+        const struct leaky_operand drawn = LEAKY_OPERAND(noise);
+        LEAKY_TRY(leaky_check_disjoint(fn, drawn, bytes, LEAKY_OPERAND(x), bytes));
+        LEAKY_TRY(leaky_check_disjoint(fn, drawn, bytes, LEAKY_OPERAND(y), bytes));
     }
     const struct leaky_kernels *k = NULL;
     LEAKY_TRY(leaky_active_kernels(&k));
-    struct rrelu_job job = {(const void *)k->TNAME(vrrelu), false, x, NULL, y, noise, lower,
-                            upper - lower, seed, first};
-    leaky_parallel_for(n, LEAKY_ELEMENTWISE_GRAIN, rrelu_range, &job);
+    struct rrelu_job job = {k->TNAME(vrrelu), NULL, x, NULL, y, noise, lower, upper - lower,
+                            seed, first};
+    leaky_run(n, sizeof(T), y, rrelu_range, &job);
     return LEAKY_OK;
 }
 
@@ -93,16 +94,13 @@ leaky_status TAPI(rrelu_backward_at)(const T *x, const T *dy, T *dx, size_t n, u
     LEAKY_TRY(check_bounds(fn, lower, upper));
     if (n == 0)
         return LEAKY_OK;
-    LEAKY_TRY(leaky_check_array(fn, "x", x, n));
-    LEAKY_TRY(leaky_check_array(fn, "dy", dy, n));
-    LEAKY_TRY(leaky_check_array(fn, "dx", dx, n));
-    LEAKY_TRY(leaky_check_gradient_out(fn, LEAKY_OPERAND(x), LEAKY_OPERAND(dy),
-                                       LEAKY_OPERAND(dx), n * sizeof(T)));
+    LEAKY_TRY(leaky_check_binary(fn, LEAKY_OPERAND(x), LEAKY_OPERAND(dy), LEAKY_OPERAND(dx),
+                                 sizeof(T), n));
     const struct leaky_kernels *k = NULL;
     LEAKY_TRY(leaky_active_kernels(&k));
-    struct rrelu_job job = {(const void *)k->TNAME(vrrelu_backward), true, x, dy, dx, NULL,
-                            lower, upper - lower, seed, first};
-    leaky_parallel_for(n, LEAKY_ELEMENTWISE_GRAIN, rrelu_range, &job);
+    struct rrelu_job job = {NULL, k->TNAME(vrrelu_backward), x, dy, dx, NULL, lower,
+                            upper - lower, seed, first};
+    leaky_run(n, sizeof(T), dx, rrelu_range, &job);
     return LEAKY_OK;
 }
 

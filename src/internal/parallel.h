@@ -9,7 +9,8 @@
 
 /* Calls fn(ctx, begin, end) over pieces covering [0, n), possibly on several threads at
  * once; grain is the smallest piece worth handing to another thread. Every kernel call
- * that may be worth splitting goes through here. */
+ * that may be worth splitting goes through here (elementwise ones through leaky_run in
+ * internal/run.h, which sets the grain). */
 typedef void leaky_range_fn(void *ctx, size_t begin, size_t end);
 void leaky_parallel_for(size_t n, size_t grain, leaky_range_fn *fn, void *ctx);
 /* The same, with the split points placed where out + point * elem_size is 64-byte aligned
@@ -28,9 +29,5 @@ void leaky_pool_run(struct leaky_pool *pool, size_t pieces, leaky_piece_fn *fn, 
 
 /* Whether LEAKY_NUM_THREADS is usable; if not, its message goes into message. Read once. */
 leaky_status leaky_parallel_env_status(char *message, size_t size);
-
-/* A second thread pays off only when each thread gets at least this many elements
- * (measured: see src/api.c). */
-enum { LEAKY_ELEMENTWISE_GRAIN = 1 << 15 };
 
 #endif

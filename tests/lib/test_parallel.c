@@ -2,7 +2,8 @@
 /* Threads and non-temporal stores change nothing but speed:
  *   test_parallel               the split, the thread-count API, every kernel's streamed
  *                               path against the reference (every head and tail), and
- *                               large calls giving the same bits for 1, 2 and 3 threads
+ *                               large calls of every type giving the same bits for 1, 2
+ *                               and 3 threads
  *   test_parallel env-bad       run with a bad LEAKY_NUM_THREADS: every call must fail
  *   test_parallel env-count N   run with LEAKY_NUM_THREADS=N: the count must be N */
 #define _POSIX_C_SOURCE 200809L /* nanosleep */
@@ -269,6 +270,71 @@ done:
     free(x), free(g), free(ref), free(out);
 }
 
+/* The float16, bfloat16, conversion and int8 entry points around their thresholds (inline
+ * below 256 KiB written, split from there), outputs off alignment: the scalar kernels' bits
+ * for 1, 2 and 3 threads, and nothing written outside. */
+static const size_t narrow_sizes[] = {(1u << 16) - 3, (1u << 17) - 1, (1u << 17) + 37,
+                                      (1u << 18) + 5, 600007};
+
+static void check_large_narrow(void)
+{
+    enum { NMAX = 600007 + 2 };
+    uint16_t *h = malloc(NMAX * 2), *g = malloc(NMAX * 2), *ref16 = malloc(NMAX * 2),
+             *out16 = malloc(NMAX * 2);
+    float *f = malloc(NMAX * sizeof(float)), *ref32 = malloc(NMAX * sizeof(float)),
+          *out32 = malloc(NMAX * sizeof(float));
+    uint8_t *q = malloc(NMAX), *ref8 = malloc(NMAX), *out8 = malloc(NMAX);
+    const bool have = h && g && ref16 && out16 && f && ref32 && out32 && q && ref8 && out8;
+    CHECK(have, "out of memory");
+    if (!have)
+        goto done;
+    for (size_t i = 0; i < NMAX; i++) {
+        h[i] = (uint16_t)mix((uint32_t)i);
+        g[i] = (uint16_t)mix((uint32_t)i + 0x9e3779b9u);
+        q[i] = (uint8_t)(mix((uint32_t)i + 7) >> 8);
+    }
+    fill(f, NMAX, 5);
+    leaky_qs8_params qp;
+    CHECK(leaky_qs8_params_init(&qp, 0.05f, 3, 0.07f, -2, 0.1f) == LEAKY_OK, "%s",
+          leaky_last_error());
+    const struct leaky_kernels *scalar = leaky_kernels_for_isa(LEAKY_ISA_SCALAR);
+    const struct leaky_f32_params p = {.slope = 0.01f};
+    const size_t counts[] = {1, 2, 3};
+    for (size_t s = 0; s < sizeof narrow_sizes / sizeof narrow_sizes[0]; s++) {
+        const size_t n = narrow_sizes[s];
+        for (size_t c = 0; c < 3; c++) {
+            CHECK(leaky_set_num_threads(counts[c]) == LEAKY_OK, "set_num_threads(%zu): %s",
+                  counts[c], leaky_last_error());
+#define SAME(call, ref, out, what)                                                         \
+    do {                                                                                    \
+        memset(out, 0, NMAX * sizeof *out);                                                 \
+        CHECK((call) == LEAKY_OK, "%s: %s", what, leaky_last_error());                     \
+        CHECK(memcmp(ref, out + 1, n * sizeof *out) == 0 && out[0] == 0 && out[n + 1] == 0, \
+              "%s, n = %zu, %zu threads: differs from the reference or wrote outside", what, \
+              n, counts[c]);                                                                \
+    } while (0)
+            scalar->f16_vlrelu(n, h, ref16, &p);
+            SAME(leaky_relu_f16(h, out16 + 1, n, 0.01f), ref16, out16, "leaky_relu_f16");
+            scalar->bf16_vlrelu_backward(n, h, g, ref16, &p);
+            SAME(leaky_relu_backward_bf16(h, g, out16 + 1, n, 0.01f), ref16, out16,
+                 "leaky_relu_backward_bf16");
+            scalar->f16_widen(n, h, ref32);
+            SAME(leaky_widen_array_f16(h, out32 + 1, n), ref32, out32, "leaky_widen_array_f16");
+            scalar->bf16_narrow(n, f, ref16);
+            SAME(leaky_narrow_array_bf16(f, out16 + 1, n), ref16, out16,
+                 "leaky_narrow_array_bf16");
+            scalar->x8_vlut(n, q, ref8, (const uint8_t *)qp.table);
+            SAME(leaky_relu_qs8((const int8_t *)q, (int8_t *)out8 + 1, n, &qp), ref8, out8,
+                 "leaky_relu_qs8");
+#undef SAME
+        }
+    }
+    leaky_set_num_threads(0);
+done:
+    free(h), free(g), free(ref16), free(out16), free(f), free(ref32), free(out32);
+    free(q), free(ref8), free(out8);
+}
+
 /* ------------------------------------------------------------- the count */
 
 static void check_count_api(void)
@@ -313,5 +379,6 @@ int main(int argc, char **argv)
     }
     check_streamed_kernels();
     check_large();
+    check_large_narrow();
     return test_finish("test_parallel");
 }
