@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "internal/isa.h"
 #include "leaky.h"
 
 /* Parameters a kernel needs, prepared once by the API layer. */
@@ -117,21 +118,14 @@ typedef void leaky_lut8_fn(size_t n, const uint8_t *x, uint8_t *y, const uint8_t
     X(bf16_narrow, leaky_narrow_u16_fn)              \
     X(x8_vlut, leaky_lut8_fn)
 
-#define LEAKY_X_DECLARE_NARROW(name, type) \
-    type leaky_##name##__scalar, leaky_##name##__sse2, leaky_##name##__avx2, \
-        leaky_##name##__avx512, leaky_##name##__neon;
-LEAKY_NARROW_KERNEL_LIST(LEAKY_X_DECLARE_NARROW)
-#undef LEAKY_X_DECLARE_NARROW
-
 /* Fills the narrow kernels of isa's table over the scalar ones, those the CPU's extensions
  * (F16C, AVX512_VBMI, AVX512_BF16) allow; each ISA's part is leaky_fill_narrow_kernels__<isa>. */
 struct leaky_kernels;
 void leaky_fill_narrow_kernels(leaky_isa isa, struct leaky_kernels *k);
-void leaky_fill_narrow_kernels__scalar(struct leaky_kernels *k, unsigned cpu_features);
-void leaky_fill_narrow_kernels__sse2(struct leaky_kernels *k, unsigned cpu_features);
-void leaky_fill_narrow_kernels__avx2(struct leaky_kernels *k, unsigned cpu_features);
-void leaky_fill_narrow_kernels__avx512(struct leaky_kernels *k, unsigned cpu_features);
-void leaky_fill_narrow_kernels__neon(struct leaky_kernels *k, unsigned cpu_features);
+#define LEAKY_X_DECLARE_FILL_NARROW(a, isa, ISA, features) \
+    void leaky_fill_narrow_kernels__##isa(struct leaky_kernels *k, unsigned cpu_features);
+LEAKY_ISA_LIST(LEAKY_X_DECLARE_FILL_NARROW, ~)
+#undef LEAKY_X_DECLARE_FILL_NARROW
 /* ---- end of float16, bfloat16 and int8 */
 
 struct leaky_kernels {
@@ -142,21 +136,21 @@ struct leaky_kernels {
 };
 
 /* Per-ISA tables: each fills in what it implements over a copy of the scalar one. */
-#define LEAKY_X_DECLARE_FILL(isa) void leaky_fill_kernels__##isa(struct leaky_kernels *k);
-LEAKY_X_DECLARE_FILL(scalar)
-LEAKY_X_DECLARE_FILL(sse2)
-LEAKY_X_DECLARE_FILL(avx2)
-LEAKY_X_DECLARE_FILL(avx512)
-LEAKY_X_DECLARE_FILL(neon)
+#define LEAKY_X_DECLARE_FILL(a, isa, ISA, cpu_features) \
+    void leaky_fill_kernels__##isa(struct leaky_kernels *k);
+LEAKY_ISA_LIST(LEAKY_X_DECLARE_FILL, ~)
 #undef LEAKY_X_DECLARE_FILL
 
-/* Every kernel of every ISA: leaky_<name>__<isa>.  The scalar ones are the reference and
- * the test oracle. */
+/* Every kernel of every ISA: leaky_<name>__<isa>, of the type leaky_<name>_kernel.  The
+ * scalar ones are the reference and the test oracle. */
+#define LEAKY_X_DECLARE_ON(name, isa, ISA, cpu_features) leaky_##name##_kernel leaky_##name##__##isa;
 #define LEAKY_X_DECLARE(name, type) \
-    type leaky_##name##__scalar, leaky_##name##__sse2, leaky_##name##__avx2, \
-        leaky_##name##__avx512, leaky_##name##__neon;
+    typedef type leaky_##name##_kernel; \
+    LEAKY_ISA_LIST(LEAKY_X_DECLARE_ON, name)
 LEAKY_KERNEL_LIST(LEAKY_X_DECLARE)
+LEAKY_NARROW_KERNEL_LIST(LEAKY_X_DECLARE)
 #undef LEAKY_X_DECLARE
+#undef LEAKY_X_DECLARE_ON
 
 /* The table in use; fails (with leaky_last_error() set) when LEAKY_ISA is unusable.
  * Inline: after the first call it is one atomic load. */
