@@ -13,15 +13,17 @@
 #include "internal/kernels.h"
 #include "internal/parallel.h"
 
-/* Each path of the list: its name, what the CPU needs for it, and its table's filler where
- * this build has the path (NULL where not). */
+/* Each path of the list: its name, what the CPU needs for it, and where this build has the
+ * path, its table's filler and its kernels (NULL where not). */
 static const struct {
     const char *name;
     unsigned cpu_features;
-    void (*fill)(struct leaky_kernels *);
+    void (*fill)(struct leaky_kernels *, unsigned cpu_features);
+    const struct leaky_kernel_impl *impls;
 } isa_info[LEAKY_ISA_COUNT] = {
-#define LEAKY_X_ISA_INFO(a, isa, ISA, cpu_features) \
-    [LEAKY_ISA_##ISA] = {#isa, cpu_features, LEAKY_IF_HAVE(ISA, leaky_fill_kernels__##isa)},
+#define LEAKY_X_ISA_INFO(a, isa, ISA, cpu_features)                                        \
+    [LEAKY_ISA_##ISA] = {#isa, cpu_features,                                               \
+                         LEAKY_IF_HAVE(ISA, leaky_fill_kernels__##isa, leaky_kernel_impls__##isa)},
     LEAKY_ISA_LIST(LEAKY_X_ISA_INFO, ~)
 #undef LEAKY_X_ISA_INFO
 };
@@ -71,12 +73,12 @@ leaky_isa leaky_isa_best(void)
 
 static void init_tables(void)
 {
+    const unsigned features = leaky_cpu_features();
     for (int i = 0; i < LEAKY_ISA_COUNT; i++) {
         if (!leaky_isa_supported((leaky_isa)i))
             continue;
-        leaky_fill_kernels__scalar(&tables[i]);
-        isa_info[i].fill(&tables[i]);
-        leaky_fill_narrow_kernels((leaky_isa)i, &tables[i]);
+        leaky_fill_kernels__scalar(&tables[i], features);
+        isa_info[i].fill(&tables[i], features);
     }
     /* A bad LEAKY_NUM_THREADS fails every call too, as a bad LEAKY_ISA does. */
     env_status = leaky_parallel_env_status(env_message, sizeof env_message);
@@ -120,6 +122,11 @@ const struct leaky_kernels *leaky_kernels_for_isa(leaky_isa isa)
 {
     pthread_once(&init_once, init_tables);
     return leaky_isa_supported(isa) ? &tables[isa] : NULL;
+}
+
+const struct leaky_kernel_impl *leaky_kernel_impls(leaky_isa isa)
+{
+    return leaky_isa_compiled(isa) ? isa_info[isa].impls : NULL;
 }
 
 leaky_status leaky_isa_active(leaky_isa *isa)
