@@ -59,8 +59,10 @@ static inline __attribute__((always_inline)) void runs_as(size_t runs, size_t le
          * ones are dear: the next run rewrites what they store past it (never in place:
          * that would clobber its dy).  With AVX-512's masks it measured slower (runs of
          * 49: 1.53x Leaky ReLU's backward against 1.43x); with AVX2 faster (1.91x
-         * against 2.40x). */
-        const bool whole_end = !VF_CHEAP_PARTS && mode != ACC_DX_AFTER && r + 1 < runs;
+         * against 2.40x).  Only for runs of a vector or more, whose rest of a vector lies
+         * within the next run: a shorter one's would reach past the call's arrays. */
+        const bool whole_end = !VF_CHEAP_PARTS && mode != ACC_DX_AFTER && r + 1 < runs &&
+                               len >= VT_LANES;
         sums[r] = run(len, x + at, dy + at, dx + at, slopes[channel], mode, whole_end);
         channel = channel + 1 == channels ? 0 : channel + 1;
     }
