@@ -21,9 +21,10 @@ static const struct {
     void (*fill)(struct leaky_kernels *, unsigned cpu_features);
     const struct leaky_kernel_impl *impls;
 } isa_info[LEAKY_ISA_COUNT] = {
-#define LEAKY_X_ISA_INFO(a, isa, ISA, cpu_features)                                        \
-    [LEAKY_ISA_##ISA] = {#isa, cpu_features,                                               \
-                         LEAKY_IF_HAVE(ISA, leaky_fill_kernels__##isa, leaky_kernel_impls__##isa)},
+#define LEAKY_X_ISA_INFO(a, isa, ISA, features)                                             \
+    [LEAKY_ISA_##ISA] = {.name = #isa, .cpu_features = features,                            \
+                         LEAKY_IF_HAVE(ISA, .fill = leaky_fill_kernels__##isa,              \
+                                       .impls = leaky_kernel_impls__##isa)},
     LEAKY_ISA_LIST(LEAKY_X_ISA_INFO, ~)
 #undef LEAKY_X_ISA_INFO
 };

@@ -40,7 +40,7 @@ _Static_assert((int)LEAKY_ISA_LIST_LENGTH == (int)LEAKY_ISA_COUNT,
 /* The names as one string, for messages: "scalar, sse2, ..." (the list puts ", " before
  * every name; LEAKY_ISA_NAMES skips the first). */
 #define LEAKY_X_ISA_NAME_TEXT(a, isa, ISA, cpu_features) ", " #isa
-#define LEAKY_ISA_NAMES (LEAKY_ISA_LIST(LEAKY_X_ISA_NAME_TEXT, ~) + 2)
+#define LEAKY_ISA_NAMES (&(LEAKY_ISA_LIST(LEAKY_X_ISA_NAME_TEXT, ~))[2])
 
 /* LEAKY_IF_HAVE(ISA, ...): the arguments after ISA where the library is built with the
  * path, nothing where not, so that code naming a path's symbols can be written once for
