@@ -20,13 +20,16 @@
  *   slot   the field of struct leaky_kernels it goes in (the API layer finds it there)
  *   type   its function type (internal/kernels.h)
  *   then a cell per path, in LEAKY_ISA_LIST's order (internal/isa.h):
- *     no    the path does not compile it: its slot keeps the scalar kernel
+ *     no    the path does not compile it (a slot none of its kernels fills keeps the
+ *           scalar one)
  *     yes   compiled, and run wherever the path runs
  *     F16C, AVX512_VBMI, AVX512_BF16
  *           compiled, and taken only when the CPU also has that extension (LEAKY_CPU_<cell>)
  * The entry whose scalar cell is yes makes the slot: its scalar kernel is the reference, the
  * start of every table and the oracle of the tests. A variant (another name for the same
- * slot, scalar cell no) comes after it and replaces it where its own cell allows. */
+ * slot, scalar cell no) comes after it and replaces it where its own cell allows.
+ * Each path reads its own column: simd/vec.h's LEAKY_KERNEL_COLUMN, ref/table.c's. */
+
 /* The float32 and float64 kernels, t: f32 or f64.
  *    name                      slot                      type                                scalar sse2 avx2 avx512 neon */
 #define LEAKY_KERNEL_LIST_T(X, t)                                                                                      \
