@@ -28,7 +28,7 @@ static double random_value(void)
     }
 }
 
-/* Adversaries of the slope gradient's sum (issue 5: within 1e-6 of the sum of |terms|):
+/* Adversaries of the slope gradient's sum (promised within 1e-6 of the sum of |terms|):
  * x and dy of the j-th element of a channel; x <= 0 throughout, so that every element is
  * a term, and every channel's exact sum a float32.
  *   1 cancellation: terms of +-1e3 (and a little noise) whose sum is nearly 0;
