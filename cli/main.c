@@ -33,8 +33,11 @@ static void usage(FILE *out)
             "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\n'leaky COMMAND --help' tells more about each.\n"
-                 "LEAKY_ISA=scalar|sse2|avx2|avx512|neon forces a CPU path;\n"
+    /* The paths from the library, which owns their list. */
+    fprintf(out, "\n'leaky COMMAND --help' tells more about each.\nLEAKY_ISA=");
+    for (int i = 0; i < LEAKY_ISA_COUNT; i++)
+        fprintf(out, "%s%s", i ? "|" : "", leaky_isa_name((leaky_isa)i));
+    fprintf(out, " forces a CPU path;\n"
                  "LEAKY_NUM_THREADS=N caps the threads of large calls (0: one per core).\n");
 }
 

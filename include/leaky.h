@@ -421,6 +421,8 @@ leaky_status leaky_relu_qu8(const uint8_t *x, uint8_t *y, size_t n,
 
 /* -------------------------------------------------------------- CPU paths */
 
+/* The paths, from the portable one to the widest: the best a CPU supports is the last one
+ * it runs.  leaky_isa_name(i) for i < LEAKY_ISA_COUNT lists them, so a program need not. */
 typedef enum leaky_isa {
     LEAKY_ISA_SCALAR = 0, /* portable C: the reference every other path is tested against */
     LEAKY_ISA_SSE2,

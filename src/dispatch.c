@@ -9,28 +9,24 @@
 
 #include "internal/check.h"
 #include "internal/cpu.h"
+#include "internal/isa.h"
 #include "internal/kernels.h"
 #include "internal/parallel.h"
 
-static const char *const isa_names[LEAKY_ISA_COUNT] = {"scalar", "sse2", "avx2", "avx512", "neon"};
-
+/* Each path of the list: its name, what the CPU needs for it, and where this build has the
+ * path, its table's filler and its kernels (NULL where not). */
 static const struct {
-    unsigned cpu_feature;
-    void (*fill)(struct leaky_kernels *);
+    const char *name;
+    unsigned cpu_features;
+    void (*fill)(struct leaky_kernels *, unsigned cpu_features);
+    const struct leaky_kernel_impl *impls;
 } isa_info[LEAKY_ISA_COUNT] = {
-    [LEAKY_ISA_SCALAR] = {0, leaky_fill_kernels__scalar},
-#ifdef LEAKY_HAVE_SSE2
-    [LEAKY_ISA_SSE2] = {LEAKY_CPU_SSE2, leaky_fill_kernels__sse2},
-#endif
-#ifdef LEAKY_HAVE_AVX2
-    [LEAKY_ISA_AVX2] = {LEAKY_CPU_AVX2, leaky_fill_kernels__avx2},
-#endif
-#ifdef LEAKY_HAVE_AVX512
-    [LEAKY_ISA_AVX512] = {LEAKY_CPU_AVX512, leaky_fill_kernels__avx512},
-#endif
-#ifdef LEAKY_HAVE_NEON
-    [LEAKY_ISA_NEON] = {LEAKY_CPU_NEON, leaky_fill_kernels__neon},
-#endif
+#define LEAKY_X_ISA_INFO(a, isa, ISA, features)                                             \
+    [LEAKY_ISA_##ISA] = {.name = #isa, .cpu_features = features,                            \
+                         LEAKY_IF_HAVE(ISA, .fill = leaky_fill_kernels__##isa,              \
+                                       .impls = leaky_kernel_impls__##isa)},
+    LEAKY_ISA_LIST(LEAKY_X_ISA_INFO, ~)
+#undef LEAKY_X_ISA_INFO
 };
 
 static struct leaky_kernels tables[LEAKY_ISA_COUNT];
@@ -42,19 +38,19 @@ static char env_message[256];
 
 const char *leaky_isa_name(leaky_isa isa)
 {
-    return (unsigned)isa < LEAKY_ISA_COUNT ? isa_names[isa] : NULL;
+    return (unsigned)isa < LEAKY_ISA_COUNT ? isa_info[isa].name : NULL;
 }
 
 leaky_status leaky_isa_from_name(const char *name, leaky_isa *isa)
 {
     for (int i = 0; name && i < LEAKY_ISA_COUNT; i++) {
-        if (strcmp(name, isa_names[i]) == 0) {
+        if (strcmp(name, isa_info[i].name) == 0) {
             *isa = (leaky_isa)i;
             return LEAKY_OK;
         }
     }
-    return leaky_fail(LEAKY_EINVAL, "unknown CPU path \"%s\"; expected one of scalar, sse2, "
-                      "avx2, avx512, neon", name ? name : "(null)");
+    return leaky_fail(LEAKY_EINVAL, "unknown CPU path \"%s\"; expected one of %s",
+                      name ? name : "(null)", LEAKY_ISA_NAMES);
 }
 
 bool leaky_isa_compiled(leaky_isa isa)
@@ -65,7 +61,7 @@ bool leaky_isa_compiled(leaky_isa isa)
 bool leaky_isa_supported(leaky_isa isa)
 {
     return leaky_isa_compiled(isa) &&
-           (leaky_cpu_features() & isa_info[isa].cpu_feature) == isa_info[isa].cpu_feature;
+           (leaky_cpu_features() & isa_info[isa].cpu_features) == isa_info[isa].cpu_features;
 }
 
 leaky_isa leaky_isa_best(void)
@@ -78,12 +74,12 @@ leaky_isa leaky_isa_best(void)
 
 static void init_tables(void)
 {
+    const unsigned features = leaky_cpu_features();
     for (int i = 0; i < LEAKY_ISA_COUNT; i++) {
         if (!leaky_isa_supported((leaky_isa)i))
             continue;
-        leaky_fill_kernels__scalar(&tables[i]);
-        isa_info[i].fill(&tables[i]);
-        leaky_fill_narrow_kernels((leaky_isa)i, &tables[i]);
+        leaky_fill_kernels__scalar(&tables[i], features);
+        isa_info[i].fill(&tables[i], features);
     }
     /* A bad LEAKY_NUM_THREADS fails every call too, as a bad LEAKY_ISA does. */
     env_status = leaky_parallel_env_status(env_message, sizeof env_message);
@@ -96,7 +92,7 @@ static void init_tables(void)
         if (leaky_isa_from_name(forced, &isa) != LEAKY_OK) {
             env_status = LEAKY_EINVAL;
             snprintf(env_message, sizeof env_message, "LEAKY_ISA=%s is not a CPU path; "
-                     "expected one of scalar, sse2, avx2, avx512, neon", forced);
+                     "expected one of %s", forced, LEAKY_ISA_NAMES);
             return;
         }
         if (!leaky_isa_supported(isa)) {
@@ -104,7 +100,7 @@ static void init_tables(void)
             snprintf(env_message, sizeof env_message, "LEAKY_ISA=%s names a path that %s; "
                      "the best one here is %s", forced,
                      leaky_isa_compiled(isa) ? "this CPU cannot run" : "this build lacks",
-                     isa_names[leaky_isa_best()]);
+                     isa_info[leaky_isa_best()].name);
             return;
         }
         chosen = isa;
@@ -127,6 +123,11 @@ const struct leaky_kernels *leaky_kernels_for_isa(leaky_isa isa)
 {
     pthread_once(&init_once, init_tables);
     return leaky_isa_supported(isa) ? &tables[isa] : NULL;
+}
+
+const struct leaky_kernel_impl *leaky_kernel_impls(leaky_isa isa)
+{
+    return leaky_isa_compiled(isa) ? isa_info[isa].impls : NULL;
 }
 
 leaky_status leaky_isa_active(leaky_isa *isa)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The kernels: their parameters, their types, the one list of them and the dispatch table. */
+/* The kernels: their parameters, their types, their declarations (from the one list of them,
+ * internal/kernel_list.h) and the dispatch table. */
 #ifndef LEAKY_INTERNAL_KERNELS_H
 #define LEAKY_INTERNAL_KERNELS_H
 
@@ -8,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "internal/isa.h"
+#include "internal/kernel_list.h"
 #include "leaky.h"
 
 /* Parameters a kernel needs, prepared once by the API layer. */
@@ -40,30 +43,32 @@ struct leaky_rrelu_f64_params {
  * kernels/acc.h and the reference's block_sum), then adds the block into its double. */
 enum { LEAKY_ACC_LANES = 16, LEAKY_ACC_BLOCK = 8 };
 
-/* Kernel types, one set per element type t (f32, f64) and its C type T. */
+/* Kernel types, one set per element type t (f32, f64) and its C type T.  An output may be
+ * the very array of the input the comment names (in place), never a part of another. */
 #define LEAKY_KERNEL_TYPES(t, T)                                                            \
-    /* y = op(x) elementwise. */                                                            \
+    /* y = op(x) elementwise; y may be x. */                                                \
     typedef void leaky_unary_##t##_fn(size_t n, const T *x, T *y,                           \
                                       const struct leaky_##t##_params *params);             \
-    /* out = op(x, g) elementwise, x deciding the branch and g the value routed. */         \
+    /* out = op(x, g) elementwise, x deciding the branch and g the value routed; out may be \
+     * g (a backward in place) or x (PReLU's forward in place). */                          \
     typedef void leaky_binary_##t##_fn(size_t n, const T *x, const T *g, T *out,            \
                                        const struct leaky_##t##_params *params);            \
     /* PReLU backward over `runs` runs of len elements each, back to back, run r with the  \
      * slope slopes[(channel + r) % channels]: dx, and sums[r] = the run's slope gradient: \
      * the terms (x > 0 ? 0 : x * dy) of its element j go to lane j % 16 in blocks of      \
      * LEAKY_ACC_BLOCK (j / 128), and the 16 lanes are added as a fixed tree (k + 8, + 4,  \
-     * + 2, + 1).  nontemporal: stream dx (out of place). */                                \
+     * + 2, + 1).  nontemporal: stream dx (out of place).  dx may be dy. */                 \
     typedef void leaky_prelu_runs_backward_##t##_fn(size_t runs, size_t len, const T *x,    \
                                                     const T *dy, T *dx, const T *slopes,    \
                                                     size_t channels, size_t channel,        \
                                                     bool nontemporal, double *sums);        \
     /* PReLU backward over a row of n / period periods (n a multiple of period) with a      \
      * slope per position in the period w[j]: dx, and acc[j] += the block sums of the terms \
-     * at position j, a block per LEAKY_ACC_BLOCK periods, in order. */                    \
+     * at position j, a block per LEAKY_ACC_BLOCK periods, in order.  dx may be dy. */      \
     typedef void leaky_prelu_row_backward_##t##_fn(size_t n, size_t period, const T *x,     \
                                                    const T *dy, const T *w, T *dx,          \
                                                    double *acc);                            \
-    /* RReLU training forward; noise may be NULL. */                                        \
+    /* RReLU training forward (noise may be NULL; y may be x), backward (dx may be dy). */  \
     typedef void leaky_rrelu_##t##_fn(size_t n, const T *x, T *y, T *noise,                 \
                                       const struct leaky_rrelu_##t##_params *params);       \
     typedef void leaky_rrelu_backward_##t##_fn(size_t n, const T *x, const T *dy, T *dx,    \
@@ -72,91 +77,72 @@ LEAKY_KERNEL_TYPES(f32, float)
 LEAKY_KERNEL_TYPES(f64, double)
 #undef LEAKY_KERNEL_TYPES
 
-/* The one list of kernels: it declares them for every ISA, fills the dispatch table and
- * names them in tests.  X(name, type); one copy per element type. */
-#define LEAKY_KERNEL_LIST_T(X, t)                            \
-    X(t##_vlrelu, leaky_unary_##t##_fn)                      \
-    X(t##_vlrelu_backward, leaky_binary_##t##_fn)            \
-    X(t##_vlrelu_derivative, leaky_unary_##t##_fn)           \
-    X(t##_vrelu, leaky_unary_##t##_fn)                       \
-    X(t##_vrelu_backward, leaky_binary_##t##_fn)             \
-    X(t##_vprelu, leaky_binary_##t##_fn)                     \
-    X(t##_vprelu_backward, leaky_prelu_row_backward_##t##_fn) \
-    X(t##_vprelu_backward_runs, leaky_prelu_runs_backward_##t##_fn) \
-    X(t##_vrrelu, leaky_rrelu_##t##_fn)                      \
-    X(t##_vrrelu_backward, leaky_rrelu_backward_##t##_fn)
-#define LEAKY_KERNEL_LIST(X) LEAKY_KERNEL_LIST_T(X, f32) LEAKY_KERNEL_LIST_T(X, f64)
-
-/* ---- float16, bfloat16 and int8 kernels */
-/* float16 and bfloat16 travel as their bits (uint16_t); the op is the float32 one. */
+/* The float16, bfloat16 and int8 kernel types. */
+/* float16 and bfloat16 travel as their bits (uint16_t); the op is the float32 one, and the
+ * outputs may be the inputs as for float32. */
 typedef void leaky_unary_u16_fn(size_t n, const uint16_t *x, uint16_t *y,
                                 const struct leaky_f32_params *params);
 typedef void leaky_binary_u16_fn(size_t n, const uint16_t *x, const uint16_t *g, uint16_t *out,
                                  const struct leaky_f32_params *params);
-/* PReLU forward with a float32 slope per element (a slope row, as the f32 vprelu kernel). */
+/* PReLU forward with a float32 slope per element (a slope row, as the f32 vprelu kernel);
+ * y may be x. */
 typedef void leaky_prelu_u16_fn(size_t n, const uint16_t *x, const float *w, uint16_t *y,
                                 const struct leaky_f32_params *params);
-/* Conversions between float32 and float16 or bfloat16 arrays. */
+/* Conversions between float32 and float16 or bfloat16 arrays (which never overlap). */
 typedef void leaky_widen_u16_fn(size_t n, const uint16_t *x, float *y);
 typedef void leaky_narrow_u16_fn(size_t n, const float *x, uint16_t *y);
-/* y[i] = table[x[i]]: every int8 and uint8 function is a 256-entry table built once. */
+/* y[i] = table[x[i]]: every int8 and uint8 function is a 256-entry table built once; y may
+ * be x. */
 typedef void leaky_lut8_fn(size_t n, const uint8_t *x, uint8_t *y, const uint8_t *table);
 
-#define LEAKY_NARROW_KERNEL_LIST(X)                  \
-    X(f16_vlrelu, leaky_unary_u16_fn)                \
-    X(f16_vlrelu_backward, leaky_binary_u16_fn)      \
-    X(f16_vlrelu_derivative, leaky_unary_u16_fn)     \
-    X(bf16_vlrelu, leaky_unary_u16_fn)               \
-    X(bf16_vlrelu_backward, leaky_binary_u16_fn)     \
-    X(bf16_vlrelu_derivative, leaky_unary_u16_fn)    \
-    X(f16_vprelu, leaky_prelu_u16_fn)                \
-    X(bf16_vprelu, leaky_prelu_u16_fn)               \
-    X(f16_widen, leaky_widen_u16_fn)                 \
-    X(f16_narrow, leaky_narrow_u16_fn)               \
-    X(bf16_widen, leaky_widen_u16_fn)                \
-    X(bf16_narrow, leaky_narrow_u16_fn)              \
-    X(x8_vlut, leaky_lut8_fn)
-
-#define LEAKY_X_DECLARE_NARROW(name, type) \
-    type leaky_##name##__scalar, leaky_##name##__sse2, leaky_##name##__avx2, \
-        leaky_##name##__avx512, leaky_##name##__neon;
-LEAKY_NARROW_KERNEL_LIST(LEAKY_X_DECLARE_NARROW)
-#undef LEAKY_X_DECLARE_NARROW
-
-/* Fills the narrow kernels of isa's table over the scalar ones, those the CPU's extensions
- * (F16C, AVX512_VBMI, AVX512_BF16) allow; each ISA's part is leaky_fill_narrow_kernels__<isa>. */
-struct leaky_kernels;
-void leaky_fill_narrow_kernels(leaky_isa isa, struct leaky_kernels *k);
-void leaky_fill_narrow_kernels__scalar(struct leaky_kernels *k, unsigned cpu_features);
-void leaky_fill_narrow_kernels__sse2(struct leaky_kernels *k, unsigned cpu_features);
-void leaky_fill_narrow_kernels__avx2(struct leaky_kernels *k, unsigned cpu_features);
-void leaky_fill_narrow_kernels__avx512(struct leaky_kernels *k, unsigned cpu_features);
-void leaky_fill_narrow_kernels__neon(struct leaky_kernels *k, unsigned cpu_features);
-/* ---- end of float16, bfloat16 and int8 */
-
+/* The dispatch table: a slot per kernel of the list (its entry with a scalar kernel). */
 struct leaky_kernels {
-#define LEAKY_X_FIELD(name, type) type *name;
+#define LEAKY_X_SLOT(cpu_features, slot, type) type *slot;
+#define LEAKY_X_NO_SLOT(slot, type)
+#define LEAKY_X_FIELD(name, slot, type, scalar, ...) \
+    LEAKY_KERNEL_CELL(scalar, LEAKY_X_SLOT, LEAKY_X_NO_SLOT, slot, type)
     LEAKY_KERNEL_LIST(LEAKY_X_FIELD)
-    LEAKY_NARROW_KERNEL_LIST(LEAKY_X_FIELD)
 #undef LEAKY_X_FIELD
+#undef LEAKY_X_NO_SLOT
+#undef LEAKY_X_SLOT
 };
 
-/* Per-ISA tables: each fills in what it implements over a copy of the scalar one. */
-#define LEAKY_X_DECLARE_FILL(isa) void leaky_fill_kernels__##isa(struct leaky_kernels *k);
-LEAKY_X_DECLARE_FILL(scalar)
-LEAKY_X_DECLARE_FILL(sse2)
-LEAKY_X_DECLARE_FILL(avx2)
-LEAKY_X_DECLARE_FILL(avx512)
-LEAKY_X_DECLARE_FILL(neon)
-#undef LEAKY_X_DECLARE_FILL
-
-/* Every kernel of every ISA: leaky_<name>__<isa>.  The scalar ones are the reference and
- * the test oracle. */
-#define LEAKY_X_DECLARE(name, type) \
-    type leaky_##name##__scalar, leaky_##name##__sse2, leaky_##name##__avx2, \
-        leaky_##name##__avx512, leaky_##name##__neon;
+/* Every kernel of every path: leaky_<name>__<isa>, of the type leaky_<name>_kernel (declared
+ * even where no path defines it; only what the list's cells allow is ever named). */
+#define LEAKY_X_DECLARE_ON(name, isa, ISA, cpu_features) \
+    leaky_##name##_kernel leaky_##name##__##isa;
+#define LEAKY_X_DECLARE(name, slot, type, ...) \
+    typedef type leaky_##name##_kernel;         \
+    LEAKY_ISA_LIST(LEAKY_X_DECLARE_ON, name)
 LEAKY_KERNEL_LIST(LEAKY_X_DECLARE)
 #undef LEAKY_X_DECLARE
+#undef LEAKY_X_DECLARE_ON
+
+/* Each path's table (kernels/table.c, from the list): leaky_fill_kernels__<isa> puts the
+ * path's kernels over a copy of the scalar table, those the CPU's features allow. */
+#define LEAKY_X_DECLARE_FILL(a, isa, ISA, features) \
+    void leaky_fill_kernels__##isa(struct leaky_kernels *k, unsigned cpu_features);
+LEAKY_ISA_LIST(LEAKY_X_DECLARE_FILL, ~)
+#undef LEAKY_X_DECLARE_FILL
+
+/* The list by number, for the tests: an entry's position, and the count. */
+#define LEAKY_X_POSITION(name, slot, type, ...) LEAKY_KERNEL_POSITION_##name,
+enum { LEAKY_KERNEL_LIST(LEAKY_X_POSITION) LEAKY_KERNEL_COUNT };
+#undef LEAKY_X_POSITION
+
+/* A path's kernel of one list entry (the tests call each, even one that a variant hides in
+ * the table): fn is NULL where the path does not compile it, and cpu_features says what the
+ * CPU needs beyond the path to run it.  Cast fn back to the entry's type to call it. */
+struct leaky_kernel_impl {
+    void (*fn)(void);
+    unsigned cpu_features;
+};
+#define LEAKY_X_DECLARE_IMPLS(a, isa, ISA, cpu_features) \
+    extern const struct leaky_kernel_impl leaky_kernel_impls__##isa[LEAKY_KERNEL_COUNT];
+LEAKY_ISA_LIST(LEAKY_X_DECLARE_IMPLS, ~)
+#undef LEAKY_X_DECLARE_IMPLS
+/* A path's kernels in list order; NULL for a path this build lacks. */
+const struct leaky_kernel_impl *leaky_kernel_impls(leaky_isa isa);
 
 /* The table in use; fails (with leaky_last_error() set) when LEAKY_ISA is unusable.
  * Inline: after the first call it is one atomic load. */

@@ -58,8 +58,11 @@ static inline __attribute__((always_inline)) void runs_as(size_t runs, size_t le
         /* A run followed by another in this call may end with whole vectors where partial
          * ones are dear: the next run rewrites what they store past it (never in place:
          * that would clobber its dy).  Not with AVX-512, whose masked partial vectors are
-         * cheap: slower there, faster with AVX2 (docs/PRELU_RRELU.md, 'Other paths'). */
-        const bool whole_end = !VF_CHEAP_PARTS && mode != ACC_DX_AFTER && r + 1 < runs;
+         * cheap: slower there, faster with AVX2 (docs/PRELU_RRELU.md, 'Other paths').  Only
+         * for runs of a vector or more, whose rest of a vector lies within the next run: a
+         * shorter one's would reach past the call's arrays. */
+        const bool whole_end = !VF_CHEAP_PARTS && mode != ACC_DX_AFTER && r + 1 < runs &&
+                               len >= VT_LANES;
         sums[r] = run(len, x + at, dy + at, dx + at, slopes[channel], mode, whole_end);
         channel = channel + 1 == channels ? 0 : channel + 1;
     }

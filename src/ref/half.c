@@ -2,10 +2,9 @@
 /* The scalar reference for float16, bfloat16 and int8: the software conversions, the
  * kernels every SIMD path is tested against, and the scalar entries of the tables.
  * A half kernel is the float32 reference kernel itself, run on blocks widened into a
- * float32 buffer and narrowed back, so the rule is written once (in ref/f32.c). */
+ * float32 buffer and narrowed back, so the rule is written once (in ref/ref.c). */
 #include <string.h>
 
-#include "internal/cpu.h"
 #include "internal/kernels.h"
 
 static uint32_t bits_of(float f)
@@ -191,35 +190,4 @@ void leaky_x8_vlut__scalar(size_t n, const uint8_t *x, uint8_t *y, const uint8_t
     }
     for (; i < n; i++)
         y[i] = table[x[i]];
-}
-
-/* ------------------------------------------------------------ the tables */
-
-void leaky_fill_narrow_kernels__scalar(struct leaky_kernels *k, unsigned cpu_features)
-{
-    (void)cpu_features;
-#define LEAKY_X_FILL(name, type) k->name = leaky_##name##__scalar;
-    LEAKY_NARROW_KERNEL_LIST(LEAKY_X_FILL)
-#undef LEAKY_X_FILL
-}
-
-void leaky_fill_narrow_kernels(leaky_isa isa, struct leaky_kernels *k)
-{
-    const unsigned features = leaky_cpu_features();
-    leaky_fill_narrow_kernels__scalar(k, features);
-    switch (isa) {
-#ifdef LEAKY_HAVE_SSE2
-    case LEAKY_ISA_SSE2: leaky_fill_narrow_kernels__sse2(k, features); break;
-#endif
-#ifdef LEAKY_HAVE_AVX2
-    case LEAKY_ISA_AVX2: leaky_fill_narrow_kernels__avx2(k, features); break;
-#endif
-#ifdef LEAKY_HAVE_AVX512
-    case LEAKY_ISA_AVX512: leaky_fill_narrow_kernels__avx512(k, features); break;
-#endif
-#ifdef LEAKY_HAVE_NEON
-    case LEAKY_ISA_NEON: leaky_fill_narrow_kernels__neon(k, features); break;
-#endif
-    default: break;
-    }
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The tiny vector interface every SIMD kernel is written against. A kernel source
  * includes this header and is compiled once per ISA with LEAKY_BUILD_<ISA> defined
- * (and that ISA's compiler flags); LEAKY_KNAME gives its symbols the ISA's suffix.
+ * (and that ISA's compiler flags); LEAKY_KNAME gives its symbols the ISA's suffix, and
+ * LEAKY_KERNEL_COLUMN picks the ISA's column of the kernel list (internal/kernel_list.h).
  *
  * vf32        a vector of VF32_LANES floats;  vm32: a per-lane mask
  * vf64        a vector of VF64_LANES = VF32_LANES / 2 doubles;  vm64: its mask
@@ -36,6 +37,7 @@
 
 #if defined(LEAKY_BUILD_AVX512)
 #define LEAKY_KNAME_(name) leaky_##name##__avx512
+#define LEAKY_KERNEL_COLUMN(scalar, sse2, avx2, avx512, neon) avx512
 #define VF_CHEAP_PARTS 1
 #include <immintrin.h>
 #define VF32_LANES 16
@@ -105,6 +107,7 @@ static inline void vf64_stream(double *p, vf64 v) { _mm512_stream_pd(p, v); }
 
 #elif defined(LEAKY_BUILD_AVX2)
 #define LEAKY_KNAME_(name) leaky_##name##__avx2
+#define LEAKY_KERNEL_COLUMN(scalar, sse2, avx2, avx512, neon) avx2
 #define VF_CHEAP_PARTS 0
 #include <immintrin.h>
 #define VF32_LANES 8
@@ -176,6 +179,7 @@ static inline void vf64_stream(double *p, vf64 v) { _mm256_stream_pd(p, v); }
 
 #elif defined(LEAKY_BUILD_SSE2)
 #define LEAKY_KNAME_(name) leaky_##name##__sse2
+#define LEAKY_KERNEL_COLUMN(scalar, sse2, avx2, avx512, neon) sse2
 #define VF_CHEAP_PARTS 0
 #include <emmintrin.h>
 #define VF32_LANES 4
@@ -241,6 +245,7 @@ static inline void vf64_stream(double *p, vf64 v) { _mm_stream_pd(p, v); }
 
 #elif defined(LEAKY_BUILD_NEON)
 #define LEAKY_KNAME_(name) leaky_##name##__neon
+#define LEAKY_KERNEL_COLUMN(scalar, sse2, avx2, avx512, neon) neon
 #define VF_CHEAP_PARTS 0
 #include <arm_neon.h>
 #define VF32_LANES 4

@@ -199,7 +199,8 @@ static void stream_binary(const char *name, size_t offset, leaky_isa isa)
 #define STREAM_leaky_prelu_runs_backward_f32_fn STREAM_NONE
 #define STREAM_leaky_rrelu_f32_fn STREAM_NONE
 #define STREAM_leaky_rrelu_backward_f32_fn STREAM_NONE
-#define STREAM_ONE(name, type) STREAM_##type(#name, offsetof(struct leaky_kernels, name), isa);
+#define STREAM_ONE(name, slot, type, ...) \
+    STREAM_##type(#name, offsetof(struct leaky_kernels, slot), isa);
 
 static void check_streamed_kernels(void)
 {

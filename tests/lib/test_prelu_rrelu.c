@@ -195,6 +195,12 @@ static void check_layers(void)
 
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "paths") == 0) { /* for threads_test.sh */
+        for (int i = 0; i < LEAKY_ISA_COUNT; i++)
+            if (leaky_isa_supported((leaky_isa)i))
+                printf("%s\n", leaky_isa_name((leaky_isa)i));
+        return 0;
+    }
     if (argc == 2 && strcmp(argv[1], "digest") == 0) {
         leaky_isa active;
         if (leaky_isa_active(&active) != LEAKY_OK) {

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # The PReLU slope gradient and the RReLU draws must not depend on the thread count or the
 # CPU path: the digest of test_prelu_rrelu's results is compared across LEAKY_NUM_THREADS=1
-# and 2 and across every path this CPU runs.
+# and 2 and across every path this CPU runs (as the library lists them).
 # Usage: threads_test.sh path/to/test_prelu_rrelu
 set -u
 bin=$1
@@ -13,8 +13,9 @@ for threads in 2; do
   if [[ "$got" == "$want" ]]; then passed=$((passed + 1)); else
     failed=$((failed + 1)); echo "FAIL: $threads threads give digest $got, 1 thread $want"; fi
 done
-for isa in scalar sse2 avx2 avx512 neon; do
-  got=$(LEAKY_ISA=$isa LEAKY_NUM_THREADS=2 "$bin" digest 2>/dev/null) || continue
+paths=$("$bin" paths) || { echo "FAIL: no paths"; exit 1; }
+for isa in $paths; do
+  got=$(LEAKY_ISA=$isa LEAKY_NUM_THREADS=2 "$bin" digest)
   if [[ "$got" == "$want" ]]; then passed=$((passed + 1)); else
     failed=$((failed + 1)); echo "FAIL: LEAKY_ISA=$isa gives digest $got, expected $want"; fi
 done
