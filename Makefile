@@ -10,7 +10,7 @@ BUILD_CLANG ?= build-clang
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps run check check-lib check-long check-neon check-clang sanitize install clean bench
+.PHONY: all deps format run check check-lib check-long check-neon check-clang sanitize install clean bench
 
 # The library, the leaky program and the tests. Installs nothing: make deps does.
 all:
@@ -20,6 +20,10 @@ all:
 # The Debian packages to build and to test (elsewhere: the list, to install by hand).
 deps:
 	@scripts/install-deps.sh build check
+
+# Rewrites the C sources in the house style (.clang-format; make check checks it).
+format:
+	scripts/format.sh
 
 # The main job: the walkthrough of the function.
 run:

@@ -13,7 +13,7 @@ set -euo pipefail
 
 declare -A groups=(
   [build]="gcc make cmake pkg-config libcairo2-dev fonts-dejavu-core libopenblas-dev zlib1g-dev"
-  [check]="qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross python3 python3-numpy python3-torch clang libclang-rt-14-dev dataset-fashion-mnist"
+  [check]="clang-format qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross python3 python3-numpy python3-torch clang libclang-rt-14-dev dataset-fashion-mnist"
   [bench]="libxnnpack-dev libpthreadpool-dev libdnnl-dev python3 python3-numpy python3-torch dataset-fashion-mnist"
 )
 declare -A purpose=(
@@ -31,6 +31,7 @@ declare -A purpose=(
   [python3]="the parity and .npy tests"
   [python3-numpy]="numpy: the parity and .npy tests (skipped without it)"
   [python3-torch]="PyTorch: the parity tests (skipped without it)"
+  [clang-format]="clang-format 14: make check checks the C sources are formatted"
   [clang]="clang: make check-clang and the .npy fuzzer"
   [libclang-rt-14-dev]="libFuzzer, for the .npy fuzzer (skipped without it)"
   [dataset-fashion-mnist]="Fashion-MNIST: leaky experiment's test (skipped without it)"

@@ -30,6 +30,8 @@
  * slot, scalar cell no) comes after it and replaces it where its own cell allows.
  * Each path reads its own column: simd/vec.h's LEAKY_KERNEL_COLUMN, ref/table.c's. */
 
+/* The lists are tables, a column per path: the formatter leaves them as laid out. */
+/* clang-format off */
 /* The float32 and float64 kernels, t: f32 or f64.
  *    name                      slot                      type                                scalar sse2 avx2 avx512 neon */
 #define LEAKY_KERNEL_LIST_T(X, t)                                                                                      \
@@ -71,6 +73,8 @@
     X(bf16hw_vlrelu_derivative, bf16_vlrelu_derivative,   leaky_unary_u16_fn,   no,  no,  no,   AVX512_BF16, no)  \
     X(bf16hw_vprelu,            bf16_vprelu,              leaky_prelu_u16_fn,   no,  no,  no,   AVX512_BF16, no)  \
     X(bf16hw_narrow,            bf16_narrow,              leaky_narrow_u16_fn,  no,  no,  no,   AVX512_BF16, no)
+
+/* clang-format on */
 
 /* LEAKY_KERNEL_CELL(cell, compiled, absent, ...) reads a cell: compiled(cpu_features, ...)
  * where the path compiles the kernel, cpu_features being what the CPU needs beyond the
