@@ -44,31 +44,35 @@ struct leaky_rrelu_f64_params {
 enum { LEAKY_ACC_LANES = 16, LEAKY_ACC_BLOCK = 8 };
 
 /* Kernel types, one set per element type t (f32, f64) and its C type T.  An output may be
- * the very array of the input the comment names (in place), never a part of another. */
+ * the very array of the input the comment names (in place), never a part of another.
+ *   unary               y = op(x) elementwise; y may be x.
+ *   binary              out = op(x, g) elementwise, x deciding the branch and g the value
+ *                       routed; out may be g (a backward in place) or x (PReLU's forward in
+ *                       place).
+ *   prelu_runs_backward PReLU backward over `runs` runs of len elements each, back to back,
+ *                       run r with the slope slopes[(channel + r) % channels]: dx, and
+ *                       sums[r] = the run's slope gradient: the terms (x > 0 ? 0 : x * dy) of
+ *                       its element j go to lane j % 16 in blocks of LEAKY_ACC_BLOCK
+ *                       (j / 128), and the 16 lanes are added as a fixed tree (k + 8, + 4,
+ *                       + 2, + 1).  nontemporal: stream dx (out of place).  dx may be dy.
+ *   prelu_row_backward  PReLU backward over a row of n / period periods (n a multiple of
+ *                       period) with a slope per position in the period w[j]: dx, and
+ *                       acc[j] += the block sums of the terms at position j, a block per
+ *                       LEAKY_ACC_BLOCK periods, in order.  dx may be dy.
+ *   rrelu               RReLU training forward (noise may be NULL; y may be x);
+ *   rrelu_backward      its backward (dx may be dy). */
 #define LEAKY_KERNEL_TYPES(t, T)                                                            \
-    /* y = op(x) elementwise; y may be x. */                                                \
     typedef void leaky_unary_##t##_fn(size_t n, const T *x, T *y,                           \
                                       const struct leaky_##t##_params *params);             \
-    /* out = op(x, g) elementwise, x deciding the branch and g the value routed; out may be \
-     * g (a backward in place) or x (PReLU's forward in place). */                          \
     typedef void leaky_binary_##t##_fn(size_t n, const T *x, const T *g, T *out,            \
                                        const struct leaky_##t##_params *params);            \
-    /* PReLU backward over `runs` runs of len elements each, back to back, run r with the  \
-     * slope slopes[(channel + r) % channels]: dx, and sums[r] = the run's slope gradient: \
-     * the terms (x > 0 ? 0 : x * dy) of its element j go to lane j % 16 in blocks of      \
-     * LEAKY_ACC_BLOCK (j / 128), and the 16 lanes are added as a fixed tree (k + 8, + 4,  \
-     * + 2, + 1).  nontemporal: stream dx (out of place).  dx may be dy. */                 \
     typedef void leaky_prelu_runs_backward_##t##_fn(size_t runs, size_t len, const T *x,    \
                                                     const T *dy, T *dx, const T *slopes,    \
                                                     size_t channels, size_t channel,        \
                                                     bool nontemporal, double *sums);        \
-    /* PReLU backward over a row of n / period periods (n a multiple of period) with a      \
-     * slope per position in the period w[j]: dx, and acc[j] += the block sums of the terms \
-     * at position j, a block per LEAKY_ACC_BLOCK periods, in order.  dx may be dy. */      \
     typedef void leaky_prelu_row_backward_##t##_fn(size_t n, size_t period, const T *x,     \
                                                    const T *dy, const T *w, T *dx,          \
                                                    double *acc);                            \
-    /* RReLU training forward (noise may be NULL; y may be x), backward (dx may be dy). */  \
     typedef void leaky_rrelu_##t##_fn(size_t n, const T *x, T *y, T *noise,                 \
                                       const struct leaky_rrelu_##t##_params *params);       \
     typedef void leaky_rrelu_backward_##t##_fn(size_t n, const T *x, const T *dy, T *dx,    \
