@@ -415,9 +415,9 @@ static void FN(check_all)(const leaky_isa *isas, int nisa)
         FN(check_guards)(leaky_isa_name(isas[k]));
     }
     FN(check_prelu_paths)(isas, nisa, shapes, sizeof shapes / sizeof shapes[0]);
+    const size_t nadversarial = sizeof adversarial_shapes / sizeof adversarial_shapes[0];
     for (adversary = 1; adversary <= ADVERSARIES; adversary++)
-        FN(check_prelu_paths)(isas, nisa, adversarial_shapes,
-                              sizeof adversarial_shapes / sizeof adversarial_shapes[0]);
+        FN(check_prelu_paths)(isas, nisa, adversarial_shapes, nadversarial);
     adversary = 0;
     FN(check_finite_differences)();
     FN(check_rrelu)(isas, nisa);
