@@ -50,10 +50,7 @@ static bool no_setup(const struct bench_case *c, void **state)
     return true;
 }
 
-static void no_release(void *state)
-{
-    (void)state;
-}
+static void no_release(void *state) { (void)state; }
 
 static bool leaky_setup(const struct bench_case *c, void **state)
 {
@@ -87,10 +84,7 @@ static double leaky_time(void *state, const struct bench_case *c, size_t calls)
  * drawn forward, regenerated backward).  Not peers: rows beside leaky's. */
 enum { PRELU_CHANNELS = 64 };
 
-static bool prelu_supports(const struct bench_case *c)
-{
-    return c->n % PRELU_CHANNELS == 0;
-}
+static bool prelu_supports(const struct bench_case *c) { return c->n % PRELU_CHANNELS == 0; }
 
 static double prelu_time(void *state, const struct bench_case *c, size_t calls)
 {
@@ -220,8 +214,8 @@ static bool parse_count(const char *text, size_t *value)
     return true;
 }
 
-static bool parse_list(const char *option, const char *text, size_t *out, size_t *count,
-                       size_t max, size_t limit)
+static bool parse_list(const char *option, const char *text, size_t *out, size_t *count, size_t max,
+                       size_t limit)
 {
     char buf[256];
     snprintf(buf, sizeof buf, "%s", text);
@@ -230,9 +224,10 @@ static bool parse_list(const char *option, const char *text, size_t *out, size_t
          tok = strtok_r(NULL, ",", &save)) {
         size_t v;
         if (*count == max || !parse_count(tok, &v) || v > limit) {
-            cli_error(EXIT_USAGE, "bench: %s %s: expected up to %zu comma-separated counts "
-                      "from 1 to %zu (K and M suffixes allowed), such as 256,4K,1M", option,
-                      text, max, limit);
+            cli_error(EXIT_USAGE,
+                      "bench: %s %s: expected up to %zu comma-separated counts "
+                      "from 1 to %zu (K and M suffixes allowed), such as 256,4K,1M",
+                      option, text, max, limit);
             return false;
         }
         out[(*count)++] = v;
@@ -253,8 +248,10 @@ static bool parse_cases(const char *text, bool *cases)
         while (k < NCASES && strcmp(tok, case_names[k]) != 0)
             k++;
         if (k == NCASES) {
-            cli_error(EXIT_USAGE, "bench: --cases %s: '%s' is not a case; expected some of "
-                      "forward, forward-inplace, backward, backward-inplace", text, tok);
+            cli_error(EXIT_USAGE,
+                      "bench: --cases %s: '%s' is not a case; expected some of "
+                      "forward, forward-inplace, backward, backward-inplace",
+                      text, tok);
             return false;
         }
         cases[k] = true;
@@ -289,23 +286,30 @@ static void usage(const char *program, bool peers)
            "      --chart FILE   draw the forward pass's ns per element against size, log-log\n"
            "                     (.png, .svg or .pdf)\n"
            "  -h, --help         this text\n",
-           program,
-           peers ? ", XNNPACK, oneDNN, PyTorch and numpy" : "");
+           program, peers ? ", XNNPACK, oneDNN, PyTorch and numpy" : "");
 }
 
-static int parse_options(const char *program, int argc, char **argv, struct options *o,
-                         bool peers)
+static int parse_options(const char *program, int argc, char **argv, struct options *o, bool peers)
 {
-    static const struct option long_options[] = {
-        {"sizes", required_argument, NULL, 's'},   {"threads", required_argument, NULL, 't'},
-        {"cases", required_argument, NULL, 'c'},   {"reps", required_argument, NULL, 'r'},
-        {"sample-us", required_argument, NULL, 'u'}, {"slope", required_argument, NULL, 'a'},
-        {"csv", required_argument, NULL, 'o'},     {"chart", required_argument, NULL, 'p'},
-        {"gap-ms", required_argument, NULL, 'g'},  {"help", no_argument, NULL, 'h'},
-        {0}};
+    static const struct option long_options[] = {{"sizes", required_argument, NULL, 's'},
+                                                 {"threads", required_argument, NULL, 't'},
+                                                 {"cases", required_argument, NULL, 'c'},
+                                                 {"reps", required_argument, NULL, 'r'},
+                                                 {"sample-us", required_argument, NULL, 'u'},
+                                                 {"slope", required_argument, NULL, 'a'},
+                                                 {"csv", required_argument, NULL, 'o'},
+                                                 {"chart", required_argument, NULL, 'p'},
+                                                 {"gap-ms", required_argument, NULL, 'g'},
+                                                 {"help", no_argument, NULL, 'h'},
+                                                 {0}};
     static const size_t default_sizes[] = {256, 4096, 65536, 1u << 20, 1u << 24, 1u << 26};
-    *o = (struct options){.nsizes = 6, .threads = {1, 2}, .nthreads = 2,
-                          .cases = {true, true, true, true}, .reps = 21, .sample_ns = 5e5, .gap_ns = 40000000,
+    *o = (struct options){.nsizes = 6,
+                          .threads = {1, 2},
+                          .nthreads = 2,
+                          .cases = {true, true, true, true},
+                          .reps = 21,
+                          .sample_ns = 5e5,
+                          .gap_ns = 40000000,
                           .slope = 0.01f};
     memcpy(o->sizes, default_sizes, sizeof default_sizes);
     int opt;
@@ -319,8 +323,7 @@ static int parse_options(const char *program, int argc, char **argv, struct opti
                 return EXIT_USAGE;
             break;
         case 't':
-            if (!parse_list("--threads", optarg, o->threads, &o->nthreads, MAX_THREADS_LIST,
-                            1024))
+            if (!parse_list("--threads", optarg, o->threads, &o->nthreads, MAX_THREADS_LIST, 1024))
                 return EXIT_USAGE;
             break;
         case 'c':
@@ -329,42 +332,45 @@ static int parse_options(const char *program, int argc, char **argv, struct opti
             break;
         case 'r':
             if (!parse_count(optarg, &v) || v > 100000)
-                return cli_error(EXIT_USAGE, "bench: --reps %s: expected a count from 1 to "
-                                 "100000", optarg);
+                return cli_error(EXIT_USAGE,
+                                 "bench: --reps %s: expected a count from 1 to "
+                                 "100000",
+                                 optarg);
             o->reps = (unsigned)v;
             break;
         case 'u':
             if (!parse_count(optarg, &v) || v > 10000000)
-                return cli_error(EXIT_USAGE, "bench: --sample-us %s: expected microseconds "
-                                 "from 1 to 10000000", optarg);
+                return cli_error(EXIT_USAGE,
+                                 "bench: --sample-us %s: expected microseconds "
+                                 "from 1 to 10000000",
+                                 optarg);
             o->sample_ns = (double)v * 1e3;
             break;
         case 'g':
             if (strcmp(optarg, "0") == 0)
                 v = 0;
             else if (!parse_count(optarg, &v) || v > 999)
-                return cli_error(EXIT_USAGE, "bench: --gap-ms %s: expected milliseconds from "
-                                 "0 to 999", optarg);
+                return cli_error(EXIT_USAGE,
+                                 "bench: --gap-ms %s: expected milliseconds from "
+                                 "0 to 999",
+                                 optarg);
             o->gap_ns = (long)v * 1000000;
             break;
         case 'a':
             if (!cli_parse_slope_option("--slope", optarg, &o->slope))
                 return EXIT_USAGE;
             break;
-        case 'o':
-            o->csv = optarg;
-            break;
+        case 'o': o->csv = optarg; break;
         case 'p':
             if (chart_format_of(optarg) == CHART_FORMAT_NONE)
-                return cli_error(EXIT_USAGE, "bench: --chart %s: expected a file name ending "
-                                 "in .png, .svg or .pdf", optarg);
+                return cli_error(EXIT_USAGE,
+                                 "bench: --chart %s: expected a file name ending "
+                                 "in .png, .svg or .pdf",
+                                 optarg);
             o->png = optarg;
             break;
-        case 'h':
-            usage(program, peers);
-            return -1;
-        default:
-            return cli_bad_option("bench", opt, argv, optind);
+        case 'h': usage(program, peers); return -1;
+        default: return cli_bad_option("bench", opt, argv, optind);
         }
     }
     if (optind < argc)
@@ -392,10 +398,7 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double bytes_per_element(int kase)
-{
-    return kase >= 2 ? 12.0 : 8.0;
-}
+static double bytes_per_element(int kase) { return kase >= 2 ? 12.0 : 8.0; }
 
 static const struct result *find(int kase, size_t threads, size_t n, const char *impl)
 {
@@ -615,10 +618,10 @@ enum goal_direction {
 
 struct goal {
     const char *what;
-    const char *impl;   /* the implementation measured */
-    int kase;           /* an index into case_names, or CASE_EVERY */
+    const char *impl; /* the implementation measured */
+    int kase;         /* an index into case_names, or CASE_EVERY */
     size_t threads;
-    size_t n;           /* elements; 0: every size the run measured */
+    size_t n; /* elements; 0: every size the run measured */
     enum goal_against against;
     double limit;
     enum goal_direction direction;
@@ -627,22 +630,22 @@ struct goal {
 #define K ((size_t)1 << 10)
 #define M ((size_t)1 << 20)
 static const struct goal goals[] = {
-    {"forward, 256 elements, 1 thread, against the fastest peer", "leaky", CASE_FORWARD, 1,
-     256, AGAINST_FASTEST_PEER, 0.5, GOAL_AT_MOST},
-    {"forward, 4K elements, 1 thread, against the fastest peer", "leaky", CASE_FORWARD, 1,
-     4 * K, AGAINST_FASTEST_PEER, 0.65, GOAL_AT_MOST},
+    {"forward, 256 elements, 1 thread, against the fastest peer", "leaky", CASE_FORWARD, 1, 256,
+     AGAINST_FASTEST_PEER, 0.5, GOAL_AT_MOST},
+    {"forward, 4K elements, 1 thread, against the fastest peer", "leaky", CASE_FORWARD, 1, 4 * K,
+     AGAINST_FASTEST_PEER, 0.65, GOAL_AT_MOST},
     {"forward, 64K elements, 1 thread, against memcpy", "leaky", CASE_FORWARD, 1, 64 * K,
      AGAINST_MEMCPY, 1.0, GOAL_AT_MOST},
-    {"forward, 1M elements, 1 thread, against memcpy", "leaky", CASE_FORWARD, 1, M,
-     AGAINST_MEMCPY, 1.0, GOAL_AT_MOST},
-    {"forward, 16M elements, 1 thread, against the fastest peer", "leaky", CASE_FORWARD, 1,
-     16 * M, AGAINST_FASTEST_PEER, 0.8, GOAL_AT_MOST},
-    {"forward, 16M elements, 1 thread, against the non-temporal copy", "leaky", CASE_FORWARD,
-     1, 16 * M, AGAINST_NT_COPY, 1.05, GOAL_AT_MOST},
-    {"forward, 64M elements, 1 thread, against the fastest peer", "leaky", CASE_FORWARD, 1,
-     64 * M, AGAINST_FASTEST_PEER, 0.95, GOAL_AT_MOST},
-    {"forward, 64M elements, 1 thread, against the non-temporal copy", "leaky", CASE_FORWARD,
-     1, 64 * M, AGAINST_NT_COPY, 1.05, GOAL_AT_MOST},
+    {"forward, 1M elements, 1 thread, against memcpy", "leaky", CASE_FORWARD, 1, M, AGAINST_MEMCPY,
+     1.0, GOAL_AT_MOST},
+    {"forward, 16M elements, 1 thread, against the fastest peer", "leaky", CASE_FORWARD, 1, 16 * M,
+     AGAINST_FASTEST_PEER, 0.8, GOAL_AT_MOST},
+    {"forward, 16M elements, 1 thread, against the non-temporal copy", "leaky", CASE_FORWARD, 1,
+     16 * M, AGAINST_NT_COPY, 1.05, GOAL_AT_MOST},
+    {"forward, 64M elements, 1 thread, against the fastest peer", "leaky", CASE_FORWARD, 1, 64 * M,
+     AGAINST_FASTEST_PEER, 0.95, GOAL_AT_MOST},
+    {"forward, 64M elements, 1 thread, against the non-temporal copy", "leaky", CASE_FORWARD, 1,
+     64 * M, AGAINST_NT_COPY, 1.05, GOAL_AT_MOST},
     {"forward in place, 1M elements, 1 thread, against the fastest peer", "leaky",
      CASE_FORWARD_INPLACE, 1, M, AGAINST_FASTEST_PEER, 0.95, GOAL_AT_MOST},
     {"forward in place, 16M elements, 1 thread, against the fastest peer", "leaky",
@@ -653,20 +656,20 @@ static const struct goal goals[] = {
      64 * K, AGAINST_FASTEST_PEER, 0.6, GOAL_AT_MOST},
     {"backward, 16M elements, 1 thread, against the fastest peer", "leaky", CASE_BACKWARD, 1,
      16 * M, AGAINST_FASTEST_PEER, 0.85, GOAL_AT_MOST},
-    {"forward in place, 1M elements, speed-up of 2 threads over 1", "leaky",
-     CASE_FORWARD_INPLACE, 2, M, AGAINST_ONE_THREAD, 1.6, GOAL_AT_LEAST},
-    {"forward in place, 16M elements, speed-up of 2 threads over 1", "leaky",
-     CASE_FORWARD_INPLACE, 2, 16 * M, AGAINST_ONE_THREAD, 1.6, GOAL_AT_LEAST},
+    {"forward in place, 1M elements, speed-up of 2 threads over 1", "leaky", CASE_FORWARD_INPLACE,
+     2, M, AGAINST_ONE_THREAD, 1.6, GOAL_AT_LEAST},
+    {"forward in place, 16M elements, speed-up of 2 threads over 1", "leaky", CASE_FORWARD_INPLACE,
+     2, 16 * M, AGAINST_ONE_THREAD, 1.6, GOAL_AT_LEAST},
     /* 10%: the noise of this shared machine. */
-    {"2 threads never slower than 1 (beyond 10%), every case and size", "leaky", CASE_EVERY,
-     2, 0, AGAINST_ONE_THREAD, 1.10, GOAL_AT_MOST},
+    {"2 threads never slower than 1 (beyond 10%), every case and size", "leaky", CASE_EVERY, 2, 0,
+     AGAINST_ONE_THREAD, 1.10, GOAL_AT_MOST},
     /* PReLU rows are 64 channels last, the backward computing dx and the slope gradient. */
-    {"PReLU backward, 1M elements, 1 thread, against PReLU forward", "prelu", CASE_BACKWARD,
-     1, M, AGAINST_FORWARD, 2.0, GOAL_AT_MOST},
-    {"PReLU backward, 16M elements, 1 thread, against PReLU forward", "prelu", CASE_BACKWARD,
-     1, 16 * M, AGAINST_FORWARD, 2.0, GOAL_AT_MOST},
-    {"PReLU backward, 64M elements, 1 thread, against PReLU forward", "prelu", CASE_BACKWARD,
-     1, 64 * M, AGAINST_FORWARD, 2.0, GOAL_AT_MOST},
+    {"PReLU backward, 1M elements, 1 thread, against PReLU forward", "prelu", CASE_BACKWARD, 1, M,
+     AGAINST_FORWARD, 2.0, GOAL_AT_MOST},
+    {"PReLU backward, 16M elements, 1 thread, against PReLU forward", "prelu", CASE_BACKWARD, 1,
+     16 * M, AGAINST_FORWARD, 2.0, GOAL_AT_MOST},
+    {"PReLU backward, 64M elements, 1 thread, against PReLU forward", "prelu", CASE_BACKWARD, 1,
+     64 * M, AGAINST_FORWARD, 2.0, GOAL_AT_MOST},
 };
 #undef K
 #undef M
@@ -675,16 +678,11 @@ static const struct goal goals[] = {
 static const struct result *goal_comparison(const struct goal *g, const struct result *r)
 {
     switch (g->against) {
-    case AGAINST_FASTEST_PEER:
-        return best_peer(r->kase, r->threads, r->n);
-    case AGAINST_MEMCPY:
-        return find(r->kase, r->threads, r->n, "memcpy");
-    case AGAINST_NT_COPY:
-        return find(r->kase, r->threads, r->n, "nt-copy");
-    case AGAINST_ONE_THREAD:
-        return find(r->kase, 1, r->n, r->impl);
-    case AGAINST_FORWARD:
-        return find(CASE_FORWARD, r->threads, r->n, r->impl);
+    case AGAINST_FASTEST_PEER: return best_peer(r->kase, r->threads, r->n);
+    case AGAINST_MEMCPY: return find(r->kase, r->threads, r->n, "memcpy");
+    case AGAINST_NT_COPY: return find(r->kase, r->threads, r->n, "nt-copy");
+    case AGAINST_ONE_THREAD: return find(r->kase, 1, r->n, r->impl);
+    case AGAINST_FORWARD: return find(CASE_FORWARD, r->threads, r->n, r->impl);
     }
     return NULL;
 }
@@ -732,9 +730,10 @@ static void print_goal(const struct goal *g, int width)
         if (!goal_met(g, goal_ratio(g, r, c))) {
             missed++;
             printf("  missed: %s, %zu thread%s, n=%zu: %.4f ns/element against %.4f (%s, "
-                   "%zu thread%s)\n", case_names[r->kase], r->threads,
-                   r->threads == 1 ? "" : "s", r->n, r->median / (double)r->n,
-                   c->median / (double)c->n, c->impl, c->threads, c->threads == 1 ? "" : "s");
+                   "%zu thread%s)\n",
+                   case_names[r->kase], r->threads, r->threads == 1 ? "" : "s", r->n,
+                   r->median / (double)r->n, c->median / (double)c->n, c->impl, c->threads,
+                   c->threads == 1 ? "" : "s");
         }
     }
     if (compared == 0)
@@ -830,7 +829,9 @@ static int write_chart(const char *path)
         while (k < nseries && strcmp(series[k].name, names[nseries]) != 0)
             k++;
         if (k == nseries) {
-            series[k] = (chart_series){.name = names[k], .x = xs[k], .y = ys[k],
+            series[k] = (chart_series){.name = names[k],
+                                       .x = xs[k],
+                                       .y = ys[k],
                                        .style = r->threads == 1 ? CHART_SOLID : CHART_DASHED,
                                        .markers = true};
             nseries++;
@@ -844,16 +845,22 @@ static int write_chart(const char *path)
     for (size_t k = 0, colours = 0; k < nseries; k++) {
         size_t j = 0;
         const size_t len = strcspn(series[k].name, ",");
-        while (j < k && !(strncmp(series[j].name, series[k].name, len) == 0 &&
-                          series[j].name[len] == ','))
+        while (j < k &&
+               !(strncmp(series[j].name, series[k].name, len) == 0 && series[j].name[len] == ','))
             j++;
         series[k].rgb = j < k ? series[j].rgb : chart_palette(colours++);
     }
     const chart c = {.title = "Leaky ReLU forward, out of place (float32)",
-                     .x_label = "elements", .y_label = "ns per element (median)",
+                     .x_label = "elements",
+                     .y_label = "ns per element (median)",
                      .note = "lower is better; same run, implementations alternating",
-                     .width = 1000, .height = 700, .log_x = true, .log_y = true, .grid = true,
-                     .series = series, .n_series = nseries};
+                     .width = 1000,
+                     .height = 700,
+                     .log_x = true,
+                     .log_y = true,
+                     .grid = true,
+                     .series = series,
+                     .n_series = nseries};
     char err[512];
     const bool written = chart_write(&c, path, NULL, err, sizeof err);
     chart_release_caches();
@@ -899,7 +906,8 @@ int bench_main(const char *program, int argc, char **argv, const struct bench_im
     if (leaky_isa_active(&isa) != LEAKY_OK)
         return cli_error(EXIT_FAILURE_, "bench: %s", leaky_last_error());
     printf("leaky %s bench: path %s, slope %g, %u samples per case, up to %zu threads "
-           "available\n", LEAKY_VERSION_STRING, leaky_isa_name(isa), (double)o.slope, o.reps,
+           "available\n",
+           LEAKY_VERSION_STRING, leaky_isa_name(isa), (double)o.slope, o.reps,
            (size_t)sysconf(_SC_NPROCESSORS_ONLN));
     fflush(stdout);
 
@@ -909,8 +917,14 @@ int bench_main(const char *program, int argc, char **argv, const struct bench_im
             continue;
         for (size_t t = 0; t < o.nthreads; t++) {
             for (size_t s = 0; s < o.nsizes; s++) {
-                struct bench_case c = {kase >= 2 ? BENCH_BACKWARD : BENCH_FORWARD, kase % 2 == 1,
-                                       o.threads[t], o.sizes[s], o.slope, x, g, y};
+                struct bench_case c = {kase >= 2 ? BENCH_BACKWARD : BENCH_FORWARD,
+                                       kase % 2 == 1,
+                                       o.threads[t],
+                                       o.sizes[s],
+                                       o.slope,
+                                       x,
+                                       g,
+                                       y};
                 if (c.in_place) {
                     if (c.op == BENCH_FORWARD)
                         c.y = x;
@@ -918,8 +932,8 @@ int bench_main(const char *program, int argc, char **argv, const struct bench_im
                         c.y = g;
                 }
                 if (progress)
-                    fprintf(stderr, "\r%-18s %zu thread(s) n=%-10zu", case_names[kase],
-                            c.threads, c.n);
+                    fprintf(stderr, "\r%-18s %zu thread(s) n=%-10zu", case_names[kase], c.threads,
+                            c.n);
                 run_case(&o, &c, kase, impls, nimpls, x0, g0);
                 /* Restore the inputs an in-place case overwrote. */
                 if (c.in_place)

@@ -57,7 +57,8 @@ static struct row_result time_pair(const struct runner *a, const struct runner *
                                    int reps)
 {
     const int calls = n < (1u << 20) ? (int)((1u << 22) / n) : 1;
-    double *times[2] = {malloc(sizeof(double) * (size_t)reps), malloc(sizeof(double) * (size_t)reps)};
+    double *times[2] = {malloc(sizeof(double) * (size_t)reps),
+                        malloc(sizeof(double) * (size_t)reps)};
     time_once(a, calls); /* warm up: page faults, caches, the dispatch */
     time_once(b, calls);
     for (int i = 0; i < reps; i++) {
@@ -74,8 +75,8 @@ static struct row_result time_pair(const struct runner *a, const struct runner *
     return r;
 }
 
-static void print_row(const char *what, size_t n, size_t bytes_per_element,
-                      const struct runner *a, const struct runner *b, int reps, const char *note)
+static void print_row(const char *what, size_t n, size_t bytes_per_element, const struct runner *a,
+                      const struct runner *b, int reps, const char *note)
 {
     const struct row_result r = time_pair(a, b, n, reps);
     const struct runner *rs[2] = {a, b};
@@ -199,8 +200,10 @@ static int bench_size(size_t n, int reps)
     for (size_t i = 0; i < n; i++)
         differ_rounded += y16[i] != z16[i];
     char note[200];
-    snprintf(note, sizeof note, "XNNPACK's results differ from leaky's in %zu of %zu (in %zu "
-             "with leaky's slope rounded to float16 as XNNPACK's)", differ, n, differ_rounded);
+    snprintf(note, sizeof note,
+             "XNNPACK's results differ from leaky's in %zu of %zu (in %zu "
+             "with leaky's slope rounded to float16 as XNNPACK's)",
+             differ, n, differ_rounded);
     print_row("f16", n, 4, &(struct runner){"leaky_relu_f16", run_leaky_f16, &a},
               &(struct runner){"xnn leaky_relu_nc_f16", run_xnn, &b}, reps, note);
     xnn_delete_operator(b.op);
@@ -224,8 +227,8 @@ static int bench_size(size_t n, int reps)
         return 1;
     }
     struct q8_ctx qa = {x8, y8, n, &ps, &pu, NULL}, qb = {x8, z8, n, NULL, NULL, NULL};
-    if (xnn_create_leaky_relu_nc_qu8(1, 1, 1, slope, 128, 0.05f, 100, 0.025f, 0, 255, 0,
-                                     &qb.op) != xnn_status_success ||
+    if (xnn_create_leaky_relu_nc_qu8(1, 1, 1, slope, 128, 0.05f, 100, 0.025f, 0, 255, 0, &qb.op) !=
+            xnn_status_success ||
         xnn_setup_leaky_relu_nc_qu8(qb.op, n, x8, z8, NULL) != xnn_status_success) {
         fprintf(stderr, "leaky-bench-narrow: XNNPACK's qu8 leaky ReLU cannot be set up\n");
         return 1;
@@ -285,7 +288,8 @@ static void survey_qu8(void)
     }
     printf("qu8 exactness: XNNPACK differs from the exactly rounded result in %llu of %llu "
            "outputs (%llu parameter sets x 256 inputs; largest difference %llu; %llu sets "
-           "refused by XNNPACK)\n\n", differ, sets * 256, sets, worst, refused);
+           "refused by XNNPACK)\n\n",
+           differ, sets * 256, sets, worst, refused);
 }
 
 int main(int argc, char **argv)

@@ -28,10 +28,7 @@ struct xnn {
 };
 
 /* Debian's XNNPACK (2022) has a forward leaky ReLU only; in place is allowed. */
-static bool xnn_supports(const struct bench_case *c)
-{
-    return c->op == BENCH_FORWARD;
-}
+static bool xnn_supports(const struct bench_case *c) { return c->op == BENCH_FORWARD; }
 
 static void xnn_release(void *state)
 {
@@ -128,12 +125,11 @@ static bool dnnl_setup(const struct bench_case *c, void **state)
     dnnl_primitive_desc_t fwd_pd = NULL, bwd_pd = NULL;
     bool ok = dnnl_memory_desc_init_by_tag(&md, 1, dims, dnnl_f32, dnnl_a) == dnnl_success;
     const bool backward = c->op == BENCH_BACKWARD;
-    ok = ok && dnnl_eltwise_forward_desc_init(&fwd, backward ? dnnl_forward_training
-                                                             : dnnl_forward_inference,
-                                              dnnl_eltwise_relu, &md, c->slope,
-                                              0.0f) == dnnl_success;
-    ok = ok && dnnl_primitive_desc_create(&fwd_pd, &fwd, NULL, dnnl_cpu_engine, NULL) ==
-                   dnnl_success;
+    ok = ok && dnnl_eltwise_forward_desc_init(
+                   &fwd, backward ? dnnl_forward_training : dnnl_forward_inference,
+                   dnnl_eltwise_relu, &md, c->slope, 0.0f) == dnnl_success;
+    ok = ok &&
+         dnnl_primitive_desc_create(&fwd_pd, &fwd, NULL, dnnl_cpu_engine, NULL) == dnnl_success;
     if (backward) {
         ok = ok && dnnl_eltwise_backward_desc_init(&bwd, dnnl_eltwise_relu, &md, &md, c->slope,
                                                    0.0f) == dnnl_success;
@@ -201,8 +197,7 @@ static bool py_start(const char *python, const char *script)
         dup2(from[1], STDOUT_FILENO);
         close(to[0]), close(to[1]), close(from[0]), close(from[1]);
         execl(python, python, script, "--serve", (char *)NULL);
-        fprintf(stderr, "leaky-bench-peers: cannot run %s: PyTorch and numpy left out\n",
-                python);
+        fprintf(stderr, "leaky-bench-peers: cannot run %s: PyTorch and numpy left out\n", python);
         _exit(127);
     }
     close(to[0]), close(from[1]);
@@ -286,10 +281,7 @@ static void py_release(void *state)
     free(s);
 }
 
-static bool torch_supports(const struct bench_case *c)
-{
-    return py_to != NULL && c != NULL;
-}
+static bool torch_supports(const struct bench_case *c) { return py_to != NULL && c != NULL; }
 
 static bool torch_setup(const struct bench_case *c, void **state)
 {
@@ -342,8 +334,8 @@ int main(int argc, char **argv)
         help |= strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0;
     if (use_python && !help)
         py_start(python, LEAKY_PEERS_SCRIPT);
-    const int rc = bench_main("leaky-bench-peers [--python PATH | --no-python]", argc, argv,
-                              peers, sizeof peers / sizeof peers[0]);
+    const int rc = bench_main("leaky-bench-peers [--python PATH | --no-python]", argc, argv, peers,
+                              sizeof peers / sizeof peers[0]);
     py_stop();
     return rc;
 }

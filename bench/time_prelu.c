@@ -20,11 +20,15 @@ int main(int argc, char **argv)
         const char *layout;
         size_t outer, channels, inner, num_slopes;
     } cases[] = {
-        {"NCHW 16x64x32x32", 16, 64, 1024, 64},   {"NHWC 16x32x32x64", 16384, 64, 1, 64},
-        {"shared, 1M", 1, 1, 1 << 20, 1},         {"NCHW 16x64x128x128", 16, 64, 16384, 64},
-        {"NHWC 16x128x128x64", 262144, 64, 1, 64}, {"NCHW 64x64x64x64", 64, 64, 4096, 64},
+        {"NCHW 16x64x32x32", 16, 64, 1024, 64},
+        {"NHWC 16x32x32x64", 16384, 64, 1, 64},
+        {"shared, 1M", 1, 1, 1 << 20, 1},
+        {"NCHW 16x64x128x128", 16, 64, 16384, 64},
+        {"NHWC 16x128x128x64", 262144, 64, 1, 64},
+        {"NCHW 64x64x64x64", 64, 64, 4096, 64},
         /* Small maps: each channel's run is short (many runs to a kernel call). */
-        {"NCHW 334x64x7x7", 334, 64, 49, 64},      {"NCHW 256x64x8x8", 256, 64, 64, 64},
+        {"NCHW 334x64x7x7", 334, 64, 49, 64},
+        {"NCHW 256x64x8x8", 256, 64, 64, 64},
         {"NCHW 84x64x14x14", 84, 64, 196, 64},
     };
     double *tf = malloc((size_t)reps * sizeof *tf), *tb = malloc((size_t)reps * sizeof *tb);
@@ -70,8 +74,8 @@ int main(int argc, char **argv)
         qsort(lf, (size_t)reps, sizeof *lf, compare);
         qsort(lb, (size_t)reps, sizeof *lb, compare);
         const double f = tf[reps / 2] * 1e3, b = tb[reps / 2] * 1e3;
-        printf("%-22s %10zu %9.3f %12.3f %7.2f %11.3f %14.2f\n", cases[c].layout, n, f, b,
-               b / f, lf[reps / 2] * 1e3, lb[reps / 2] / lf[reps / 2]);
+        printf("%-22s %10zu %9.3f %12.3f %7.2f %11.3f %14.2f\n", cases[c].layout, n, f, b, b / f,
+               lf[reps / 2] * 1e3, lb[reps / 2] / lf[reps / 2]);
         free(x), free(y), free(dy), free(dx);
     }
     free(tf), free(tb), free(lf), free(lb);

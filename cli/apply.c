@@ -63,8 +63,8 @@ struct dtype {
     leaky_status (*prelu)(const void *x, void *y, size_t outer, size_t channels, size_t inner,
                           const struct job *j, size_t c0, size_t ns);
     leaky_status (*prelu_backward)(const void *x, const void *dy, void *dx, double *dw,
-                                   size_t outer, size_t channels, size_t inner,
-                                   const struct job *j, size_t c0, size_t ns);
+                                   size_t outer, size_t channels, size_t inner, const struct job *j,
+                                   size_t c0, size_t ns);
     leaky_status (*rrelu_train)(const void *x, void *y, size_t n, uint64_t first,
                                 const struct job *j, void *noise);
     leaky_status (*rrelu_backward)(const void *x, const void *dy, void *dx, size_t n,
@@ -158,8 +158,8 @@ static leaky_status backward_f16(const void *x, const void *dy, void *dx, size_t
     return leaky_relu_backward_f16(x, dy, dx, n, a->f32);
 }
 /* PReLU's forward only (float32 slopes, as leaky_prelu_f16 takes them). */
-static leaky_status prelu_f16(const void *x, void *y, size_t outer, size_t channels,
-                              size_t inner, const struct job *j, size_t c0, size_t ns)
+static leaky_status prelu_f16(const void *x, void *y, size_t outer, size_t channels, size_t inner,
+                              const struct job *j, size_t c0, size_t ns)
 {
     return leaky_prelu_f16(x, y, outer, channels, inner, j->slopes_f32 + c0, ns);
 }
@@ -173,35 +173,34 @@ static leaky_status forward_qu8(const void *x, void *y, size_t n, const struct q
 }
 
 /* PReLU and RReLU glue, once per type T (suffix t). */
-#define LEAKY_APPLY_GLUE(t, T)                                                                \
-    static leaky_status prelu_##t(const void *x, void *y, size_t outer, size_t channels,      \
-                                  size_t inner, const struct job *j, size_t c0, size_t ns)    \
-    {                                                                                         \
-        return leaky_prelu_##t(x, y, outer, channels, inner, j->slopes_##t + c0, ns);         \
-    }                                                                                         \
-    static leaky_status prelu_backward_##t(const void *x, const void *dy, void *dx,           \
-                                           double *dw, size_t outer, size_t channels,         \
-                                           size_t inner, const struct job *j, size_t c0,      \
-                                           size_t ns)                                         \
-    {                                                                                         \
-        T *step = dw ? j->dw_scratch : NULL;                                                  \
-        const leaky_status st = leaky_prelu_backward_##t(x, dy, dx, step, outer, channels,    \
-                                                         inner, j->slopes_##t + c0, ns);      \
-        for (size_t k = 0; st == LEAKY_OK && step && k < ns; k++)                             \
-            dw[c0 + k] += step[k];                                                            \
-        return st;                                                                            \
-    }                                                                                         \
-    static leaky_status rrelu_train_##t(const void *x, void *y, size_t n, uint64_t first,     \
-                                        const struct job *j, void *noise)                     \
-    {                                                                                         \
-        return leaky_rrelu_train_at_##t(x, y, n, first, j->lower_##t, j->upper_##t, j->seed,  \
-                                        noise);                                               \
-    }                                                                                         \
-    static leaky_status rrelu_backward_##t(const void *x, const void *dy, void *dx, size_t n, \
-                                           uint64_t first, const struct job *j)               \
-    {                                                                                         \
-        return leaky_rrelu_backward_at_##t(x, dy, dx, n, first, j->lower_##t, j->upper_##t,   \
-                                           j->seed);                                          \
+#define LEAKY_APPLY_GLUE(t, T)                                                                    \
+    static leaky_status prelu_##t(const void *x, void *y, size_t outer, size_t channels,          \
+                                  size_t inner, const struct job *j, size_t c0, size_t ns)        \
+    {                                                                                             \
+        return leaky_prelu_##t(x, y, outer, channels, inner, j->slopes_##t + c0, ns);             \
+    }                                                                                             \
+    static leaky_status prelu_backward_##t(const void *x, const void *dy, void *dx, double *dw,   \
+                                           size_t outer, size_t channels, size_t inner,           \
+                                           const struct job *j, size_t c0, size_t ns)             \
+    {                                                                                             \
+        T *step = dw ? j->dw_scratch : NULL;                                                      \
+        const leaky_status st = leaky_prelu_backward_##t(x, dy, dx, step, outer, channels, inner, \
+                                                         j->slopes_##t + c0, ns);                 \
+        for (size_t k = 0; st == LEAKY_OK && step && k < ns; k++)                                 \
+            dw[c0 + k] += step[k];                                                                \
+        return st;                                                                                \
+    }                                                                                             \
+    static leaky_status rrelu_train_##t(const void *x, void *y, size_t n, uint64_t first,         \
+                                        const struct job *j, void *noise)                         \
+    {                                                                                             \
+        return leaky_rrelu_train_at_##t(x, y, n, first, j->lower_##t, j->upper_##t, j->seed,      \
+                                        noise);                                                   \
+    }                                                                                             \
+    static leaky_status rrelu_backward_##t(const void *x, const void *dy, void *dx, size_t n,     \
+                                           uint64_t first, const struct job *j)                   \
+    {                                                                                             \
+        return leaky_rrelu_backward_at_##t(x, dy, dx, n, first, j->lower_##t, j->upper_##t,       \
+                                           j->seed);                                              \
     }
 LEAKY_APPLY_GLUE(f32, float)
 LEAKY_APPLY_GLUE(f64, double)
@@ -209,13 +208,13 @@ LEAKY_APPLY_GLUE(f64, double)
 
 static const struct dtype dtypes[] = {
     {"<f4", "float32", 4, NULL, forward_f32, relu_f32, derivative_f32, backward_f32,
-     relu_backward_f32, prelu_f32, prelu_backward_f32, rrelu_train_f32, rrelu_backward_f32,
-     NULL, NULL},
+     relu_backward_f32, prelu_f32, prelu_backward_f32, rrelu_train_f32, rrelu_backward_f32, NULL,
+     NULL},
     {"<f8", "float64", 8, NULL, forward_f64, relu_f64, derivative_f64, backward_f64,
-     relu_backward_f64, prelu_f64, prelu_backward_f64, rrelu_train_f64, rrelu_backward_f64,
-     NULL, NULL},
-    {"<f2", "float16", 2, NULL, forward_f16, NULL, derivative_f16, backward_f16, NULL,
-     prelu_f16, NULL, NULL, NULL, NULL, NULL},
+     relu_backward_f64, prelu_f64, prelu_backward_f64, rrelu_train_f64, rrelu_backward_f64, NULL,
+     NULL},
+    {"<f2", "float16", 2, NULL, forward_f16, NULL, derivative_f16, backward_f16, NULL, prelu_f16,
+     NULL, NULL, NULL, NULL, NULL},
     {"|i1", "int8", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "qs8",
      forward_qs8},
     {"|u1", "uint8", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "qu8",
@@ -247,23 +246,25 @@ static bool check_header(struct mapped *m, char *err, size_t err_size)
 {
     const npy_header *h = &m->h;
     if (h->structured) {
-        snprintf(err, err_size, "structured (record) dtypes are not supported; save a plain "
+        snprintf(err, err_size,
+                 "structured (record) dtypes are not supported; save a plain "
                  "float32 array");
         return false;
     }
     if (h->kind == 'O') {
-        snprintf(err, err_size, "object arrays ('%s') hold Python objects, not numbers",
-                 h->descr);
+        snprintf(err, err_size, "object arrays ('%s') hold Python objects, not numbers", h->descr);
         return false;
     }
     if (h->byte_order == '>' && h->itemsize > 1) {
-        snprintf(err, err_size, "big-endian data ('%s') is not supported; save "
-                 "a.astype('<%c%llu') instead", h->descr, h->kind,
-                 (unsigned long long)h->itemsize);
+        snprintf(err, err_size,
+                 "big-endian data ('%s') is not supported; save "
+                 "a.astype('<%c%llu') instead",
+                 h->descr, h->kind, (unsigned long long)h->itemsize);
         return false;
     }
     if (h->fortran_order) {
-        snprintf(err, err_size, "Fortran-order arrays are not supported; save "
+        snprintf(err, err_size,
+                 "Fortran-order arrays are not supported; save "
                  "np.ascontiguousarray(a) instead");
         return false;
     }
@@ -280,8 +281,10 @@ static bool check_header(struct mapped *m, char *err, size_t err_size)
         m->dt = &dtypes[i];
         return true;
     }
-    snprintf(err, err_size, "unsupported dtype '%s' (float32 '<f4', float64 '<f8', float16 "
-             "'<f2', int8 '|i1' and uint8 '|u1' are supported)", h->descr);
+    snprintf(err, err_size,
+             "unsupported dtype '%s' (float32 '<f4', float64 '<f8', float16 "
+             "'<f2', int8 '|i1' and uint8 '|u1' are supported)",
+             h->descr);
     return false;
 }
 
@@ -408,8 +411,8 @@ static leaky_status prelu_piece(const struct job *j, const struct dtype *dt, con
         }
         const size_t off = done * dt->size;
         const leaky_status st =
-            dy ? dt->prelu_backward((const char *)x + off, (const char *)dy + off,
-                                    (char *)y + off, dw, outer, ch, in, j, c0, ch)
+            dy ? dt->prelu_backward((const char *)x + off, (const char *)dy + off, (char *)y + off,
+                                    dw, outer, ch, in, j, c0, ch)
                : dt->prelu((const char *)x + off, (char *)y + off, outer, ch, in, j, c0, ch);
         if (st != LEAKY_OK)
             return st;
@@ -469,8 +472,7 @@ static void *aligned(unsigned char *p, void *buf, size_t bytes, size_t size)
 
 /* Runs the job chunk by chunk: from in (and grad) into the file out_fd, or back into in's
  * mapping when out_fd < 0. */
-static int run(const struct job *j, struct mapped *in, struct mapped *grad, int out_fd,
-               double *dw)
+static int run(const struct job *j, struct mapped *in, struct mapped *grad, int out_fd, double *dw)
 {
     const struct dtype *dt = in->dt;
     const size_t chunk = CHUNK_BYTES / dt->size;
@@ -481,8 +483,8 @@ static int run(const struct job *j, struct mapped *in, struct mapped *grad, int 
     unsigned char *scratch = buf + 3 * CHUNK_BYTES;
     /* PReLU's and RReLU training's derivatives come out of a backward or a noise output,
      * which must not be the input. */
-    const bool own_output = j->op == OP_DERIVATIVE &&
-                            (j->fn == FN_PRELU || (j->fn == FN_RRELU && j->train));
+    const bool own_output =
+        j->op == OP_DERIVATIVE && (j->fn == FN_PRELU || (j->fn == FN_RRELU && j->train));
     unsigned char *x = in->map + in->h.data_offset;
     unsigned char *dy = grad ? grad->map + grad->h.data_offset : NULL;
     struct progress pr;
@@ -501,8 +503,8 @@ static int run(const struct job *j, struct mapped *in, struct mapped *grad, int 
         }
         if (out_fd >= 0) {
             if (!write_all(out_fd, yp, bytes)) {
-                rc = cli_error(EXIT_FAILURE_, "apply: cannot write %s: %s", j->out,
-                               strerror(errno));
+                rc =
+                    cli_error(EXIT_FAILURE_, "apply: cannot write %s: %s", j->out, strerror(errno));
                 break;
             }
         } else if (yp != x + off) {
@@ -519,16 +521,20 @@ static int run(const struct job *j, struct mapped *in, struct mapped *grad, int 
  * false with a sentence. */
 static bool check_job(const struct job *j, const struct dtype *dt, char *err, size_t err_size)
 {
-    static const char *const dtype_names[][2] = {{"float32", "f32"}, {"float64", "f64"},
-                                                 {"float16", "f16"}, {"int8", "qs8"},
+    static const char *const dtype_names[][2] = {{"float32", "f32"},
+                                                 {"float64", "f64"},
+                                                 {"float16", "f16"},
+                                                 {"int8", "qs8"},
                                                  {"uint8", "qu8"}};
     const char *want = NULL;
     for (size_t i = 0; i < sizeof dtype_names / sizeof dtype_names[0]; i++)
         if (strcmp(dt->name, dtype_names[i][0]) == 0)
             want = dtype_names[i][1];
     if (dt->quantized && !j->dtype) {
-        snprintf(err, err_size, "%s data needs --dtype %s with --in-scale, --in-zero-point, "
-                 "--out-scale and --out-zero-point", dt->name, dt->quantized);
+        snprintf(err, err_size,
+                 "%s data needs --dtype %s with --in-scale, --in-zero-point, "
+                 "--out-scale and --out-zero-point",
+                 dt->name, dt->quantized);
         return false;
     }
     if (j->dtype && (!want || strcmp(j->dtype, want) != 0)) {
@@ -537,24 +543,29 @@ static bool check_job(const struct job *j, const struct dtype *dt, char *err, si
         return false;
     }
     if (dt->quantized && (j->op != OP_FORWARD || j->fn != FN_LEAKY)) {
-        snprintf(err, err_size, "%s data has only the forward Leaky ReLU (no --derivative, "
-                 "--backward or --relu)", dt->name);
-        return false;
-    }
-    if ((j->fn == FN_PRELU && !dt->prelu) || (j->fn == FN_RRELU && !dt->rrelu_train)) {
-        snprintf(err, err_size, "--%s is float32 and float64 only", j->fn == FN_PRELU ? "prelu"
-                                                                                : "rrelu");
-        return false;
-    }
-    if (j->fn == FN_PRELU && j->op != OP_FORWARD && !dt->prelu_backward) {
-        snprintf(err, err_size, "--prelu with --%s is float32 and float64 only; %s data has "
-                 "the PReLU forward", j->op == OP_BACKWARD ? "backward" : "derivative",
+        snprintf(err, err_size,
+                 "%s data has only the forward Leaky ReLU (no --derivative, "
+                 "--backward or --relu)",
                  dt->name);
         return false;
     }
+    if ((j->fn == FN_PRELU && !dt->prelu) || (j->fn == FN_RRELU && !dt->rrelu_train)) {
+        snprintf(err, err_size, "--%s is float32 and float64 only",
+                 j->fn == FN_PRELU ? "prelu" : "rrelu");
+        return false;
+    }
+    if (j->fn == FN_PRELU && j->op != OP_FORWARD && !dt->prelu_backward) {
+        snprintf(err, err_size,
+                 "--prelu with --%s is float32 and float64 only; %s data has "
+                 "the PReLU forward",
+                 j->op == OP_BACKWARD ? "backward" : "derivative", dt->name);
+        return false;
+    }
     if (j->fn == FN_RELU && !dt->relu) {
-        snprintf(err, err_size, "--relu is float32 only; for %s, --slope 0 gives ReLU except "
-                 "at -inf (NaN) and NaN", dt->name);
+        snprintf(err, err_size,
+                 "--relu is float32 only; for %s, --slope 0 gives ReLU except "
+                 "at -inf (NaN) and NaN",
+                 dt->name);
         return false;
     }
     return true;
@@ -578,9 +589,10 @@ static bool prelu_view(struct job *j, const struct mapped *in)
     if (j->num_slopes != 1 && j->num_slopes != channels) {
         char shape[NPY_HEADER_MAX];
         npy_format_shape(shape, sizeof shape, h->shape, h->ndim);
-        cli_error(EXIT_USAGE, "apply: --prelu gave %zu slopes but %s, of shape %s, has %llu "
-                  "channels (%s); expected 1 or %llu", j->num_slopes, j->in, shape,
-                  (unsigned long long)channels,
+        cli_error(EXIT_USAGE,
+                  "apply: --prelu gave %zu slopes but %s, of shape %s, has %llu "
+                  "channels (%s); expected 1 or %llu",
+                  j->num_slopes, j->in, shape, (unsigned long long)channels,
                   j->channels_last ? "its last dimension" : "dimension 1, as PyTorch",
                   (unsigned long long)channels);
         return false;
@@ -658,8 +670,8 @@ static int apply(struct job *j)
             rc = cli_error(EXIT_FAILURE_, "apply: cannot write %s: %s", j->in, strerror(errno));
     } else {
         char err[512], header[NPY_HEADER_MAX];
-        const size_t header_len = npy_format_header(header, sizeof header, in.dt->descr,
-                                                    in.h.shape, in.h.ndim);
+        const size_t header_len =
+            npy_format_header(header, sizeof header, in.dt->descr, in.h.shape, in.h.ndim);
         outfile o;
         if (!outfile_open(&o, j->out, err, sizeof err)) {
             rc = cli_error(EXIT_FAILURE_, "apply: %s", err);
@@ -744,15 +756,15 @@ static int quantization(struct job *j, const char *const quant[4])
     long zero_point[2];
     for (int k = 0; k < 2; k++) {
         if (!cli_parse_float(quant[2 * k], &scale[k]))
-            return cli_error(EXIT_USAGE, "apply: %s %s: expected a positive number",
-                             names[2 * k], quant[2 * k]);
+            return cli_error(EXIT_USAGE, "apply: %s %s: expected a positive number", names[2 * k],
+                             quant[2 * k]);
         char *end;
         errno = 0;
         zero_point[k] = strtol(quant[2 * k + 1], &end, 10);
         if (end == quant[2 * k + 1] || *end || errno || zero_point[k] < INT32_MIN ||
             zero_point[k] > INT32_MAX)
-            return cli_error(EXIT_USAGE, "apply: %s %s: expected a whole number",
-                             names[2 * k + 1], quant[2 * k + 1]);
+            return cli_error(EXIT_USAGE, "apply: %s %s: expected a whole number", names[2 * k + 1],
+                             quant[2 * k + 1]);
     }
     const leaky_status status =
         strcmp(j->dtype, "qs8") == 0
@@ -830,8 +842,7 @@ int cmd_apply(int argc, char **argv)
             free(j.slopes_f64);
             j.slopes_f32 = NULL;
             j.slopes_f64 = NULL;
-            if (!cli_parse_float_list("apply: --prelu", optarg, true, &j.slopes_f32,
-                                      &j.num_slopes))
+            if (!cli_parse_float_list("apply: --prelu", optarg, true, &j.slopes_f32, &j.num_slopes))
                 goto done;
             j.slopes_f64 = malloc(j.num_slopes * sizeof *j.slopes_f64);
             if (!j.slopes_f64) {
@@ -868,8 +879,10 @@ int cmd_apply(int argc, char **argv)
             if (strcmp(optarg, "f32") != 0 && strcmp(optarg, "f64") != 0 &&
                 strcmp(optarg, "f16") != 0 && strcmp(optarg, "qs8") != 0 &&
                 strcmp(optarg, "qu8") != 0) {
-                rc = cli_error(EXIT_USAGE, "apply: --dtype %s: expected f32, f64, f16, qs8 or "
-                               "qu8", optarg);
+                rc = cli_error(EXIT_USAGE,
+                               "apply: --dtype %s: expected f32, f64, f16, qs8 or "
+                               "qu8",
+                               optarg);
                 goto done;
             }
             j.dtype = optarg;
@@ -878,16 +891,19 @@ int cmd_apply(int argc, char **argv)
         case 'Z': quant[1] = optarg; break;
         case 'T': quant[2] = optarg; break;
         case 'Y': quant[3] = optarg; break;
-        case 'h': help(); rc = EXIT_OK; goto done;
+        case 'h':
+            help();
+            rc = EXIT_OK;
+            goto done;
         default: rc = cli_bad_option("apply", opt, argv, optind); goto done;
         }
     }
     if (functions > 1) {
         rc = slope_given && j.fn == FN_RELU && functions == 2
                  ? cli_error(EXIT_USAGE, "apply: --relu has no slope; give --relu or --slope, "
-                             "not both")
+                                         "not both")
                  : cli_error(EXIT_USAGE, "apply: give one of --slope, --relu, --prelu and "
-                             "--rrelu, not several");
+                                         "--rrelu, not several");
         goto done;
     }
     if ((j.train || seed_given) && j.fn != FN_RRELU) {
@@ -914,7 +930,7 @@ int cmd_apply(int argc, char **argv)
     }
     if (backward && j.inplace) {
         rc = cli_error(EXIT_USAGE, "apply: --backward cannot be --inplace (the gradient "
-                       "needs x unchanged); give OUT.npy");
+                                   "needs x unchanged); give OUT.npy");
         goto done;
     }
     j.op = backward ? OP_BACKWARD : derivative ? OP_DERIVATIVE : OP_FORWARD;
@@ -923,8 +939,10 @@ int cmd_apply(int argc, char **argv)
         goto done;
     const int want = j.inplace ? 1 : 2;
     if (argc - optind != want) {
-        rc = cli_error(EXIT_USAGE, "apply: expected %s, got %d file name%s (see leaky apply "
-                       "--help)", j.inplace ? "IN.npy" : "IN.npy OUT.npy", argc - optind,
+        rc = cli_error(EXIT_USAGE,
+                       "apply: expected %s, got %d file name%s (see leaky apply "
+                       "--help)",
+                       j.inplace ? "IN.npy" : "IN.npy OUT.npy", argc - optind,
                        argc - optind == 1 ? "" : "s");
         goto done;
     }

@@ -4,7 +4,4 @@
 #include "cli.h"
 #include "engine.h"
 
-int cmd_bench(int argc, char **argv)
-{
-    return bench_main("leaky bench", argc, argv, NULL, 0);
-}
+int cmd_bench(int argc, char **argv) { return bench_main("leaky bench", argc, argv, NULL, 0); }

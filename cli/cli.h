@@ -36,11 +36,11 @@ const struct cli_half_type *cli_half_type(const char *name);
 bool cli_half_fits(const struct cli_half_type *t, float value);
 /* Rounds n values to the type, applies leaky_relu_T (or its derivative) and widens the
  * results back, in place. */
-leaky_status cli_half_apply(const struct cli_half_type *t, bool derivative, float slope,
-                            float *v, size_t n);
+leaky_status cli_half_apply(const struct cli_half_type *t, bool derivative, float slope, float *v,
+                            size_t n);
 /* The same for leaky_prelu_T: n values, rows of num_slopes channels (or one slope). */
-leaky_status cli_half_prelu(const struct cli_half_type *t, const float *slopes,
-                            size_t num_slopes, float *v, size_t n);
+leaky_status cli_half_prelu(const struct cli_half_type *t, const float *slopes, size_t num_slopes,
+                            float *v, size_t n);
 /* The shortest decimal form that reads back to the same value of the type. */
 void cli_half_format(const struct cli_half_type *t, char *buf, size_t size, float value);
 

@@ -73,8 +73,8 @@ static leaky_status apply_prelu(const struct eval *ev, float *v, size_t n)
     float *ones = ev->scratch;
     for (size_t i = 0; i < n; i++)
         ones[i] = 1.0f;
-    const leaky_status st = leaky_prelu_backward_f32(v, ones, ones, NULL, n / c, c, 1,
-                                                     ev->slopes, c);
+    const leaky_status st =
+        leaky_prelu_backward_f32(v, ones, ones, NULL, n / c, c, 1, ev->slopes, c);
     if (st == LEAKY_OK)
         memcpy(v, ones, n * sizeof *v);
     return st;
@@ -139,9 +139,10 @@ static bool whole_rows(const struct eval *ev, size_t count)
 static int eval_arguments(struct eval *ev, int count, char **args)
 {
     if (!whole_rows(ev, (size_t)count))
-        return cli_error(EXIT_USAGE, "eval: %d values are not rows of the %zu channels "
-                         "--prelu has slopes for; give a multiple of %zu", count,
-                         ev->num_slopes, ev->num_slopes);
+        return cli_error(EXIT_USAGE,
+                         "eval: %d values are not rows of the %zu channels "
+                         "--prelu has slopes for; give a multiple of %zu",
+                         count, ev->num_slopes, ev->num_slopes);
     float *v = malloc(2 * (size_t)count * sizeof *v);
     if (!v)
         return cli_error(EXIT_FAILURE_, "eval: out of memory for %d values", count);
@@ -150,13 +151,17 @@ static int eval_arguments(struct eval *ev, int count, char **args)
     for (int i = 0; i < count; i++) {
         if (!cli_parse_float(args[i], &v[i])) {
             free(v);
-            return cli_error(EXIT_USAGE, "eval: argument %d, '%s', is not a number (or is "
-                             "beyond the float range)", i + 1, args[i]);
+            return cli_error(EXIT_USAGE,
+                             "eval: argument %d, '%s', is not a number (or is "
+                             "beyond the float range)",
+                             i + 1, args[i]);
         }
         if (ev->half && !cli_half_fits(ev->half, v[i])) {
             free(v);
-            return cli_error(EXIT_USAGE, "eval: argument %d, '%s', is beyond the %s range "
-                             "(largest %s)", i + 1, args[i], ev->half->name, ev->half->max_text);
+            return cli_error(EXIT_USAGE,
+                             "eval: argument %d, '%s', is beyond the %s range "
+                             "(largest %s)",
+                             i + 1, args[i], ev->half->name, ev->half->max_text);
         }
     }
     const int rc = print_values(ev, v, NULL, (size_t)count);
@@ -193,8 +198,10 @@ static int check_line(const struct eval *ev, size_t line, size_t values)
 {
     if (whole_rows(ev, values))
         return EXIT_OK;
-    return cli_error(EXIT_FAILURE_, "eval: standard input line %zu has %zu values, not rows of "
-                     "the %zu channels --prelu has slopes for", line, values, ev->num_slopes);
+    return cli_error(EXIT_FAILURE_,
+                     "eval: standard input line %zu has %zu values, not rows of "
+                     "the %zu channels --prelu has slopes for",
+                     line, values, ev->num_slopes);
 }
 
 static int stream_values(struct eval *ev, FILE *in, struct stream_buffers *b)
@@ -219,17 +226,20 @@ static int stream_values(struct eval *ev, FILE *in, struct stream_buffers *b)
             if (end && !eof)
                 break;
             const int c = end ? ' ' : (unsigned char)buf[i];
-            const bool space = end || c == ' ' || c == '\n' || c == '\t' || c == '\r' ||
-                               c == '\v' || c == '\f';
+            const bool space =
+                end || c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
             if (space) {
                 if (in_token) {
                     token[token_len] = '\0';
                     if (!cli_parse_float(token, &b->values[count]))
-                        return cli_error(EXIT_FAILURE_, "eval: standard input line %zu, value "
+                        return cli_error(EXIT_FAILURE_,
+                                         "eval: standard input line %zu, value "
                                          "%llu: '%s' is not a number (or is beyond the float "
-                                         "range)", token_line, token_number, token);
+                                         "range)",
+                                         token_line, token_number, token);
                     if (ev->half && !cli_half_fits(ev->half, b->values[count]))
-                        return cli_error(EXIT_FAILURE_, "eval: standard input line %zu, value "
+                        return cli_error(EXIT_FAILURE_,
+                                         "eval: standard input line %zu, value "
                                          "%llu: '%s' is beyond the %s range (largest %s)",
                                          token_line, token_number, token, ev->half->name,
                                          ev->half->max_text);
@@ -252,8 +262,10 @@ static int stream_values(struct eval *ev, FILE *in, struct stream_buffers *b)
                 if (count == b->capacity) {
                     if (gather) {
                         if (!grow(b, 2 * b->capacity))
-                            return cli_error(EXIT_FAILURE_, "eval: out of memory for %zu "
-                                             "values", 2 * b->capacity);
+                            return cli_error(EXIT_FAILURE_,
+                                             "eval: out of memory for %zu "
+                                             "values",
+                                             2 * b->capacity);
                     } else {
                         ev->scratch = b->scratch;
                         const int rc = print_values(ev, b->values, b->seps, count);
@@ -269,7 +281,8 @@ static int stream_values(struct eval *ev, FILE *in, struct stream_buffers *b)
             }
             if (token_len == MAX_TOKEN) {
                 token[24] = '\0';
-                return cli_error(EXIT_FAILURE_, "eval: standard input line %zu, value %llu: "
+                return cli_error(EXIT_FAILURE_,
+                                 "eval: standard input line %zu, value %llu: "
                                  "'%s...' is longer than %d characters, so not a number",
                                  token_line, token_number, token, MAX_TOKEN);
             }
@@ -291,8 +304,8 @@ static int eval_stream(struct eval *ev, FILE *in)
 {
     size_t capacity = BLOCK;
     if (ev->mode == MODE_PRELU)
-        capacity = BLOCK > ev->num_slopes ? BLOCK / ev->num_slopes * ev->num_slopes
-                                          : ev->num_slopes;
+        capacity =
+            BLOCK > ev->num_slopes ? BLOCK / ev->num_slopes * ev->num_slopes : ev->num_slopes;
     struct stream_buffers b = {0};
     int rc = grow(&b, capacity) ? stream_values(ev, in, &b)
                                 : cli_error(EXIT_FAILURE_, "eval: out of memory");
@@ -370,33 +383,41 @@ int cmd_eval(int argc, char **argv)
                 goto done;
             }
             break;
-        case 'h': help(); rc = EXIT_OK; goto done;
+        case 'h':
+            help();
+            rc = EXIT_OK;
+            goto done;
         default: rc = cli_bad_option("eval", opt, argv, optind); goto done;
         }
     }
     if (functions > 1) {
         if (slope_given && relu_given && functions == 2)
             rc = cli_error(EXIT_USAGE, "eval: --relu has no slope; give --relu or --slope, "
-                           "not both");
+                                       "not both");
         else
             rc = cli_error(EXIT_USAGE, "eval: give one of --slope, --relu, --prelu and "
-                           "--rrelu, not several");
+                                       "--rrelu, not several");
         goto done;
     }
     if (ev.half && ev.mode == MODE_RELU) {
-        rc = cli_error(EXIT_USAGE, "eval: --relu is float32 only; for %s, --slope 0 gives "
-                       "ReLU except at -inf (NaN) and NaN", ev.half->name);
+        rc = cli_error(EXIT_USAGE,
+                       "eval: --relu is float32 only; for %s, --slope 0 gives "
+                       "ReLU except at -inf (NaN) and NaN",
+                       ev.half->name);
         goto done;
     }
     if (ev.half && ev.mode == MODE_RRELU) {
-        rc = cli_error(EXIT_USAGE, "eval: --rrelu is float32 only; --dtype %s goes with "
-                       "--slope or --prelu", ev.half->name);
+        rc = cli_error(EXIT_USAGE,
+                       "eval: --rrelu is float32 only; --dtype %s goes with "
+                       "--slope or --prelu",
+                       ev.half->name);
         goto done;
     }
     if (ev.half && ev.mode == MODE_PRELU && ev.derivative) {
-        rc = cli_error(EXIT_USAGE, "eval: --prelu --derivative is float32 only; --dtype %s "
-                       "has the PReLU forward (leaky_prelu_%s)", ev.half->name,
-                       ev.half->name);
+        rc = cli_error(EXIT_USAGE,
+                       "eval: --prelu --derivative is float32 only; --dtype %s "
+                       "has the PReLU forward (leaky_prelu_%s)",
+                       ev.half->name, ev.half->name);
         goto done;
     }
     if ((ev.train || seed_given) && ev.mode != MODE_RRELU) {
@@ -408,8 +429,8 @@ int cmd_eval(int argc, char **argv)
         rc = cli_error(EXIT_USAGE, "eval: --channels-last goes with --prelu");
         goto done;
     }
-    rc = optind < argc ? eval_arguments(&ev, argc - optind, argv + optind)
-                       : eval_stream(&ev, stdin);
+    rc =
+        optind < argc ? eval_arguments(&ev, argc - optind, argv + optind) : eval_stream(&ev, stdin);
     if (fflush(stdout) != 0 || ferror(stdout))
         rc = cli_error(EXIT_FAILURE_, "eval: cannot write standard output");
 done:

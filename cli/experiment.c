@@ -42,7 +42,7 @@ struct config {
 struct run {
     const activation *act;
     double *train_loss, *test_loss, *test_acc, *seconds;
-    double *dead; /* epochs x hidden layers */
+    double *dead;    /* epochs x hidden layers */
     size_t diverged; /* the epoch (from 1) whose loss went infinite or NaN; 0 if none */
 };
 
@@ -97,16 +97,14 @@ static double now_seconds(void)
 
 /* ------------------------------------------------------------------ options */
 
-static bool parse_count(const char *option, const char *text, size_t min, size_t max,
-                        size_t *value)
+static bool parse_count(const char *option, const char *text, size_t min, size_t max, size_t *value)
 {
     char *end;
     errno = 0;
     const unsigned long long v = strtoull(text, &end, 10);
-    if (text[0] == '-' || end == text || *end != '\0' || errno == ERANGE || v < min ||
-        v > max) {
-        cli_error(EXIT_USAGE, "experiment: %s %s: expected a whole number from %zu to %zu",
-                  option, text, min, max);
+    if (text[0] == '-' || end == text || *end != '\0' || errno == ERANGE || v < min || v > max) {
+        cli_error(EXIT_USAGE, "experiment: %s %s: expected a whole number from %zu to %zu", option,
+                  text, min, max);
         return false;
     }
     *value = (size_t)v;
@@ -133,16 +131,19 @@ static bool parse_activations(const char *text, struct config *cfg)
     char *save = NULL;
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (cfg->n_acts == MAX_ACTIVATIONS)
-            return cli_error(EXIT_USAGE, "experiment: --activations: at most %d",
-                             MAX_ACTIVATIONS), false;
+            return cli_error(EXIT_USAGE, "experiment: --activations: at most %d", MAX_ACTIVATIONS),
+                   false;
         char err[256];
         if (!activation_parse(tok, &cfg->acts[cfg->n_acts], err, sizeof err))
             return cli_error(EXIT_USAGE, "experiment: --activations: %s", err), false;
         cfg->n_acts++;
     }
     if (cfg->n_acts == 0)
-        return cli_error(EXIT_USAGE, "experiment: --activations '%s': expected at least one "
-                         "activation", text), false;
+        return cli_error(EXIT_USAGE,
+                         "experiment: --activations '%s': expected at least one "
+                         "activation",
+                         text),
+               false;
     return true;
 }
 
@@ -157,14 +158,18 @@ static bool parse_hidden(const char *text, struct config *cfg)
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (n == MLP_MAX_LAYERS)
             return cli_error(EXIT_USAGE, "experiment: --hidden: at most %d hidden layers",
-                             MLP_MAX_LAYERS - 1), false;
+                             MLP_MAX_LAYERS - 1),
+                   false;
         if (!parse_count("--hidden", tok, 1, 65536, &cfg->sizes[n]))
             return false;
         n++;
     }
     if (n == 1)
-        return cli_error(EXIT_USAGE, "experiment: --hidden '%s': expected at least one "
-                         "width, such as 256,128", text), false;
+        return cli_error(EXIT_USAGE,
+                         "experiment: --hidden '%s': expected at least one "
+                         "width, such as 256,128",
+                         text),
+               false;
     cfg->sizes[n] = MNIST_CLASSES;
     cfg->n_sizes = n + 1;
     return true;
@@ -236,16 +241,16 @@ static bool write_results(const struct config *cfg, const struct run *runs)
         if (fd >= 0)
             close(fd);
         outfile_abort(&o);
-        return cli_error(EXIT_FAILURE_, "experiment: cannot write %s: %s", path,
-                         strerror(errno)), false;
+        return cli_error(EXIT_FAILURE_, "experiment: cannot write %s: %s", path, strerror(errno)),
+               false;
     }
     write_csv(f, cfg, runs);
     const bool written = !ferror(f);
     if (fclose(f) != 0 || !written) {
         const int e = errno;
         outfile_abort(&o);
-        return cli_error(EXIT_FAILURE_, "experiment: cannot write %s: %s", path,
-                         strerror(e)), false;
+        return cli_error(EXIT_FAILURE_, "experiment: cannot write %s: %s", path, strerror(e)),
+               false;
     }
     if (!outfile_commit(&o, err, sizeof err))
         return cli_error(EXIT_FAILURE_, "experiment: %s", err), false;
@@ -256,8 +261,8 @@ static bool write_results(const struct config *cfg, const struct run *runs)
  * the activation's colour, solid for layer 1, dashed for 2, dotted for 3 and on). */
 enum chart_kind { CHART_ACCURACY, CHART_DEAD, CHART_LOSS };
 
-static bool write_chart(const struct config *cfg, const struct run *runs,
-                        enum chart_kind kind, const char *file)
+static bool write_chart(const struct config *cfg, const struct run *runs, enum chart_kind kind,
+                        const char *file)
 {
     const size_t E = cfg->epochs, hidden = cfg->n_sizes - 2;
     const size_t per = kind == CHART_DEAD ? hidden : 1;
@@ -265,7 +270,7 @@ static bool write_chart(const struct config *cfg, const struct run *runs,
     chart_series *series = calloc(n_series, sizeof *series);
     double *x = malloc(E * sizeof *x);
     double *y = malloc(n_series * E * sizeof *y);
-    char (*names)[64] = calloc(n_series, sizeof *names);
+    char(*names)[64] = calloc(n_series, sizeof *names);
     if (!series || !x || !y || !names) {
         free(series);
         free(x);
@@ -291,10 +296,15 @@ static bool write_chart(const struct config *cfg, const struct run *runs,
                 snprintf(names[i], sizeof names[i], "%s, layer %zu", runs[a].act->name, h + 1);
             else
                 snprintf(names[i], sizeof names[i], "%s", runs[a].act->name);
-            series[i] = (chart_series){.name = names[i], .x = x, .y = yi, .n = E,
-                                       .rgb = chart_palette(a), .markers = E <= 40,
-                                       .style = h == 0 ? CHART_SOLID
-                                                : h == 1 ? CHART_DASHED : CHART_DOTTED};
+            series[i] = (chart_series){.name = names[i],
+                                       .x = x,
+                                       .y = yi,
+                                       .n = E,
+                                       .rgb = chart_palette(a),
+                                       .markers = E <= 40,
+                                       .style = h == 0   ? CHART_SOLID
+                                                : h == 1 ? CHART_DASHED
+                                                         : CHART_DOTTED};
         }
     }
     char note[256];
@@ -308,14 +318,20 @@ static bool write_chart(const struct config *cfg, const struct run *runs,
     snprintf(title, sizeof title, "%s, MLP %s on Fashion-MNIST",
              kind == CHART_ACCURACY ? "Test accuracy"
              : kind == CHART_LOSS   ? "Training loss"
-                                    : "Dead hidden units", net);
-    chart c = {.title = title, .x_label = "epoch",
+                                    : "Dead hidden units",
+             net);
+    chart c = {.title = title,
+               .x_label = "epoch",
                .y_label = kind == CHART_ACCURACY ? "test accuracy"
                           : kind == CHART_LOSS   ? "training loss (mean over the epoch)"
                                                  : "dead units (% of the layer)",
-               .note = note, .grid = true, .x_whole = true, .series = series,
+               .note = note,
+               .grid = true,
+               .x_whole = true,
+               .series = series,
                .n_series = n_series,
-               .x_min = E > 1 ? 1.0 : 0.5, .x_max = E > 1 ? (double)E : 1.5};
+               .x_min = E > 1 ? 1.0 : 0.5,
+               .x_max = E > 1 ? (double)E : 1.5};
     if (kind == CHART_DEAD) {
         /* From 0, so "none dead" sits on the axis instead of filling the chart. */
         c.y_min = 0.0;
@@ -337,8 +353,8 @@ static bool write_chart(const struct config *cfg, const struct run *runs,
 
 struct data {
     const mnist_set *set;
-    size_t count;      /* examples used (the subset) */
-    size_t pixels;     /* per example */
+    size_t count;       /* examples used (the subset) */
+    size_t pixels;      /* per example */
     float scale, shift; /* byte -> standardised input: byte * scale + shift */
 };
 
@@ -372,15 +388,14 @@ static void standardise(struct data *d)
  * docs/EXPERIMENTS.md, 'Speed'). */
 enum { GATHER_AHEAD = 2 };
 
-static void gather(const struct data *d, const uint32_t *order, size_t first, size_t rows,
-                   float *x, uint8_t *labels)
+static void gather(const struct data *d, const uint32_t *order, size_t first, size_t rows, float *x,
+                   uint8_t *labels)
 {
     const mnist_set *set = d->set;
     const size_t pixels = d->pixels;
     for (size_t r = 0; r < rows; r++) {
         if (r + GATHER_AHEAD < rows) {
-            const size_t next = order ? order[first + r + GATHER_AHEAD]
-                                      : first + r + GATHER_AHEAD;
+            const size_t next = order ? order[first + r + GATHER_AHEAD] : first + r + GATHER_AHEAD;
             const uint8_t *row = set->pixels + next * pixels;
             for (size_t k = 0; k < pixels; k += 64)
                 __builtin_prefetch(row + k);
@@ -410,26 +425,24 @@ static void progress_show(struct progress *pg, const char *name, size_t epoch, s
     for (size_t i = 0; i < WIDTH; i++)
         bar[i] = i < filled ? '#' : '.';
     bar[WIDTH] = '\0';
-    fprintf(stderr, "\r%-12s epoch %3zu/%zu [%s] batch %5zu/%zu  loss %.4f\033[K", name,
-            epoch, epochs, bar, batch, batches, loss);
+    fprintf(stderr, "\r%-12s epoch %3zu/%zu [%s] batch %5zu/%zu  loss %.4f\033[K", name, epoch,
+            epochs, bar, batch, batches, loss);
     fflush(stderr);
 }
 
 static int train_fail(const char *what, const activation *act)
 {
-    return cli_error(EXIT_FAILURE_, "experiment: %s (%s): %s", what, act->name,
-                     leaky_last_error());
+    return cli_error(EXIT_FAILURE_, "experiment: %s (%s): %s", what, act->name, leaky_last_error());
 }
 
 /* Mean loss and accuracy over a whole split, in evaluation mode. */
-static int evaluate(mlp *net, const struct data *d, float *x, uint8_t *labels,
-                    double *loss, double *acc)
+static int evaluate(mlp *net, const struct data *d, float *x, uint8_t *labels, double *loss,
+                    double *acc)
 {
     double total = 0.0;
     size_t right = 0;
     for (size_t first = 0; first < d->count; first += net->max_batch) {
-        const size_t rows = d->count - first < net->max_batch ? d->count - first
-                                                               : net->max_batch;
+        const size_t rows = d->count - first < net->max_batch ? d->count - first : net->max_batch;
         gather(d, NULL, first, rows, x, labels);
         double l;
         size_t c;
@@ -443,8 +456,8 @@ static int evaluate(mlp *net, const struct data *d, float *x, uint8_t *labels,
     return EXIT_OK;
 }
 
-static int train_one(const struct config *cfg, const struct data *train,
-                     const struct data *test, struct run *run, struct progress *pg)
+static int train_one(const struct config *cfg, const struct data *train, const struct data *test,
+                     struct run *run, struct progress *pg)
 {
     const activation *act = run->act;
     const size_t hidden = cfg->n_sizes - 2;
@@ -452,8 +465,7 @@ static int train_one(const struct config *cfg, const struct data *train,
     float *x = malloc(cfg->batch * train->pixels * sizeof(float));
     uint8_t *labels = malloc(cfg->batch);
     uint32_t *order = malloc(train->count * sizeof *order);
-    if (!x || !labels || !order || !mlp_create(&net, cfg->sizes, cfg->n_sizes, act,
-                                               cfg->batch)) {
+    if (!x || !labels || !order || !mlp_create(&net, cfg->sizes, cfg->n_sizes, act, cfg->batch)) {
         free(x);
         free(labels);
         free(order);
@@ -481,8 +493,8 @@ static int train_one(const struct config *cfg, const struct data *train,
         const double start = now_seconds();
         for (size_t b = 0; b < batches; b++) {
             const size_t first = b * cfg->batch;
-            const size_t rows = train->count - first < cfg->batch ? train->count - first
-                                                                   : cfg->batch;
+            const size_t rows =
+                train->count - first < cfg->batch ? train->count - first : cfg->batch;
             gather(train, order, first, rows, x, labels);
             net.noise_seed = rng_next(&noise_state); /* RReLU: fresh slopes every batch */
             double loss;
@@ -517,17 +529,18 @@ static int train_one(const struct config *cfg, const struct data *train,
                     run->seconds[k] = NAN;
             }
             if (pg->on)
-                fprintf(stderr, "\r%-12s epoch %3zu/%zu  diverged (the loss is not finite)"
-                        "\033[K\n", act->name, e + 1, cfg->epochs);
+                fprintf(stderr,
+                        "\r%-12s epoch %3zu/%zu  diverged (the loss is not finite)"
+                        "\033[K\n",
+                        act->name, e + 1, cfg->epochs);
             break;
         }
         for (size_t h = 0; h < hidden; h++)
-            run->dead[e * hidden + h] =
-                (double)mlp_dead_count(&net, h) / (double)cfg->sizes[h + 1];
+            run->dead[e * hidden + h] = (double)mlp_dead_count(&net, h) / (double)cfg->sizes[h + 1];
         rc = evaluate(&net, test, x, labels, &run->test_loss[e], &run->test_acc[e]);
         if (rc == EXIT_OK && pg->on) {
-            fprintf(stderr, "\r%-12s epoch %3zu/%zu  loss %.4f  test acc %.4f  dead",
-                    act->name, e + 1, cfg->epochs, run->train_loss[e], run->test_acc[e]);
+            fprintf(stderr, "\r%-12s epoch %3zu/%zu  loss %.4f  test acc %.4f  dead", act->name,
+                    e + 1, cfg->epochs, run->train_loss[e], run->test_acc[e]);
             for (size_t h = 0; h < hidden; h++)
                 fprintf(stderr, "%s%.1f%%", h ? "/" : " ", 100.0 * run->dead[e * hidden + h]);
             fprintf(stderr, "  %.2f s\033[K\n", run->seconds[e]);
@@ -612,25 +625,24 @@ static void print_table(const struct config *cfg, const struct run *runs, size_t
 int cmd_experiment(int argc, char **argv)
 {
     enum { OPT_HIDDEN = 256, OPT_OPTIMIZER, OPT_LR, OPT_MOMENTUM, OPT_BIAS, OPT_PROVOKE };
-    static const struct option options[] = {
-        {"activations", required_argument, NULL, 'a'},
-        {"epochs", required_argument, NULL, 'e'},
-        {"subset", required_argument, NULL, 'n'},
-        {"hidden", required_argument, NULL, OPT_HIDDEN},
-        {"batch", required_argument, NULL, 'b'},
-        {"optimizer", required_argument, NULL, OPT_OPTIMIZER},
-        {"lr", required_argument, NULL, OPT_LR},
-        {"momentum", required_argument, NULL, OPT_MOMENTUM},
-        {"bias-init", required_argument, NULL, OPT_BIAS},
-        {"provoke-dying", no_argument, NULL, OPT_PROVOKE},
-        {"seed", required_argument, NULL, 's'},
-        {"threads", required_argument, NULL, 't'},
-        {"data", required_argument, NULL, 'd'},
-        {"out", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {0}};
-    struct config cfg = {.epochs = 20, .batch = 128, .seed = 1, .data_dir = MNIST_DEFAULT_DIR,
-                         .out_dir = "."};
+    static const struct option options[] = {{"activations", required_argument, NULL, 'a'},
+                                            {"epochs", required_argument, NULL, 'e'},
+                                            {"subset", required_argument, NULL, 'n'},
+                                            {"hidden", required_argument, NULL, OPT_HIDDEN},
+                                            {"batch", required_argument, NULL, 'b'},
+                                            {"optimizer", required_argument, NULL, OPT_OPTIMIZER},
+                                            {"lr", required_argument, NULL, OPT_LR},
+                                            {"momentum", required_argument, NULL, OPT_MOMENTUM},
+                                            {"bias-init", required_argument, NULL, OPT_BIAS},
+                                            {"provoke-dying", no_argument, NULL, OPT_PROVOKE},
+                                            {"seed", required_argument, NULL, 's'},
+                                            {"threads", required_argument, NULL, 't'},
+                                            {"data", required_argument, NULL, 'd'},
+                                            {"out", required_argument, NULL, 'o'},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {0}};
+    struct config cfg = {
+        .epochs = 20, .batch = 128, .seed = 1, .data_dir = MNIST_DEFAULT_DIR, .out_dir = "."};
     const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     cfg.threads = cpus > 0 ? (size_t)cpus : 1;
     const char *activations = DEFAULT_ACTIVATIONS, *hidden = "256,128", *opt_name = NULL;
@@ -642,18 +654,33 @@ int cmd_experiment(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, ":a:e:n:b:s:t:d:o:h", options, NULL)) != -1) {
         switch (opt) {
         case 'a': activations = optarg; break;
-        case 'e': if (!parse_count("--epochs", optarg, 1, 100000, &cfg.epochs)) return EXIT_USAGE; break;
-        case 'n': if (!parse_count("--subset", optarg, 1, SIZE_MAX, &cfg.subset)) return EXIT_USAGE; break;
+        case 'e':
+            if (!parse_count("--epochs", optarg, 1, 100000, &cfg.epochs))
+                return EXIT_USAGE;
+            break;
+        case 'n':
+            if (!parse_count("--subset", optarg, 1, SIZE_MAX, &cfg.subset))
+                return EXIT_USAGE;
+            break;
         case OPT_HIDDEN: hidden = optarg; break;
-        case 'b': if (!parse_count("--batch", optarg, 1, 65536, &cfg.batch)) return EXIT_USAGE; break;
+        case 'b':
+            if (!parse_count("--batch", optarg, 1, 65536, &cfg.batch))
+                return EXIT_USAGE;
+            break;
         case OPT_OPTIMIZER: opt_name = optarg; break;
         case OPT_LR: lr_text = optarg; break;
         case OPT_MOMENTUM: momentum_text = optarg; break;
         case OPT_BIAS: bias_text = optarg; break;
         case OPT_PROVOKE: cfg.provoke = true; break;
-        case 's': if (!parse_count("--seed", optarg, 0, SIZE_MAX, &seed)) return EXIT_USAGE;
-                  cfg.seed = seed; break;
-        case 't': if (!parse_count("--threads", optarg, 1, 1024, &cfg.threads)) return EXIT_USAGE; break;
+        case 's':
+            if (!parse_count("--seed", optarg, 0, SIZE_MAX, &seed))
+                return EXIT_USAGE;
+            cfg.seed = seed;
+            break;
+        case 't':
+            if (!parse_count("--threads", optarg, 1, 1024, &cfg.threads))
+                return EXIT_USAGE;
+            break;
         case 'd': cfg.data_dir = optarg; break;
         case 'o': cfg.out_dir = optarg; break;
         case 'h': help(); return EXIT_OK;
@@ -673,8 +700,12 @@ int cmd_experiment(int argc, char **argv)
      * step whatever its gradient, so a unit pushed negative for every input stays there
      * under ReLU (its gradient is 0) and climbs back under a leaky one. (SGD with a large
      * step diverges, for the leaky activations first, before it kills units.) */
-    cfg.opt = (optimizer){.kind = OPT_ADAM, .lr = 0.001f, .momentum = 0.9f, .beta1 = 0.9f,
-                          .beta2 = 0.999f, .eps = 1e-8f};
+    cfg.opt = (optimizer){.kind = OPT_ADAM,
+                          .lr = 0.001f,
+                          .momentum = 0.9f,
+                          .beta1 = 0.9f,
+                          .beta2 = 0.999f,
+                          .eps = 1e-8f};
     if (cfg.provoke) {
         cfg.opt.lr = 0.05f;
         cfg.hidden_bias = -1.0f;
@@ -696,8 +727,10 @@ int cmd_experiment(int argc, char **argv)
         if (!parse_number("--momentum", momentum_text, false, &cfg.opt.momentum))
             return EXIT_USAGE;
         if (cfg.opt.momentum < 0 || cfg.opt.momentum >= 1)
-            return cli_error(EXIT_USAGE, "experiment: --momentum %s: expected a number from 0 "
-                             "up to (not including) 1", momentum_text);
+            return cli_error(EXIT_USAGE,
+                             "experiment: --momentum %s: expected a number from 0 "
+                             "up to (not including) 1",
+                             momentum_text);
     }
     if (bias_text && !parse_number("--bias-init", bias_text, false, &cfg.hidden_bias))
         return EXIT_USAGE;
@@ -712,15 +745,18 @@ int cmd_experiment(int argc, char **argv)
     }
     int rc = EXIT_OK;
     if (test_set.rows != train_set.rows || test_set.cols != train_set.cols) {
-        rc = cli_error(EXIT_FAILURE_, "experiment: the test images are %zu x %zu pixels, the "
-                       "training images %zu x %zu", test_set.rows, test_set.cols,
-                       train_set.rows, train_set.cols);
+        rc = cli_error(EXIT_FAILURE_,
+                       "experiment: the test images are %zu x %zu pixels, the "
+                       "training images %zu x %zu",
+                       test_set.rows, test_set.cols, train_set.rows, train_set.cols);
     } else if (cfg.subset > train_set.count) {
-        rc = cli_error(EXIT_USAGE, "experiment: --subset %zu: the training set has only %zu "
-                       "images", cfg.subset, train_set.count);
+        rc = cli_error(EXIT_USAGE,
+                       "experiment: --subset %zu: the training set has only %zu "
+                       "images",
+                       cfg.subset, train_set.count);
     } else if (!make_dirs(cfg.out_dir)) {
-        rc = cli_error(EXIT_FAILURE_, "experiment: cannot create the folder %s: %s",
-                       cfg.out_dir, strerror(errno));
+        rc = cli_error(EXIT_FAILURE_, "experiment: cannot create the folder %s: %s", cfg.out_dir,
+                       strerror(errno));
     } else if (access(cfg.out_dir, W_OK | X_OK) != 0) {
         /* Said now rather than after the training. */
         rc = cli_error(EXIT_FAILURE_, "experiment: cannot write into the folder %s: %s",
@@ -733,7 +769,8 @@ int cmd_experiment(int argc, char **argv)
     }
     cfg.sizes[0] = train_set.rows * train_set.cols;
 
-    struct data train = {.set = &train_set, .pixels = cfg.sizes[0],
+    struct data train = {.set = &train_set,
+                         .pixels = cfg.sizes[0],
                          .count = cfg.subset ? cfg.subset : train_set.count};
     standardise(&train);
     struct data test = train;
@@ -752,8 +789,11 @@ int cmd_experiment(int argc, char **argv)
     struct progress pg = {.on = isatty(STDERR_FILENO) && isatty(STDOUT_FILENO)};
     for (size_t a = 0; a < cfg.n_acts && rc == EXIT_OK; a++) {
         double *p = store + a * E * (4 + hidden_layers);
-        runs[a] = (struct run){.act = &cfg.acts[a], .train_loss = p, .test_loss = p + E,
-                               .test_acc = p + 2 * E, .seconds = p + 3 * E,
+        runs[a] = (struct run){.act = &cfg.acts[a],
+                               .train_loss = p,
+                               .test_loss = p + E,
+                               .test_acc = p + 2 * E,
+                               .seconds = p + 3 * E,
                                .dead = p + 4 * E};
         rc = train_one(&cfg, &train, &test, &runs[a], &pg);
     }

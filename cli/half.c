@@ -71,8 +71,8 @@ static leaky_status leaky_step(const struct half_step *s, uint16_t *h, size_t at
     return fn(h, h, len, s->slope);
 }
 
-leaky_status cli_half_apply(const struct cli_half_type *t, bool derivative, float slope,
-                            float *v, size_t n)
+leaky_status cli_half_apply(const struct cli_half_type *t, bool derivative, float slope, float *v,
+                            size_t n)
 {
     const struct half_step s = {t, leaky_step, derivative, slope, NULL, 0};
     return through_half(&s, v, n);
@@ -99,8 +99,8 @@ static leaky_status prelu_step(const struct half_step *s, uint16_t *h, size_t at
     return fn(h, h, 1, *taken, 1, s->slopes + c0, *taken);
 }
 
-leaky_status cli_half_prelu(const struct cli_half_type *t, const float *slopes,
-                            size_t num_slopes, float *v, size_t n)
+leaky_status cli_half_prelu(const struct cli_half_type *t, const float *slopes, size_t num_slopes,
+                            float *v, size_t n)
 {
     const struct half_step s = {t, prelu_step, false, 0.0f, slopes, num_slopes};
     return through_half(&s, v, n);

@@ -17,20 +17,20 @@ static const struct command {
     {"apply", cmd_apply, "apply the function, its derivative or backward to .npy files"},
     {"plot", cmd_plot, "draw the function as a chart (PNG, SVG, PDF) or print its table"},
     {"bench", cmd_bench, "time leaky against memcpy and a non-temporal copy"},
-    {"experiment", cmd_experiment, "train a perceptron on Fashion-MNIST per activation: "
-                                   "accuracy, dead units"},
+    {"experiment", cmd_experiment,
+     "train a perceptron on Fashion-MNIST per activation: "
+     "accuracy, dead units"},
 };
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: leaky COMMAND [OPTIONS] [ARGS]\n"
-            "       leaky --help | --version\n"
-            "\n"
-            "Leaky ReLU: f(x) = x if x > 0, else a*x (a, the negative slope, is 0.01 unless "
-            "given).\n"
-            "\n"
-            "commands:\n");
+    fprintf(out, "usage: leaky COMMAND [OPTIONS] [ARGS]\n"
+                 "       leaky --help | --version\n"
+                 "\n"
+                 "Leaky ReLU: f(x) = x if x > 0, else a*x (a, the negative slope, is 0.01 unless "
+                 "given).\n"
+                 "\n"
+                 "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     /* The paths from the library, which owns their list. */

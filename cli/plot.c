@@ -41,8 +41,8 @@ struct curve {
     float *y;
     double *yd;
     bool derivative;
-    float slope;   /* for the leak note; NAN for ReLU and RReLU's training draw */
-    size_t colour; /* derivatives take their function's colour */
+    float slope;    /* for the leak note; NAN for ReLU and RReLU's training draw */
+    size_t colour;  /* derivatives take their function's colour */
     float *y_upper; /* RRELU_BAND: the upper edge (y is the lower) */
     double *yd_upper;
 };
@@ -129,8 +129,7 @@ static void linspace(float *x, size_t n, float from, float to)
     x[n - 1] = to;
 }
 
-static leaky_status compute(const struct plot *p, const struct curve *cv, const float *x,
-                            size_t n)
+static leaky_status compute(const struct plot *p, const struct curve *cv, const float *x, size_t n)
 {
     switch (cv->kind) {
     case RELU:
@@ -153,16 +152,14 @@ static leaky_status compute(const struct plot *p, const struct curve *cv, const 
         float *y = malloc(n * sizeof *y);
         if (!y)
             return leaky_rrelu_train_f32(x, NULL, n, p->lower, p->upper, p->seed, NULL);
-        const leaky_status st = leaky_rrelu_train_f32(x, y, n, p->lower, p->upper, p->seed,
-                                                      cv->y);
+        const leaky_status st = leaky_rrelu_train_f32(x, y, n, p->lower, p->upper, p->seed, cv->y);
         free(y);
         return st;
     }
     case RRELU_BAND: {
         /* Between the leaky curves of the two bounds, the lower edge below. */
-        leaky_status st = cv->derivative
-                              ? leaky_relu_derivative_f32(x, cv->y, n, p->lower)
-                              : leaky_relu_f32(x, cv->y, n, p->lower);
+        leaky_status st = cv->derivative ? leaky_relu_derivative_f32(x, cv->y, n, p->lower)
+                                         : leaky_relu_f32(x, cv->y, n, p->lower);
         if (st == LEAKY_OK)
             st = cv->derivative ? leaky_relu_derivative_f32(x, cv->y_upper, n, p->upper)
                                 : leaky_relu_f32(x, cv->y_upper, n, p->upper);
@@ -207,15 +204,17 @@ static int make_curves(const struct plot *p, struct curve *cv)
     for (int d = 0; d < (p->derivative ? 2 : 1); d++) {
         for (int i = 0; i < functions; i++) {
             struct curve *c = &cv[d * functions + i];
-            *c = (struct curve){.kind = cv[i].kind, .slope = cv[i].slope, .derivative = d == 1,
+            *c = (struct curve){.kind = cv[i].kind,
+                                .slope = cv[i].slope,
+                                .derivative = d == 1,
                                 .colour = (size_t)i};
             /* RReLU's three series share a colour. */
             if (c->kind == RRELU_EVAL || c->kind == RRELU_TRAIN)
                 c->colour = (size_t)(i - (c->kind == RRELU_EVAL ? 1 : 2));
             const char *what = c->derivative ? " derivative" : "";
             char a[CLI_FLOAT_CHARS], b[CLI_FLOAT_CHARS];
-            cli_format_float(a, sizeof a, c->kind == RRELU_BAND || c->kind == RRELU_TRAIN
-                                              ? p->lower : c->slope);
+            cli_format_float(a, sizeof a,
+                             c->kind == RRELU_BAND || c->kind == RRELU_TRAIN ? p->lower : c->slope);
             cli_format_float(b, sizeof b, p->upper);
             switch (c->kind) {
             case RELU: snprintf(c->name, NAME_CHARS, "ReLU%s", what); break;
@@ -298,15 +297,19 @@ static int draw(const struct plot *p, const float *x, size_t n, struct curve *cv
                 }
             }
         }
-        series[c] = (chart_series){.name = cv[c].name, .x = xd, .y = cv[c].yd, .n = n,
-                                   .style = band ? CHART_BAND
+        series[c] = (chart_series){.name = cv[c].name,
+                                   .x = xd,
+                                   .y = cv[c].yd,
+                                   .n = n,
+                                   .style = band                        ? CHART_BAND
                                             : cv[c].kind == RRELU_TRAIN ? CHART_DOTTED
-                                            : cv[c].derivative ? CHART_DASHED : CHART_SOLID,
+                                            : cv[c].derivative          ? CHART_DASHED
+                                                                        : CHART_SOLID,
                                    .y_upper = band ? cv[c].yd_upper : NULL,
                                    .rgb = CHART_RGB(chart_palette(cv[c].colour))};
         /* The largest |f(x)| over x < 0 of a leaky curve. */
-        if (!cv[c].derivative && cv[c].kind != RELU && !isnan(cv[c].slope) &&
-            cv[c].slope != 0 && p->from < 0) {
+        if (!cv[c].derivative && cv[c].kind != RELU && !isnan(cv[c].slope) && cv[c].slope != 0 &&
+            p->from < 0) {
             const double leak = fabs((double)cv[c].slope * p->from);
             if (leak < smallest_leak) {
                 smallest_leak = leak;
@@ -327,13 +330,18 @@ static int draw(const struct plot *p, const float *x, size_t n, struct curve *cv
     if (smallest_leak < VISIBLE_SHARE * (y_hi - y_lo)) {
         char a[CLI_FLOAT_CHARS];
         cli_format_float(a, sizeof a, (float)leak_slope);
-        snprintf(note, sizeof note, "For x < 0, f(x) = a*x is small at this scale (a = %s): "
-                 "the inset zooms in on it.", a);
+        snprintf(note, sizeof note,
+                 "For x < 0, f(x) = a*x is small at this scale (a = %s): "
+                 "the inset zooms in on it.",
+                 a);
         c.note = note;
         /* The zoom fits the smallest leak; steeper curves may leave its view. */
         const double lo = fmin(0, leak_slope * p->from), hi = fmax(0, leak_slope * p->from);
-        c.inset = (chart_inset){.show = true, .x_min = p->from, .x_max = fmin(0, p->to),
-                                .y_min = lo - 0.15 * (hi - lo), .y_max = hi + 0.15 * (hi - lo),
+        c.inset = (chart_inset){.show = true,
+                                .x_min = p->from,
+                                .x_max = fmin(0, p->to),
+                                .y_min = lo - 0.15 * (hi - lo),
+                                .y_max = hi + 0.15 * (hi - lo),
                                 .label = "zoom on x < 0"};
     }
     char err[512];
@@ -344,11 +352,11 @@ static int draw(const struct plot *p, const float *x, size_t n, struct curve *cv
     }
     if (p->verbose) {
         printf("wrote %s (%dx%d): x %.9g..%.9g at %.3f..%.3f, y %.9g..%.9g at %.3f..%.3f\n",
-               p->output, p->width, p->height, lay.x_min, lay.x_max, lay.px0, lay.px1,
-               lay.y_min, lay.y_max, lay.py0, lay.py1);
+               p->output, p->width, p->height, lay.x_min, lay.x_max, lay.px0, lay.px1, lay.y_min,
+               lay.y_max, lay.py0, lay.py1);
         if (lay.inset_shown)
-            printf("zoom inset of x < 0 at %.3f..%.3f, %.3f..%.3f\n", lay.inset_x0,
-                   lay.inset_x1, lay.inset_y0, lay.inset_y1);
+            printf("zoom inset of x < 0 at %.3f..%.3f, %.3f..%.3f\n", lay.inset_x0, lay.inset_x1,
+                   lay.inset_y0, lay.inset_y1);
     }
 done:
     free(xd);
@@ -392,9 +400,15 @@ done:
 
 int cli_plot_article(const char *path)
 {
-    struct plot p = {.slopes = {LEAKY_DEFAULT_SLOPE}, .n_slopes = 1, .from = -3, .to = 3,
-                     .points = 100, .title = DEFAULT_TITLE, .output = path,
-                     .width = 800, .height = 600};
+    struct plot p = {.slopes = {LEAKY_DEFAULT_SLOPE},
+                     .n_slopes = 1,
+                     .from = -3,
+                     .to = 3,
+                     .points = 100,
+                     .title = DEFAULT_TITLE,
+                     .output = path,
+                     .width = 800,
+                     .height = 600};
     return run(&p);
 }
 
@@ -420,8 +434,8 @@ int cmd_plot(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {0},
     };
-    struct plot p = {.from = -3, .to = 3, .points = 100, .title = DEFAULT_TITLE,
-                     .width = 800, .height = 600};
+    struct plot p = {
+        .from = -3, .to = 3, .points = 100, .title = DEFAULT_TITLE, .width = 800, .height = 600};
     int opt;
     bool seed_given = false;
     opterr = 0;
@@ -470,23 +484,30 @@ int cmd_plot(int argc, char **argv)
         case 'd': p.derivative = true; break;
         case OPT_RANGE:
             if (!parse_range(optarg, &p.from, &p.to))
-                return cli_error(EXIT_USAGE, "plot: --range %s: expected A:B, two finite "
-                                 "numbers such as -3:3", optarg);
+                return cli_error(EXIT_USAGE,
+                                 "plot: --range %s: expected A:B, two finite "
+                                 "numbers such as -3:3",
+                                 optarg);
             if (!(p.from < p.to))
-                return cli_error(EXIT_USAGE, "plot: --range %s is %s; the start must be "
-                                 "below the end", optarg, p.from == p.to ? "empty" : "reversed");
+                return cli_error(EXIT_USAGE,
+                                 "plot: --range %s is %s; the start must be "
+                                 "below the end",
+                                 optarg, p.from == p.to ? "empty" : "reversed");
             break;
         case 'n':
             if (!parse_long(optarg, &p.points) || p.points < 2 || p.points > MAX_POINTS)
-                return cli_error(EXIT_USAGE, "plot: --points %s: expected a whole number from "
-                                 "2 to %d", optarg, MAX_POINTS);
+                return cli_error(EXIT_USAGE,
+                                 "plot: --points %s: expected a whole number from "
+                                 "2 to %d",
+                                 optarg, MAX_POINTS);
             break;
         case 't': p.title = optarg; break;
         case OPT_SIZE:
             if (!parse_size(optarg, &p.width, &p.height))
-                return cli_error(EXIT_USAGE, "plot: --size %s: expected WxH, each side a whole "
-                                 "number from %d to %d (such as 800x600)", optarg,
-                                 CHART_MIN_SIZE, CHART_MAX_SIZE);
+                return cli_error(EXIT_USAGE,
+                                 "plot: --size %s: expected WxH, each side a whole "
+                                 "number from %d to %d (such as 800x600)",
+                                 optarg, CHART_MIN_SIZE, CHART_MAX_SIZE);
             break;
         case OPT_CSV: p.csv = true; break;
         case 'v': p.verbose = true; break;
@@ -506,9 +527,11 @@ int cmd_plot(int argc, char **argv)
         return cli_error(EXIT_USAGE, "plot: give -o FILE or --csv, not both");
     if (!p.csv && !p.output)
         return cli_error(EXIT_USAGE, "plot: no output; give -o FILE.png (or .svg, .pdf) or "
-                         "--csv (see leaky plot --help)");
+                                     "--csv (see leaky plot --help)");
     if (!p.csv && chart_format_of(p.output) == CHART_FORMAT_NONE)
-        return cli_error(EXIT_USAGE, "plot: -o %s: unknown picture format; the name must end "
-                         "in .png, .svg or .pdf", p.output);
+        return cli_error(EXIT_USAGE,
+                         "plot: -o %s: unknown picture format; the name must end "
+                         "in .png, .svg or .pdf",
+                         p.output);
     return run(&p);
 }

@@ -84,9 +84,9 @@ extern "C" {
 
 typedef enum leaky_status {
     LEAKY_OK = 0,
-    LEAKY_EINVAL,       /* a bad argument: NULL, overlap, non-finite slope, ... */
-    LEAKY_ENOMEM,       /* an allocation failed (layer objects only) */
-    LEAKY_EUNSUPPORTED  /* the requested CPU path is not available here */
+    LEAKY_EINVAL,      /* a bad argument: NULL, overlap, non-finite slope, ... */
+    LEAKY_ENOMEM,      /* an allocation failed (layer objects only) */
+    LEAKY_EUNSUPPORTED /* the requested CPU path is not available here */
 } leaky_status;
 
 /* A short fixed description of a status ("invalid argument", ...). Never NULL. */
@@ -106,8 +106,8 @@ leaky_status leaky_relu_f32(const float *x, float *y, size_t n, float negative_s
 /* The gradient with respect to the input, given the gradient dy of the output:
  * dx[i] = x[i] > 0 ? dy[i] : negative_slope * dy[i].  dx may equal dy (not x).
  * PyTorch: the backward of F.leaky_relu. */
-leaky_status leaky_relu_backward_f32(const float *x, const float *dy, float *dx,
-                                     size_t n, float negative_slope);
+leaky_status leaky_relu_backward_f32(const float *x, const float *dy, float *dx, size_t n,
+                                     float negative_slope);
 
 /* The same gradient computed from the forward's output y instead of its input, so a
  * training loop can run the forward in place and keep only y:
@@ -145,8 +145,8 @@ leaky_status leaky_plain_relu_backward_f32(const float *x, const float *dy, floa
  * slope must be finite.  y may equal x.  PyTorch: F.prelu(x, w), nn.PReLU. */
 #define LEAKY_PRELU_DEFAULT_INIT 0.25f /* the initial slope of nn.PReLU and He et al. */
 
-leaky_status leaky_prelu_f32(const float *x, float *y, size_t outer, size_t channels,
-                             size_t inner, const float *slopes, size_t num_slopes);
+leaky_status leaky_prelu_f32(const float *x, float *y, size_t outer, size_t channels, size_t inner,
+                             const float *slopes, size_t num_slopes);
 
 /* The backward pass: dx = x > 0 ? dy : w[c] * dy, and when dslopes is not NULL the slope
  * gradient, overwriting dslopes[0 .. num_slopes):
@@ -156,9 +156,9 @@ leaky_status leaky_prelu_f32(const float *x, float *y, size_t outer, size_t chan
  * shape only: the same bits for any thread count and on every CPU path, and within 1e-6
  * (at most 4.8e-7) of the sum of |terms| of the exact sum.  dx may equal dy; dslopes must not overlap
  * any other array.  Accumulate into a running gradient yourself (or use the layer). */
-leaky_status leaky_prelu_backward_f32(const float *x, const float *dy, float *dx,
-                                      float *dslopes, size_t outer, size_t channels,
-                                      size_t inner, const float *slopes, size_t num_slopes);
+leaky_status leaky_prelu_backward_f32(const float *x, const float *dy, float *dx, float *dslopes,
+                                      size_t outer, size_t channels, size_t inner,
+                                      const float *slopes, size_t num_slopes);
 
 /* ------------------------------------------------------------------ RReLU */
 
@@ -183,8 +183,8 @@ leaky_status leaky_prelu_backward_f32(const float *x, const float *dy, float *dx
 
 /* Training forward: y = x > 0 ? x : r_i * x.  noise (may be NULL) receives r_i, or 1 where
  * x > 0, as PyTorch's noise tensor.  y may equal x; noise must not overlap x or y. */
-leaky_status leaky_rrelu_train_f32(const float *x, float *y, size_t n, float lower,
-                                   float upper, uint64_t seed, float *noise);
+leaky_status leaky_rrelu_train_f32(const float *x, float *y, size_t n, float lower, float upper,
+                                   uint64_t seed, float *noise);
 /* Its backward, regenerating r_i from (seed, i): dx = x > 0 ? dy : r_i * dy.  dx may
  * equal dy. */
 leaky_status leaky_rrelu_backward_f32(const float *x, const float *dy, float *dx, size_t n,
@@ -196,8 +196,7 @@ leaky_status leaky_rrelu_backward_f32(const float *x, const float *dy, float *dx
 leaky_status leaky_rrelu_train_at_f32(const float *x, float *y, size_t n, uint64_t first,
                                       float lower, float upper, uint64_t seed, float *noise);
 leaky_status leaky_rrelu_backward_at_f32(const float *x, const float *dy, float *dx, size_t n,
-                                         uint64_t first, float lower, float upper,
-                                         uint64_t seed);
+                                         uint64_t first, float lower, float upper, uint64_t seed);
 /* Evaluation: leaky_relu_f32 with slope (lower + upper) / 2, computed in double and then
  * rounded to float, as PyTorch does (F.rrelu(x, lower, upper, training=False)).  Its
  * backward is leaky_relu_backward_f32 with that slope: see leaky_rrelu_eval_slope_f32. */
@@ -213,27 +212,23 @@ leaky_status leaky_relu_backward_f64(const double *x, const double *dy, double *
                                      double negative_slope);
 leaky_status leaky_relu_backward_from_output_f64(const double *y, const double *dy, double *dx,
                                                  size_t n, double negative_slope);
-leaky_status leaky_relu_derivative_f64(const double *x, double *d, size_t n,
-                                       double negative_slope);
+leaky_status leaky_relu_derivative_f64(const double *x, double *d, size_t n, double negative_slope);
 leaky_status leaky_plain_relu_f64(const double *x, double *y, size_t n);
-leaky_status leaky_plain_relu_backward_f64(const double *x, const double *dy, double *dx,
-                                           size_t n);
+leaky_status leaky_plain_relu_backward_f64(const double *x, const double *dy, double *dx, size_t n);
 leaky_status leaky_prelu_f64(const double *x, double *y, size_t outer, size_t channels,
                              size_t inner, const double *slopes, size_t num_slopes);
 leaky_status leaky_prelu_backward_f64(const double *x, const double *dy, double *dx,
-                                      double *dslopes, size_t outer, size_t channels,
-                                      size_t inner, const double *slopes, size_t num_slopes);
-leaky_status leaky_rrelu_train_f64(const double *x, double *y, size_t n, double lower,
-                                   double upper, uint64_t seed, double *noise);
+                                      double *dslopes, size_t outer, size_t channels, size_t inner,
+                                      const double *slopes, size_t num_slopes);
+leaky_status leaky_rrelu_train_f64(const double *x, double *y, size_t n, double lower, double upper,
+                                   uint64_t seed, double *noise);
 leaky_status leaky_rrelu_backward_f64(const double *x, const double *dy, double *dx, size_t n,
                                       double lower, double upper, uint64_t seed);
 leaky_status leaky_rrelu_train_at_f64(const double *x, double *y, size_t n, uint64_t first,
                                       double lower, double upper, uint64_t seed, double *noise);
-leaky_status leaky_rrelu_backward_at_f64(const double *x, const double *dy, double *dx,
-                                         size_t n, uint64_t first, double lower, double upper,
-                                         uint64_t seed);
-leaky_status leaky_rrelu_eval_f64(const double *x, double *y, size_t n, double lower,
-                                  double upper);
+leaky_status leaky_rrelu_backward_at_f64(const double *x, const double *dy, double *dx, size_t n,
+                                         uint64_t first, double lower, double upper, uint64_t seed);
+leaky_status leaky_rrelu_eval_f64(const double *x, double *y, size_t n, double lower, double upper);
 double leaky_rrelu_eval_slope_f64(double lower, double upper);
 
 /* ----------------------------------------------------------- layer objects */
@@ -262,8 +257,7 @@ typedef enum leaky_layer_kind {
 } leaky_layer_kind;
 
 /* nn.LeakyReLU(negative_slope, inplace).  EINVAL for a non-finite slope. */
-leaky_status leaky_layer_create_leaky_relu(leaky_layer **layer, float negative_slope,
-                                           bool inplace);
+leaky_status leaky_layer_create_leaky_relu(leaky_layer **layer, float negative_slope, bool inplace);
 /* nn.ReLU(inplace). */
 leaky_status leaky_layer_create_relu(leaky_layer **layer, bool inplace);
 /* Frees the layer; NULL is allowed. */
@@ -279,8 +273,8 @@ float leaky_layer_negative_slope(const leaky_layer *layer);
 
 /* Applies the layer: y from x.  An in-place layer needs y == x (EINVAL otherwise); an
  * out-of-place one may still be given y == x. */
-leaky_status leaky_layer_forward_f32(leaky_layer *layer, const float *x, float *y,
-                                     size_t ndim, const size_t *shape);
+leaky_status leaky_layer_forward_f32(leaky_layer *layer, const float *x, float *y, size_t ndim,
+                                     const size_t *shape);
 
 /* dx from dy.  saved: the forward's input (out-of-place layer) or output (in-place).
  * An in-place LeakyReLU with a negative slope cannot do this (EINVAL), as in PyTorch. */
@@ -298,8 +292,7 @@ leaky_status leaky_layer_create_prelu(leaky_layer **layer, size_t num_parameters
  * Each training forward draws fresh slopes (forward number k uses the key
  * seed + k * 0x9E3779B97F4A7C15); backward uses the key of the last training forward.
  * EINVAL for bounds that are not finite or lower > upper. */
-leaky_status leaky_layer_create_rrelu(leaky_layer **layer, float lower, float upper,
-                                      uint64_t seed);
+leaky_status leaky_layer_create_rrelu(leaky_layer **layer, float lower, float upper, uint64_t seed);
 /* Training or evaluation mode (module.train() / module.eval()); only RReLU behaves
  * differently, the other layers accept and record it. */
 leaky_status leaky_layer_set_training(leaky_layer *layer, bool training);
@@ -351,13 +344,13 @@ leaky_status leaky_narrow_array_bf16(const float *x, uint16_t *y, size_t n);
 /* As leaky_relu_f32, leaky_relu_backward_f32 and leaky_relu_derivative_f32, on float16
  * and on bfloat16 arrays. Same arguments, aliasing rules and errors. */
 leaky_status leaky_relu_f16(const uint16_t *x, uint16_t *y, size_t n, float negative_slope);
-leaky_status leaky_relu_backward_f16(const uint16_t *x, const uint16_t *dy, uint16_t *dx,
-                                     size_t n, float negative_slope);
+leaky_status leaky_relu_backward_f16(const uint16_t *x, const uint16_t *dy, uint16_t *dx, size_t n,
+                                     float negative_slope);
 leaky_status leaky_relu_derivative_f16(const uint16_t *x, uint16_t *d, size_t n,
                                        float negative_slope);
 leaky_status leaky_relu_bf16(const uint16_t *x, uint16_t *y, size_t n, float negative_slope);
-leaky_status leaky_relu_backward_bf16(const uint16_t *x, const uint16_t *dy, uint16_t *dx,
-                                      size_t n, float negative_slope);
+leaky_status leaky_relu_backward_bf16(const uint16_t *x, const uint16_t *dy, uint16_t *dx, size_t n,
+                                      float negative_slope);
 leaky_status leaky_relu_derivative_bf16(const uint16_t *x, uint16_t *d, size_t n,
                                         float negative_slope);
 
@@ -396,8 +389,8 @@ leaky_status leaky_prelu_bf16(const uint16_t *x, uint16_t *y, size_t outer, size
 typedef struct leaky_qs8_params {
     float in_scale, out_scale, negative_slope;
     int in_zero_point, out_zero_point;
-    uint32_t magic;     /* set by leaky_qs8_params_init; checked by leaky_relu_qs8 */
-    int8_t table[256];  /* table[(uint8_t)q] is the output for the input q */
+    uint32_t magic;    /* set by leaky_qs8_params_init; checked by leaky_relu_qs8 */
+    int8_t table[256]; /* table[(uint8_t)q] is the output for the input q */
 } leaky_qs8_params;
 
 typedef struct leaky_qu8_params {
@@ -414,10 +407,8 @@ leaky_status leaky_qu8_params_init(leaky_qu8_params *params, float in_scale, int
 
 /* y[i] = the output for x[i], as above.  y may equal x.  EINVAL for params NULL or not
  * filled by the init function, and as every array function. */
-leaky_status leaky_relu_qs8(const int8_t *x, int8_t *y, size_t n,
-                            const leaky_qs8_params *params);
-leaky_status leaky_relu_qu8(const uint8_t *x, uint8_t *y, size_t n,
-                            const leaky_qu8_params *params);
+leaky_status leaky_relu_qs8(const int8_t *x, int8_t *y, size_t n, const leaky_qs8_params *params);
+leaky_status leaky_relu_qu8(const uint8_t *x, uint8_t *y, size_t n, const leaky_qu8_params *params);
 
 /* -------------------------------------------------------------- CPU paths */
 
@@ -427,7 +418,7 @@ typedef enum leaky_isa {
     LEAKY_ISA_SCALAR = 0, /* portable C: the reference every other path is tested against */
     LEAKY_ISA_SSE2,
     LEAKY_ISA_AVX2,
-    LEAKY_ISA_AVX512,     /* AVX-512 F + BW + VL + DQ */
+    LEAKY_ISA_AVX512, /* AVX-512 F + BW + VL + DQ */
     LEAKY_ISA_NEON,
     LEAKY_ISA_COUNT
 } leaky_isa;

@@ -54,7 +54,9 @@ static leaky_status run_unary(const char *fn, unary_slot kernel, struct leaky_op
         return LEAKY_OK;
     }
     struct unary_job job = {
-        f, x.p, (uint16_t *)y.p,
+        f,
+        x.p,
+        (uint16_t *)y.p,
         {slope, leaky_stream(y.p, x.p, 2 * n * sizeof(uint16_t), sizeof(uint16_t))}};
     leaky_run_split(n, sizeof(uint16_t), y.p, unary_range, &job);
     return LEAKY_OK;
@@ -78,7 +80,10 @@ static leaky_status run_binary(const char *fn, binary_slot kernel, struct leaky_
         return LEAKY_OK;
     }
     struct binary_job job = {
-        f, x.p, g.p, (uint16_t *)out.p,
+        f,
+        x.p,
+        g.p,
+        (uint16_t *)out.p,
         {slope, leaky_stream(out.p, g.p, 3 * n * sizeof(uint16_t), sizeof(uint16_t))}};
     leaky_run_split(n, sizeof(uint16_t), out.p, binary_range, &job);
     return LEAKY_OK;
@@ -88,25 +93,24 @@ static leaky_status run_binary(const char *fn, binary_slot kernel, struct leaky_
 #define BINARY(name) LEAKY_SLOT(binary_slot, name)
 
 /* The three functions of one storage type t (f16 or bf16), each one checked path. */
-#define HALF_API(t)                                                                         \
-    leaky_status leaky_relu_##t(const uint16_t *x, uint16_t *y, size_t n,                   \
-                                float negative_slope)                                       \
-    {                                                                                       \
-        return run_unary("leaky_relu_" #t, UNARY(t##_vlrelu), LEAKY_OPERAND(x),             \
-                         LEAKY_OPERAND(y), n, negative_slope);                              \
-    }                                                                                       \
-    leaky_status leaky_relu_backward_##t(const uint16_t *x, const uint16_t *dy,            \
-                                         uint16_t *dx, size_t n, float negative_slope)     \
-    {                                                                                       \
-        return run_binary("leaky_relu_backward_" #t, BINARY(t##_vlrelu_backward),           \
-                          LEAKY_OPERAND(x), LEAKY_OPERAND(dy), LEAKY_OPERAND(dx), n,        \
-                          negative_slope);                                                  \
-    }                                                                                       \
-    leaky_status leaky_relu_derivative_##t(const uint16_t *x, uint16_t *d, size_t n,        \
-                                           float negative_slope)                            \
-    {                                                                                       \
-        return run_unary("leaky_relu_derivative_" #t, UNARY(t##_vlrelu_derivative),         \
-                         LEAKY_OPERAND(x), LEAKY_OPERAND(d), n, negative_slope);            \
+#define HALF_API(t)                                                                               \
+    leaky_status leaky_relu_##t(const uint16_t *x, uint16_t *y, size_t n, float negative_slope)   \
+    {                                                                                             \
+        return run_unary("leaky_relu_" #t, UNARY(t##_vlrelu), LEAKY_OPERAND(x), LEAKY_OPERAND(y), \
+                         n, negative_slope);                                                      \
+    }                                                                                             \
+    leaky_status leaky_relu_backward_##t(const uint16_t *x, const uint16_t *dy, uint16_t *dx,     \
+                                         size_t n, float negative_slope)                          \
+    {                                                                                             \
+        return run_binary("leaky_relu_backward_" #t, BINARY(t##_vlrelu_backward),                 \
+                          LEAKY_OPERAND(x), LEAKY_OPERAND(dy), LEAKY_OPERAND(dx), n,              \
+                          negative_slope);                                                        \
+    }                                                                                             \
+    leaky_status leaky_relu_derivative_##t(const uint16_t *x, uint16_t *d, size_t n,              \
+                                           float negative_slope)                                  \
+    {                                                                                             \
+        return run_unary("leaky_relu_derivative_" #t, UNARY(t##_vlrelu_derivative),               \
+                         LEAKY_OPERAND(x), LEAKY_OPERAND(d), n, negative_slope);                  \
     }
 
 HALF_API(f16)
@@ -177,8 +181,8 @@ static leaky_status run_narrow(const char *fn, narrow_slot kernel, struct leaky_
 
 leaky_status leaky_widen_array_f16(const uint16_t *x, float *y, size_t n)
 {
-    return run_widen("leaky_widen_array_f16", LEAKY_SLOT(widen_slot, f16_widen),
-                     LEAKY_OPERAND(x), LEAKY_OPERAND(y), n);
+    return run_widen("leaky_widen_array_f16", LEAKY_SLOT(widen_slot, f16_widen), LEAKY_OPERAND(x),
+                     LEAKY_OPERAND(y), n);
 }
 
 leaky_status leaky_narrow_array_f16(const float *x, uint16_t *y, size_t n)
@@ -189,8 +193,8 @@ leaky_status leaky_narrow_array_f16(const float *x, uint16_t *y, size_t n)
 
 leaky_status leaky_widen_array_bf16(const uint16_t *x, float *y, size_t n)
 {
-    return run_widen("leaky_widen_array_bf16", LEAKY_SLOT(widen_slot, bf16_widen),
-                     LEAKY_OPERAND(x), LEAKY_OPERAND(y), n);
+    return run_widen("leaky_widen_array_bf16", LEAKY_SLOT(widen_slot, bf16_widen), LEAKY_OPERAND(x),
+                     LEAKY_OPERAND(y), n);
 }
 
 leaky_status leaky_narrow_array_bf16(const float *x, uint16_t *y, size_t n)

@@ -84,16 +84,16 @@ static int requantize(const struct q8_type *t, int d, float in_scale, float out_
 static leaky_status check_scale(const char *fn, const char *name, float scale)
 {
     if (!(isfinite(scale) && scale > 0.0f))
-        return leaky_fail(LEAKY_EINVAL, "%s: %s is %g; expected a positive finite number",
-                          fn, name, (double)scale);
+        return leaky_fail(LEAKY_EINVAL, "%s: %s is %g; expected a positive finite number", fn, name,
+                          (double)scale);
     return LEAKY_OK;
 }
 
 static leaky_status check_zero_point(const struct q8_type *t, const char *name, int zero_point)
 {
     if (zero_point < t->lo || zero_point > t->hi)
-        return leaky_fail(LEAKY_EINVAL, "%s: %s is %d; expected an integer in [%d, %d]",
-                          t->init_fn, name, zero_point, t->lo, t->hi);
+        return leaky_fail(LEAKY_EINVAL, "%s: %s is %d; expected an integer in [%d, %d]", t->init_fn,
+                          name, zero_point, t->lo, t->hi);
     return LEAKY_OK;
 }
 
@@ -112,8 +112,8 @@ static leaky_status build(const struct q8_type *t, const void *params, float in_
     LEAKY_TRY(leaky_check_slope(t->init_fn, slope));
     for (int byte = 0; byte < 256; byte++) {
         const int q = t->lo < 0 ? (int)(int8_t)byte : byte;
-        table[byte] = (uint8_t)requantize(t, q - in_zero_point, in_scale, out_scale,
-                                          out_zero_point, slope);
+        table[byte] =
+            (uint8_t)requantize(t, q - in_zero_point, in_scale, out_scale, out_zero_point, slope);
     }
     return LEAKY_OK;
 }
@@ -122,18 +122,18 @@ static const struct q8_type qs8 = {"leaky_qs8_params_init", -128, 127};
 static const struct q8_type qu8 = {"leaky_qu8_params_init", 0, 255};
 
 /* The parameter set of type t (qs8 or qu8), written only once every parameter has passed. */
-#define Q8_PARAMS_INIT(t)                                                                   \
-    leaky_status leaky_##t##_params_init(leaky_##t##_params *params, float in_scale,        \
-                                         int in_zero_point, float out_scale,                \
-                                         int out_zero_point, float negative_slope)          \
-    {                                                                                       \
-        uint8_t table[256];                                                                 \
-        LEAKY_TRY(build(&t, params, in_scale, in_zero_point, out_scale, out_zero_point,     \
-                        negative_slope, table));                                            \
-        *params = (leaky_##t##_params){in_scale, out_scale, negative_slope, in_zero_point,  \
-                                       out_zero_point, Q8_MAGIC, {0}};                      \
-        memcpy(params->table, table, sizeof table);                                         \
-        return LEAKY_OK;                                                                    \
+#define Q8_PARAMS_INIT(t)                                                                        \
+    leaky_status leaky_##t##_params_init(leaky_##t##_params *params, float in_scale,             \
+                                         int in_zero_point, float out_scale, int out_zero_point, \
+                                         float negative_slope)                                   \
+    {                                                                                            \
+        uint8_t table[256];                                                                      \
+        LEAKY_TRY(build(&t, params, in_scale, in_zero_point, out_scale, out_zero_point,          \
+                        negative_slope, table));                                                 \
+        *params = (leaky_##t##_params){                                                          \
+            in_scale, out_scale, negative_slope, in_zero_point, out_zero_point, Q8_MAGIC, {0}};  \
+        memcpy(params->table, table, sizeof table);                                              \
+        return LEAKY_OK;                                                                         \
     }
 
 Q8_PARAMS_INIT(qs8)
@@ -156,11 +156,13 @@ static leaky_status apply(const char *fn, const char *init_fn, const void *x, vo
                           const void *params, uint32_t magic, const uint8_t *table)
 {
     if (!params)
-        return leaky_fail(LEAKY_EINVAL, "%s: params is NULL; expected parameters filled by %s",
-                          fn, init_fn);
+        return leaky_fail(LEAKY_EINVAL, "%s: params is NULL; expected parameters filled by %s", fn,
+                          init_fn);
     if (magic != Q8_MAGIC)
-        return leaky_fail(LEAKY_EINVAL, "%s: params was not filled by %s (or was since "
-                          "overwritten)", fn, init_fn);
+        return leaky_fail(LEAKY_EINVAL,
+                          "%s: params was not filled by %s (or was since "
+                          "overwritten)",
+                          fn, init_fn);
     if (n == 0)
         return LEAKY_OK;
     LEAKY_TRY(leaky_check_unary(fn, LEAKY_OPERAND(x), 1, LEAKY_OPERAND(y), 1, n));
@@ -181,8 +183,7 @@ leaky_status leaky_relu_qs8(const int8_t *x, int8_t *y, size_t n, const leaky_qs
                  params ? (const uint8_t *)params->table : NULL);
 }
 
-leaky_status leaky_relu_qu8(const uint8_t *x, uint8_t *y, size_t n,
-                            const leaky_qu8_params *params)
+leaky_status leaky_relu_qu8(const uint8_t *x, uint8_t *y, size_t n, const leaky_qu8_params *params)
 {
     return apply("leaky_relu_qu8", qu8.init_fn, x, y, n, params, params ? params->magic : 0,
                  params ? params->table : NULL);

@@ -27,8 +27,8 @@ static unsigned detect(void)
     if (!osxsave || !avx)
         return features;
     const uint64_t xcr0 = read_xcr0();
-    const int os_ymm = (xcr0 & 0x6) == 0x6;    /* SSE and AVX state */
-    const int os_zmm = (xcr0 & 0xe6) == 0xe6;  /* and opmask, ZMM_Hi256, Hi16_ZMM */
+    const int os_ymm = (xcr0 & 0x6) == 0x6;   /* SSE and AVX state */
+    const int os_zmm = (xcr0 & 0xe6) == 0xe6; /* and opmask, ZMM_Hi256, Hi16_ZMM */
     if (__get_cpuid_max(0, NULL) < 7)
         return features;
     __cpuid_count(7, 0, eax, ebx, ecx, edx);
@@ -66,10 +66,18 @@ static unsigned detect_narrow(unsigned features)
 #elif defined(__aarch64__)
 static unsigned detect(void) { return LEAKY_CPU_NEON; /* part of every AArch64 core */ }
 /* AArch64's base instruction set converts float16 (FCVTL, FCVTN): nothing more to ask. */
-static unsigned detect_narrow(unsigned features) { (void)features; return 0; }
+static unsigned detect_narrow(unsigned features)
+{
+    (void)features;
+    return 0;
+}
 #else
 static unsigned detect(void) { return 0; }
-static unsigned detect_narrow(unsigned features) { (void)features; return 0; }
+static unsigned detect_narrow(unsigned features)
+{
+    (void)features;
+    return 0;
+}
 #endif
 
 unsigned leaky_cpu_features(void)

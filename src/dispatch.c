@@ -21,9 +21,10 @@ static const struct {
     void (*fill)(struct leaky_kernels *, unsigned cpu_features);
     const struct leaky_kernel_impl *impls;
 } isa_info[LEAKY_ISA_COUNT] = {
-#define LEAKY_X_ISA_INFO(a, isa, ISA, features)                                             \
-    [LEAKY_ISA_##ISA] = {.name = #isa, .cpu_features = features,                            \
-                         LEAKY_IF_HAVE(ISA, .fill = leaky_fill_kernels__##isa,              \
+#define LEAKY_X_ISA_INFO(a, isa, ISA, features)                                \
+    [LEAKY_ISA_##ISA] = {.name = #isa,                                         \
+                         .cpu_features = features,                             \
+                         LEAKY_IF_HAVE(ISA, .fill = leaky_fill_kernels__##isa, \
                                        .impls = leaky_kernel_impls__##isa)},
     LEAKY_ISA_LIST(LEAKY_X_ISA_INFO, ~)
 #undef LEAKY_X_ISA_INFO
@@ -91,15 +92,18 @@ static void init_tables(void)
         leaky_isa isa = LEAKY_ISA_SCALAR;
         if (leaky_isa_from_name(forced, &isa) != LEAKY_OK) {
             env_status = LEAKY_EINVAL;
-            snprintf(env_message, sizeof env_message, "LEAKY_ISA=%s is not a CPU path; "
-                     "expected one of %s", forced, LEAKY_ISA_NAMES);
+            snprintf(env_message, sizeof env_message,
+                     "LEAKY_ISA=%s is not a CPU path; "
+                     "expected one of %s",
+                     forced, LEAKY_ISA_NAMES);
             return;
         }
         if (!leaky_isa_supported(isa)) {
             env_status = LEAKY_EUNSUPPORTED;
-            snprintf(env_message, sizeof env_message, "LEAKY_ISA=%s names a path that %s; "
-                     "the best one here is %s", forced,
-                     leaky_isa_compiled(isa) ? "this CPU cannot run" : "this build lacks",
+            snprintf(env_message, sizeof env_message,
+                     "LEAKY_ISA=%s names a path that %s; "
+                     "the best one here is %s",
+                     forced, leaky_isa_compiled(isa) ? "this CPU cannot run" : "this build lacks",
                      isa_info[leaky_isa_best()].name);
             return;
         }
@@ -111,8 +115,7 @@ static void init_tables(void)
 leaky_status leaky_active_kernels_first(const struct leaky_kernels **kernels)
 {
     pthread_once(&init_once, init_tables);
-    const struct leaky_kernels *k =
-        atomic_load_explicit(&leaky_active_table, memory_order_acquire);
+    const struct leaky_kernels *k = atomic_load_explicit(&leaky_active_table, memory_order_acquire);
     if (!k)
         return leaky_fail(env_status, "%s", env_message);
     *kernels = k;

@@ -34,8 +34,10 @@ leaky_status leaky_fail(leaky_status status, const char *fmt, ...)
 leaky_status leaky_check_array_failed(const char *fn, struct leaky_operand a, size_t n)
 {
     if (n > 0 && a.p == NULL)
-        return leaky_fail(LEAKY_EINVAL, "%s: %s is NULL with n = %zu; expected an array of "
-                          "n elements", fn, a.name, n);
+        return leaky_fail(LEAKY_EINVAL,
+                          "%s: %s is NULL with n = %zu; expected an array of "
+                          "n elements",
+                          fn, a.name, n);
     return leaky_fail(LEAKY_EINVAL, "%s: n = %zu is larger than any array can be", fn, n);
 }
 
@@ -43,16 +45,17 @@ leaky_status leaky_check_no_overlap_failed(const char *fn, struct leaky_operand 
                                            struct leaky_operand out, size_t bytes)
 {
     const uintptr_t a = (uintptr_t)in.p, b = (uintptr_t)out.p;
-    return leaky_fail(LEAKY_EINVAL, "%s: %s and %s overlap by %zu bytes without being the "
-                      "same array; expected the same array (in place) or disjoint ones", fn,
-                      in.name, out.name, (size_t)(a < b ? a + bytes - b : b + bytes - a));
+    return leaky_fail(LEAKY_EINVAL,
+                      "%s: %s and %s overlap by %zu bytes without being the "
+                      "same array; expected the same array (in place) or disjoint ones",
+                      fn, in.name, out.name, (size_t)(a < b ? a + bytes - b : b + bytes - a));
 }
 
 leaky_status leaky_check_disjoint_failed(const char *fn, struct leaky_operand a,
                                          struct leaky_operand b, const char *why)
 {
-    return leaky_fail(LEAKY_EINVAL, "%s: %s and %s overlap; expected separate arrays%s", fn,
-                      a.name, b.name, why);
+    return leaky_fail(LEAKY_EINVAL, "%s: %s and %s overlap; expected separate arrays%s", fn, a.name,
+                      b.name, why);
 }
 
 leaky_status leaky_check_slope_failed(const char *fn, double slope)
@@ -66,8 +69,10 @@ leaky_status leaky_check_gradient_out(const char *fn, struct leaky_operand x,
                                       size_t bytes)
 {
     if (out.p == x.p)
-        return leaky_fail(LEAKY_EINVAL, "%s: %s is the same array as %s; only %s may be "
-                          "overwritten", fn, out.name, x.name, g.name);
+        return leaky_fail(LEAKY_EINVAL,
+                          "%s: %s is the same array as %s; only %s may be "
+                          "overwritten",
+                          fn, out.name, x.name, g.name);
     LEAKY_TRY(leaky_check_no_overlap(fn, x, out, bytes));
     return leaky_check_no_overlap(fn, g, out, bytes);
 }

@@ -24,20 +24,20 @@ static leaky_status create(leaky_layer **layer, leaky_layer_kind kind, float slo
                            const char *fn)
 {
     if (!layer)
-        return leaky_fail(LEAKY_EINVAL, "%s: layer is NULL; expected where to store the new "
-                          "layer", fn);
+        return leaky_fail(LEAKY_EINVAL,
+                          "%s: layer is NULL; expected where to store the new "
+                          "layer",
+                          fn);
     *layer = NULL;
     leaky_layer *l = malloc(sizeof *l);
     if (!l)
         return leaky_fail(LEAKY_ENOMEM, "%s: cannot allocate %zu bytes", fn, sizeof *l);
-    *l = (leaky_layer){.kind = kind, .inplace = inplace, .training = true,
-                       .negative_slope = slope};
+    *l = (leaky_layer){.kind = kind, .inplace = inplace, .training = true, .negative_slope = slope};
     *layer = l;
     return LEAKY_OK;
 }
 
-leaky_status leaky_layer_create_leaky_relu(leaky_layer **layer, float negative_slope,
-                                           bool inplace)
+leaky_status leaky_layer_create_leaky_relu(leaky_layer **layer, float negative_slope, bool inplace)
 {
     static const char fn[] = "leaky_layer_create_leaky_relu";
     if (layer)
@@ -58,8 +58,10 @@ leaky_status leaky_layer_create_prelu(leaky_layer **layer, size_t num_parameters
 {
     static const char fn[] = "leaky_layer_create_prelu";
     if (num_parameters == 0)
-        return leaky_fail(LEAKY_EINVAL, "%s: num_parameters is 0; expected 1 (one shared "
-                          "slope) or the channel count", fn);
+        return leaky_fail(LEAKY_EINVAL,
+                          "%s: num_parameters is 0; expected 1 (one shared "
+                          "slope) or the channel count",
+                          fn);
     if (!isfinite(init))
         return leaky_fail(LEAKY_EINVAL, "%s: init is %g; expected a finite number", fn,
                           (double)init);
@@ -85,14 +87,13 @@ leaky_status leaky_layer_create_prelu(leaky_layer **layer, size_t num_parameters
     return LEAKY_OK;
 }
 
-leaky_status leaky_layer_create_rrelu(leaky_layer **layer, float lower, float upper,
-                                      uint64_t seed)
+leaky_status leaky_layer_create_rrelu(leaky_layer **layer, float lower, float upper, uint64_t seed)
 {
     static const char fn[] = "leaky_layer_create_rrelu";
     /* The bounds are checked as the functions check them, on no data. */
     LEAKY_TRY(leaky_rrelu_train_f32(NULL, NULL, 0, lower, upper, seed, NULL));
-    LEAKY_TRY(create(layer, LEAKY_LAYER_RRELU, leaky_rrelu_eval_slope_f32(lower, upper), false,
-                     fn));
+    LEAKY_TRY(
+        create(layer, LEAKY_LAYER_RRELU, leaky_rrelu_eval_slope_f32(lower, upper), false, fn));
     (*layer)->lower = lower;
     (*layer)->upper = upper;
     (*layer)->seed = seed;
@@ -126,8 +127,10 @@ static leaky_status check_parameters(const char *fn, const leaky_layer *layer, c
     if (!layer)
         return leaky_fail(LEAKY_EINVAL, "%s: layer is NULL", fn);
     if (layer->kind != LEAKY_LAYER_PRELU)
-        return leaky_fail(LEAKY_EINVAL, "%s: a %s layer has no slopes to learn; expected a "
-                          "PReLU layer", fn, leaky_layer_name(layer));
+        return leaky_fail(LEAKY_EINVAL,
+                          "%s: a %s layer has no slopes to learn; expected a "
+                          "PReLU layer",
+                          fn, leaky_layer_name(layer));
     if (n != layer->num_parameters)
         return leaky_fail(LEAKY_EINVAL, "%s: n is %zu but the layer has %zu slopes", fn, n,
                           layer->num_parameters);
@@ -149,8 +152,8 @@ leaky_status leaky_layer_set_slopes(leaky_layer *layer, const float *slopes, siz
     LEAKY_TRY(check_parameters(fn, layer, slopes, n));
     for (size_t k = 0; k < n; k++)
         if (!isfinite(slopes[k]))
-            return leaky_fail(LEAKY_EINVAL, "%s: slopes[%zu] is %g; expected a finite number",
-                              fn, k, (double)slopes[k]);
+            return leaky_fail(LEAKY_EINVAL, "%s: slopes[%zu] is %g; expected a finite number", fn,
+                              k, (double)slopes[k]);
     memmove(layer->slopes, slopes, n * sizeof *slopes);
     layer->negative_slope = layer->slopes[0];
     return LEAKY_OK;
@@ -195,8 +198,10 @@ static leaky_status shape_elements(const char *fn, size_t ndim, const size_t *sh
     size_t count = 1;
     for (size_t d = 0; d < ndim; d++) {
         if (shape[d] != 0 && count > SIZE_MAX / sizeof(float) / shape[d])
-            return leaky_fail(LEAKY_EINVAL, "%s: the shape's element count overflows at "
-                              "dimension %zu (size %zu)", fn, d, shape[d]);
+            return leaky_fail(LEAKY_EINVAL,
+                              "%s: the shape's element count overflows at "
+                              "dimension %zu (size %zu)",
+                              fn, d, shape[d]);
         count *= shape[d];
     }
     *n = count;
@@ -248,8 +253,10 @@ leaky_status leaky_layer_forward_f32(leaky_layer *layer, const float *x, float *
     if (status != LEAKY_OK)
         return status;
     if (layer->inplace && y != x)
-        return leaky_fail(LEAKY_EINVAL, "%s: this %s layer works in place, so y must be x; "
-                          "got two different arrays", fn, leaky_layer_name(layer));
+        return leaky_fail(LEAKY_EINVAL,
+                          "%s: this %s layer works in place, so y must be x; "
+                          "got two different arrays",
+                          fn, leaky_layer_name(layer));
     switch (layer->kind) {
     case LEAKY_LAYER_RELU: return leaky_plain_relu_f32(x, y, n);
     case LEAKY_LAYER_LEAKY_RELU: break;
@@ -295,9 +302,11 @@ leaky_status leaky_layer_backward_f32(leaky_layer *layer, const float *saved, co
     }
     if (layer->kind == LEAKY_LAYER_RRELU && layer->training) {
         if (layer->forwards == 0)
-            return leaky_fail(LEAKY_EINVAL, "%s: this RReLU layer in training mode has not "
+            return leaky_fail(LEAKY_EINVAL,
+                              "%s: this RReLU layer in training mode has not "
                               "run a forward yet, so there are no slopes to take the gradient "
-                              "through", fn);
+                              "through",
+                              fn);
         return leaky_rrelu_backward_f32(saved, dy, dx, n, layer->lower, layer->upper,
                                         layer->last_key);
     }

@@ -38,7 +38,8 @@ static void read_env(void)
     /* strtoull accepts a sign and leading blanks; a count is digits only. */
     if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 || value > MAX_THREADS) {
         env_status = LEAKY_EINVAL;
-        snprintf(env_message, sizeof env_message, "LEAKY_NUM_THREADS=%s is not a thread "
+        snprintf(env_message, sizeof env_message,
+                 "LEAKY_NUM_THREADS=%s is not a thread "
                  "count; expected a whole number from 0 (one thread per core) to %d",
                  text, MAX_THREADS);
         return;
@@ -81,8 +82,10 @@ leaky_status leaky_set_num_threads(size_t count)
 {
     pthread_once(&env_once, read_env);
     if (count > MAX_THREADS)
-        return leaky_fail(LEAKY_EINVAL, "leaky_set_num_threads: count is %zu; expected 0 (one "
-                          "thread per core) to %d", count, MAX_THREADS);
+        return leaky_fail(LEAKY_EINVAL,
+                          "leaky_set_num_threads: count is %zu; expected 0 (one "
+                          "thread per core) to %d",
+                          count, MAX_THREADS);
     atomic_store_explicit(&requested, count, memory_order_relaxed);
     return LEAKY_OK;
 }

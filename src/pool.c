@@ -168,10 +168,7 @@ void leaky_pool_destroy(struct leaky_pool *p)
     free(p);
 }
 
-size_t leaky_pool_threads(const struct leaky_pool *p)
-{
-    return p->nworkers + 1;
-}
+size_t leaky_pool_threads(const struct leaky_pool *p) { return p->nworkers + 1; }
 
 void leaky_pool_run(struct leaky_pool *p, size_t pieces, leaky_piece_fn *fn, void *ctx)
 {

@@ -33,7 +33,7 @@
 #include "internal/type.h"
 
 enum {
-    BLOCK = 1 << 14,      /* runs: elements per block */
+    BLOCK = 1 << 14, /* runs: elements per block */
     /* Inner at least this: the runs plan (docs/PRELU_RRELU.md, 'Small maps').  The
      * backward's rows plan closes a block of sums every 8 periods, so with fewer periods
      * than that it closes them more often: shorter runs do better there. */
@@ -41,17 +41,17 @@ enum {
     BACKWARD_RUN_MIN = 32,
     BACKWARD_RUN_MIN_FEW = 16,
     RUN_ROWS_MAX = BLOCK / BACKWARD_RUN_MIN_FEW, /* runs: rows per block, at most */
-    ROW_MIN = 2048,       /* rows: elements per row, at least (a row stays in L1) */
-    ROW_BLOCK = 1 << 18,  /* rows: elements per block, about (a block holds period sums) */
-    ROW_BLOCK_MIN = 8     /* rows: rows per block, at least */
+    ROW_MIN = 2048,      /* rows: elements per row, at least (a row stays in L1) */
+    ROW_BLOCK = 1 << 18, /* rows: elements per block, about (a block holds period sums) */
+    ROW_BLOCK_MIN = 8    /* rows: rows per block, at least */
 };
 
 struct plan {
     bool runs;
-    size_t n, channels, inner;  /* the shape (a shared slope: 1 channel, inner = n) */
-    size_t rows, width;         /* the array as rows x width */
-    size_t period;              /* rows: channels x inner, a slope per position */
-    const T *slopes;            /* runs: one per channel; rows: the expanded row */
+    size_t n, channels, inner; /* the shape (a shared slope: 1 channel, inner = n) */
+    size_t rows, width;        /* the array as rows x width */
+    size_t period;             /* rows: channels x inner, a slope per position */
+    const T *slopes;           /* runs: one per channel; rows: the expanded row */
     size_t blocks, rows_per_block, pieces_per_row, sums_per_block;
 };
 
@@ -62,10 +62,11 @@ static leaky_status check_slopes(const char *fn, size_t channels, const T *slope
         return leaky_fail(LEAKY_EINVAL, "%s: slopes is NULL; expected %s", fn,
                           channels == 1 ? "1 slope" : "1 slope or one per channel");
     if (num_slopes != 1 && num_slopes != channels)
-        return leaky_fail(LEAKY_EINVAL, "%s: num_slopes is %zu but the array has %zu "
+        return leaky_fail(LEAKY_EINVAL,
+                          "%s: num_slopes is %zu but the array has %zu "
                           "channels; expected 1 (one shared slope) or %zu (one per channel)",
                           fn, num_slopes, channels, channels);
-    /* One pass without branches over the exponent fields (all ones: inf or NaN), an OR the
+        /* One pass without branches over the exponent fields (all ones: inf or NaN), an OR the
      * compiler vectorizes (a small call's checks cost more than its work when each slope
      * took a branch, and much of it as a chain of float compares: docs/PRELU_RRELU.md,
      * 'Small calls'), then the first bad one, if any, for the message. */
@@ -84,20 +85,21 @@ static leaky_status check_slopes(const char *fn, size_t channels, const T *slope
     }
     for (size_t k = 0; not_finite && k < num_slopes; k++)
         if (!isfinite(slopes[k]))
-            return leaky_fail(LEAKY_EINVAL, "%s: slopes[%zu] is %g; expected a finite number",
-                              fn, k, (double)slopes[k]);
+            return leaky_fail(LEAKY_EINVAL, "%s: slopes[%zu] is %g; expected a finite number", fn,
+                              k, (double)slopes[k]);
     return LEAKY_OK;
 }
 
-static leaky_status count(const char *fn, size_t outer, size_t channels, size_t inner,
-                          size_t *n)
+static leaky_status count(const char *fn, size_t outer, size_t channels, size_t inner, size_t *n)
 {
     size_t total = outer;
     const size_t dims[2] = {channels, inner};
     for (int d = 0; d < 2; d++) {
         if (dims[d] != 0 && total > SIZE_MAX / sizeof(double) / dims[d])
-            return leaky_fail(LEAKY_EINVAL, "%s: outer x channels x inner = %zu x %zu x %zu "
-                              "is larger than any array can be", fn, outer, channels, inner);
+            return leaky_fail(LEAKY_EINVAL,
+                              "%s: outer x channels x inner = %zu x %zu x %zu "
+                              "is larger than any array can be",
+                              fn, outer, channels, inner);
         total *= dims[d];
     }
     *n = total;
@@ -166,8 +168,8 @@ static leaky_status make_plan(const char *fn, struct plan *p, bool backward, siz
     if (expanded > ROW_ON_STACK) {
         w = *row = malloc(expanded * sizeof *w);
         if (!w)
-            return leaky_fail(LEAKY_ENOMEM, "%s: cannot allocate %zu bytes for the slope row",
-                              fn, expanded * sizeof *w);
+            return leaky_fail(LEAKY_ENOMEM, "%s: cannot allocate %zu bytes for the slope row", fn,
+                              expanded * sizeof *w);
     }
     /* One period (each slope repeated inner times), then copies of it: no divisions, which
      * would cost more than a small call's whole work. */
@@ -184,8 +186,7 @@ static leaky_status make_plan(const char *fn, struct plan *p, bool backward, siz
     p->slopes = w;
     /* The last row may be short (a whole number of periods). */
     p->rows = (n + p->width - 1) / p->width;
-    p->rows_per_block = ROW_BLOCK / p->width > ROW_BLOCK_MIN ? ROW_BLOCK / p->width
-                                                             : ROW_BLOCK_MIN;
+    p->rows_per_block = ROW_BLOCK / p->width > ROW_BLOCK_MIN ? ROW_BLOCK / p->width : ROW_BLOCK_MIN;
     p->blocks = (p->rows + p->rows_per_block - 1) / p->rows_per_block;
     p->period = period;
     p->sums_per_block = period;
@@ -204,7 +205,7 @@ struct forward_job {
     void *y;
     bool stream; /* the 16-bit kernels ignore it */
 #if defined(LEAKY_TYPE_F32)
-    leaky_unary_u16_fn *half_run;  /* NULL: T storage */
+    leaky_unary_u16_fn *half_run; /* NULL: T storage */
     leaky_prelu_u16_fn *half_row;
 #endif
 };
@@ -272,8 +273,7 @@ static leaky_status forward(const char *fn, const void *x, void *y, size_t elem_
     LEAKY_TRY(count(fn, outer, channels, inner, &n));
     if (n == 0)
         return LEAKY_OK;
-    LEAKY_TRY(leaky_check_unary(fn, LEAKY_OPERAND(x), elem_size, LEAKY_OPERAND(y), elem_size,
-                                n));
+    LEAKY_TRY(leaky_check_unary(fn, LEAKY_OPERAND(x), elem_size, LEAKY_OPERAND(y), elem_size, n));
     LEAKY_TRY(leaky_check_disjoint(fn, LEAKY_OPERAND(slopes), num_slopes * sizeof(T),
                                    LEAKY_OPERAND(y), n * elem_size));
     struct forward_job job = {.x = x, .y = y};
@@ -288,8 +288,7 @@ static leaky_status forward(const char *fn, const void *x, void *y, size_t elem_
 #endif
     struct plan p;
     T on_stack[ROW_ON_STACK], *row = NULL;
-    LEAKY_TRY(make_plan(fn, &p, false, n, channels, inner, slopes, num_slopes, on_stack,
-                        &row));
+    LEAKY_TRY(make_plan(fn, &p, false, n, channels, inner, slopes, num_slopes, on_stack, &row));
     job.p = &p;
     job.stream = stream_to(&p, y, x, 2 * n * elem_size, elem_size);
     leaky_run(n, elem_size, y, forward_range, &job);
@@ -321,8 +320,8 @@ leaky_status leaky_prelu_bf16(const uint16_t *x, uint16_t *y, size_t outer, size
 {
     const struct half_kernels bf16 = {LEAKY_SLOT(half_run_slot, bf16_vlrelu),
                                       LEAKY_SLOT(half_row_slot, bf16_vprelu)};
-    return forward("leaky_prelu_bf16", x, y, sizeof *x, &bf16, outer, channels, inner,
-                   slopes, num_slopes);
+    return forward("leaky_prelu_bf16", x, y, sizeof *x, &bf16, outer, channels, inner, slopes,
+                   num_slopes);
 }
 #endif
 
@@ -376,8 +375,7 @@ static void backward_range(void *ctx, size_t begin, size_t end)
 }
 
 leaky_status TAPI(prelu_backward)(const T *x, const T *dy, T *dx, T *dslopes, size_t outer,
-                                  size_t channels, size_t inner, const T *slopes,
-                                  size_t num_slopes)
+                                  size_t channels, size_t inner, const T *slopes, size_t num_slopes)
 {
     static const char fn[] = "leaky_prelu_backward_" TSTR;
     size_t n = 0;
@@ -394,34 +392,35 @@ leaky_status TAPI(prelu_backward)(const T *x, const T *dy, T *dx, T *dslopes, si
     }
     LEAKY_TRY(leaky_check_binary(fn, LEAKY_OPERAND(x), LEAKY_OPERAND(dy), LEAKY_OPERAND(dx),
                                  sizeof(T), n));
-    LEAKY_TRY(leaky_check_disjoint(fn, LEAKY_OPERAND(slopes), slope_bytes, LEAKY_OPERAND(dx),
-                                   bytes));
+    LEAKY_TRY(
+        leaky_check_disjoint(fn, LEAKY_OPERAND(slopes), slope_bytes, LEAKY_OPERAND(dx), bytes));
     if (dslopes) {
         const struct leaky_operand others[] = {LEAKY_OPERAND(x), LEAKY_OPERAND(dy),
                                                LEAKY_OPERAND(dx)};
         for (int i = 0; i < 3; i++)
-            LEAKY_TRY(leaky_check_disjoint(fn, LEAKY_OPERAND(dslopes), slope_bytes, others[i],
-                                           bytes));
+            LEAKY_TRY(
+                leaky_check_disjoint(fn, LEAKY_OPERAND(dslopes), slope_bytes, others[i], bytes));
     }
     const struct leaky_kernels *k = NULL;
     LEAKY_TRY(leaky_active_kernels(&k));
     struct plan p;
     T on_stack[ROW_ON_STACK], *row = NULL;
-    LEAKY_TRY(make_plan(fn, &p, true, n, channels, inner, slopes, num_slopes, on_stack,
-                        &row));
+    LEAKY_TRY(make_plan(fn, &p, true, n, channels, inner, slopes, num_slopes, on_stack, &row));
     /* The blocks' sums, then the slopes' totals: allocated before anything is written. */
     const size_t nsums = p.blocks * p.sums_per_block;
     double *sums = calloc(nsums + num_slopes, sizeof *sums);
     if (!sums) {
         free(row);
-        return leaky_fail(LEAKY_ENOMEM, "%s: cannot allocate %zu bytes for the gradient's "
-                          "partial sums", fn, (nsums + num_slopes) * sizeof *sums);
+        return leaky_fail(LEAKY_ENOMEM,
+                          "%s: cannot allocate %zu bytes for the gradient's "
+                          "partial sums",
+                          fn, (nsums + num_slopes) * sizeof *sums);
     }
     double *total = sums + nsums;
-    struct backward_job job = {&p, k, x, dy, dx, sums,
-                               stream_to(&p, dx, dy, 3 * n * sizeof(T), sizeof(T))};
-    leaky_parallel_for(p.blocks, leaky_grain(sizeof(T)) / (n / p.blocks + 1) + 1,
-                       backward_range, &job);
+    struct backward_job job = {
+        &p, k, x, dy, dx, sums, stream_to(&p, dx, dy, 3 * n * sizeof(T), sizeof(T))};
+    leaky_parallel_for(p.blocks, leaky_grain(sizeof(T)) / (n / p.blocks + 1) + 1, backward_range,
+                       &job);
     if (dslopes) {
         /* Block by block, then sum by sum: the slope of sum s of block b. */
         for (size_t b = 0; b < p.blocks; b++) {

@@ -12,20 +12,26 @@
 static leaky_status check_bounds(const char *fn, T lower, T upper)
 {
     if (!isfinite(lower) || !isfinite(upper))
-        return leaky_fail(LEAKY_EINVAL, "%s: lower is %g and upper is %g; expected finite "
-                          "numbers", fn, (double)lower, (double)upper);
+        return leaky_fail(LEAKY_EINVAL,
+                          "%s: lower is %g and upper is %g; expected finite "
+                          "numbers",
+                          fn, (double)lower, (double)upper);
     if (!(lower <= upper))
-        return leaky_fail(LEAKY_EINVAL, "%s: lower is %g and upper is %g; expected lower <= "
-                          "upper", fn, (double)lower, (double)upper);
+        return leaky_fail(LEAKY_EINVAL,
+                          "%s: lower is %g and upper is %g; expected lower <= "
+                          "upper",
+                          fn, (double)lower, (double)upper);
     if (!isfinite(upper - lower))
-        return leaky_fail(LEAKY_EINVAL, "%s: upper - lower = %g - (%g) overflows; expected a "
-                          "finite range", fn, (double)upper, (double)lower);
+        return leaky_fail(LEAKY_EINVAL,
+                          "%s: upper - lower = %g - (%g) overflows; expected a "
+                          "finite range",
+                          fn, (double)upper, (double)lower);
     return LEAKY_OK;
 }
 
 struct rrelu_job {
-    TFN(rrelu) *forward; /* one of the two */
-    TFN(rrelu_backward) *backward;
+    TFN(rrelu) * forward; /* one of the two */
+    TFN(rrelu_backward) * backward;
     const T *x, *dy;
     T *out, *noise;
     T lower, range;
@@ -43,8 +49,7 @@ static void rrelu_range(void *ctx, size_t begin, size_t end)
         TRRELU params = {job->lower, job->range, 0, 0, (uint32_t)index};
         leaky_rrelu_keys(job->seed, (uint32_t)hi, &params.key0, &params.key1);
         if (job->backward)
-            job->backward(stop - begin, job->x + begin, job->dy + begin, job->out + begin,
-                          &params);
+            job->backward(stop - begin, job->x + begin, job->dy + begin, job->out + begin, &params);
         else
             job->forward(stop - begin, job->x + begin, job->out + begin,
                          job->noise ? job->noise + begin : NULL, &params);
@@ -71,8 +76,7 @@ leaky_status TAPI(rrelu_train_at)(const T *x, T *y, size_t n, uint64_t first, T 
     LEAKY_TRY(check_bounds(fn, lower, upper));
     if (n == 0)
         return LEAKY_OK;
-    LEAKY_TRY(leaky_check_unary(fn, LEAKY_OPERAND(x), sizeof(T), LEAKY_OPERAND(y), sizeof(T),
-                                n));
+    LEAKY_TRY(leaky_check_unary(fn, LEAKY_OPERAND(x), sizeof(T), LEAKY_OPERAND(y), sizeof(T), n));
     if (noise) {
         const size_t bytes = n * sizeof(T);
         const struct leaky_operand drawn = LEAKY_OPERAND(noise);
@@ -81,8 +85,8 @@ leaky_status TAPI(rrelu_train_at)(const T *x, T *y, size_t n, uint64_t first, T 
     }
     const struct leaky_kernels *k = NULL;
     LEAKY_TRY(leaky_active_kernels(&k));
-    struct rrelu_job job = {k->TNAME(vrrelu), NULL, x, NULL, y, noise, lower, upper - lower,
-                            seed, first};
+    struct rrelu_job job = {k->TNAME(vrrelu), NULL, x,    NULL, y, noise, lower,
+                            upper - lower,    seed, first};
     leaky_run(n, sizeof(T), y, rrelu_range, &job);
     return LEAKY_OK;
 }
@@ -98,17 +102,14 @@ leaky_status TAPI(rrelu_backward_at)(const T *x, const T *dy, T *dx, size_t n, u
                                  sizeof(T), n));
     const struct leaky_kernels *k = NULL;
     LEAKY_TRY(leaky_active_kernels(&k));
-    struct rrelu_job job = {NULL, k->TNAME(vrrelu_backward), x, dy, dx, NULL, lower,
-                            upper - lower, seed, first};
+    struct rrelu_job job = {
+        NULL, k->TNAME(vrrelu_backward), x, dy, dx, NULL, lower, upper - lower, seed, first};
     leaky_run(n, sizeof(T), dx, rrelu_range, &job);
     return LEAKY_OK;
 }
 
 /* As PyTorch: (lower + upper) / 2 in double, then rounded to the type. */
-T TAPI(rrelu_eval_slope)(T lower, T upper)
-{
-    return (T)(((double)lower + (double)upper) / 2);
-}
+T TAPI(rrelu_eval_slope)(T lower, T upper) { return (T)(((double)lower + (double)upper) / 2); }
 
 leaky_status TAPI(rrelu_eval)(const T *x, T *y, size_t n, T lower, T upper)
 {

@@ -25,11 +25,13 @@ int cli_bad_option(const char *command, int bad_opt, char **argv, int optind)
     const char *arg = argv[optind - 1];
     float ignored;
     if (bad_opt == ':')
-        return cli_error(EXIT_USAGE, "%s: option %s needs a value (see leaky %s --help)",
-                         command, arg, command);
+        return cli_error(EXIT_USAGE, "%s: option %s needs a value (see leaky %s --help)", command,
+                         arg, command);
     if (arg[0] == '-' && cli_parse_float(arg, &ignored))
-        return cli_error(EXIT_USAGE, "%s: %s reads as an option; put -- before negative "
-                         "numbers, as in: leaky %s -- %s", command, arg, command, arg);
+        return cli_error(EXIT_USAGE,
+                         "%s: %s reads as an option; put -- before negative "
+                         "numbers, as in: leaky %s -- %s",
+                         command, arg, command, arg);
     return cli_error(EXIT_USAGE, "%s: unknown option %s (see leaky %s --help)", command, arg,
                      command);
 }
@@ -51,8 +53,10 @@ bool cli_parse_float(const char *text, float *value)
 bool cli_parse_slope_option(const char *option, const char *text, float *value)
 {
     if (!cli_parse_float(text, value) || !isfinite(*value)) {
-        cli_error(EXIT_USAGE, "%s %s: expected a finite number for the negative slope "
-                  "(such as 0.01)", option, text);
+        cli_error(EXIT_USAGE,
+                  "%s %s: expected a finite number for the negative slope "
+                  "(such as 0.01)",
+                  option, text);
         return false;
     }
     return true;
@@ -93,9 +97,10 @@ bool cli_parse_float_list(const char *option, const char *text, bool finite, flo
         if (comma)
             *comma = '\0';
         if (!cli_parse_float(item, &v[i]) || (finite && !isfinite(v[i]))) {
-            cli_error(EXIT_USAGE, "%s %s: item %zu, '%s', is not a finite number; expected "
-                      "a comma-separated list such as 0.25 or 0.1,0.2,0.3", option, text,
-                      i + 1, item);
+            cli_error(EXIT_USAGE,
+                      "%s %s: item %zu, '%s', is not a finite number; expected "
+                      "a comma-separated list such as 0.25 or 0.1,0.2,0.3",
+                      option, text, i + 1, item);
             free(v);
             free(copy);
             return false;
@@ -115,11 +120,13 @@ bool cli_parse_rrelu_bounds(const char *option, const char *text, float bounds[2
         return false;
     bool ok = count == 2;
     if (!ok)
-        cli_error(EXIT_USAGE, "%s %s: expected two numbers LOWER,UPPER (such as "
-                  "0.125,0.33333334), got %zu", option, text, count);
+        cli_error(EXIT_USAGE,
+                  "%s %s: expected two numbers LOWER,UPPER (such as "
+                  "0.125,0.33333334), got %zu",
+                  option, text, count);
     else if (!(v[0] <= v[1]) || !isfinite(v[1] - v[0])) {
-        cli_error(EXIT_USAGE, "%s %s: expected LOWER <= UPPER with a finite UPPER - LOWER",
-                  option, text);
+        cli_error(EXIT_USAGE, "%s %s: expected LOWER <= UPPER with a finite UPPER - LOWER", option,
+                  text);
         ok = false;
     } else {
         bounds[0] = v[0], bounds[1] = v[1];

@@ -19,9 +19,9 @@
 #include <stddef.h>
 
 typedef struct outfile {
-    const char *path;    /* the target, as given */
-    char *tmp_path;      /* the temporary file (allocated) */
-    int fd;              /* open for reading and writing; -1 once closed */
+    const char *path; /* the target, as given */
+    char *tmp_path;   /* the temporary file (allocated) */
+    int fd;           /* open for reading and writing; -1 once closed */
 } outfile;
 
 /* Creates the temporary file for path.  False (with a sentence in err naming the path and

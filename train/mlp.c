@@ -50,8 +50,10 @@ bool activation_parse(const char *text, activation *act, char *err, size_t err_s
             char *end;
             const float slope = strtof(text + 6, &end);
             if (end == text + 6 || *end != '\0' || !isfinite(slope)) {
-                snprintf(err, err_size, "activation '%s': the slope after 'leaky:' must be a "
-                         "finite number (such as leaky:0.01)", text);
+                snprintf(err, err_size,
+                         "activation '%s': the slope after 'leaky:' must be a "
+                         "finite number (such as leaky:0.01)",
+                         text);
                 return false;
             }
             act->slope = slope;
@@ -74,15 +76,19 @@ bool activation_parse(const char *text, activation *act, char *err, size_t err_s
             act->upper = *mid == ':' ? strtof(mid + 1, &end) : 0.0f;
             if (mid == text + 6 || *mid != ':' || end == mid + 1 || *end != '\0' ||
                 !isfinite(act->lower) || !isfinite(act->upper) || act->lower > act->upper) {
-                snprintf(err, err_size, "activation '%s': expected rrelu:LOWER:UPPER with "
-                         "finite LOWER <= UPPER (such as rrelu:0.125:0.333)", text);
+                snprintf(err, err_size,
+                         "activation '%s': expected rrelu:LOWER:UPPER with "
+                         "finite LOWER <= UPPER (such as rrelu:0.125:0.333)",
+                         text);
                 return false;
             }
         }
         return true;
     }
-    snprintf(err, err_size, "unknown activation '%s'; expected relu, leaky[:SLOPE], prelu, "
-             "prelu:shared or rrelu[:LOWER:UPPER]", text);
+    snprintf(err, err_size,
+             "unknown activation '%s'; expected relu, leaky[:SLOPE], prelu, "
+             "prelu:shared or rrelu[:LOWER:UPPER]",
+             text);
     return false;
 }
 
@@ -112,8 +118,8 @@ bool mlp_create(mlp *net, const size_t *sizes, size_t nsizes, const activation *
     net->opt_v = calloc(count, sizeof(float));
     net->delta = malloc(max_batch * widest * sizeof(float));
     net->delta_prev = malloc(max_batch * widest * sizeof(float));
-    bool ok = net->params && net->grads && net->opt_m && net->opt_v && net->delta &&
-              net->delta_prev;
+    bool ok =
+        net->params && net->grads && net->opt_m && net->opt_v && net->delta && net->delta_prev;
 
     size_t at = 0;
     for (size_t l = 0; l < net->layers && ok; l++) {
@@ -188,34 +194,28 @@ static leaky_status activate(const mlp *net, size_t l, const float *z, float *a,
     const size_t units = net->sizes[l + 1], n = rows * units;
     const activation *act = &net->act;
     switch (act->kind) {
-    case ACT_RELU:
-        return leaky_plain_relu_f32(z, a, n);
-    case ACT_LEAKY:
-        return leaky_relu_f32(z, a, n, act->slope);
+    case ACT_RELU: return leaky_plain_relu_f32(z, a, n);
+    case ACT_LEAKY: return leaky_relu_f32(z, a, n, act->slope);
     case ACT_PRELU:
         /* Units are the channels, rows the outer dimension (channels last). */
         return leaky_prelu_f32(z, a, rows, units, 1, net->slopes[l], net->n_slopes[l]);
     case ACT_RRELU:
-        return mode == MLP_TRAIN
-                   ? leaky_rrelu_train_f32(z, a, n, act->lower, act->upper,
-                                           layer_seed(net, l), NULL)
-                   : leaky_rrelu_eval_f32(z, a, n, act->lower, act->upper);
+        return mode == MLP_TRAIN ? leaky_rrelu_train_f32(z, a, n, act->lower, act->upper,
+                                                         layer_seed(net, l), NULL)
+                                 : leaky_rrelu_eval_f32(z, a, n, act->lower, act->upper);
     }
     return LEAKY_EINVAL;
 }
 
 /* delta = d loss / d z from d loss / d a, in place (the library allows dx == dy), and for
  * PReLU the slopes' gradient. */
-static leaky_status activate_backward(mlp *net, size_t l, const float *z, float *delta,
-                                      size_t rows)
+static leaky_status activate_backward(mlp *net, size_t l, const float *z, float *delta, size_t rows)
 {
     const size_t units = net->sizes[l + 1], n = rows * units;
     const activation *act = &net->act;
     switch (act->kind) {
-    case ACT_RELU:
-        return leaky_plain_relu_backward_f32(z, delta, delta, n);
-    case ACT_LEAKY:
-        return leaky_relu_backward_f32(z, delta, delta, n, act->slope);
+    case ACT_RELU: return leaky_plain_relu_backward_f32(z, delta, delta, n);
+    case ACT_LEAKY: return leaky_relu_backward_f32(z, delta, delta, n, act->slope);
     case ACT_PRELU:
         return leaky_prelu_backward_f32(z, delta, delta, net->gslopes[l], rows, units, 1,
                                         net->slopes[l], net->n_slopes[l]);
@@ -242,9 +242,8 @@ static leaky_status forward(mlp *net, const float *x, size_t batch, mlp_mode mod
         /* z starts as the bias on every row and the product is added to it (beta = 1). */
         for (size_t r = 0; r < batch; r++)
             memcpy(z + r * n_out, net->b[l], n_out * sizeof(float));
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)n_out,
-                    (int)n_in, 1.0f, in, (int)n_in, net->w[l], (int)n_in, 1.0f, z,
-                    (int)n_out);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)n_out, (int)n_in,
+                    1.0f, in, (int)n_in, net->w[l], (int)n_in, 1.0f, z, (int)n_out);
         if (l + 1 == net->layers)
             break;
         if (mode == MLP_TRAIN)
@@ -281,16 +280,15 @@ static void softmax_loss(mlp *net, const uint8_t *labels, size_t batch, double *
         if (grad)
             for (size_t k = 0; k < classes; k++)
                 net->delta[r * classes + k] =
-                    (float)((exp((double)zr[k] - max) / sum - (k == labels[r])) /
-                            (double)batch);
+                    (float)((exp((double)zr[k] - max) / sum - (k == labels[r])) / (double)batch);
     }
     *loss = total / (double)batch;
     if (correct)
         *correct = right;
 }
 
-leaky_status mlp_loss(mlp *net, const float *x, const uint8_t *labels, size_t batch,
-                      mlp_mode mode, double *loss, size_t *correct)
+leaky_status mlp_loss(mlp *net, const float *x, const uint8_t *labels, size_t batch, mlp_mode mode,
+                      double *loss, size_t *correct)
 {
     if (batch == 0 || batch > net->max_batch)
         return LEAKY_EINVAL;
@@ -313,9 +311,8 @@ leaky_status mlp_loss_grad(mlp *net, const float *x, const uint8_t *labels, size
         const size_t n_in = net->sizes[l], n_out = net->sizes[l + 1];
         const float *in = l ? net->a[l - 1] : x;
         /* gw = delta^T in;  gb = the column sums of delta, rows in order. */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n_out, (int)n_in,
-                    (int)batch, 1.0f, net->delta, (int)n_out, in, (int)n_in, 0.0f, net->gw[l],
-                    (int)n_in);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n_out, (int)n_in, (int)batch,
+                    1.0f, net->delta, (int)n_out, in, (int)n_in, 0.0f, net->gw[l], (int)n_in);
         memcpy(net->gb[l], net->delta, n_out * sizeof(float));
         for (size_t r = 1; r < batch; r++)
             for (size_t j = 0; j < n_out; j++)
@@ -323,9 +320,9 @@ leaky_status mlp_loss_grad(mlp *net, const float *x, const uint8_t *labels, size
         if (l == 0)
             break;
         /* d loss / d a_prev = delta w, then through the activation to d loss / d z_prev. */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)batch, (int)n_in,
-                    (int)n_out, 1.0f, net->delta, (int)n_out, net->w[l], (int)n_in, 0.0f,
-                    net->delta_prev, (int)n_in);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)batch, (int)n_in, (int)n_out,
+                    1.0f, net->delta, (int)n_out, net->w[l], (int)n_in, 0.0f, net->delta_prev,
+                    (int)n_in);
         st = activate_backward(net, l - 1, net->z[l - 1], net->delta_prev, batch);
         if (st != LEAKY_OK)
             return st;
@@ -415,10 +412,10 @@ struct wide_loops {
 };
 
 /* The three loops compiled for one target (attr: its target attribute, or none). */
-#define WIDE_LOOPS(name, attr)                                                             \
-    attr static void adam_##name(const struct adam_job *j) { adam_body(j); }               \
-    attr static void sgd_##name(const struct sgd_job *j) { sgd_body(j); }                  \
-    attr static void bytes_##name(const struct bytes_job *j) { bytes_body(j); }            \
+#define WIDE_LOOPS(name, attr)                                                  \
+    attr static void adam_##name(const struct adam_job *j) { adam_body(j); }    \
+    attr static void sgd_##name(const struct sgd_job *j) { sgd_body(j); }       \
+    attr static void bytes_##name(const struct bytes_job *j) { bytes_body(j); } \
     static const struct wide_loops loops_##name = {adam_##name, sgd_##name, bytes_##name};
 
 WIDE_LOOPS(base, )
@@ -446,8 +443,7 @@ static const struct wide_loops *wide_loops(void)
 
 void mlp_scale_bytes(const uint8_t *src, float *dst, size_t n, float scale, float shift)
 {
-    const struct bytes_job job = {.n = n, .src = src, .dst = dst, .scale = scale,
-                                  .shift = shift};
+    const struct bytes_job job = {.n = n, .src = src, .dst = dst, .scale = scale, .shift = shift};
     wide_loops()->bytes(&job);
 }
 
@@ -455,19 +451,28 @@ void mlp_step(mlp *net, optimizer *opt)
 {
     opt->steps++;
     if (opt->kind == OPT_SGD) {
-        const struct sgd_job job = {.n = net->param_count, .p = net->params, .m = net->opt_m,
-                                    .g = net->grads, .mu = opt->momentum, .lr = opt->lr};
+        const struct sgd_job job = {.n = net->param_count,
+                                    .p = net->params,
+                                    .m = net->opt_m,
+                                    .g = net->grads,
+                                    .mu = opt->momentum,
+                                    .lr = opt->lr};
         wide_loops()->sgd(&job);
         return;
     }
     /* Adam (Kingma and Ba 2015) in PyTorch's order of operations:
      * p -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps). */
     const double t = (double)opt->steps;
-    const struct adam_job job = {
-        .n = net->param_count, .p = net->params, .m = net->opt_m, .v = net->opt_v,
-        .g = net->grads, .b1 = opt->beta1, .b2 = opt->beta2, .eps = opt->eps,
-        .step = (float)(opt->lr / (1.0 - pow(opt->beta1, t))),
-        .c2 = (float)sqrt(1.0 - pow(opt->beta2, t))};
+    const struct adam_job job = {.n = net->param_count,
+                                 .p = net->params,
+                                 .m = net->opt_m,
+                                 .v = net->opt_v,
+                                 .g = net->grads,
+                                 .b1 = opt->beta1,
+                                 .b2 = opt->beta2,
+                                 .eps = opt->eps,
+                                 .step = (float)(opt->lr / (1.0 - pow(opt->beta1, t))),
+                                 .c2 = (float)sqrt(1.0 - pow(opt->beta2, t))};
     wide_loops()->adam(&job);
 }
 

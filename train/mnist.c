@@ -43,9 +43,10 @@ static bool failf(char *err, size_t size, const char *path, const char *fmt, ...
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    snprintf(err, size, "%s: %s (the Debian package %s provides the Fashion-MNIST files "
-             "under %s; or point --data at a folder holding them)", path, what,
-             MNIST_PACKAGE, MNIST_DEFAULT_DIR);
+    snprintf(err, size,
+             "%s: %s (the Debian package %s provides the Fashion-MNIST files "
+             "under %s; or point --data at a folder holding them)",
+             path, what, MNIST_PACKAGE, MNIST_DEFAULT_DIR);
     return false;
 }
 
@@ -86,8 +87,7 @@ static gzFile open_idx(const char *path, int ndim, uint32_t *dims, char *err, si
 {
     gzFile f = gzopen(path, "rb");
     if (!f) {
-        failf(err, err_size, path, "cannot open it: %s",
-              errno ? strerror(errno) : "out of memory");
+        failf(err, err_size, path, "cannot open it: %s", errno ? strerror(errno) : "out of memory");
         return NULL;
     }
     unsigned char head[4 + 4 * 3];
@@ -96,9 +96,10 @@ static gzFile open_idx(const char *path, int ndim, uint32_t *dims, char *err, si
         return NULL;
     }
     if (head[0] != 0 || head[1] != 0 || head[2] != IDX_UBYTE || head[3] != ndim) {
-        failf(err, err_size, path, "not an IDX file of unsigned bytes with %d dimensions "
-              "(magic bytes %02x %02x %02x %02x, expected 00 00 08 %02x)", ndim, head[0],
-              head[1], head[2], head[3], ndim);
+        failf(err, err_size, path,
+              "not an IDX file of unsigned bytes with %d dimensions "
+              "(magic bytes %02x %02x %02x %02x, expected 00 00 08 %02x)",
+              ndim, head[0], head[1], head[2], head[3], ndim);
         gzclose(f);
         return NULL;
     }
@@ -157,8 +158,8 @@ static bool load_images(const char *path, mnist_set *set, char *err, size_t err_
     if (dims[0] != set->count) {
         failf(err, err_size, path, "%u images but %zu labels", dims[0], set->count);
     } else if (dims[1] == 0 || dims[2] == 0 || dims[1] > 4096 || dims[2] > 4096) {
-        failf(err, err_size, path, "images of %u x %u pixels; expected 1 to 4096 each way",
-              dims[1], dims[2]);
+        failf(err, err_size, path, "images of %u x %u pixels; expected 1 to 4096 each way", dims[1],
+              dims[2]);
     } else if (!(set->pixels = alloc_pixels(bytes))) {
         failf(err, err_size, path, "out of memory for %zu bytes of pixels", bytes);
     } else if (read_exact(f, set->pixels, bytes, path, "the pixels", err, err_size) &&
@@ -171,8 +172,7 @@ static bool load_images(const char *path, mnist_set *set, char *err, size_t err_
     return ok;
 }
 
-bool mnist_load(const char *dir, const char *prefix, mnist_set *set, char *err,
-                size_t err_size)
+bool mnist_load(const char *dir, const char *prefix, mnist_set *set, char *err, size_t err_size)
 {
     memset(set, 0, sizeof *set);
     char path[4096];

@@ -25,8 +25,7 @@ typedef struct mnist_set {
 /* Reads DIR/PREFIX-images-idx3-ubyte.gz and DIR/PREFIX-labels-idx1-ubyte.gz (PREFIX is
  * "train" or "t10k"). On failure returns false, leaves *set empty and writes into err a
  * sentence naming the file, what is wrong with it, and the package that provides it. */
-bool mnist_load(const char *dir, const char *prefix, mnist_set *set, char *err,
-                size_t err_size);
+bool mnist_load(const char *dir, const char *prefix, mnist_set *set, char *err, size_t err_size);
 
 void mnist_free(mnist_set *set);
 

@@ -103,12 +103,11 @@ leaky_status leaky_check_binary_failed(const char *fn, struct leaky_operand x,
 /* The arrays of an elementwise call y = op(x) over n elements of x_size and y_size bytes:
  * both there, and in place or disjoint; arrays whose elements differ in size (the
  * conversions) cannot work in place, so they must not share a byte. */
-static inline leaky_status leaky_check_unary(const char *fn, struct leaky_operand x,
-                                             size_t x_size, struct leaky_operand y,
-                                             size_t y_size, size_t n)
+static inline leaky_status leaky_check_unary(const char *fn, struct leaky_operand x, size_t x_size,
+                                             struct leaky_operand y, size_t y_size, size_t n)
 {
-    const bool apart = (x_size == y_size && x.p == y.p) ||
-                       !leaky_overlap(x.p, n * x_size, y.p, n * y_size);
+    const bool apart =
+        (x_size == y_size && x.p == y.p) || !leaky_overlap(x.p, n * x_size, y.p, n * y_size);
     if (__builtin_expect(leaky_array_ok(x.p, n) && leaky_array_ok(y.p, n) && apart, 1))
         return LEAKY_OK;
     return leaky_check_unary_failed(fn, x, x_size, y, y_size, n);

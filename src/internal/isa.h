@@ -29,8 +29,8 @@
 #define LEAKY_X_ISA_POSITION(a, isa, ISA, cpu_features) LEAKY_ISA_POSITION_##isa,
 enum { LEAKY_ISA_LIST(LEAKY_X_ISA_POSITION, ~) LEAKY_ISA_LIST_LENGTH };
 #undef LEAKY_X_ISA_POSITION
-#define LEAKY_X_ISA_CHECK(a, isa, ISA, cpu_features)                        \
-    _Static_assert((int)LEAKY_ISA_##ISA == (int)LEAKY_ISA_POSITION_##isa,   \
+#define LEAKY_X_ISA_CHECK(a, isa, ISA, cpu_features)                      \
+    _Static_assert((int)LEAKY_ISA_##ISA == (int)LEAKY_ISA_POSITION_##isa, \
                    "LEAKY_ISA_" #ISA " is not at its place in LEAKY_ISA_LIST");
 LEAKY_ISA_LIST(LEAKY_X_ISA_CHECK, ~)
 #undef LEAKY_X_ISA_CHECK

@@ -61,21 +61,19 @@ enum { LEAKY_ACC_LANES = 16, LEAKY_ACC_BLOCK = 8 };
  *                       LEAKY_ACC_BLOCK periods, in order.  dx may be dy.
  *   rrelu               RReLU training forward (noise may be NULL; y may be x);
  *   rrelu_backward      its backward (dx may be dy). */
-#define LEAKY_KERNEL_TYPES(t, T)                                                            \
-    typedef void leaky_unary_##t##_fn(size_t n, const T *x, T *y,                           \
-                                      const struct leaky_##t##_params *params);             \
-    typedef void leaky_binary_##t##_fn(size_t n, const T *x, const T *g, T *out,            \
-                                       const struct leaky_##t##_params *params);            \
-    typedef void leaky_prelu_runs_backward_##t##_fn(size_t runs, size_t len, const T *x,    \
-                                                    const T *dy, T *dx, const T *slopes,    \
-                                                    size_t channels, size_t channel,        \
-                                                    bool nontemporal, double *sums);        \
-    typedef void leaky_prelu_row_backward_##t##_fn(size_t n, size_t period, const T *x,     \
-                                                   const T *dy, const T *w, T *dx,          \
-                                                   double *acc);                            \
-    typedef void leaky_rrelu_##t##_fn(size_t n, const T *x, T *y, T *noise,                 \
-                                      const struct leaky_rrelu_##t##_params *params);       \
-    typedef void leaky_rrelu_backward_##t##_fn(size_t n, const T *x, const T *dy, T *dx,    \
+#define LEAKY_KERNEL_TYPES(t, T)                                                                   \
+    typedef void leaky_unary_##t##_fn(size_t n, const T *x, T *y,                                  \
+                                      const struct leaky_##t##_params *params);                    \
+    typedef void leaky_binary_##t##_fn(size_t n, const T *x, const T *g, T *out,                   \
+                                       const struct leaky_##t##_params *params);                   \
+    typedef void leaky_prelu_runs_backward_##t##_fn(                                               \
+        size_t runs, size_t len, const T *x, const T *dy, T *dx, const T *slopes, size_t channels, \
+        size_t channel, bool nontemporal, double *sums);                                           \
+    typedef void leaky_prelu_row_backward_##t##_fn(size_t n, size_t period, const T *x,            \
+                                                   const T *dy, const T *w, T *dx, double *acc);   \
+    typedef void leaky_rrelu_##t##_fn(size_t n, const T *x, T *y, T *noise,                        \
+                                      const struct leaky_rrelu_##t##_params *params);              \
+    typedef void leaky_rrelu_backward_##t##_fn(size_t n, const T *x, const T *dy, T *dx,           \
                                                const struct leaky_rrelu_##t##_params *params);
 LEAKY_KERNEL_TYPES(f32, float)
 LEAKY_KERNEL_TYPES(f64, double)
@@ -116,7 +114,7 @@ struct leaky_kernels {
 #define LEAKY_X_DECLARE_ON(name, isa, ISA, cpu_features) \
     leaky_##name##_kernel leaky_##name##__##isa;
 #define LEAKY_X_DECLARE(name, slot, type, ...) \
-    typedef type leaky_##name##_kernel;         \
+    typedef type leaky_##name##_kernel;        \
     LEAKY_ISA_LIST(LEAKY_X_DECLARE_ON, name)
 LEAKY_KERNEL_LIST(LEAKY_X_DECLARE)
 #undef LEAKY_X_DECLARE
@@ -154,8 +152,7 @@ extern _Atomic(const struct leaky_kernels *) leaky_active_table;
 leaky_status leaky_active_kernels_first(const struct leaky_kernels **kernels);
 static inline leaky_status leaky_active_kernels(const struct leaky_kernels **kernels)
 {
-    const struct leaky_kernels *k =
-        atomic_load_explicit(&leaky_active_table, memory_order_acquire);
+    const struct leaky_kernels *k = atomic_load_explicit(&leaky_active_table, memory_order_acquire);
     if (__builtin_expect(k == NULL, 0))
         return leaky_active_kernels_first(kernels);
     *kernels = k;

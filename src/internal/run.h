@@ -34,8 +34,7 @@ static inline size_t leaky_grain(size_t out_size) { return LEAKY_GRAIN_BYTES / o
 /* Whether a call's stores should bypass the caches: more than LEAKY_NONTEMPORAL_BYTES
  * touched, out not the array in that it may overwrite, and out aligned to its elements.
  * Only the kernels with a nontemporal parameter act on it. */
-static inline bool leaky_stream(const void *out, const void *in, size_t touched,
-                                size_t out_size)
+static inline bool leaky_stream(const void *out, const void *in, size_t touched, size_t out_size)
 {
     return touched > LEAKY_NONTEMPORAL_BYTES && out != in && (uintptr_t)out % out_size == 0;
 }
@@ -81,9 +80,9 @@ static inline void leaky_run(size_t n, size_t out_size, const void *out, leaky_r
         type *kind;           \
     }
 #define LEAKY_SLOT_KIND_(slot_type) __typeof__(((slot_type *)0)->kind)
-#define LEAKY_SLOT(slot_type, name)                                                         \
-    ((slot_type){_Generic(((struct leaky_kernels *)0)->name,                                \
-                          LEAKY_SLOT_KIND_(slot_type): offsetof(struct leaky_kernels, name)), \
+#define LEAKY_SLOT(slot_type, name)                                                      \
+    ((slot_type){_Generic(((struct leaky_kernels *)0)->name, LEAKY_SLOT_KIND_(slot_type) \
+                          : offsetof(struct leaky_kernels, name)),                       \
                  NULL})
 #define LEAKY_KERNEL_AT(k, slot) \
     (*(__typeof__((slot).kind) const *)((const char *)(k) + (slot).offset))

@@ -28,19 +28,19 @@ enum {
     ACC_ROW_VECS = 8, /* was 4: a period of 5 to 8 vectors then stays in registers, faster
                        * (docs/PRELU_RRELU.md, 'Other paths') */
     ACC_TILE_VECS = 16,
-    ACC_MAX_VECS = LEAKY_ACC_LANES / VT_LANES > ACC_TILE_VECS ? LEAKY_ACC_LANES / VT_LANES
-                                                                : ACC_TILE_VECS
+    ACC_MAX_VECS =
+        LEAKY_ACC_LANES / VT_LANES > ACC_TILE_VECS ? LEAKY_ACC_LANES / VT_LANES : ACC_TILE_VECS
 };
 
 /* Loads or stores the first k (1 to VT_LANES) of the VT_LANES doubles at p. */
 static inline void acc_load(vf64 *acc, const double *p, size_t k)
 {
-    for (int v = 0; v < ACC_VECS; v++, p += VF64_LANES, k = k > VF64_LANES ? k - VF64_LANES : 0)
+    for (int v = 0; v<ACC_VECS; v++, p += VF64_LANES, k = k> VF64_LANES ? k - VF64_LANES : 0)
         acc[v] = k >= VF64_LANES ? vf64_load(p) : vf64_load_part(p, k);
 }
 static inline void acc_store(double *p, const vf64 *acc, size_t k)
 {
-    for (int v = 0; v < ACC_VECS; v++, p += VF64_LANES, k = k > VF64_LANES ? k - VF64_LANES : 0) {
+    for (int v = 0; v<ACC_VECS; v++, p += VF64_LANES, k = k> VF64_LANES ? k - VF64_LANES : 0) {
         if (k >= VF64_LANES)
             vf64_store(p, acc[v]);
         else if (k > 0)
@@ -48,24 +48,24 @@ static inline void acc_store(double *p, const vf64 *acc, size_t k)
     }
 }
 
-
 /* Lanes of the vector at v * VT_LANES in a row of width elements (0 to VT_LANES). */
 static inline size_t acc_lanes(size_t width, size_t v)
 {
-    return width <= v * VT_LANES ? 0 : width - v * VT_LANES < VT_LANES ? width - v * VT_LANES
-                                                                       : VT_LANES;
+    return width <= v * VT_LANES             ? 0
+           : width - v * VT_LANES < VT_LANES ? width - v * VT_LANES
+                                             : VT_LANES;
 }
 
 /* dx = x > 0 ? dy : w * dy over m rows of nv vectors: row q at offset q * stride, width
  * elements (the last row wlast), vector v at + v * VT_LANES with slopes w[v]. */
 static inline __attribute__((always_inline)) void acc_dx(size_t m, size_t stride, size_t nv,
-                                                         size_t width, size_t wlast,
-                                                         const T *x, const T *dy, T *dx,
-                                                         const vT *w)
+                                                         size_t width, size_t wlast, const T *x,
+                                                         const T *dy, T *dx, const vT *w)
 {
     for (size_t q = 0; q < m; q++)
         for (size_t v = 0; v < nv; v++) {
-            const size_t k = acc_lanes(q + 1 == m ? wlast : width, v), o = q * stride + v * VT_LANES;
+            const size_t k = acc_lanes(q + 1 == m ? wlast : width, v),
+                         o = q * stride + v * VT_LANES;
             if (k == 0)
                 continue;
             const vT xv = vT_load_n(x + o, k), g = vT_load_n(dy + o, k);
@@ -93,8 +93,7 @@ static inline size_t acc_stream_upto(size_t done, size_t to, const T *x, const T
         vT_put(dx + done, vT_backward(vT_load(x + done), vT_load(dy + done), slope), 1);
     return done;
 }
-static inline void acc_stream_rest(size_t done, size_t n, const T *x, const T *dy, T *dx,
-                                   vT slope)
+static inline void acc_stream_rest(size_t done, size_t n, const T *x, const T *dy, T *dx, vT slope)
 {
     done = acc_stream_upto(done, n, x, dy, dx, slope);
     if (done < n)
@@ -118,9 +117,8 @@ static inline vT acc_lane_index(void)
     static const T index[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
     return vT_load(index);
 }
-static inline __attribute__((always_inline)) void acc_row(size_t nv, size_t width,
-                                                          const T *x, const T *dy, T *dx,
-                                                          const vT *w, vT *f,
+static inline __attribute__((always_inline)) void acc_row(size_t nv, size_t width, const T *x,
+                                                          const T *dy, T *dx, const vT *w, vT *f,
                                                           enum acc_dx mode, bool whole)
 {
     const vT zero = vT_zero();
@@ -152,25 +150,22 @@ static inline __attribute__((always_inline)) void acc_row(size_t nv, size_t widt
  * The last row on its own: the others keep a width known at compile time where the
  * caller's is, and only the last may be loaded whole past its end (whole_last). */
 static inline __attribute__((always_inline)) void acc_terms(size_t m, size_t stride, size_t nv,
-                                                            size_t width, size_t wlast,
-                                                            const T *x, const T *dy, T *dx,
-                                                            const vT *w, vT *f,
+                                                            size_t width, size_t wlast, const T *x,
+                                                            const T *dy, T *dx, const vT *w, vT *f,
                                                             enum acc_dx mode, bool whole_last)
 {
     for (size_t v = 0; v < nv; v++)
         f[v] = vT_zero();
     for (size_t q = 0; q + 1 < m; q++)
-        acc_row(nv, width, x + q * stride, dy + q * stride, dx + q * stride, w, f, mode,
-                false);
+        acc_row(nv, width, x + q * stride, dy + q * stride, dx + q * stride, w, f, mode, false);
     const size_t o = (m - 1) * stride;
     acc_row(nv, wlast, x + o, dy + o, dx + o, w, f, mode, whole_last);
 }
 
 /* Vector v's block sums in double, c[0..ACC_VECS), from its float sums fv: float32 scales
  * them back, or takes a lane's exact double sum where its float sum is not finite. */
-static inline __attribute__((always_inline)) void acc_sums(vT fv, size_t v, size_t m,
-                                                           size_t stride, size_t width,
-                                                           size_t wlast, const T *x,
+static inline __attribute__((always_inline)) void acc_sums(vT fv, size_t v, size_t m, size_t stride,
+                                                           size_t width, size_t wlast, const T *x,
                                                            const T *dy, vf64 c[ACC_VECS])
 {
 #if defined(LEAKY_TYPE_F64)
@@ -202,11 +197,10 @@ static inline __attribute__((always_inline)) void acc_sums(vT fv, size_t v, size
 
 /* The block's sums added into acc[v], vectors of doubles (held in registers). */
 static inline __attribute__((always_inline)) void acc_block(size_t m, size_t stride, size_t nv,
-                                                            size_t width, size_t wlast,
-                                                            const T *x, const T *dy, T *dx,
-                                                            const vT *w,
-                                                            vf64 (*acc)[ACC_VECS],
-                                                            enum acc_dx mode, bool whole_last)
+                                                            size_t width, size_t wlast, const T *x,
+                                                            const T *dy, T *dx, const vT *w,
+                                                            vf64 (*acc)[ACC_VECS], enum acc_dx mode,
+                                                            bool whole_last)
 {
     vT f[ACC_MAX_VECS];
     acc_terms(m, stride, nv, width, wlast, x, dy, dx, w, f, mode, whole_last);

@@ -5,9 +5,10 @@
 
 #ifndef LEAKY_REUSE_F32_OP /* set by a kernel on other storage that takes only the op */
 /* Whole vectors from i on; returns where it stopped. Inlined once per store kind. */
-static inline __attribute__((always_inline)) size_t
-kernel_loop(size_t i, size_t n, const T *x, const T *g, T *out,
-            const struct kernel_consts *c, int stream)
+static inline __attribute__((always_inline)) size_t kernel_loop(size_t i, size_t n, const T *x,
+                                                                const T *g, T *out,
+                                                                const struct kernel_consts *c,
+                                                                int stream)
 {
     for (; i + 4 * VT_LANES <= n; i += 4 * VT_LANES) {
         const vT x0 = vT_load(x + i), g0 = vT_load(g + i);
@@ -24,8 +25,7 @@ kernel_loop(size_t i, size_t n, const T *x, const T *g, T *out,
     return i;
 }
 
-void LEAKY_KNAME(KERNEL_NAME)(size_t n, const T *x, const T *g, T *out,
-                              const TPARAMS *params)
+void LEAKY_KNAME(KERNEL_NAME)(size_t n, const T *x, const T *g, T *out, const TPARAMS *params)
 {
     const struct kernel_consts c = kernel_prepare(params);
     size_t i = 0;
@@ -42,7 +42,6 @@ void LEAKY_KNAME(KERNEL_NAME)(size_t n, const T *x, const T *g, T *out,
     }
     if (i < n)
         vT_store_part(out + i,
-                        kernel_op(vT_load_part(x + i, n - i), vT_load_part(g + i, n - i), &c),
-                        n - i);
+                      kernel_op(vT_load_part(x + i, n - i), vT_load_part(g + i, n - i), &c), n - i);
 }
 #endif

@@ -11,8 +11,7 @@
 #define HALF_TARGET LEAKY_HALF_TARGET
 #endif
 
-HALF_TARGET void LEAKY_KNAME(LEAKY_HALF_PASTE(HALF, _widen))(size_t n, const uint16_t *x,
-                                                             float *y)
+HALF_TARGET void LEAKY_KNAME(LEAKY_HALF_PASTE(HALF, _widen))(size_t n, const uint16_t *x, float *y)
 {
     size_t i = 0;
     for (; i + VF32_LANES <= n; i += VF32_LANES)
@@ -21,8 +20,7 @@ HALF_TARGET void LEAKY_KNAME(LEAKY_HALF_PASTE(HALF, _widen))(size_t n, const uin
         vf32_store_part(y + i, HALF_WIDEN(vh16_load_part(x + i, n - i)), n - i);
 }
 
-HALF_TARGET void LEAKY_KNAME(LEAKY_HALF_PASTE(HALF, _narrow))(size_t n, const float *x,
-                                                              uint16_t *y)
+HALF_TARGET void LEAKY_KNAME(LEAKY_HALF_PASTE(HALF, _narrow))(size_t n, const float *x, uint16_t *y)
 {
     size_t i = 0;
     for (; i + VF32_LANES <= n; i += VF32_LANES)

@@ -5,9 +5,9 @@
 
 #ifndef LEAKY_REUSE_F32_OP /* set by a kernel on other storage that takes only the op */
 /* Whole vectors from i on; returns where it stopped. Inlined once per store kind. */
-static inline __attribute__((always_inline)) size_t
-kernel_loop(size_t i, size_t n, const T *x, T *y, const struct kernel_consts *c,
-            int stream)
+static inline __attribute__((always_inline)) size_t kernel_loop(size_t i, size_t n, const T *x,
+                                                                T *y, const struct kernel_consts *c,
+                                                                int stream)
 {
     /* Four independent vectors per iteration keep the load and store ports busy. */
     for (; i + 4 * VT_LANES <= n; i += 4 * VT_LANES) {
@@ -25,8 +25,7 @@ kernel_loop(size_t i, size_t n, const T *x, T *y, const struct kernel_consts *c,
     return i;
 }
 
-void LEAKY_KNAME(KERNEL_NAME)(size_t n, const T *x, T *y,
-                              const TPARAMS *params)
+void LEAKY_KNAME(KERNEL_NAME)(size_t n, const T *x, T *y, const TPARAMS *params)
 {
     const struct kernel_consts c = kernel_prepare(params);
     size_t i = 0;

@@ -33,7 +33,7 @@ void LEAKY_KNAME(fill_kernels)(struct leaky_kernels *k, unsigned cpu_features)
 const struct leaky_kernel_impl LEAKY_KNAME(kernel_impls)[LEAKY_KERNEL_COUNT] = {
 #define LEAKY_X_COMPILED(needed, kernel) {(void (*)(void))kernel, needed},
 #define LEAKY_X_ABSENT(kernel) {NULL, 0},
-#define LEAKY_X_IMPL(name, slot, type, ...)                                                   \
+#define LEAKY_X_IMPL(name, slot, type, ...)                                               \
     LEAKY_KERNEL_CELL(LEAKY_KERNEL_COLUMN(__VA_ARGS__), LEAKY_X_COMPILED, LEAKY_X_ABSENT, \
                       LEAKY_KNAME(name))
     LEAKY_KERNEL_LIST(LEAKY_X_IMPL)

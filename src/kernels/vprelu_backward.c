@@ -15,9 +15,8 @@ static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
 /* nv whole vectors per period, sums in registers (inlined for each nv). */
 static inline __attribute__((always_inline)) void in_registers(size_t periods, size_t nv,
-                                                               const T *x, const T *dy,
-                                                               const T *w, T *dx, double *acc,
-                                                               bool in_place)
+                                                               const T *x, const T *dy, const T *w,
+                                                               T *dx, double *acc, bool in_place)
 {
     vT wv[ACC_ROW_VECS];
     vf64 a[ACC_ROW_VECS][ACC_VECS];
@@ -40,17 +39,16 @@ static inline __attribute__((always_inline)) void in_registers(size_t periods, s
 /* One tile (width elements, up to ACC_TILE_VECS vectors) of m periods at stride period:
  * acc_block's steps, its block sums added straight into acc in memory (a copy of the
  * tile's sums in a local array, as acc_block holds them, spent its time copying). */
-static inline __attribute__((always_inline)) void tile_block(size_t m, size_t period,
-                                                             size_t width, const T *x,
-                                                             const T *dy, const T *w, T *dx,
-                                                             double *acc, bool in_place)
+static inline __attribute__((always_inline)) void tile_block(size_t m, size_t period, size_t width,
+                                                             const T *x, const T *dy, const T *w,
+                                                             T *dx, double *acc, bool in_place)
 {
     const size_t nv = (width + VT_LANES - 1) / VT_LANES;
     vT wv[ACC_TILE_VECS], f[ACC_TILE_VECS];
     for (size_t v = 0; v < nv; v++)
         wv[v] = vT_load_n(w + v * VT_LANES, acc_lanes(width, v));
-    acc_terms(m, period, nv, width, width, x, dy, dx, wv, f,
-              in_place ? ACC_DX_AFTER : ACC_DX_NOW, false);
+    acc_terms(m, period, nv, width, width, x, dy, dx, wv, f, in_place ? ACC_DX_AFTER : ACC_DX_NOW,
+              false);
     for (size_t v = 0; v < nv; v++) {
         const size_t k = acc_lanes(width, v);
         vf64 a[ACC_VECS], c[ACC_VECS];
@@ -65,8 +63,8 @@ static inline __attribute__((always_inline)) void tile_block(size_t m, size_t pe
 }
 
 static inline __attribute__((always_inline)) void row(size_t n, size_t period, const T *x,
-                                                      const T *dy, const T *w, T *dx,
-                                                      double *acc, bool in_place)
+                                                      const T *dy, const T *w, T *dx, double *acc,
+                                                      bool in_place)
 {
     const size_t periods = n / period;
     if (period % VT_LANES == 0 && period <= ACC_ROW_VECS * VT_LANES) {

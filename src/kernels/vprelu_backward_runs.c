@@ -14,8 +14,8 @@
 
 enum { VECS = LEAKY_ACC_LANES / VT_LANES, SPAN = LEAKY_ACC_LANES * LEAKY_ACC_BLOCK };
 
-static inline __attribute__((always_inline)) double run(size_t n, const T *x, const T *dy,
-                                                        T *dx, T slope_value, enum acc_dx mode,
+static inline __attribute__((always_inline)) double run(size_t n, const T *x, const T *dy, T *dx,
+                                                        T slope_value, enum acc_dx mode,
                                                         bool whole_end)
 {
     const bool stream = mode == ACC_DX_NONE;
@@ -28,8 +28,8 @@ static inline __attribute__((always_inline)) double run(size_t n, const T *x, co
     }
     size_t i = 0, done = stream ? acc_stream_head(n, x, dy, dx, slope[0]) : 0;
     for (; i + SPAN <= n; i += SPAN) {
-        acc_block(LEAKY_ACC_BLOCK, LEAKY_ACC_LANES, VECS, LEAKY_ACC_LANES, LEAKY_ACC_LANES,
-                  x + i, dy + i, dx + i, slope, acc, mode, false);
+        acc_block(LEAKY_ACC_BLOCK, LEAKY_ACC_LANES, VECS, LEAKY_ACC_LANES, LEAKY_ACC_LANES, x + i,
+                  dy + i, dx + i, slope, acc, mode, false);
         if (stream)
             done = acc_stream_upto(done, i + SPAN, x, dy, dx, slope[0]);
     }
@@ -37,11 +37,11 @@ static inline __attribute__((always_inline)) double run(size_t n, const T *x, co
         const size_t rows = (n - i + LEAKY_ACC_LANES - 1) / LEAKY_ACC_LANES;
         const size_t wlast = n - i - (rows - 1) * LEAKY_ACC_LANES;
         if (wlast == LEAKY_ACC_LANES) /* whole rows only (runs of 16 k): no partial vectors */
-            acc_block(rows, LEAKY_ACC_LANES, VECS, LEAKY_ACC_LANES, LEAKY_ACC_LANES, x + i,
-                      dy + i, dx + i, slope, acc, mode, false);
+            acc_block(rows, LEAKY_ACC_LANES, VECS, LEAKY_ACC_LANES, LEAKY_ACC_LANES, x + i, dy + i,
+                      dx + i, slope, acc, mode, false);
         else
-            acc_block(rows, LEAKY_ACC_LANES, VECS, LEAKY_ACC_LANES, wlast, x + i, dy + i,
-                      dx + i, slope, acc, mode, whole_end);
+            acc_block(rows, LEAKY_ACC_LANES, VECS, LEAKY_ACC_LANES, wlast, x + i, dy + i, dx + i,
+                      slope, acc, mode, whole_end);
     }
     if (stream)
         acc_stream_rest(done, n, x, dy, dx, slope[0]);
@@ -61,8 +61,8 @@ static inline __attribute__((always_inline)) void runs_as(size_t runs, size_t le
          * cheap: slower there, faster with AVX2 (docs/PRELU_RRELU.md, 'Other paths').  Only
          * for runs of a vector or more, whose rest of a vector lies within the next run: a
          * shorter one's would reach past the call's arrays. */
-        const bool whole_end = !VF_CHEAP_PARTS && mode != ACC_DX_AFTER && r + 1 < runs &&
-                               len >= VT_LANES;
+        const bool whole_end =
+            !VF_CHEAP_PARTS && mode != ACC_DX_AFTER && r + 1 < runs && len >= VT_LANES;
         sums[r] = run(len, x + at, dy + at, dx + at, slopes[channel], mode, whole_end);
         channel = channel + 1 == channels ? 0 : channel + 1;
     }
@@ -73,10 +73,9 @@ static inline __attribute__((always_inline)) void runs_as(size_t runs, size_t le
  * tests: faster for those maps; 14x14 (196) gained nothing, so it is not among them
  * (docs/PRELU_RRELU.md, 'Other paths'). */
 static inline __attribute__((always_inline)) void runs_out_of_place(size_t runs, size_t len,
-                                                                    const T *x, const T *dy,
-                                                                    T *dx, const T *slopes,
-                                                                    size_t channels,
-                                                                    size_t channel,
+                                                                    const T *x, const T *dy, T *dx,
+                                                                    const T *slopes,
+                                                                    size_t channels, size_t channel,
                                                                     double *sums)
 {
     switch (len) {
@@ -88,10 +87,9 @@ static inline __attribute__((always_inline)) void runs_out_of_place(size_t runs,
     }
 }
 
-void LEAKY_KNAME(TNAME(vprelu_backward_runs))(size_t runs, size_t len, const T *x,
-                                              const T *dy, T *dx, const T *slopes,
-                                              size_t channels, size_t channel,
-                                              bool nontemporal, double *sums)
+void LEAKY_KNAME(TNAME(vprelu_backward_runs))(size_t runs, size_t len, const T *x, const T *dy,
+                                              T *dx, const T *slopes, size_t channels,
+                                              size_t channel, bool nontemporal, double *sums)
 {
     if (dx == dy) {
         runs_as(runs, len, x, dy, dx, slopes, channels, channel, sums, ACC_DX_AFTER);

@@ -15,7 +15,7 @@
 /* VBMI is an extension beyond the AVX-512 path's F/BW/VL/DQ: asked for on this function
  * only, and the table takes it only when cpuid reports VBMI. */
 __attribute__((target("avx512vbmi"))) void LEAKY_KNAME(x8_vlut)(size_t n, const uint8_t *x,
-                                                                 uint8_t *y, const uint8_t *table)
+                                                                uint8_t *y, const uint8_t *table)
 {
     const __m512i t0 = _mm512_loadu_si512(table), t1 = _mm512_loadu_si512(table + 64);
     const __m512i t2 = _mm512_loadu_si512(table + 128), t3 = _mm512_loadu_si512(table + 192);

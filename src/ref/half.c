@@ -89,8 +89,8 @@ struct half_type {
 static const struct half_type f16 = {leaky_widen_f16, leaky_narrow_f16};
 static const struct half_type bf16 = {leaky_widen_bf16, leaky_narrow_bf16};
 
-static void unary(const struct half_type *t, leaky_unary_f32_fn *op, size_t n,
-                  const uint16_t *x, uint16_t *y, const struct leaky_f32_params *params)
+static void unary(const struct half_type *t, leaky_unary_f32_fn *op, size_t n, const uint16_t *x,
+                  uint16_t *y, const struct leaky_f32_params *params)
 {
     float block[BLOCK];
     for (size_t i = 0; i < n; i += BLOCK) {
@@ -101,9 +101,8 @@ static void unary(const struct half_type *t, leaky_unary_f32_fn *op, size_t n,
     }
 }
 
-static void binary(const struct half_type *t, leaky_binary_f32_fn *op, size_t n,
-                   const uint16_t *x, const uint16_t *g, uint16_t *out,
-                   const struct leaky_f32_params *params)
+static void binary(const struct half_type *t, leaky_binary_f32_fn *op, size_t n, const uint16_t *x,
+                   const uint16_t *g, uint16_t *out, const struct leaky_f32_params *params)
 {
     float xb[BLOCK], gb[BLOCK];
     for (size_t i = 0; i < n; i += BLOCK) {
@@ -130,27 +129,26 @@ static void prelu(const struct half_type *t, size_t n, const uint16_t *x, const 
 
 /* The entry points of one storage type t (f16 or bf16): each widens, runs the float32
  * reference and narrows through the shared loops above. */
-#define HALF_REFERENCE(t)                                                                   \
-    void leaky_##t##_vprelu__scalar(size_t n, const uint16_t *x, const float *w,           \
-                                    uint16_t *y, const struct leaky_f32_params *params)    \
-    {                                                                                       \
-        prelu(&t, n, x, w, y, params);                                                      \
-    }                                                                                       \
-    void leaky_##t##_vlrelu__scalar(size_t n, const uint16_t *x, uint16_t *y,              \
-                                    const struct leaky_f32_params *params)                 \
-    {                                                                                       \
-        unary(&t, leaky_f32_vlrelu__scalar, n, x, y, params);                               \
-    }                                                                                       \
-    void leaky_##t##_vlrelu_backward__scalar(size_t n, const uint16_t *x,                  \
-                                             const uint16_t *dy, uint16_t *dx,             \
-                                             const struct leaky_f32_params *params)        \
-    {                                                                                       \
-        binary(&t, leaky_f32_vlrelu_backward__scalar, n, x, dy, dx, params);                \
-    }                                                                                       \
-    void leaky_##t##_vlrelu_derivative__scalar(size_t n, const uint16_t *x, uint16_t *d,   \
-                                               const struct leaky_f32_params *params)      \
-    {                                                                                       \
-        unary(&t, leaky_f32_vlrelu_derivative__scalar, n, x, d, params);                    \
+#define HALF_REFERENCE(t)                                                                         \
+    void leaky_##t##_vprelu__scalar(size_t n, const uint16_t *x, const float *w, uint16_t *y,     \
+                                    const struct leaky_f32_params *params)                        \
+    {                                                                                             \
+        prelu(&t, n, x, w, y, params);                                                            \
+    }                                                                                             \
+    void leaky_##t##_vlrelu__scalar(size_t n, const uint16_t *x, uint16_t *y,                     \
+                                    const struct leaky_f32_params *params)                        \
+    {                                                                                             \
+        unary(&t, leaky_f32_vlrelu__scalar, n, x, y, params);                                     \
+    }                                                                                             \
+    void leaky_##t##_vlrelu_backward__scalar(size_t n, const uint16_t *x, const uint16_t *dy,     \
+                                             uint16_t *dx, const struct leaky_f32_params *params) \
+    {                                                                                             \
+        binary(&t, leaky_f32_vlrelu_backward__scalar, n, x, dy, dx, params);                      \
+    }                                                                                             \
+    void leaky_##t##_vlrelu_derivative__scalar(size_t n, const uint16_t *x, uint16_t *d,          \
+                                               const struct leaky_f32_params *params)             \
+    {                                                                                             \
+        unary(&t, leaky_f32_vlrelu_derivative__scalar, n, x, d, params);                          \
     }
 
 HALF_REFERENCE(f16)

@@ -95,8 +95,8 @@ void REF(vprelu_backward)(size_t n, size_t period, const T *x, const T *dy, cons
     const size_t periods = n / period;
     for (size_t p = 0; p < periods; p += LEAKY_ACC_BLOCK)
         for (size_t j = 0; j < period; j++)
-            acc[j] += block_sum(min_size(periods - p, LEAKY_ACC_BLOCK), period,
-                                x + p * period + j, dy + p * period + j);
+            acc[j] += block_sum(min_size(periods - p, LEAKY_ACC_BLOCK), period, x + p * period + j,
+                                dy + p * period + j);
     for (size_t i = 0; i < n; i++)
         dx[i] = x[i] > 0 ? pass_through(dy[i]) : w[i % period] * dy[i];
 }
@@ -112,8 +112,8 @@ static double add_lanes(double lanes[LEAKY_ACC_LANES])
 
 /* Run r: lane l's block b holds the elements b * 128 + l + 16 q (q < 8) below len. */
 void REF(vprelu_backward_runs)(size_t runs, size_t len, const T *x, const T *dy, T *dx,
-                               const T *slopes, size_t channels, size_t channel,
-                               bool nontemporal, double *sums)
+                               const T *slopes, size_t channels, size_t channel, bool nontemporal,
+                               double *sums)
 {
     (void)nontemporal;
     const size_t span = LEAKY_ACC_LANES * LEAKY_ACC_BLOCK;
@@ -121,8 +121,9 @@ void REF(vprelu_backward_runs)(size_t runs, size_t len, const T *x, const T *dy,
         double lanes[LEAKY_ACC_LANES] = {0};
         for (size_t b = 0; b < len; b += span)
             for (size_t l = 0; l < LEAKY_ACC_LANES && b + l < len; l++)
-                lanes[l] += block_sum((min_size(len - b, span) - l + LEAKY_ACC_LANES - 1) /
-                                          LEAKY_ACC_LANES, LEAKY_ACC_LANES, x + b + l, dy + b + l);
+                lanes[l] +=
+                    block_sum((min_size(len - b, span) - l + LEAKY_ACC_LANES - 1) / LEAKY_ACC_LANES,
+                              LEAKY_ACC_LANES, x + b + l, dy + b + l);
         sums[r] = add_lanes(lanes);
         const T slope = slopes[channel];
         for (size_t i = 0; i < len; i++)

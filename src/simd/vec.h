@@ -46,10 +46,12 @@ typedef __mmask16 vm32;
 static inline vf32 vf32_load(const float *p) { return _mm512_loadu_ps(p); }
 static inline void vf32_store(float *p, vf32 v) { _mm512_storeu_ps(p, v); }
 static inline __mmask16 vf32_first_lanes(size_t k) { return (__mmask16)((1u << k) - 1u); }
-static inline vf32 vf32_load_part(const float *p, size_t k) {
+static inline vf32 vf32_load_part(const float *p, size_t k)
+{
     return _mm512_maskz_loadu_ps(vf32_first_lanes(k), p);
 }
-static inline void vf32_store_part(float *p, vf32 v, size_t k) {
+static inline void vf32_store_part(float *p, vf32 v, size_t k)
+{
     _mm512_mask_storeu_ps(p, vf32_first_lanes(k), v);
 }
 static inline vf32 vf32_set1(float s) { return _mm512_set1_ps(s); }
@@ -68,10 +70,12 @@ typedef __m512d vf64;
 typedef __mmask8 vm64;
 static inline vf64 vf64_load(const double *p) { return _mm512_loadu_pd(p); }
 static inline void vf64_store(double *p, vf64 v) { _mm512_storeu_pd(p, v); }
-static inline vf64 vf64_load_part(const double *p, size_t k) {
+static inline vf64 vf64_load_part(const double *p, size_t k)
+{
     return _mm512_maskz_loadu_pd((__mmask8)((1u << k) - 1u), p);
 }
-static inline void vf64_store_part(double *p, vf64 v, size_t k) {
+static inline void vf64_store_part(double *p, vf64 v, size_t k)
+{
     _mm512_mask_storeu_pd(p, (__mmask8)((1u << k) - 1u), v);
 }
 static inline vf64 vf64_set1(double s) { return _mm512_set1_pd(s); }
@@ -82,7 +86,8 @@ static inline vm64 vf64_lt(vf64 a, vf64 b) { return _mm512_cmp_pd_mask(a, b, _CM
 static inline vm64 vf64_le(vf64 a, vf64 b) { return _mm512_cmp_pd_mask(a, b, _CMP_LE_OQ); }
 static inline vm64 vf64_ngt(vf64 a, vf64 b) { return _mm512_cmp_pd_mask(a, b, _CMP_NGT_UQ); }
 static inline vf64 vf64_mul_where(vm64 m, vf64 a, vf64 b) { return _mm512_maskz_mul_pd(m, a, b); }
-static inline double vf64_fold(vf64 v) {
+static inline double vf64_fold(vf64 v)
+{
     const __m256d four = _mm256_add_pd(_mm512_castpd512_pd256(v), _mm512_extractf64x4_pd(v, 1));
     const __m128d two = _mm_add_pd(_mm256_castpd256_pd128(four), _mm256_extractf128_pd(four, 1));
     return _mm_cvtsd_f64(_mm_add_sd(two, _mm_unpackhi_pd(two, two)));
@@ -94,7 +99,8 @@ static inline vf64 vf64_load_f32(const float *p) { return _mm512_cvtps_pd(_mm256
 
 typedef __m512i vu32;
 static inline vu32 vu32_set1(uint32_t s) { return _mm512_set1_epi32((int)s); }
-static inline vu32 vu32_iota(void) {
+static inline vu32 vu32_iota(void)
+{
     return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
 }
 static inline vu32 vu32_add(vu32 a, vu32 b) { return _mm512_add_epi32(a, b); }
@@ -115,13 +121,16 @@ typedef __m256 vf32;
 typedef __m256 vm32;
 static inline vf32 vf32_load(const float *p) { return _mm256_loadu_ps(p); }
 static inline void vf32_store(float *p, vf32 v) { _mm256_storeu_ps(p, v); }
-static inline __m256i vf32_first_lanes(size_t k) {
+static inline __m256i vf32_first_lanes(size_t k)
+{
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)k), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
-static inline vf32 vf32_load_part(const float *p, size_t k) {
+static inline vf32 vf32_load_part(const float *p, size_t k)
+{
     return _mm256_maskload_ps(p, vf32_first_lanes(k));
 }
-static inline void vf32_store_part(float *p, vf32 v, size_t k) {
+static inline void vf32_store_part(float *p, vf32 v, size_t k)
+{
     _mm256_maskstore_ps(p, vf32_first_lanes(k), v);
 }
 static inline vf32 vf32_set1(float s) { return _mm256_set1_ps(s); }
@@ -130,7 +139,10 @@ static inline vm32 vf32_gt(vf32 a, vf32 b) { return _mm256_cmp_ps(a, b, _CMP_GT_
 static inline vm32 vf32_lt(vf32 a, vf32 b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
 static inline vm32 vf32_le(vf32 a, vf32 b) { return _mm256_cmp_ps(a, b, _CMP_LE_OQ); }
 static inline vm32 vf32_ngt(vf32 a, vf32 b) { return _mm256_cmp_ps(a, b, _CMP_NGT_UQ); }
-static inline vf32 vf32_mul_where(vm32 m, vf32 a, vf32 b) { return _mm256_and_ps(m, _mm256_mul_ps(a, b)); }
+static inline vf32 vf32_mul_where(vm32 m, vf32 a, vf32 b)
+{
+    return _mm256_and_ps(m, _mm256_mul_ps(a, b));
+}
 static inline vf32 vf32_select(vm32 m, vf32 t, vf32 f) { return _mm256_blendv_ps(f, t, m); }
 static inline vf32 vf32_add(vf32 a, vf32 b) { return _mm256_add_ps(a, b); }
 static inline bool vm32_all(vm32 m) { return _mm256_movemask_ps(m) == 0xFF; }
@@ -140,13 +152,16 @@ typedef __m256d vf64;
 typedef __m256d vm64;
 static inline vf64 vf64_load(const double *p) { return _mm256_loadu_pd(p); }
 static inline void vf64_store(double *p, vf64 v) { _mm256_storeu_pd(p, v); }
-static inline __m256i vf64_first_lanes(size_t k) {
+static inline __m256i vf64_first_lanes(size_t k)
+{
     return _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)k), _mm256_setr_epi64x(0, 1, 2, 3));
 }
-static inline vf64 vf64_load_part(const double *p, size_t k) {
+static inline vf64 vf64_load_part(const double *p, size_t k)
+{
     return _mm256_maskload_pd(p, vf64_first_lanes(k));
 }
-static inline void vf64_store_part(double *p, vf64 v, size_t k) {
+static inline void vf64_store_part(double *p, vf64 v, size_t k)
+{
     _mm256_maskstore_pd(p, vf64_first_lanes(k), v);
 }
 static inline vf64 vf64_set1(double s) { return _mm256_set1_pd(s); }
@@ -156,8 +171,12 @@ static inline vm64 vf64_gt(vf64 a, vf64 b) { return _mm256_cmp_pd(a, b, _CMP_GT_
 static inline vm64 vf64_lt(vf64 a, vf64 b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
 static inline vm64 vf64_le(vf64 a, vf64 b) { return _mm256_cmp_pd(a, b, _CMP_LE_OQ); }
 static inline vm64 vf64_ngt(vf64 a, vf64 b) { return _mm256_cmp_pd(a, b, _CMP_NGT_UQ); }
-static inline vf64 vf64_mul_where(vm64 m, vf64 a, vf64 b) { return _mm256_and_pd(m, _mm256_mul_pd(a, b)); }
-static inline double vf64_fold(vf64 v) {
+static inline vf64 vf64_mul_where(vm64 m, vf64 a, vf64 b)
+{
+    return _mm256_and_pd(m, _mm256_mul_pd(a, b));
+}
+static inline double vf64_fold(vf64 v)
+{
     const __m128d two = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
     return _mm_cvtsd_f64(_mm_add_sd(two, _mm_unpackhi_pd(two, two)));
 }
@@ -194,9 +213,13 @@ static inline vm32 vf32_gt(vf32 a, vf32 b) { return _mm_cmpgt_ps(a, b); }
 static inline vm32 vf32_lt(vf32 a, vf32 b) { return _mm_cmplt_ps(a, b); }
 static inline vm32 vf32_le(vf32 a, vf32 b) { return _mm_cmple_ps(a, b); }
 static inline vm32 vf32_ngt(vf32 a, vf32 b) { return _mm_cmpngt_ps(a, b); }
-static inline vf32 vf32_mul_where(vm32 m, vf32 a, vf32 b) { return _mm_and_ps(m, _mm_mul_ps(a, b)); }
+static inline vf32 vf32_mul_where(vm32 m, vf32 a, vf32 b)
+{
+    return _mm_and_ps(m, _mm_mul_ps(a, b));
+}
 /* SSE2 has no blend instruction (blendvps is SSE4.1). */
-static inline vf32 vf32_select(vm32 m, vf32 t, vf32 f) {
+static inline vf32 vf32_select(vm32 m, vf32 t, vf32 f)
+{
     return _mm_or_ps(_mm_and_ps(m, t), _mm_andnot_ps(m, f));
 }
 static inline vf32 vf32_add(vf32 a, vf32 b) { return _mm_add_ps(a, b); }
@@ -214,14 +237,22 @@ static inline vm64 vf64_gt(vf64 a, vf64 b) { return _mm_cmpgt_pd(a, b); }
 static inline vm64 vf64_lt(vf64 a, vf64 b) { return _mm_cmplt_pd(a, b); }
 static inline vm64 vf64_le(vf64 a, vf64 b) { return _mm_cmple_pd(a, b); }
 static inline vm64 vf64_ngt(vf64 a, vf64 b) { return _mm_cmpngt_pd(a, b); }
-static inline vf64 vf64_mul_where(vm64 m, vf64 a, vf64 b) { return _mm_and_pd(m, _mm_mul_pd(a, b)); }
-static inline double vf64_fold(vf64 v) { return _mm_cvtsd_f64(_mm_add_sd(v, _mm_unpackhi_pd(v, v))); }
-static inline vf64 vf64_select(vm64 m, vf64 t, vf64 f) {
+static inline vf64 vf64_mul_where(vm64 m, vf64 a, vf64 b)
+{
+    return _mm_and_pd(m, _mm_mul_pd(a, b));
+}
+static inline double vf64_fold(vf64 v)
+{
+    return _mm_cvtsd_f64(_mm_add_sd(v, _mm_unpackhi_pd(v, v)));
+}
+static inline vf64 vf64_select(vm64 m, vf64 t, vf64 f)
+{
     return _mm_or_pd(_mm_and_pd(m, t), _mm_andnot_pd(m, f));
 }
 static inline vf64 vf32_widen_lo(vf32 v) { return _mm_cvtps_pd(v); }
 static inline vf64 vf32_widen_hi(vf32 v) { return _mm_cvtps_pd(_mm_movehl_ps(v, v)); }
-static inline vf64 vf64_load_f32(const float *p) {
+static inline vf64 vf64_load_f32(const float *p)
+{
     return _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)(const void *)p)));
 }
 
@@ -232,7 +263,8 @@ static inline vu32 vu32_add(vu32 a, vu32 b) { return _mm_add_epi32(a, b); }
 static inline vu32 vu32_xor(vu32 a, vu32 b) { return _mm_xor_si128(a, b); }
 /* SSE2 has no 32-bit low multiply (pmulld is SSE4.1): two 32x32->64 multiplies of the
  * even and odd lanes, and their low halves interleaved back. */
-static inline vu32 vu32_mul(vu32 a, vu32 b) {
+static inline vu32 vu32_mul(vu32 a, vu32 b)
+{
     const __m128i even = _mm_mul_epu32(a, b);
     const __m128i odd = _mm_mul_epu32(_mm_srli_epi64(a, 32), _mm_srli_epi64(b, 32));
     return _mm_unpacklo_epi32(_mm_shuffle_epi32(even, _MM_SHUFFLE(0, 0, 2, 0)),
@@ -260,7 +292,8 @@ static inline vm32 vf32_gt(vf32 a, vf32 b) { return vcgtq_f32(a, b); }
 static inline vm32 vf32_lt(vf32 a, vf32 b) { return vcltq_f32(a, b); }
 static inline vm32 vf32_le(vf32 a, vf32 b) { return vcleq_f32(a, b); }
 static inline vm32 vf32_ngt(vf32 a, vf32 b) { return vmvnq_u32(vcgtq_f32(a, b)); }
-static inline vf32 vf32_mul_where(vm32 m, vf32 a, vf32 b) {
+static inline vf32 vf32_mul_where(vm32 m, vf32 a, vf32 b)
+{
     return vreinterpretq_f32_u32(vandq_u32(m, vreinterpretq_u32_f32(vmulq_f32(a, b))));
 }
 static inline vf32 vf32_select(vm32 m, vf32 t, vf32 f) { return vbslq_f32(m, t, f); }
@@ -278,10 +311,12 @@ static inline vf64 vf64_add(vf64 a, vf64 b) { return vaddq_f64(a, b); }
 static inline vm64 vf64_gt(vf64 a, vf64 b) { return vcgtq_f64(a, b); }
 static inline vm64 vf64_lt(vf64 a, vf64 b) { return vcltq_f64(a, b); }
 static inline vm64 vf64_le(vf64 a, vf64 b) { return vcleq_f64(a, b); }
-static inline vm64 vf64_ngt(vf64 a, vf64 b) {
+static inline vm64 vf64_ngt(vf64 a, vf64 b)
+{
     return vreinterpretq_u64_u32(vmvnq_u32(vreinterpretq_u32_u64(vcgtq_f64(a, b))));
 }
-static inline vf64 vf64_mul_where(vm64 m, vf64 a, vf64 b) {
+static inline vf64 vf64_mul_where(vm64 m, vf64 a, vf64 b)
+{
     return vreinterpretq_f64_u64(vandq_u64(m, vreinterpretq_u64_f64(vmulq_f64(a, b))));
 }
 static inline double vf64_fold(vf64 v) { return vgetq_lane_f64(v, 0) + vgetq_lane_f64(v, 1); }
@@ -292,7 +327,8 @@ static inline vf64 vf64_load_f32(const float *p) { return vcvt_f64_f32(vld1_f32(
 
 typedef uint32x4_t vu32;
 static inline vu32 vu32_set1(uint32_t s) { return vdupq_n_u32(s); }
-static inline vu32 vu32_iota(void) {
+static inline vu32 vu32_iota(void)
+{
     static const uint32_t iota[4] = {0, 1, 2, 3};
     return vld1q_u32(iota);
 }
@@ -312,22 +348,26 @@ static inline void vf32_stream_fence(void) {}
 #ifdef VF32_PART_BY_COPY
 /* No masked memory access on this ISA: go through a full vector on the stack, copying
  * only the k valid elements, so nothing past the array is ever touched. */
-static inline vf32 vf32_load_part(const float *p, size_t k) {
+static inline vf32 vf32_load_part(const float *p, size_t k)
+{
     float lanes[VF32_LANES] = {0};
     memcpy(lanes, p, k * sizeof(float));
     return vf32_load(lanes);
 }
-static inline void vf32_store_part(float *p, vf32 v, size_t k) {
+static inline void vf32_store_part(float *p, vf32 v, size_t k)
+{
     float lanes[VF32_LANES];
     vf32_store(lanes, v);
     memcpy(p, lanes, k * sizeof(float));
 }
-static inline vf64 vf64_load_part(const double *p, size_t k) {
+static inline vf64 vf64_load_part(const double *p, size_t k)
+{
     double lanes[VF64_LANES] = {0};
     memcpy(lanes, p, k * sizeof(double));
     return vf64_load(lanes);
 }
-static inline void vf64_store_part(double *p, vf64 v, size_t k) {
+static inline void vf64_store_part(double *p, vf64 v, size_t k)
+{
     double lanes[VF64_LANES];
     vf64_store(lanes, v);
     memcpy(p, lanes, k * sizeof(double));
@@ -341,13 +381,15 @@ static inline void vf32_stream_fence(void) { _mm_sfence(); }
 #define VF64_BYTES (VF64_LANES * sizeof(double))
 
 /* A store of either kind: kernel loops are written once and inlined for both. */
-static inline __attribute__((always_inline)) void vf32_put(float *p, vf32 v, int stream) {
+static inline __attribute__((always_inline)) void vf32_put(float *p, vf32 v, int stream)
+{
     if (stream)
         vf32_stream(p, v);
     else
         vf32_store(p, v);
 }
-static inline __attribute__((always_inline)) void vf64_put(double *p, vf64 v, int stream) {
+static inline __attribute__((always_inline)) void vf64_put(double *p, vf64 v, int stream)
+{
     if (stream)
         vf64_stream(p, v);
     else

@@ -23,10 +23,7 @@ static const uint32_t palette[CHART_PALETTE_SIZE] = {
     0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf,
 };
 
-uint32_t chart_palette(size_t i)
-{
-    return palette[i % CHART_PALETTE_SIZE];
-}
+uint32_t chart_palette(size_t i) { return palette[i % CHART_PALETTE_SIZE]; }
 
 chart_format chart_format_of(const char *path)
 {
@@ -56,10 +53,7 @@ typedef struct area {
     bool log_x, log_y;
 } area;
 
-static double axis_t(double v, bool log_axis)
-{
-    return log_axis ? log10(v) : v;
-}
+static double axis_t(double v, bool log_axis) { return log_axis ? log10(v) : v; }
 
 static double map_x(const area *a, double x)
 {
@@ -74,10 +68,7 @@ static double map_y(const area *a, double y)
 }
 
 /* Whether a point can be drawn on these axes. */
-static bool usable(double v, bool log_axis)
-{
-    return isfinite(v) && (!log_axis || v > 0);
-}
+static bool usable(double v, bool log_axis) { return isfinite(v) && (!log_axis || v > 0); }
 
 static void set_rgb(cairo_t *cr, uint32_t rgb, double alpha)
 {
@@ -85,10 +76,7 @@ static void set_rgb(cairo_t *cr, uint32_t rgb, double alpha)
                           (rgb & 255) / 255.0, alpha);
 }
 
-static void set_grey(cairo_t *cr, double level)
-{
-    cairo_set_source_rgb(cr, level, level, level);
-}
+static void set_grey(cairo_t *cr, double level) { cairo_set_source_rgb(cr, level, level, level); }
 
 /* A series' colour: its own, or the palette's next, handed out in order to the series
  * without one. */
@@ -171,8 +159,8 @@ static void fit(const chart *c, double x_from, double x_to, double *x_lo, double
 typedef struct ticks {
     double v[MAX_TICKS];
     int n;
-    int decimals;       /* for linear labels */
-    bool powers;        /* log axis: labels are 10^k */
+    int decimals; /* for linear labels */
+    bool powers;  /* log axis: labels are 10^k */
 } ticks;
 
 /* Round numbers for a linear axis: steps of 1, 2, 2.5 or 5 times a power of ten, about
@@ -202,8 +190,7 @@ static void linear_ticks(double lo, double hi, int want, bool whole, ticks *t)
     t->decimals = decimals > 0 ? decimals : 0;
     t->powers = false;
     t->n = 0;
-    for (double k = ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9 && t->n < MAX_TICKS;
-         k++) {
+    for (double k = ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9 && t->n < MAX_TICKS; k++) {
         const double v = k * step;
         t->v[t->n++] = fabs(v) < step * 1e-9 ? 0 : v;
     }
@@ -372,8 +359,7 @@ static double series_width(const chart_series *se, double scale)
     return (se->line_width > 0 ? se->line_width : 2.0) * scale;
 }
 
-static void draw_series(cairo_t *cr, const chart *c, const area *a, 
-                        double scale)
+static void draw_series(cairo_t *cr, const chart *c, const area *a, double scale)
 {
     cairo_save(cr);
     cairo_rectangle(cr, a->r.x0, a->r.y0, a->r.x1 - a->r.x0, a->r.y1 - a->r.y0);
@@ -420,15 +406,14 @@ static int minor_ticks(double lo, double hi, const area *a, bool y_axis, double 
 
 /* Frame, grid, zero lines, ticks and their labels, then the series. The x ticks go to
  * x_ticks when it is not NULL. */
-static void draw_area(cairo_t *cr, const chart *c, const area *a, double scale,
-                      double tick_font, bool grid, ticks *x_ticks)
+static void draw_area(cairo_t *cr, const chart *c, const area *a, double scale, double tick_font,
+                      bool grid, ticks *x_ticks)
 {
     const rect *r = &a->r;
     ticks tx, ty;
-    make_ticks(a->x_min, a->x_max, a->log_x, (int)((r->x1 - r->x0) / (90 * scale)) + 1,
-               c->x_whole, &tx);
-    make_ticks(a->y_min, a->y_max, a->log_y, (int)((r->y1 - r->y0) / (60 * scale)) + 1, false,
-               &ty);
+    make_ticks(a->x_min, a->x_max, a->log_x, (int)((r->x1 - r->x0) / (90 * scale)) + 1, c->x_whole,
+               &tx);
+    make_ticks(a->y_min, a->y_max, a->log_y, (int)((r->y1 - r->y0) / (60 * scale)) + 1, false, &ty);
 
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_rectangle(cr, r->x0, r->y0, r->x1 - r->x0, r->y1 - r->y0);
@@ -511,15 +496,14 @@ static void draw_area(cairo_t *cr, const chart *c, const area *a, double scale,
         draw_label(cr, &tx, tx.v[i], tick_font, map_x(a, tx.v[i]), r->y1 + tick_len + 2 * scale,
                    0.5, 0);
     for (int i = 0; i < ty.n; i++)
-        draw_label(cr, &ty, ty.v[i], tick_font, r->x0 - tick_len - 3 * scale,
-                   map_y(a, ty.v[i]), 1, 0.5);
+        draw_label(cr, &ty, ty.v[i], tick_font, r->x0 - tick_len - 3 * scale, map_y(a, ty.v[i]), 1,
+                   0.5);
     if (x_ticks)
         *x_ticks = tx;
 }
 
 /* The widest y tick label, to size the left margin. */
-static double widest_y_label(cairo_t *cr, const area *a, double height, double scale,
-                             double size)
+static double widest_y_label(cairo_t *cr, const area *a, double height, double scale, double size)
 {
     ticks ty;
     make_ticks(a->y_min, a->y_max, a->log_y, (int)(height / (60 * scale)) + 1, false, &ty);
@@ -652,8 +636,7 @@ static void legend_size(cairo_t *cr, const chart *c, double font, double scale, 
     *h = (double)legend_entries(c) * font * 1.45 + 12 * scale;
 }
 
-static void draw_legend(cairo_t *cr, const chart *c, rect box, 
-                        double font, double scale)
+static void draw_legend(cairo_t *cr, const chart *c, rect box, double font, double scale)
 {
     cairo_rectangle(cr, box.x0, box.y0, box.x1 - box.x0, box.y1 - box.y0);
     cairo_set_source_rgba(cr, 1, 1, 1, 0.9);
@@ -707,8 +690,8 @@ static void draw_chart(cairo_t *cr, const chart *c, double W, double H, chart_la
     a.y_max = c->y_min < c->y_max ? c->y_max : yh;
 
     const double top = (c->title ? f.title * 2.6 : 14 * scale);
-    const double bottom = f.tick * 2.2 + (c->x_label ? f.label * 2.0 : 0) +
-                          (c->note ? f.note * 1.8 : 0) + 8 * scale;
+    const double bottom =
+        f.tick * 2.2 + (c->x_label ? f.label * 2.0 : 0) + (c->note ? f.note * 1.8 : 0) + 8 * scale;
     const double plot_h = H - top - bottom;
     const double left = 16 * scale + (c->y_label ? f.label * 1.8 : 0) +
                         widest_y_label(cr, &a, plot_h, scale, f.tick) + 10 * scale;
@@ -718,8 +701,7 @@ static void draw_chart(cairo_t *cr, const chart *c, double W, double H, chart_la
         cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
         set_grey(cr, 0.05);
         text_at(cr, c->title, f.title, (a.r.x0 + a.r.x1) / 2, f.title * 0.8, 0.5, 0);
-        cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
-                               CAIRO_FONT_WEIGHT_NORMAL);
+        cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
     }
     set_grey(cr, 0.1);
     if (c->x_label)
@@ -749,8 +731,14 @@ static void draw_chart(cairo_t *cr, const chart *c, double W, double H, chart_la
         legend_box = place_box(c, &a, c->legend, w, h, 10 * scale, NULL);
     }
 
-    chart_layout lay = {.x_min = a.x_min, .x_max = a.x_max, .y_min = a.y_min, .y_max = a.y_max,
-                        .px0 = a.r.x0, .px1 = a.r.x1, .py0 = a.r.y1, .py1 = a.r.y0};
+    chart_layout lay = {.x_min = a.x_min,
+                        .x_max = a.x_max,
+                        .y_min = a.y_min,
+                        .y_max = a.y_max,
+                        .px0 = a.r.x0,
+                        .px1 = a.r.x1,
+                        .py0 = a.r.y1,
+                        .py1 = a.r.y0};
     if (c->inset.show && c->inset.x_min < c->inset.x_max) {
         area in = {.log_x = c->log_x, .log_y = c->log_y};
         fit(c, c->inset.x_min, c->inset.x_max, &xl, &xh, &yl, &yh);
@@ -765,8 +753,8 @@ static void draw_chart(cairo_t *cr, const chart *c, double W, double H, chart_la
         const double bw = (a.r.x1 - a.r.x0) * 0.35, bh = (a.r.y1 - a.r.y0) * 0.31;
         const double caption = c->inset.label ? f.tick * 1.5 : 0;
         const double lw = widest_y_label(cr, &in, bh, scale * 0.85, f.tick * 0.85) + 12 * scale;
-        const rect box = place_box(c, &a, c->inset.corner, bw, bh, 12 * scale,
-                                   has_legend ? &legend_box : NULL);
+        const rect box =
+            place_box(c, &a, c->inset.corner, bw, bh, 12 * scale, has_legend ? &legend_box : NULL);
         /* Mark the zoomed region on the main chart, unless it is too flat to see. */
         const double mark_h = map_y(&a, in.y_min) - map_y(&a, in.y_max);
         if (mark_h >= 8 * scale) {
@@ -789,8 +777,7 @@ static void draw_chart(cairo_t *cr, const chart *c, double W, double H, chart_la
         cairo_stroke(cr);
         if (c->inset.label) {
             set_grey(cr, 0.15);
-            text_at(cr, c->inset.label, f.tick, (box.x0 + box.x1) / 2, box.y0 + 4 * scale, 0.5,
-                    0);
+            text_at(cr, c->inset.label, f.tick, (box.x0 + box.x1) / 2, box.y0 + 4 * scale, 0.5, 0);
         }
         in.r = (rect){box.x0 + lw, box.y0 + caption + 6 * scale, box.x1 - 8 * scale,
                       box.y1 - f.tick * 1.6 - 8 * scale};
@@ -818,8 +805,8 @@ static void draw_chart(cairo_t *cr, const chart *c, double W, double H, chart_la
  * reader, screen reader or search would find it). */
 typedef struct sink {
     FILE *f;
-    const char *svg_title;  /* pending until the root <svg ...> tag has been written */
-    int svg_state;          /* 0: before "<svg", 1: inside its tag, 2: done */
+    const char *svg_title; /* pending until the root <svg ...> tag has been written */
+    int svg_state;         /* 0: before "<svg", 1: inside its tag, 2: done */
     size_t match;
 } sink;
 
@@ -840,8 +827,8 @@ static cairo_status_t sink_write(void *closure, const unsigned char *data, unsig
         static const char tag[] = "<svg";
         for (unsigned int i = 0; i < length; i++) {
             if (k->svg_state == 0) {
-                k->match = data[i] == (unsigned char)tag[k->match] ? k->match + 1
-                                                                   : (data[i] == '<');
+                k->match =
+                    data[i] == (unsigned char)tag[k->match] ? k->match + 1 : (data[i] == '<');
                 if (k->match == 4)
                     k->svg_state = 1;
             } else if (data[i] == '>') {
@@ -865,8 +852,7 @@ static void say(char *err, size_t err_size, const char *fmt, const char *a, cons
         snprintf(err, err_size, fmt, a, b);
 }
 
-bool chart_write(const chart *c, const char *path, chart_layout *layout, char *err,
-                 size_t err_size)
+bool chart_write(const chart *c, const char *path, chart_layout *layout, char *err, size_t err_size)
 {
     const chart_format format = chart_format_of(path);
     if (format == CHART_FORMAT_NONE) {
@@ -877,8 +863,8 @@ bool chart_write(const chart *c, const char *path, chart_layout *layout, char *e
     const int W = c->width ? c->width : 800, H = c->height ? c->height : 600;
     if (W < CHART_MIN_SIZE || W > CHART_MAX_SIZE || H < CHART_MIN_SIZE || H > CHART_MAX_SIZE) {
         char what[96];
-        snprintf(what, sizeof what, "size %dx%d is out of range; each side must be %d to %d",
-                 W, H, CHART_MIN_SIZE, CHART_MAX_SIZE);
+        snprintf(what, sizeof what, "size %dx%d is out of range; each side must be %d to %d", W, H,
+                 CHART_MIN_SIZE, CHART_MAX_SIZE);
         say(err, err_size, "%s: %s", path, what);
         return false;
     }
@@ -914,9 +900,7 @@ bool chart_write(const chart *c, const char *path, chart_layout *layout, char *e
         if (c->title && cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS)
             cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, c->title);
         break;
-    default:
-        surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, W, H);
-        break;
+    default: surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, W, H); break;
     }
     cairo_t *cr = cairo_create(surface);
     cairo_set_antialias(cr, CAIRO_ANTIALIAS_BEST);
@@ -934,8 +918,7 @@ bool chart_write(const chart *c, const char *path, chart_layout *layout, char *e
     if (status != CAIRO_STATUS_SUCCESS || !flushed) {
         outfile_abort(&o);
         say(err, err_size, "cannot write %s: %s", path,
-            status != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(status)
-                                           : "write error");
+            status != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(status) : "write error");
         return false;
     }
     return outfile_commit(&o, err, err_size);

@@ -50,19 +50,19 @@
 #define CHART_MAX_TICKS 32
 
 typedef enum chart_style {
-    CHART_SOLID = 0,  /* a line through the points */
-    CHART_DASHED,     /* the same, dashed (derivatives, baselines) */
-    CHART_DOTTED,     /* the same, dotted */
-    CHART_BAND        /* filled area between y and y_upper, translucent, drawn under lines */
+    CHART_SOLID = 0, /* a line through the points */
+    CHART_DASHED,    /* the same, dashed (derivatives, baselines) */
+    CHART_DOTTED,    /* the same, dotted */
+    CHART_BAND       /* filled area between y and y_upper, translucent, drawn under lines */
 } chart_style;
 
 typedef enum chart_corner {
-    CHART_AUTO = 0,   /* where the box covers the fewest points (upper left on a tie) */
+    CHART_AUTO = 0, /* where the box covers the fewest points (upper left on a tie) */
     CHART_UPPER_LEFT,
     CHART_UPPER_RIGHT,
     CHART_LOWER_LEFT,
     CHART_LOWER_RIGHT,
-    CHART_NONE        /* not drawn */
+    CHART_NONE /* not drawn */
 } chart_corner;
 
 /* rgb 0 (the zero default) takes the palette's next colour; for real black, or to make any
@@ -71,41 +71,45 @@ typedef enum chart_corner {
 #define CHART_RGB(rrggbb) (0x1000000u | (uint32_t)(rrggbb))
 
 typedef struct chart_series {
-    const char *name;        /* legend text; NULL or "" keeps it out of the legend */
-    const double *x, *y;     /* n points; NaN or inf y breaks the line (a gap) */
-    const double *y_upper;   /* CHART_BAND only: the band's upper edge (y is its lower) */
+    const char *name;      /* legend text; NULL or "" keeps it out of the legend */
+    const double *x, *y;   /* n points; NaN or inf y breaks the line (a gap) */
+    const double *y_upper; /* CHART_BAND only: the band's upper edge (y is its lower) */
     size_t n;
     chart_style style;
-    uint32_t rgb;            /* 0xRRGGBB (nonzero), CHART_RGB(...), or CHART_AUTO_COLOR */
-    double line_width;       /* 0: 2 units */
-    bool markers;            /* also draw a dot at each point (for measured data) */
+    uint32_t rgb;      /* 0xRRGGBB (nonzero), CHART_RGB(...), or CHART_AUTO_COLOR */
+    double line_width; /* 0: 2 units */
+    bool markers;      /* also draw a dot at each point (for measured data) */
 } chart_series;
 
 typedef struct chart_inset {
     bool show;
-    double x_min, x_max;     /* the zoomed x range */
-    double y_min, y_max;     /* used when y_min < y_max; else fitted to the data in x's range */
-    const char *label;       /* a caption above the inset, e.g. "zoom: x < 0" */
-    chart_corner corner;     /* CHART_AUTO: the emptiest corner not taken by the legend */
+    double x_min, x_max; /* the zoomed x range */
+    double y_min, y_max; /* used when y_min < y_max; else fitted to the data in x's range */
+    const char *label;   /* a caption above the inset, e.g. "zoom: x < 0" */
+    chart_corner corner; /* CHART_AUTO: the emptiest corner not taken by the legend */
 } chart_inset;
 
 typedef struct chart {
-    const char *title, *x_label, *y_label;    /* NULL: none */
-    const char *note;        /* a line of small text under the plot area, or NULL */
-    int width, height;       /* 0: 800 x 600 */
+    const char *title, *x_label, *y_label; /* NULL: none */
+    const char *note;                      /* a line of small text under the plot area, or NULL */
+    int width, height;                     /* 0: 800 x 600 */
     bool log_x, log_y;
-    bool x_whole;            /* x ticks at whole numbers only (counts, such as epochs) */
+    bool x_whole; /* x ticks at whole numbers only (counts, such as epochs) */
     bool grid;
-    chart_corner legend;     /* CHART_AUTO picks a corner that hides the fewest points */
-    double x_min, x_max;     /* used when x_min < x_max; else fitted to the data */
+    chart_corner legend; /* CHART_AUTO picks a corner that hides the fewest points */
+    double x_min, x_max; /* used when x_min < x_max; else fitted to the data */
     double y_min, y_max;
     const chart_series *series;
     size_t n_series;
     chart_inset inset;
 } chart;
 
-typedef enum chart_format { CHART_FORMAT_NONE = 0, CHART_FORMAT_PNG, CHART_FORMAT_SVG,
-                            CHART_FORMAT_PDF } chart_format;
+typedef enum chart_format {
+    CHART_FORMAT_NONE = 0,
+    CHART_FORMAT_PNG,
+    CHART_FORMAT_SVG,
+    CHART_FORMAT_PDF
+} chart_format;
 
 /* The format named by path's extension (case-insensitive .png, .svg, .pdf), or NONE. */
 chart_format chart_format_of(const char *path);
@@ -119,7 +123,7 @@ uint32_t chart_palette(size_t i);
 typedef struct chart_layout {
     double x_min, x_max, y_min, y_max;
     double px0, px1, py0, py1;
-    bool inset_shown;        /* and where its box went (device units, x0 < x1, y0 < y1) */
+    bool inset_shown; /* and where its box went (device units, x0 < x1, y0 < y1) */
     double inset_x0, inset_y0, inset_x1, inset_y1;
     double x_ticks[CHART_MAX_TICKS]; /* where the main area's x ticks are, in data units */
     int n_x_ticks;

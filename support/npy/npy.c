@@ -126,8 +126,7 @@ static bool parse_descr(const char *d, npy_header *h, char *err, size_t err_size
 {
     const char order = d[0];
     if (order != '<' && order != '>' && order != '|' && order != '=')
-        return fail(err, err_size, "dtype '%s' does not start with a byte order (<, >, | or =)",
-                    d);
+        return fail(err, err_size, "dtype '%s' does not start with a byte order (<, >, | or =)", d);
     if (d[1] == '\0')
         return fail(err, err_size, "dtype '%s' has no type code", d);
     h->byte_order = order;
@@ -166,7 +165,8 @@ static bool parse_shape(scan *s, npy_header *h, char *err, size_t err_size)
         bool negative;
         uint64_t v;
         if (!integer(s, &v, &negative))
-            return fail(err, err_size, "header: 'shape' holds something other than "
+            return fail(err, err_size,
+                        "header: 'shape' holds something other than "
                         "whole numbers (or one beyond 64 bits)");
         if (negative)
             return fail(err, err_size, "shape has a negative size, -%llu", (unsigned long long)v);
@@ -194,8 +194,10 @@ bool npy_parse_header(const void *buf, size_t len, npy_header *h, char *err, siz
     h->major = b[6];
     h->minor = b[7];
     if (h->major < 1 || h->major > 3 || h->minor != 0)
-        return fail(err, err_size, ".npy format version %d.%d is unknown (1.0, 2.0 and 3.0 "
-                    "are)", h->major, h->minor);
+        return fail(err, err_size,
+                    ".npy format version %d.%d is unknown (1.0, 2.0 and 3.0 "
+                    "are)",
+                    h->major, h->minor);
     const size_t prefix = h->major == 1 ? 10 : 12;
     if (len < prefix)
         return fail(err, err_size, "truncated: the header ends after %zu bytes", len);
@@ -204,8 +206,10 @@ bool npy_parse_header(const void *buf, size_t len, npy_header *h, char *err, siz
         text_len |= (uint64_t)b[10] << 16 | (uint64_t)b[11] << 24;
     h->data_offset = prefix + text_len;
     if (text_len > len - prefix)
-        return fail(err, err_size, "truncated: the header says it is %llu bytes long but the "
-                    "file has %zu", (unsigned long long)h->data_offset, len);
+        return fail(err, err_size,
+                    "truncated: the header says it is %llu bytes long but the "
+                    "file has %zu",
+                    (unsigned long long)h->data_offset, len);
 
     scan s = {(const char *)b + prefix, (const char *)b + prefix + text_len};
     if (!eat(&s, '{'))
@@ -248,8 +252,10 @@ bool npy_parse_header(const void *buf, size_t len, npy_header *h, char *err, siz
             if (!parse_shape(&s, h, err, err_size))
                 return false;
         } else {
-            return fail(err, err_size, "header: unexpected key '%s' (a .npy header has descr, "
-                        "fortran_order and shape)", key);
+            return fail(err, err_size,
+                        "header: unexpected key '%s' (a .npy header has descr, "
+                        "fortran_order and shape)",
+                        key);
         }
         if (!eat(&s, ',')) {
             if (!eat(&s, '}'))
@@ -262,15 +268,16 @@ bool npy_parse_header(const void *buf, size_t len, npy_header *h, char *err, siz
         return fail(err, err_size, "header: text after the closing '}'");
     if (!have_descr || !have_order || !have_shape)
         return fail(err, err_size, "header: key '%s' is missing",
-                    !have_descr ? "descr" : !have_order ? "fortran_order" : "shape");
+                    !have_descr   ? "descr"
+                    : !have_order ? "fortran_order"
+                                  : "shape");
 
     uint64_t count = 1;
     for (size_t i = 0; i < h->ndim; i++) {
         if (h->shape[i] != 0 && count > UINT64_MAX / h->shape[i]) {
             char shape[NPY_HEADER_MAX];
             npy_format_shape(shape, sizeof shape, h->shape, h->ndim);
-            return fail(err, err_size, "shape %s has more elements than 64 bits can count",
-                        shape);
+            return fail(err, err_size, "shape %s has more elements than 64 bits can count", shape);
         }
         count *= h->shape[i];
     }
@@ -284,15 +291,15 @@ bool npy_parse_header(const void *buf, size_t len, npy_header *h, char *err, siz
 
 bool npy_check_size(const npy_header *h, uint64_t file_size, char *err, size_t err_size)
 {
-    if (file_size < h->data_offset ||
-        file_size - h->data_offset != h->data_bytes) {
+    if (file_size < h->data_offset || file_size - h->data_offset != h->data_bytes) {
         char shape[NPY_HEADER_MAX];
         npy_format_shape(shape, sizeof shape, h->shape, h->ndim);
         const uint64_t have = file_size > h->data_offset ? file_size - h->data_offset : 0;
-        return fail(err, err_size, "%s: shape %s of '%s' needs %llu bytes of data but the "
-                    "file has %llu", have < h->data_bytes ? "truncated" : "size mismatch",
-                    shape, h->descr, (unsigned long long)h->data_bytes,
-                    (unsigned long long)have);
+        return fail(err, err_size,
+                    "%s: shape %s of '%s' needs %llu bytes of data but the "
+                    "file has %llu",
+                    have < h->data_bytes ? "truncated" : "size mismatch", shape, h->descr,
+                    (unsigned long long)h->data_bytes, (unsigned long long)have);
     }
     return true;
 }
@@ -314,8 +321,10 @@ size_t npy_format_header(char *buf, size_t size, const char *descr, const uint64
     char shape_text[NPY_HEADER_MAX];
     char text[NPY_HEADER_MAX];
     npy_format_shape(shape_text, sizeof shape_text, shape, ndim);
-    const int n = snprintf(text, sizeof text, "{'descr': '%s', 'fortran_order': False, "
-                           "'shape': %s, }", descr, shape_text);
+    const int n = snprintf(text, sizeof text,
+                           "{'descr': '%s', 'fortran_order': False, "
+                           "'shape': %s, }",
+                           descr, shape_text);
     if (n < 0 || (size_t)n >= sizeof text)
         return 0;
     /* numpy pads with spaces and a final newline so the data starts 64-byte aligned. */

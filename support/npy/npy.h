@@ -22,22 +22,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NPY_MAX_DIMS 64      /* numpy 2 allows 64 (numpy 1: 32) */
+#define NPY_MAX_DIMS 64 /* numpy 2 allows 64 (numpy 1: 32) */
 #define NPY_MAX_DESCR 32
 
 typedef struct npy_header {
-    int major, minor;             /* format version */
-    char descr[NPY_MAX_DESCR];    /* as written, e.g. "<f4"; "" for a structured dtype */
-    bool structured;              /* descr was a list (record arrays) */
-    char byte_order;              /* '<', '>', '|' or '=' */
-    char kind;                    /* 'f', 'i', 'u', 'b', 'c', 'O', ... */
-    uint64_t itemsize;            /* bytes per element from descr's digits (0 if none) */
+    int major, minor;          /* format version */
+    char descr[NPY_MAX_DESCR]; /* as written, e.g. "<f4"; "" for a structured dtype */
+    bool structured;           /* descr was a list (record arrays) */
+    char byte_order;           /* '<', '>', '|' or '=' */
+    char kind;                 /* 'f', 'i', 'u', 'b', 'c', 'O', ... */
+    uint64_t itemsize;         /* bytes per element from descr's digits (0 if none) */
     bool fortran_order;
     size_t ndim;
     uint64_t shape[NPY_MAX_DIMS];
-    uint64_t count;               /* elements: the product of shape (1 for 0-d) */
-    uint64_t data_bytes;          /* count * itemsize */
-    uint64_t data_offset;         /* where the data starts: magic + lengths + header */
+    uint64_t count;       /* elements: the product of shape (1 for 0-d) */
+    uint64_t data_bytes;  /* count * itemsize */
+    uint64_t data_offset; /* where the data starts: magic + lengths + header */
 } npy_header;
 
 /* Parses the header at the start of buf (len bytes available: the whole file, or at least

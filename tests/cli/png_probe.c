@@ -15,8 +15,8 @@
 
 static uint32_t pixel(cairo_surface_t *s, int x, int y)
 {
-    const unsigned char *row = cairo_image_surface_get_data(s) +
-                               (size_t)y * (size_t)cairo_image_surface_get_stride(s);
+    const unsigned char *row =
+        cairo_image_surface_get_data(s) + (size_t)y * (size_t)cairo_image_surface_get_stride(s);
     uint32_t v;
     memcpy(&v, row + 4 * (size_t)x, 4);
     return v & 0xffffff; /* the chart is opaque: premultiplied ARGB equals RGB */

@@ -36,8 +36,8 @@ static int files_in_dir(void)
 static uint32_t pixel(cairo_surface_t *s, double x, double y)
 {
     const int ix = (int)floor(x), iy = (int)floor(y);
-    const unsigned char *row = cairo_image_surface_get_data(s) +
-                               (size_t)iy * (size_t)cairo_image_surface_get_stride(s);
+    const unsigned char *row =
+        cairo_image_surface_get_data(s) + (size_t)iy * (size_t)cairo_image_surface_get_stride(s);
     uint32_t v;
     memcpy(&v, row + 4 * (size_t)ix, 4);
     return v & 0xffffff;
@@ -85,21 +85,33 @@ static void test_log_log(void)
     double slow[6] = {9.5, 1.2, 3.6, 18, 6.1, 6.3};
     const chart_series s[] = {
         {.name = "memcpy", .x = size, .y = fast, .n = 6, .markers = true},
-        {.name = "numpy", .x = size, .y = slow, .n = 6, .markers = true, .style = CHART_DASHED,
+        {.name = "numpy",
+         .x = size,
+         .y = slow,
+         .n = 6,
+         .markers = true,
+         .style = CHART_DASHED,
          .rgb = 0xd62728},
     };
-    const chart c = {.title = "ns per element", .x_label = "elements", .y_label = "ns",
-                     .log_x = true, .log_y = true, .grid = true, .series = s, .n_series = 2,
-                     .width = 900, .height = 500};
+    const chart c = {.title = "ns per element",
+                     .x_label = "elements",
+                     .y_label = "ns",
+                     .log_x = true,
+                     .log_y = true,
+                     .grid = true,
+                     .series = s,
+                     .n_series = 2,
+                     .width = 900,
+                     .height = 500};
     char path[256], err[256];
     path_in(path, sizeof path, "loglog.png");
     chart_layout l;
     CHECK(chart_write(&c, path, &l, err, sizeof err), "log-log chart: %s", err);
     /* The axes cover the data with a margin, in log units. */
-    CHECK(l.x_min < 256 && l.x_min > 100 && l.x_max > 67108864 && l.x_max < 2e8,
-          "x range %g..%g", l.x_min, l.x_max);
-    CHECK(l.y_min < 0.023 && l.y_min > 0.01 && l.y_max > 18 && l.y_max < 40,
-          "y range %g..%g", l.y_min, l.y_max);
+    CHECK(l.x_min < 256 && l.x_min > 100 && l.x_max > 67108864 && l.x_max < 2e8, "x range %g..%g",
+          l.x_min, l.x_max);
+    CHECK(l.y_min < 0.023 && l.y_min > 0.01 && l.y_max > 18 && l.y_max < 40, "y range %g..%g",
+          l.y_min, l.y_max);
     cairo_surface_t *img = cairo_image_surface_create_from_png(path);
     CHECK(cairo_surface_status(img) == CAIRO_STATUS_SUCCESS, "read back");
     CHECK(cairo_image_surface_get_width(img) == 900 && cairo_image_surface_get_height(img) == 500,
@@ -107,8 +119,7 @@ static void test_log_log(void)
     for (int i = 0; i < 6; i++) {
         const double px = map_x(&l, size[i], true);
         CHECK(colour_near(img, px, map_y(&l, fast[i], true), 1, chart_palette(0), 30),
-              "memcpy marker %d (palette colour) at (%.1f, %.1f)", i, px,
-              map_y(&l, fast[i], true));
+              "memcpy marker %d (palette colour) at (%.1f, %.1f)", i, px, map_y(&l, fast[i], true));
         CHECK(colour_near(img, px, map_y(&l, slow[i], true), 1, 0xd62728, 30),
               "numpy marker %d (its own colour)", i);
     }
@@ -132,7 +143,12 @@ static void test_band(void)
         hi[i] = x[i] > 0 ? x[i] : x[i] / 8;
     }
     const chart_series s[] = {
-        {.name = "RReLU range", .x = x, .y = lo, .y_upper = hi, .n = N, .style = CHART_BAND,
+        {.name = "RReLU range",
+         .x = x,
+         .y = lo,
+         .y_upper = hi,
+         .n = N,
+         .style = CHART_BAND,
          .rgb = CHART_RGB(0x000000)},
     };
     const chart c = {.series = s, .n_series = 1};
@@ -189,10 +205,12 @@ static void test_errors(void)
     c = (chart){.title = "empty"};
     path_in(path, sizeof path, "empty.pdf");
     CHECK(chart_write(&c, path, NULL, err, sizeof err), "no series: %s", err);
-    CHECK(chart_format_of("a.PNG") == CHART_FORMAT_PNG && chart_format_of("a.svg") ==
-          CHART_FORMAT_SVG && chart_format_of("x.pdf") == CHART_FORMAT_PDF &&
-          chart_format_of("dir.png/x") == CHART_FORMAT_NONE &&
-          chart_format_of("png") == CHART_FORMAT_NONE, "chart_format_of");
+    CHECK(chart_format_of("a.PNG") == CHART_FORMAT_PNG &&
+              chart_format_of("a.svg") == CHART_FORMAT_SVG &&
+              chart_format_of("x.pdf") == CHART_FORMAT_PDF &&
+              chart_format_of("dir.png/x") == CHART_FORMAT_NONE &&
+              chart_format_of("png") == CHART_FORMAT_NONE,
+          "chart_format_of");
 }
 
 static void remove_dir(void)

@@ -4,8 +4,8 @@
  * EXP_BITS, MANT_BITS (TT's exponent and mantissa widths). */
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
-#define FN(name) CAT(CAT(TS, _), name)              /* f32_name */
-#define KER(name) CAT(CAT(TS, _), name)             /* a field of struct leaky_kernels */
+#define FN(name) CAT(CAT(TS, _), name)  /* f32_name */
+#define KER(name) CAT(CAT(TS, _), name) /* a field of struct leaky_kernels */
 #define PARAMS struct CAT(CAT(leaky_, TS), _params)
 #define RPARAMS struct CAT(CAT(leaky_rrelu_, TS), _params)
 #define STR_(a) #a
@@ -44,7 +44,7 @@ struct FN(bufs) {
 
 /* Each kernel on every path, over the block cut into chunks of 1 to 67 elements (every
  * tail); a chunk of a run kernel starts its 16 lanes afresh, in the reference too. */
-static void FN(check_block)(struct FN(bufs) *b, size_t n, const char *where)
+static void FN(check_block)(struct FN(bufs) * b, size_t n, const char *where)
 {
     const TT slopes[] = {(TT)0.01, 0, (TT)-0.5, (TT)1.5, (TT)0.25, (TT)3e38};
     for (size_t i = 0; i < n; i++) {
@@ -62,7 +62,8 @@ static void FN(check_block)(struct FN(bufs) *b, size_t n, const char *where)
             CHECK(FN(same)(b->want, b->got, n), "%s vlrelu on %s (%s)", TNAME_STR, isa, where);
             r->KER(vlrelu_backward)(n, b->x, b->g, b->want, &prm);
             CHUNKED(p->KER(vlrelu_backward)(len, b->x + at, b->g + at, b->got + at, &prm));
-            CHECK(FN(same)(b->want, b->got, n), "%s vlrelu_backward on %s (%s)", TNAME_STR, isa, where);
+            CHECK(FN(same)(b->want, b->got, n), "%s vlrelu_backward on %s (%s)", TNAME_STR, isa,
+                  where);
             /* Streamed (non-temporal) stores: the same bits, from any alignment. */
             const PARAMS streamed = {.slope = slopes[s], .nontemporal = true};
             r->KER(vlrelu)(n, b->x, b->want, &prm);
@@ -71,8 +72,8 @@ static void FN(check_block)(struct FN(bufs) *b, size_t n, const char *where)
                   where);
             r->KER(vlrelu_backward)(n, b->x, b->g, b->want, &prm);
             CHUNKED(p->KER(vlrelu_backward)(len, b->x + at, b->g + at, b->got + at, &streamed));
-            CHECK(FN(same)(b->want, b->got, n), "%s vlrelu_backward streamed on %s (%s)",
-                  TNAME_STR, isa, where);
+            CHECK(FN(same)(b->want, b->got, n), "%s vlrelu_backward streamed on %s (%s)", TNAME_STR,
+                  isa, where);
             r->KER(vlrelu_derivative)(n, b->x, b->want, &prm);
             CHUNKED(p->KER(vlrelu_derivative)(len, b->x + at, b->got + at, &prm));
             CHECK(FN(same)(b->want, b->got, n), "%s vlrelu_derivative on %s (%s)", TNAME_STR, isa,
@@ -90,17 +91,17 @@ static void FN(check_block)(struct FN(bufs) *b, size_t n, const char *where)
                 runs = runs <= (n - at) / len ? runs : (n - at) / len;
                 double sw[4], sg[4], si[4];
                 const size_t channel = (at + s) % 6;
-                r->KER(vprelu_backward_runs)(runs, len, b->x + at, b->g + at, b->want + at,
-                                             slopes, 6, channel, false, sw);
-                p->KER(vprelu_backward_runs)(runs, len, b->x + at, b->g + at, b->got + at,
-                                             slopes, 6, channel, at % 3 == 0, sg);
+                r->KER(vprelu_backward_runs)(runs, len, b->x + at, b->g + at, b->want + at, slopes,
+                                             6, channel, false, sw);
+                p->KER(vprelu_backward_runs)(runs, len, b->x + at, b->g + at, b->got + at, slopes,
+                                             6, channel, at % 3 == 0, sg);
                 p->KER(vprelu_backward_runs)(runs, len, b->x + at, b->got2 + at, b->got2 + at,
                                              slopes, 6, channel, false, si);
                 for (size_t q = 0; q < runs; q++)
                     CHECK(FN(same_sum)(sw[q], sg[q]) && FN(same_sum)(sw[q], si[q]),
                           "%s vprelu_backward_runs run %zu of %zu on %s, chunk at %zu (%s): %a "
-                          "and in place %a vs %a", TNAME_STR, q, runs, isa, at, where, sg[q],
-                          si[q], sw[q]);
+                          "and in place %a vs %a",
+                          TNAME_STR, q, runs, isa, at, where, sg[q], si[q], sw[q]);
             }
             CHECK(FN(same)(b->want, b->got, n) && FN(same)(b->want, b->got2, n),
                   "%s vprelu_backward_runs dx on %s (%s)", TNAME_STR, isa, where);
@@ -108,13 +109,15 @@ static void FN(check_block)(struct FN(bufs) *b, size_t n, const char *where)
             static const size_t apart[] = {16, 32, 49, 64};
             for (size_t a = 0, len; a < 4 && s + 3 * (len = apart[a]) <= n; a++) {
                 double sw[3], sg[3];
-                r->KER(vprelu_backward_runs)(3, len, b->x + s, b->g + s, b->want + s, slopes,
-                                             6, s, false, sw);
-                p->KER(vprelu_backward_runs)(3, len, b->x + s, b->g + s, b->got + s, slopes,
-                                             6, s, false, sg);
+                r->KER(vprelu_backward_runs)(3, len, b->x + s, b->g + s, b->want + s, slopes, 6, s,
+                                             false, sw);
+                p->KER(vprelu_backward_runs)(3, len, b->x + s, b->g + s, b->got + s, slopes, 6, s,
+                                             false, sg);
                 for (size_t q = 0; q < 3; q++)
-                    CHECK(FN(same_sum)(sw[q], sg[q]), "%s vprelu_backward_runs of %zu, run %zu "
-                          "on %s (%s): %a vs %a", TNAME_STR, len, q, isa, where, sg[q], sw[q]);
+                    CHECK(FN(same_sum)(sw[q], sg[q]),
+                          "%s vprelu_backward_runs of %zu, run %zu "
+                          "on %s (%s): %a vs %a",
+                          TNAME_STR, len, q, isa, where, sg[q], sw[q]);
                 CHECK(FN(same)(b->want + s, b->got + s, 3 * len),
                       "%s vprelu_backward_runs of %zu dx on %s (%s)", TNAME_STR, len, isa, where);
             }
@@ -157,29 +160,31 @@ static void FN(check_block)(struct FN(bufs) *b, size_t n, const char *where)
                                         b->acc_got + period);
             }
             CHECK(FN(same)(b->want, b->got, whole) && FN(same)(b->want, b->got2, whole),
-                  "%s vprelu_backward dx (or in place), period %zu, on %s (%s)", TNAME_STR,
-                  period, isa, where);
+                  "%s vprelu_backward dx (or in place), period %zu, on %s (%s)", TNAME_STR, period,
+                  isa, where);
             for (size_t i = 0; i < period; i++)
                 bad += !FN(same_sum)(b->acc_want[i], b->acc_got[i]) +
                        !FN(same_sum)(b->acc_want[i], b->acc_got[period + i]);
         }
-        CHECK(bad == 0, "%s vprelu_backward sums on %s (%s): %zu differ", TNAME_STR, isa, where, bad);
+        CHECK(bad == 0, "%s vprelu_backward sums on %s (%s): %zu differ", TNAME_STR, isa, where,
+              bad);
         /* RReLU: draws keyed by the index, whatever the chunking. */
         const TT bounds[][2] = {{(TT)0.125, (TT)(1.0 / 3)}, {(TT)-2, (TT)5}, {(TT)0.3, (TT)0.3}};
         for (int q = 0; q < 3; q++) {
             const uint32_t first = (uint32_t)mix64((uint64_t)q + n) | 0xFFFFF000u; /* wraps */
-            const RPARAMS rp = {bounds[q][0], bounds[q][1] - bounds[q][0], 0x12345678u + (uint32_t)q,
-                                0x9ABCDEF0u, first};
+            const RPARAMS rp = {bounds[q][0], bounds[q][1] - bounds[q][0],
+                                0x12345678u + (uint32_t)q, 0x9ABCDEF0u, first};
             r->KER(vrrelu)(n, b->x, b->want, b->want2, &rp);
             CHUNKED_R(p->KER(vrrelu)(len, b->x + at, b->got + at, b->got2 + at, &cp));
             CHECK(FN(same)(b->want, b->got, n) && FN(same)(b->want2, b->got2, n),
                   "%s vrrelu on %s, bounds %d (%s)", TNAME_STR, isa, q, where);
             CHUNKED_R(p->KER(vrrelu)(len, b->x + at, b->got + at, NULL, &cp));
-            CHECK(FN(same)(b->want, b->got, n), "%s vrrelu without noise on %s (%s)", TNAME_STR, isa,
-                  where);
+            CHECK(FN(same)(b->want, b->got, n), "%s vrrelu without noise on %s (%s)", TNAME_STR,
+                  isa, where);
             r->KER(vrrelu_backward)(n, b->x, b->g, b->want, &rp);
             CHUNKED_R(p->KER(vrrelu_backward)(len, b->x + at, b->g + at, b->got + at, &cp));
-            CHECK(FN(same)(b->want, b->got, n), "%s vrrelu_backward on %s (%s)", TNAME_STR, isa, where);
+            CHECK(FN(same)(b->want, b->got, n), "%s vrrelu_backward on %s (%s)", TNAME_STR, isa,
+                  where);
         }
     }
 }
@@ -194,8 +199,9 @@ static void FN(run_sample)(size_t per_exponent)
     for (UINT se = 0; se < sign_exps; se++) {
         for (size_t i = 0; i < per_exponent; i++) {
             const UINT top = ((UINT)1 << MANT_BITS) - 1;
-            const UINT m = i < 4 ? (UINT)i : i >= per_exponent - 4 ? top - (UINT)(per_exponent - 1 - i)
-                                                                  : (UINT)mix64(se * 1000003u + i) & top;
+            const UINT m = i < 4                   ? (UINT)i
+                           : i >= per_exponent - 4 ? top - (UINT)(per_exponent - 1 - i)
+                                                   : (UINT)mix64(se * 1000003u + i) & top;
             b.x[filled++] = FN(of_bits)(se << MANT_BITS | m);
             if (filled == BLOCK) {
                 FN(check_block)(&b, filled, "sample");
@@ -205,8 +211,8 @@ static void FN(run_sample)(size_t per_exponent)
     }
     if (filled)
         FN(check_block)(&b, filled, "sample");
-    const TT specials[] = {0, -(TT)0, (TT)INFINITY, -(TT)INFINITY, (TT)NAN, -(TT)NAN, 1, -1,
-                           (TT)1e-40, (TT)-1e-40};
+    const TT specials[] = {0,        -(TT)0, (TT)INFINITY, -(TT)INFINITY, (TT)NAN,
+                           -(TT)NAN, 1,      -1,           (TT)1e-40,     (TT)-1e-40};
     for (size_t i = 0; i < BLOCK; i++)
         b.x[i] = specials[i % (sizeof specials / sizeof specials[0])];
     FN(check_block)(&b, BLOCK, "specials");

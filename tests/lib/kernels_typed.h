@@ -4,7 +4,7 @@
  * values, gradients, finite slopes) and TSLOPES (the five slopes). */
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
-#define FN(name) CAT(CAT(name, _), TS)                /* name_f32 */
+#define FN(name) CAT(CAT(name, _), TS)                 /* name_f32 */
 #define KTYPE(kind) CAT(CAT(leaky_##kind##_, TS), _fn) /* leaky_unary_f32_fn */
 #define PARAMS struct CAT(CAT(leaky_, TS), _params)
 #define RPARAMS struct CAT(CAT(leaky_rrelu_, TS), _params)
@@ -66,8 +66,7 @@ static void FN(drive_unary)(const struct subject *s)
 static void FN(drive_binary)(const struct subject *s)
 {
     drive_binary(s, &(struct binary_kind){sizeof(TT), sizeof(TT), sizeof(TT), in->TX, in->TG,
-                                          slope_labels, true, true, true, false,
-                                          FN(call_binary)});
+                                          slope_labels, true, true, true, false, FN(call_binary)});
 }
 
 static void FN(drive_row)(const struct subject *s)

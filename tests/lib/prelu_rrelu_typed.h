@@ -62,9 +62,10 @@ static TT *FN(check_shape)(const struct shape *s, const char *isa, bool quiet)
             mag[k] += fabsl((long double)x[i] * (long double)dy[i]);
         }
     }
-    CHECK(bad_y == 0 && bad_dx == 0, "%s prelu on %s, shape %zux%zux%zu/%zu: %zu y and %zu dx "
-          "differ from the rule", TSTR_, isa, s->outer, s->channels, s->inner, ns, bad_y,
-          bad_dx);
+    CHECK(bad_y == 0 && bad_dx == 0,
+          "%s prelu on %s, shape %zux%zux%zu/%zu: %zu y and %zu dx "
+          "differ from the rule",
+          TSTR_, isa, s->outer, s->channels, s->inner, ns, bad_y, bad_dx);
     size_t bad_dw = 0;
     for (size_t k = 0; k < ns; k++) {
         /* Rounding the sum to TT (down to its smallest denormal) is allowed on top of the
@@ -83,7 +84,8 @@ static TT *FN(check_shape)(const struct shape *s, const char *isa, bool quiet)
     TT *io = FN(alloc)(n);
     memcpy(io, x, n * sizeof(TT));
     CHECK(API(prelu)(io, io, s->outer, s->channels, s->inner, w, ns) == LEAKY_OK &&
-              memcmp(io, y, n * sizeof(TT)) == 0, "%s prelu in place", TSTR_);
+              memcmp(io, y, n * sizeof(TT)) == 0,
+          "%s prelu in place", TSTR_);
     memcpy(io, dy, n * sizeof(TT));
     TT *dw2 = FN(alloc)(ns);
     CHECK(API(prelu_backward)(x, io, io, dw2, s->outer, s->channels, s->inner, w, ns) == LEAKY_OK &&
@@ -91,7 +93,9 @@ static TT *FN(check_shape)(const struct shape *s, const char *isa, bool quiet)
           "%s prelu backward in place", TSTR_);
     /* Without dslopes: dx alone. */
     CHECK(API(prelu_backward)(x, dy, io, NULL, s->outer, s->channels, s->inner, w, ns) ==
-              LEAKY_OK && memcmp(io, dx, n * sizeof(TT)) == 0, "%s prelu backward, no dw", TSTR_);
+                  LEAKY_OK &&
+              memcmp(io, dx, n * sizeof(TT)) == 0,
+          "%s prelu backward, no dw", TSTR_);
     digest_bytes(dw, ns * sizeof(TT));
     free(io), free(dw2), free(x), free(dy), free(y), free(dx), free(w), free(exact), free(mag);
     return dw;
@@ -113,8 +117,8 @@ static void FN(check_prelu_paths)(const leaky_isa *isas, int nisa, const struct 
                 continue;
             }
             CHECK(memcmp(first, dw, shapes[s].num_slopes * sizeof(TT)) == 0,
-                  "%s prelu dw on %s differs from %s's, shape %zu", TSTR_,
-                  leaky_isa_name(isas[k]), leaky_isa_name(isas[0]), s);
+                  "%s prelu dw on %s differs from %s's, shape %zu", TSTR_, leaky_isa_name(isas[k]),
+                  leaky_isa_name(isas[0]), s);
             free(dw);
         }
         free(first);
@@ -201,14 +205,15 @@ static void FN(check_rrelu)(const leaky_isa *isas, int nisa)
         d = lo > d ? lo : d;
         d = hi > d ? hi : d;
     }
-    CHECK(noise[0] >= lower && noise[NS - 1] <= upper, "%s rrelu slopes in [%g, %g]: %g..%g",
-          TSTR_, (double)lower, (double)upper, (double)noise[0], (double)noise[NS - 1]);
+    CHECK(noise[0] >= lower && noise[NS - 1] <= upper, "%s rrelu slopes in [%g, %g]: %g..%g", TSTR_,
+          (double)lower, (double)upper, (double)noise[0], (double)noise[NS - 1]);
     CHECK(d * sqrt((double)NS) < 1.95, "%s rrelu KS statistic D*sqrt(n) = %g", TSTR_,
           d * sqrt((double)NS));
     /* Other seeds give other slopes. */
     CHECK(API(rrelu_train)(x, first_y, 64, lower, upper, 2027, NULL) == LEAKY_OK &&
               API(rrelu_train)(x, y, 64, lower, upper, 2026, NULL) == LEAKY_OK &&
-              memcmp(first_y, y, 64 * sizeof(TT)) != 0, "%s seeds differ", TSTR_);
+              memcmp(first_y, y, 64 * sizeof(TT)) != 0,
+          "%s seeds differ", TSTR_);
     /* Mixed signs: every path gives the same y, noise and dx; backward = noise * dy. */
     FN(fill)(x, NS);
     FN(fill)(dy, NS);
@@ -220,17 +225,18 @@ static void FN(check_rrelu)(const leaky_isa *isas, int nisa)
         for (size_t i = 0; i < NS; i++) {
             const TT want_y = x[i] > 0 ? x[i] : noise[i] * x[i];
             const TT want_dx = x[i] > 0 ? dy[i] : noise[i] * dy[i];
-            bad += memcmp(&want_y, &y[i], sizeof(TT)) != 0 || memcmp(&want_dx, &dx[i], sizeof(TT)) != 0 ||
-                   (x[i] > 0 && noise[i] != 1);
+            bad += memcmp(&want_y, &y[i], sizeof(TT)) != 0 ||
+                   memcmp(&want_dx, &dx[i], sizeof(TT)) != 0 || (x[i] > 0 && noise[i] != 1);
         }
-        CHECK(bad == 0, "%s rrelu on %s: %zu elements break y = noise * x, dx = noise * dy",
-              TSTR_, leaky_isa_name(isas[k]), bad);
+        CHECK(bad == 0, "%s rrelu on %s: %zu elements break y = noise * x, dx = noise * dy", TSTR_,
+              leaky_isa_name(isas[k]), bad);
         if (k == 0) {
             memcpy(first_y, y, NS * sizeof(TT));
             memcpy(first_noise, noise, NS * sizeof(TT));
             memcpy(first_dx, dx, NS * sizeof(TT));
         } else {
-            CHECK(!memcmp(first_y, y, NS * sizeof(TT)) && !memcmp(first_noise, noise, NS * sizeof(TT)) &&
+            CHECK(!memcmp(first_y, y, NS * sizeof(TT)) &&
+                      !memcmp(first_noise, noise, NS * sizeof(TT)) &&
                       !memcmp(first_dx, dx, NS * sizeof(TT)),
                   "%s rrelu on %s differs from %s", TSTR_, leaky_isa_name(isas[k]),
                   leaky_isa_name(isas[0]));
@@ -238,7 +244,8 @@ static void FN(check_rrelu)(const leaky_isa *isas, int nisa)
         /* In place, and without noise: the same. */
         memcpy(dx, x, NS * sizeof(TT));
         CHECK(API(rrelu_train)(dx, dx, NS, (TT)-0.5, (TT)2.5, 77, NULL) == LEAKY_OK &&
-                  !memcmp(dx, y, NS * sizeof(TT)), "%s rrelu in place", TSTR_);
+                  !memcmp(dx, y, NS * sizeof(TT)),
+              "%s rrelu in place", TSTR_);
         /* Eval is leaky at the mean. */
         const TT mean = API(rrelu_eval_slope)(lower, upper);
         CHECK(mean == (TT)(((double)lower + (double)upper) / 2), "eval slope");
@@ -250,11 +257,14 @@ static void FN(check_rrelu)(const leaky_isa *isas, int nisa)
     for (size_t at = 0, len; at < NS; at += len) {
         len = NS - at < 100003 ? NS - at : 100003;
         CHECK(API(rrelu_train_at)(x + at, y + at, len, at, (TT)-0.5, (TT)2.5, 77, noise + at) ==
-                  LEAKY_OK && API(rrelu_backward_at)(x + at, dy + at, dx + at, len, at, (TT)-0.5,
-                                                     (TT)2.5, 77) == LEAKY_OK, "pieces");
+                      LEAKY_OK &&
+                  API(rrelu_backward_at)(x + at, dy + at, dx + at, len, at, (TT)-0.5, (TT)2.5,
+                                         77) == LEAKY_OK,
+              "pieces");
     }
     CHECK(!memcmp(first_y, y, NS * sizeof(TT)) && !memcmp(first_noise, noise, NS * sizeof(TT)) &&
-              !memcmp(first_dx, dx, NS * sizeof(TT)), "%s rrelu in pieces = in one call", TSTR_);
+              !memcmp(first_dx, dx, NS * sizeof(TT)),
+          "%s rrelu in pieces = in one call", TSTR_);
     /* Across index 2^32 the high bits join the keys: each element's slope is the documented
      * hash of its low bits under the keys of its high bits. */
     {
@@ -301,39 +311,38 @@ static void FN(check_errors)(void)
         x[i] = (TT)(i - 12), dy[i] = 1, y[i] = 42;
     dw[0] = dw[1] = dw[2] = 42;
     FN(expect_error)(API(prelu)(x, y, 2, 3, 4, w, 2), "2 slopes for 3 channels", "2", "3");
-    FN(expect_error)(API(prelu_backward)(x, dy, y, dw, 2, 3, 4, w, 2), "backward 2 slopes", "2",
-                     "3 channels");
+    FN(expect_error)
+    (API(prelu_backward)(x, dy, y, dw, 2, 3, 4, w, 2), "backward 2 slopes", "2", "3 channels");
     TT bad[3] = {(TT)0.25, (TT)NAN, 1};
     FN(expect_error)(API(prelu)(x, y, 2, 3, 4, bad, 3), "NaN slope", "slopes[1]", "nan");
     bad[1] = (TT)-INFINITY;
-    FN(expect_error)(API(prelu_backward)(x, dy, y, dw, 2, 3, 4, bad, 3), "-inf slope",
-                     "slopes[1]", "inf");
+    FN(expect_error)
+    (API(prelu_backward)(x, dy, y, dw, 2, 3, 4, bad, 3), "-inf slope", "slopes[1]", "inf");
     /* The slope check runs as a vectorized pass: the largest finite slopes pass, and a bad
      * one in the last, partial vector is caught. */
     TT many[67], xs[67], ys[67], largest;
-    const uint32_t largest32 = 0x7f7fffffu;          /* FLT_MAX */
-    const uint64_t largest64 = 0x7fefffffffffffffu;  /* DBL_MAX */
+    const uint32_t largest32 = 0x7f7fffffu;         /* FLT_MAX */
+    const uint64_t largest64 = 0x7fefffffffffffffu; /* DBL_MAX */
     if (sizeof largest == sizeof largest32)
         memcpy(&largest, &largest32, sizeof largest);
     else
         memcpy(&largest, &largest64, sizeof largest);
     for (int i = 0; i < 67; i++)
         many[i] = i % 2 ? largest : -largest, xs[i] = (TT)i;
-    CHECK(API(prelu)(xs, ys, 1, 67, 1, many, 67) == LEAKY_OK, "%s largest finite slopes: %s",
-          TSTR_, leaky_last_error());
+    CHECK(API(prelu)(xs, ys, 1, 67, 1, many, 67) == LEAKY_OK, "%s largest finite slopes: %s", TSTR_,
+          leaky_last_error());
     many[66] = (TT)INFINITY;
-    FN(expect_error)(API(prelu)(xs, ys, 1, 67, 1, many, 67), "inf slope last", "slopes[66]",
-                     "inf");
+    FN(expect_error)(API(prelu)(xs, ys, 1, 67, 1, many, 67), "inf slope last", "slopes[66]", "inf");
     FN(expect_error)(API(prelu)(NULL, y, 2, 3, 4, w, 3), "NULL x", "x is NULL", NULL);
     FN(expect_error)(API(prelu)(x, y, 2, 3, 4, NULL, 3), "NULL slopes", "slopes is NULL", NULL);
     FN(expect_error)(API(prelu)(x, x + 1, 2, 3, 3, w, 3), "overlap", "overlap", NULL);
     FN(expect_error)(API(prelu)(x, y, 2, 3, 4, y + 5, 3), "slopes inside y", "overlap", NULL);
-    FN(expect_error)(API(prelu_backward)(x, dy, x, dw, 2, 3, 4, w, 3), "dx = x", "same array",
-                     NULL);
-    FN(expect_error)(API(prelu_backward)(x, dy, y, y + 2, 2, 3, 4, w, 3), "dslopes in dx",
-                     "dslopes", "overlap");
-    FN(expect_error)(API(prelu_backward)(x, dy, y, w, 2, 3, 4, w, 3), "dslopes = slopes",
-                     "dslopes", "slopes");
+    FN(expect_error)
+    (API(prelu_backward)(x, dy, x, dw, 2, 3, 4, w, 3), "dx = x", "same array", NULL);
+    FN(expect_error)
+    (API(prelu_backward)(x, dy, y, y + 2, 2, 3, 4, w, 3), "dslopes in dx", "dslopes", "overlap");
+    FN(expect_error)
+    (API(prelu_backward)(x, dy, y, w, 2, 3, 4, w, 3), "dslopes = slopes", "dslopes", "slopes");
     FN(expect_error)(API(prelu)(x, y, SIZE_MAX, 3, 4, w, 3), "huge shape", "larger", NULL);
     bool untouched = true;
     for (int i = 0; i < 24; i++)
@@ -341,26 +350,27 @@ static void FN(check_errors)(void)
     CHECK(untouched && dw[0] == 42 && dw[2] == 42, "%s: nothing written on errors", TSTR_);
     /* n = 0: nothing to do, the gradient is 0. */
     CHECK(API(prelu_backward)(NULL, NULL, NULL, dw, 0, 3, 4, w, 3) == LEAKY_OK && dw[0] == 0 &&
-              dw[2] == 0, "%s empty backward zeroes dw", TSTR_);
+              dw[2] == 0,
+          "%s empty backward zeroes dw", TSTR_);
     CHECK(API(prelu)(NULL, NULL, 2, 3, 0, w, 3) == LEAKY_OK, "%s empty forward", TSTR_);
 
-    FN(expect_error)(API(rrelu_train)(x, y, 24, (TT)0.5, (TT)0.25, 1, NULL), "lower > upper",
-                     "0.5", "0.25");
-    FN(expect_error)(API(rrelu_train)(x, y, 24, (TT)NAN, (TT)0.25, 1, NULL), "NaN lower", "nan",
-                     NULL);
-    FN(expect_error)(API(rrelu_backward)(x, dy, y, 24, (TT)0.1, (TT)INFINITY, 1), "inf upper",
-                     "inf", NULL);
-    FN(expect_error)(API(rrelu_eval)(x, y, 24, (TT)0.3, (TT)0.2), "eval lower > upper", "0.3",
-                     NULL);
-    FN(expect_error)(API(rrelu_train)(x, y, 24, (TT)0.1, (TT)0.3, 1, y), "noise = y", "noise",
-                     "overlap");
-    FN(expect_error)(API(rrelu_train)(x, NULL, 24, (TT)0.1, (TT)0.3, 1, NULL), "NULL y",
-                     "y is NULL", NULL);
-    FN(expect_error)(API(rrelu_backward)(x, dy, x, 24, (TT)0.1, (TT)0.3, 1), "dx = x",
-                     "same array", NULL);
+    FN(expect_error)
+    (API(rrelu_train)(x, y, 24, (TT)0.5, (TT)0.25, 1, NULL), "lower > upper", "0.5", "0.25");
+    FN(expect_error)
+    (API(rrelu_train)(x, y, 24, (TT)NAN, (TT)0.25, 1, NULL), "NaN lower", "nan", NULL);
+    FN(expect_error)
+    (API(rrelu_backward)(x, dy, y, 24, (TT)0.1, (TT)INFINITY, 1), "inf upper", "inf", NULL);
+    FN(expect_error)
+    (API(rrelu_eval)(x, y, 24, (TT)0.3, (TT)0.2), "eval lower > upper", "0.3", NULL);
+    FN(expect_error)
+    (API(rrelu_train)(x, y, 24, (TT)0.1, (TT)0.3, 1, y), "noise = y", "noise", "overlap");
+    FN(expect_error)
+    (API(rrelu_train)(x, NULL, 24, (TT)0.1, (TT)0.3, 1, NULL), "NULL y", "y is NULL", NULL);
+    FN(expect_error)
+    (API(rrelu_backward)(x, dy, x, 24, (TT)0.1, (TT)0.3, 1), "dx = x", "same array", NULL);
     const TT big = (TT)(sizeof(TT) == 4 ? 3e38 : 1.5e308);
-    FN(expect_error)(API(rrelu_train)(x, y, 24, -big, big, 1, NULL), "overflowing range",
-                     "overflows", NULL);
+    FN(expect_error)
+    (API(rrelu_train)(x, y, 24, -big, big, 1, NULL), "overflowing range", "overflows", NULL);
     untouched = true;
     for (int i = 0; i < 24; i++)
         untouched &= y[i] == 42;
@@ -395,7 +405,8 @@ static void FN(check_guards)(const char *isa)
                 for (size_t i = 0; i < CAP; i++) {
                     const bool inside = i >= G + shift && i < G + shift + n;
                     bad += !inside && memcmp(&out[i], &sentinel, sizeof(TT)) != 0;
-                    const bool inside_noise = op == 2 && i >= G + 3 - shift && i < G + 3 - shift + n;
+                    const bool inside_noise =
+                        op == 2 && i >= G + 3 - shift && i < G + 3 - shift + n;
                     bad += !inside_noise && memcmp(&noise[i], &sentinel, sizeof(TT)) != 0;
                 }
                 for (size_t i = 0; i < 3 + 2 * G; i++) {

@@ -17,17 +17,17 @@
 
 static unsigned long long test_passed, test_failed;
 
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (cond) {                                                        \
-            test_passed++;                                                 \
-        } else {                                                           \
-            if (++test_failed <= 30) {                                     \
-                fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);       \
-                fprintf(stderr, __VA_ARGS__);                              \
-                fputc('\n', stderr);                                       \
-            }                                                              \
-        }                                                                  \
+#define CHECK(cond, ...)                                             \
+    do {                                                             \
+        if (cond) {                                                  \
+            test_passed++;                                           \
+        } else {                                                     \
+            if (++test_failed <= 30) {                               \
+                fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+                fprintf(stderr, __VA_ARGS__);                        \
+                fputc('\n', stderr);                                 \
+            }                                                        \
+        }                                                            \
     } while (0)
 
 static inline uint32_t bits_of(float f)

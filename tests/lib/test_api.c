@@ -22,8 +22,8 @@ static float random_input(void)
 }
 
 enum op { FORWARD, BACKWARD, FROM_OUTPUT, DERIVATIVE, RELU, RELU_BACKWARD, OP_COUNT };
-static const char *const op_names[OP_COUNT] = {"forward", "backward", "backward_from_output",
-                                               "derivative", "relu", "relu_backward"};
+static const char *const op_names[OP_COUNT] = {"forward",    "backward", "backward_from_output",
+                                               "derivative", "relu",     "relu_backward"};
 
 static leaky_status call(enum op op, const float *x, const float *g, float *out, size_t n,
                          float slope)
@@ -39,8 +39,7 @@ static leaky_status call(enum op op, const float *x, const float *g, float *out,
     }
 }
 
-static void reference(enum op op, const float *x, const float *g, float *out, size_t n,
-                      float slope)
+static void reference(enum op op, const float *x, const float *g, float *out, size_t n, float slope)
 {
     const struct leaky_f32_params p = {.slope = slope};
     switch (op) {
@@ -54,7 +53,10 @@ static void reference(enum op op, const float *x, const float *g, float *out, si
     }
 }
 
-static bool binary(enum op op) { return op == BACKWARD || op == FROM_OUTPUT || op == RELU_BACKWARD; }
+static bool binary(enum op op)
+{
+    return op == BACKWARD || op == FROM_OUTPUT || op == RELU_BACKWARD;
+}
 
 static void fill_sentinel(float *p, size_t n)
 {
@@ -89,8 +91,10 @@ static void check_lengths_and_alignment(leaky_isa isa, enum op op, float slope)
             fill_sentinel(out, CAP);
             CHECK(call(op, x, g, y, n, slope) == LEAKY_OK, "%s status: %s", op_names[op],
                   leaky_last_error());
-            CHECK(memcmp(y, want, n * sizeof(float)) == 0, "%s on %s, n = %zu, shift %zu: "
-                  "differs from the reference", op_names[op], leaky_isa_name(isa), n, shift);
+            CHECK(memcmp(y, want, n * sizeof(float)) == 0,
+                  "%s on %s, n = %zu, shift %zu: "
+                  "differs from the reference",
+                  op_names[op], leaky_isa_name(isa), n, shift);
             CHECK(first_change(out, (size_t)(y - out)) == (size_t)(y - out) &&
                       first_change(y + n, (size_t)(out + CAP - (y + n))) ==
                           (size_t)(out + CAP - (y + n)),
@@ -162,8 +166,7 @@ static void check_errors(void)
     CHECK(leaky_relu_f32(x, y, SIZE_MAX, 0.01f) == LEAKY_EINVAL, "absurd n accepted");
 
     for (int s = LEAKY_OK; s <= LEAKY_EUNSUPPORTED; s++)
-        CHECK(leaky_status_string((leaky_status)s) != NULL &&
-                  *leaky_status_string((leaky_status)s),
+        CHECK(leaky_status_string((leaky_status)s) != NULL && *leaky_status_string((leaky_status)s),
               "status %d has a string", s);
     for (int i = 0; i < LEAKY_ISA_COUNT; i++) {
         if (leaky_isa_supported((leaky_isa)i))
@@ -191,7 +194,8 @@ int main(void)
         CHECK(leaky_set_isa(isas[k]) == LEAKY_OK, "set_isa");
         for (int op = 0; op < OP_COUNT; op++)
             for (size_t s = 0; s < sizeof slopes / sizeof slopes[0]; s++)
-                if (!(op == FROM_OUTPUT && slopes[s] < 0) && !((op == RELU || op == RELU_BACKWARD) && s > 0))
+                if (!(op == FROM_OUTPUT && slopes[s] < 0) &&
+                    !((op == RELU || op == RELU_BACKWARD) && s > 0))
                     check_lengths_and_alignment(isas[k], (enum op)op, slopes[s]);
     }
     check_errors();

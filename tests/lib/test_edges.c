@@ -18,31 +18,31 @@ static const struct leaky_case {
     float slope;
     uint32_t x, forward, backward; /* backward with dy = 1, which is also the derivative */
 } leaky_cases[] = {
-    {0.01f, 0x7F800000u, 0x7F800000u, ONE},           /* +inf */
-    {0.01f, 0xFF800000u, 0xFF800000u, SLOPE_001},     /* -inf */
-    {0.01f, 0x00000000u, 0x00000000u, SLOPE_001},     /* +0: not > 0, so gradient a */
-    {0.01f, 0x80000000u, 0x80000000u, SLOPE_001},     /* -0 * a = -0 */
-    {0.01f, 0x7FC00001u, 0x7FC00001u, SLOPE_001},     /* quiet NaN keeps its payload */
-    {0.01f, 0xFFC12345u, 0xFFC12345u, SLOPE_001},     /* negative NaN with payload */
-    {0.01f, 0x7F800001u, 0x7FC00001u, SLOPE_001},     /* signalling NaN is quieted */
-    {0.01f, 0x00000001u, 0x00000001u, ONE},           /* smallest denormal, kept */
-    {0.01f, 0x80000001u, 0x80000000u, SLOPE_001},     /* -denormal * a rounds to -0 */
-    {0.01f, 0x82081CEAu, 0x800AE398u, SLOPE_001},     /* -1e-37 * 0.01: a denormal, kept */
-    {0.01f, 0x7F7FFFFFu, 0x7F7FFFFFu, ONE},           /* largest finite */
-    {0.01f, 0xFF7FFFFFu, 0xFC23D709u, SLOPE_001},     /* -largest * 0.01 */
-    {0.01f, 0xBF800000u, 0xBC23D70Au, SLOPE_001},     /* -1 */
-    {0.0f, 0xFF800000u, DEFAULT_NAN, 0x00000000u},    /* a = 0: 0 * -inf is NaN, as PyTorch */
-    {0.0f, 0xBF800000u, 0x80000000u, 0x00000000u},    /* a = 0: -1 * 0 = -0 (ReLU gives +0) */
+    {0.01f, 0x7F800000u, 0x7F800000u, ONE},        /* +inf */
+    {0.01f, 0xFF800000u, 0xFF800000u, SLOPE_001},  /* -inf */
+    {0.01f, 0x00000000u, 0x00000000u, SLOPE_001},  /* +0: not > 0, so gradient a */
+    {0.01f, 0x80000000u, 0x80000000u, SLOPE_001},  /* -0 * a = -0 */
+    {0.01f, 0x7FC00001u, 0x7FC00001u, SLOPE_001},  /* quiet NaN keeps its payload */
+    {0.01f, 0xFFC12345u, 0xFFC12345u, SLOPE_001},  /* negative NaN with payload */
+    {0.01f, 0x7F800001u, 0x7FC00001u, SLOPE_001},  /* signalling NaN is quieted */
+    {0.01f, 0x00000001u, 0x00000001u, ONE},        /* smallest denormal, kept */
+    {0.01f, 0x80000001u, 0x80000000u, SLOPE_001},  /* -denormal * a rounds to -0 */
+    {0.01f, 0x82081CEAu, 0x800AE398u, SLOPE_001},  /* -1e-37 * 0.01: a denormal, kept */
+    {0.01f, 0x7F7FFFFFu, 0x7F7FFFFFu, ONE},        /* largest finite */
+    {0.01f, 0xFF7FFFFFu, 0xFC23D709u, SLOPE_001},  /* -largest * 0.01 */
+    {0.01f, 0xBF800000u, 0xBC23D70Au, SLOPE_001},  /* -1 */
+    {0.0f, 0xFF800000u, DEFAULT_NAN, 0x00000000u}, /* a = 0: 0 * -inf is NaN, as PyTorch */
+    {0.0f, 0xBF800000u, 0x80000000u, 0x00000000u}, /* a = 0: -1 * 0 = -0 (ReLU gives +0) */
     {0.0f, 0x00000000u, 0x00000000u, 0x00000000u},
     {0.0f, 0x7FC00000u, 0x7FC00000u, 0x00000000u},
-    {-0.5f, 0xBF800000u, 0x3F000000u, 0xBF000000u},   /* negative slope: -1 -> 0.5 */
+    {-0.5f, 0xBF800000u, 0x3F000000u, 0xBF000000u}, /* negative slope: -1 -> 0.5 */
     {-0.5f, 0xFF7FFFFFu, 0x7EFFFFFFu, 0xBF000000u},
-    {-0.5f, 0xFF800000u, 0x7F800000u, 0xBF000000u},   /* -inf -> +inf */
-    {1.5f, 0xC0000000u, 0xC0400000u, 0x3FC00000u},    /* slope above 1: -2 -> -3, not -2 */
-    {1.5f, 0xFF7FFFFFu, 0xFF800000u, 0x3FC00000u},    /* overflows to -inf */
+    {-0.5f, 0xFF800000u, 0x7F800000u, 0xBF000000u}, /* -inf -> +inf */
+    {1.5f, 0xC0000000u, 0xC0400000u, 0x3FC00000u},  /* slope above 1: -2 -> -3, not -2 */
+    {1.5f, 0xFF7FFFFFu, 0xFF800000u, 0x3FC00000u},  /* overflows to -inf */
     {1.5f, 0x40000000u, 0x40000000u, ONE},
-    {3e38f, 0xC0400000u, 0xFF800000u, 0x7F61B1E6u},   /* -3 * 3e38 overflows */
-    {1e-30f, 0x82081CEAu, 0x80000000u, 0x0DA24260u},  /* -1e-37 * 1e-30 underflows to -0 */
+    {3e38f, 0xC0400000u, 0xFF800000u, 0x7F61B1E6u},  /* -3 * 3e38 overflows */
+    {1e-30f, 0x82081CEAu, 0x80000000u, 0x0DA24260u}, /* -1e-37 * 1e-30 underflows to -0 */
 };
 
 static const struct relu_case {
@@ -52,9 +52,9 @@ static const struct relu_case {
     {0xFF800000u, 0x00000000u, 0x00000000u}, /* -inf gives 0, unlike leaky with a = 0 */
     {0x80000000u, 0x80000000u, 0x00000000u}, /* -0 stays -0, as torch.relu */
     {0x00000000u, 0x00000000u, 0x00000000u},
-    {0x7FC00001u, 0x7FC00001u, ONE},         /* NaN stays NaN and lets the gradient through */
+    {0x7FC00001u, 0x7FC00001u, ONE}, /* NaN stays NaN and lets the gradient through */
     {0xFFC12345u, 0xFFC12345u, ONE},
-    {0x7F800001u, 0x7F800001u, ONE},         /* no arithmetic, so not even quieted */
+    {0x7F800001u, 0x7F800001u, ONE}, /* no arithmetic, so not even quieted */
     {0x80000001u, 0x00000000u, 0x00000000u},
     {0x00000001u, 0x00000001u, ONE},
     {0xBF800000u, 0x00000000u, 0x00000000u},
@@ -74,19 +74,19 @@ static const struct leaky_case64 {
     double slope;
     uint64_t x, forward, backward;
 } leaky_cases64[] = {
-    {0.01, 0x7FF0000000000000ULL, 0x7FF0000000000000ULL, ONE64},         /* +inf */
-    {0.01, 0xFFF0000000000000ULL, 0xFFF0000000000000ULL, SLOPE64_001},   /* -inf */
-    {0.01, 0x0000000000000000ULL, 0x0000000000000000ULL, SLOPE64_001},   /* +0: gradient a */
-    {0.01, 0x8000000000000000ULL, 0x8000000000000000ULL, SLOPE64_001},   /* -0 * a = -0 */
-    {0.01, 0x7FF8000000000001ULL, 0x7FF8000000000001ULL, SLOPE64_001},   /* NaN payload kept */
+    {0.01, 0x7FF0000000000000ULL, 0x7FF0000000000000ULL, ONE64},       /* +inf */
+    {0.01, 0xFFF0000000000000ULL, 0xFFF0000000000000ULL, SLOPE64_001}, /* -inf */
+    {0.01, 0x0000000000000000ULL, 0x0000000000000000ULL, SLOPE64_001}, /* +0: gradient a */
+    {0.01, 0x8000000000000000ULL, 0x8000000000000000ULL, SLOPE64_001}, /* -0 * a = -0 */
+    {0.01, 0x7FF8000000000001ULL, 0x7FF8000000000001ULL, SLOPE64_001}, /* NaN payload kept */
     {0.01, 0xFFF8000000012345ULL, 0xFFF8000000012345ULL, SLOPE64_001},
-    {0.01, 0x7FF0000000000001ULL, 0x7FF8000000000001ULL, SLOPE64_001},   /* sNaN quieted */
-    {0.01, 0x0000000000000001ULL, 0x0000000000000001ULL, ONE64},         /* denormal kept */
-    {0.01, 0x8000000000000001ULL, 0x8000000000000000ULL, SLOPE64_001},   /* rounds to -0 */
-    {0.01, 0x8010000000000000ULL, 0x800028F5C28F5C29ULL, SLOPE64_001},   /* to a denormal */
-    {0.01, 0xFFEFFFFFFFFFFFFFULL, 0xFF847AE147AE147AULL, SLOPE64_001},   /* -max * 0.01 */
-    {0.01, 0xBFF0000000000000ULL, 0xBF847AE147AE147BULL, SLOPE64_001},   /* -1 */
-    {0.0, 0xFFF0000000000000ULL, DEFAULT_NAN64, 0x0000000000000000ULL},  /* 0 * -inf */
+    {0.01, 0x7FF0000000000001ULL, 0x7FF8000000000001ULL, SLOPE64_001},  /* sNaN quieted */
+    {0.01, 0x0000000000000001ULL, 0x0000000000000001ULL, ONE64},        /* denormal kept */
+    {0.01, 0x8000000000000001ULL, 0x8000000000000000ULL, SLOPE64_001},  /* rounds to -0 */
+    {0.01, 0x8010000000000000ULL, 0x800028F5C28F5C29ULL, SLOPE64_001},  /* to a denormal */
+    {0.01, 0xFFEFFFFFFFFFFFFFULL, 0xFF847AE147AE147AULL, SLOPE64_001},  /* -max * 0.01 */
+    {0.01, 0xBFF0000000000000ULL, 0xBF847AE147AE147BULL, SLOPE64_001},  /* -1 */
+    {0.0, 0xFFF0000000000000ULL, DEFAULT_NAN64, 0x0000000000000000ULL}, /* 0 * -inf */
     {0.0, 0xBFF0000000000000ULL, 0x8000000000000000ULL, 0x0000000000000000ULL},
     {-0.5, 0xFFF0000000000000ULL, 0x7FF0000000000000ULL, 0xBFE0000000000000ULL},
     {-0.5, 0x8010000000000000ULL, 0x0008000000000000ULL, 0xBFE0000000000000ULL},
@@ -120,8 +120,10 @@ static void check_all64(const char *what, leaky_isa isa, const double *got, uint
     for (int i = 0; i < REPEAT; i++) {
         uint64_t g;
         memcpy(&g, &got[i], sizeof g);
-        CHECK(g == want, "%s on %s: x = 0x%016" PRIX64 " gave 0x%016" PRIX64 " at %d, expected "
-              "0x%016" PRIX64, what, leaky_isa_name(isa), x, g, i, want);
+        CHECK(g == want,
+              "%s on %s: x = 0x%016" PRIX64 " gave 0x%016" PRIX64 " at %d, expected "
+              "0x%016" PRIX64,
+              what, leaky_isa_name(isa), x, g, i, want);
     }
 }
 
@@ -158,13 +160,13 @@ static void check_f64(leaky_isa isa)
     }
 }
 
-static void check_all(const char *what, leaky_isa isa, const float *got, uint32_t want,
-                      uint32_t x)
+static void check_all(const char *what, leaky_isa isa, const float *got, uint32_t want, uint32_t x)
 {
     for (int i = 0; i < REPEAT; i++)
-        CHECK(bits_of(got[i]) == want, "%s on %s: x = 0x%08" PRIX32 " (%g) gave 0x%08" PRIX32
-              " at %d, expected 0x%08" PRIX32, what, leaky_isa_name(isa), x,
-              (double)float_of(x), bits_of(got[i]), i, want);
+        CHECK(bits_of(got[i]) == want,
+              "%s on %s: x = 0x%08" PRIX32 " (%g) gave 0x%08" PRIX32
+              " at %d, expected 0x%08" PRIX32,
+              what, leaky_isa_name(isa), x, (double)float_of(x), bits_of(got[i]), i, want);
 }
 
 /* Where x > 0 every backward hands the gradient on untouched, a signalling NaN included
@@ -204,10 +206,12 @@ static void check_signalling_gradient(leaky_isa isa)
         CHECK(leaky_relu_backward_f64(x64, dy64, dx64, REPEAT, slope64) == LEAKY_OK, "status");
         check_all64("leaky_relu_backward_f64, dy = sNaN", isa, dx64, want64, (uint64_t)sign);
         CHECK(leaky_prelu_backward_f64(x64, dy64, dx64, NULL, REPEAT, 1, 1, &slope64, 1) ==
-                  LEAKY_OK, "status");
+                  LEAKY_OK,
+              "status");
         check_all64("leaky_prelu_backward_f64, dy = sNaN", isa, dx64, want64, (uint64_t)sign);
         CHECK(leaky_rrelu_backward_f64(x64, dy64, dx64, REPEAT, slope64, 2 * slope64, 9) ==
-                  LEAKY_OK, "status");
+                  LEAKY_OK,
+              "status");
         check_all64("leaky_rrelu_backward_f64, dy = sNaN", isa, dx64, want64, (uint64_t)sign);
     }
 }
@@ -248,8 +252,8 @@ int main(void)
                 x[i] = float_of(t->x);
             CHECK(leaky_prelu_f32(x, y, REPEAT, 1, 1, &t->slope, 1) == LEAKY_OK, "status");
             check_all("leaky_prelu_f32", isas[k], y, t->forward, t->x);
-            CHECK(leaky_prelu_backward_f32(x, dy, y, NULL, REPEAT, 1, 1, &t->slope, 1) ==
-                      LEAKY_OK, "status");
+            CHECK(leaky_prelu_backward_f32(x, dy, y, NULL, REPEAT, 1, 1, &t->slope, 1) == LEAKY_OK,
+                  "status");
             check_all("leaky_prelu_backward_f32", isas[k], y, t->backward, t->x);
             CHECK(leaky_rrelu_train_f32(x, y, REPEAT, t->slope, t->slope, 9, NULL) == LEAKY_OK,
                   "status");

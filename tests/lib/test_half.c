@@ -21,7 +21,7 @@ struct type {
     const char *name;
     float (*widen)(uint16_t);
     uint16_t (*narrow)(float);
-    uint16_t inf, quiet_bit; /* +inf's pattern; the quiet bit of a NaN */
+    uint16_t inf, quiet_bit;              /* +inf's pattern; the quiet bit of a NaN */
     size_t forward, backward, derivative; /* the kernels' offsets in the table */
     size_t widen_array, narrow_array;
     leaky_status (*relu)(const uint16_t *, uint16_t *, size_t, float);
@@ -31,17 +31,17 @@ struct type {
 
 static const struct type types[] = {
     {"f16", leaky_widen_f16, leaky_narrow_f16, 0x7C00, 0x0200,
-     offsetof(struct leaky_kernels, f16_vlrelu), offsetof(struct leaky_kernels, f16_vlrelu_backward),
+     offsetof(struct leaky_kernels, f16_vlrelu),
+     offsetof(struct leaky_kernels, f16_vlrelu_backward),
      offsetof(struct leaky_kernels, f16_vlrelu_derivative),
      offsetof(struct leaky_kernels, f16_widen), offsetof(struct leaky_kernels, f16_narrow),
-     leaky_relu_f16,
-     leaky_relu_backward_f16, leaky_relu_derivative_f16},
+     leaky_relu_f16, leaky_relu_backward_f16, leaky_relu_derivative_f16},
     {"bf16", leaky_widen_bf16, leaky_narrow_bf16, 0x7F80, 0x0040,
-     offsetof(struct leaky_kernels, bf16_vlrelu), offsetof(struct leaky_kernels, bf16_vlrelu_backward),
+     offsetof(struct leaky_kernels, bf16_vlrelu),
+     offsetof(struct leaky_kernels, bf16_vlrelu_backward),
      offsetof(struct leaky_kernels, bf16_vlrelu_derivative),
      offsetof(struct leaky_kernels, bf16_widen), offsetof(struct leaky_kernels, bf16_narrow),
-     leaky_relu_bf16,
-     leaky_relu_backward_bf16, leaky_relu_derivative_bf16},
+     leaky_relu_bf16, leaky_relu_backward_bf16, leaky_relu_derivative_bf16},
 };
 
 #define UNARY(k, off) (*(leaky_unary_u16_fn *const *)((const char *)(k) + (off)))
@@ -49,10 +49,7 @@ static const struct type types[] = {
 #define WIDEN(k, off) (*(leaky_widen_u16_fn *const *)((const char *)(k) + (off)))
 #define NARROW(k, off) (*(leaky_narrow_u16_fn *const *)((const char *)(k) + (off)))
 
-static bool is_nan16(const struct type *t, uint16_t h)
-{
-    return (h & 0x7FFF) > t->inf;
-}
+static bool is_nan16(const struct type *t, uint16_t h) { return (h & 0x7FFF) > t->inf; }
 
 /* ------------------------------------------------------------ conversions */
 
@@ -63,16 +60,19 @@ static void check_round_trip(const struct type *t)
         const uint16_t back = t->narrow(t->widen((uint16_t)h));
         const uint16_t want = is_nan16(t, (uint16_t)h) ? (uint16_t)(h | t->quiet_bit) : (uint16_t)h;
         if (back != want && bad++ < 5)
-            fprintf(stderr, "FAIL %s: 0x%04X widens to 0x%08" PRIX32 " and narrows to 0x%04X, "
-                    "expected 0x%04X\n", t->name, h, bits_of(t->widen((uint16_t)h)), back, want);
+            fprintf(stderr,
+                    "FAIL %s: 0x%04X widens to 0x%08" PRIX32 " and narrows to 0x%04X, "
+                    "expected 0x%04X\n",
+                    t->name, h, bits_of(t->widen((uint16_t)h)), back, want);
     }
     CHECK(bad == 0, "%s round trip: %llu of 65536 patterns wrong", t->name, bad);
     /* Widening keeps a NaN's payload; float16's comes out quiet, as F16C and FCVTL make it,
      * bfloat16's is a plain shift on every path (and stays signalling). */
     const uint16_t snan = (uint16_t)(t->inf | 1);
-    const uint32_t want_bits = t->quiet_bit == 0x0200 ? 0x7FC00000u | 1u << 13 : 0x7F800000u | 1u << 16;
-    CHECK(bits_of(t->widen(snan)) == want_bits, "%s: 0x%04X widens to 0x%08" PRIX32, t->name,
-          snan, bits_of(t->widen(snan)));
+    const uint32_t want_bits =
+        t->quiet_bit == 0x0200 ? 0x7FC00000u | 1u << 13 : 0x7F800000u | 1u << 16;
+    CHECK(bits_of(t->widen(snan)) == want_bits, "%s: 0x%04X widens to 0x%08" PRIX32, t->name, snan,
+          bits_of(t->widen(snan)));
 }
 
 /* The nearest value of the type to f by search: the largest finite non-negative pattern
@@ -167,9 +167,10 @@ static void check_reference(const struct type *t, const struct leaky_kernels *re
         UNARY(ref, t->derivative)(ALL, xs, want, &p);
         for (uint32_t i = 0; i < ALL; i++)
             bad[2] += want[i] != t->narrow(t->widen(xs[i]) > 0.0f ? 1.0f : a);
-        CHECK(bad[0] + bad[1] + bad[2] == 0, "%s reference, slope %g: %llu forward, %llu "
-              "backward, %llu derivative results differ from the definition", t->name,
-              (double)a, bad[0], bad[1], bad[2]);
+        CHECK(bad[0] + bad[1] + bad[2] == 0,
+              "%s reference, slope %g: %llu forward, %llu "
+              "backward, %llu derivative results differ from the definition",
+              t->name, (double)a, bad[0], bad[1], bad[2]);
     }
 }
 
@@ -180,8 +181,10 @@ static void compare(const struct type *t, const char *what, const char *path, fl
 {
     for (uint32_t i = 0; i < ALL; i++) {
         if (want[i] != got[i]) {
-            CHECK(false, "%s %s on %s, slope %g: x = 0x%04X g = 0x%04X gave 0x%04X, reference "
-                  "0x%04X", t->name, what, path, (double)slope, xs[i], gs[i], got[i], want[i]);
+            CHECK(false,
+                  "%s %s on %s, slope %g: x = 0x%04X g = 0x%04X gave 0x%04X, reference "
+                  "0x%04X",
+                  t->name, what, path, (double)slope, xs[i], gs[i], got[i], want[i]);
             return;
         }
     }
@@ -204,8 +207,8 @@ static void check_convert(const struct type *t, const struct leaky_kernels *ref,
     size_t i = 0;
     while (i < ALL && bits_of(fwant[i]) == bits_of(fgot[i]))
         i++;
-    CHECK(i == ALL, "%s widen on %s: 0x%04X gave 0x%08" PRIX32 ", reference 0x%08" PRIX32,
-          t->name, label, i < ALL ? xs[i] : 0, i < ALL ? bits_of(fgot[i]) : 0,
+    CHECK(i == ALL, "%s widen on %s: 0x%04X gave 0x%08" PRIX32 ", reference 0x%08" PRIX32, t->name,
+          label, i < ALL ? xs[i] : 0, i < ALL ? bits_of(fgot[i]) : 0,
           i < ALL ? bits_of(fwant[i]) : 0);
     const size_t n = 4 * ALL;
     for (uint32_t h = 0; h < ALL; h++) {
@@ -224,8 +227,8 @@ static void check_convert(const struct type *t, const struct leaky_kernels *ref,
     i = 0;
     while (i < n && hwant[i] == hgot[i])
         i++;
-    CHECK(i == n, "%s narrow on %s: 0x%08" PRIX32 " gave 0x%04X, reference 0x%04X", t->name,
-          label, i < n ? bits_of(fwant[i]) : 0, i < n ? hgot[i] : 0, i < n ? hwant[i] : 0);
+    CHECK(i == n, "%s narrow on %s: 0x%08" PRIX32 " gave 0x%04X, reference 0x%04X", t->name, label,
+          i < n ? bits_of(fwant[i]) : 0, i < n ? hgot[i] : 0, i < n ? hwant[i] : 0);
 }
 
 static void check_table(const struct type *t, const struct leaky_kernels *ref,
@@ -321,9 +324,10 @@ static void check_public(const struct type *t)
                     for (uint16_t *q = y + n; q < bout + CAP; q++)
                         ok = ok && *q == SENTINEL;
                     if (!ok && bad++ < 3)
-                        fprintf(stderr, "FAIL %s op %d on %s: n = %zu shift %zu: wrong result "
-                                "or a write outside the output\n", t->name, op,
-                                leaky_isa_name(isas[k]), n, shift);
+                        fprintf(stderr,
+                                "FAIL %s op %d on %s: n = %zu shift %zu: wrong result "
+                                "or a write outside the output\n",
+                                t->name, op, leaky_isa_name(isas[k]), n, shift);
                 }
                 /* In place (forward, derivative) and dx == dy (backward). */
                 for (int op = 0; op < 3; op++) {
@@ -386,7 +390,8 @@ static void check_errors(const struct type *t)
     expect_error(widen(NULL, wide, 4), "x is NULL", "widen NULL");
     expect_error(narrow(wide, NULL, 4), "y is NULL", "narrow NULL");
     CHECK(widen(x, wide, 8) == LEAKY_OK && bits_of(wide[0]) == bits_of(t->widen(x[0])) &&
-          bits_of(wide[1]) == bits_of(t->widen(x[1])), "%s: widen_array", t->name);
+              bits_of(wide[1]) == bits_of(t->widen(x[1])),
+          "%s: widen_array", t->name);
     uint16_t back[8];
     CHECK(narrow(wide, back, 8) == LEAKY_OK && memcmp(back, x, sizeof back) == 0,
           "%s: narrow_array", t->name);
@@ -403,7 +408,7 @@ static void check_errors(const struct type *t)
  * vcvtps2ph, and AVX512_BF16's vcvtneps2bf16 except on denormals (which it flushes). Two
  * implementations written apart; NaN included (both quiet it, keeping the top payload). */
 __attribute__((target("avx2,f16c"))) static unsigned long long f16_against_f16c(uint64_t first,
-                                                                               uint64_t end)
+                                                                                uint64_t end)
 {
     unsigned long long bad = 0;
     uint32_t u[8];
@@ -422,8 +427,8 @@ __attribute__((target("avx2,f16c"))) static unsigned long long f16_against_f16c(
     return bad;
 }
 
-__attribute__((target("avx512f,avx512bf16"))) static unsigned long long
-bf16_against_avx512bf16(uint64_t first, uint64_t end)
+__attribute__((target("avx512f,avx512bf16"))) static unsigned long long bf16_against_avx512bf16(
+    uint64_t first, uint64_t end)
 {
     unsigned long long bad = 0;
     uint32_t u[16];

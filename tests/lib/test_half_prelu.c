@@ -19,8 +19,8 @@
 static const float slope_set[] = {0.25f, 0.0f, -0.5f, 1.5f, 0x1p-20f, 1e-30f};
 enum { NS = sizeof slope_set / sizeof slope_set[0], ALL = 1 << 16 };
 
-typedef leaky_status prelu_fn(const uint16_t *, uint16_t *, size_t, size_t, size_t,
-                              const float *, size_t);
+typedef leaky_status prelu_fn(const uint16_t *, uint16_t *, size_t, size_t, size_t, const float *,
+                              size_t);
 
 struct type {
     const char *name;
@@ -52,8 +52,7 @@ static float ws[ALL];
 
 static size_t chunk(size_t at) { return 1 + at % 67; }
 
-static void check_row_kernel(const struct type *t, const struct leaky_kernels *k,
-                             const char *label)
+static void check_row_kernel(const struct type *t, const struct leaky_kernels *k, const char *label)
 {
     const struct leaky_f32_params plain = {.slope = 0};
     for (int r = 0; r < NS; r++) { /* rotation r: pattern i takes slope (i + r) % NS */
@@ -66,8 +65,10 @@ static void check_row_kernel(const struct type *t, const struct leaky_kernels *k
         uint32_t i = 0;
         while (i < ALL && got[i] == definition(t, xs[i], ws[i]))
             i++;
-        CHECK(i == ALL, "%s vprelu kernel on %s: x = 0x%04X, w = %g gave 0x%04X, expected "
-              "0x%04X", t->name, label, i < ALL ? xs[i] : 0, i < ALL ? (double)ws[i] : 0.0,
+        CHECK(i == ALL,
+              "%s vprelu kernel on %s: x = 0x%04X, w = %g gave 0x%04X, expected "
+              "0x%04X",
+              t->name, label, i < ALL ? xs[i] : 0, i < ALL ? (double)ws[i] : 0.0,
               i < ALL ? got[i] : 0, i < ALL ? definition(t, xs[i], ws[i]) : 0);
     }
 }
@@ -140,9 +141,10 @@ static bool run_case(const struct type *t, const struct shape *s, const float *s
         ok = st == LEAKY_OK && memcmp(y, want_buf, n * sizeof *y) == 0;
     }
     if (!ok && (*bad)++ < 5)
-        fprintf(stderr, "FAIL %s %s on %s, %zu x %zu x %zu, %zu slope(s) from %g: status %d "
-                "(%s), first difference at %zu of %zu, or a write outside y\n", t->name,
-                s->layout, path, s->outer, s->channels, s->inner, num_slopes,
+        fprintf(stderr,
+                "FAIL %s %s on %s, %zu x %zu x %zu, %zu slope(s) from %g: status %d "
+                "(%s), first difference at %zu of %zu, or a write outside y\n",
+                t->name, s->layout, path, s->outer, s->channels, s->inner, num_slopes,
                 (double)slopes[0], (int)st, st == LEAKY_OK ? "ok" : leaky_last_error(), i, n);
     return ok;
 }
@@ -193,8 +195,7 @@ static void check_public(const struct type *t)
 static void check_threads(const struct type *t)
 {
     const size_t outer = (1u << 18) + 3, channels = 3, n = outer * channels;
-    uint16_t *x = malloc(n * sizeof *x), *y1 = malloc(n * sizeof *y1),
-             *y2 = malloc(n * sizeof *y2);
+    uint16_t *x = malloc(n * sizeof *x), *y1 = malloc(n * sizeof *y1), *y2 = malloc(n * sizeof *y2);
     CHECK(x && y1 && y2, "out of memory");
     if (!x || !y1 || !y2)
         goto out;
@@ -211,8 +212,10 @@ static void check_threads(const struct type *t)
         while (i < n && y1[i] == definition(t, x[i], per[shared ? 0 : i % channels]))
             i++;
         CHECK(i == n, "%s prelu, %zu elements, 1 thread: element %zu differs", t->name, n, i);
-        CHECK(memcmp(y1, y2, n * sizeof *y1) == 0, "%s prelu, %zu elements: 2 threads differ "
-              "from 1", t->name, n);
+        CHECK(memcmp(y1, y2, n * sizeof *y1) == 0,
+              "%s prelu, %zu elements: 2 threads differ "
+              "from 1",
+              t->name, n);
     }
     leaky_set_num_threads(0);
 out:
@@ -241,8 +244,10 @@ static void check_errors(const struct type *t)
     const float inf3[3] = {0.25f, INFINITY, 0.0f};
     const float nan1[1] = {NAN};
     char text[160];
-    snprintf(text, sizeof text, "leaky_prelu_%s: num_slopes is 2 but the array has 3 "
-             "channels; expected 1 (one shared slope) or 3 (one per channel)", t->name);
+    snprintf(text, sizeof text,
+             "leaky_prelu_%s: num_slopes is 2 but the array has 3 "
+             "channels; expected 1 (one shared slope) or 3 (one per channel)",
+             t->name);
     expect_error(t->prelu(x, y, 2, 3, 2, ok3, 2), text, "slope count");
     snprintf(text, sizeof text, "leaky_prelu_%s: slopes[1] is inf; expected a finite number",
              t->name);

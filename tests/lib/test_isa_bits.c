@@ -29,17 +29,18 @@ struct buffers {
     float x[BLOCK], g[BLOCK], want[BLOCK], got[BLOCK];
 };
 
-static void report(struct job *job, const char *kernel, int path, const struct buffers *b,
-                   size_t n, float slope)
+static void report(struct job *job, const char *kernel, int path, const struct buffers *b, size_t n,
+                   float slope)
 {
     for (size_t i = 0; i < n; i++) {
         if (bits_of(b->want[i]) == bits_of(b->got[i]))
             continue;
         pthread_mutex_lock(&report_lock);
-        fprintf(stderr, "FAIL %s on %s, slope %g: x = 0x%08" PRIX32 " g = 0x%08" PRIX32
-                " gave 0x%08" PRIX32 ", reference 0x%08" PRIX32 "\n", kernel,
-                leaky_isa_name(isas[path]), (double)slope, bits_of(b->x[i]), bits_of(b->g[i]),
-                bits_of(b->got[i]), bits_of(b->want[i]));
+        fprintf(stderr,
+                "FAIL %s on %s, slope %g: x = 0x%08" PRIX32 " g = 0x%08" PRIX32 " gave 0x%08" PRIX32
+                ", reference 0x%08" PRIX32 "\n",
+                kernel, leaky_isa_name(isas[path]), (double)slope, bits_of(b->x[i]),
+                bits_of(b->g[i]), bits_of(b->got[i]), bits_of(b->want[i]));
         pthread_mutex_unlock(&report_lock);
         break;
     }
@@ -89,12 +90,12 @@ static void compare_binary(struct job *job, const char *name, leaky_binary_f32_f
     }
 }
 
-#define COMPARE(kind, name)                                                              \
-    do {                                                                                 \
-        leaky_##kind##_f32_fn *fns[LEAKY_ISA_COUNT];                                     \
-        for (int k = 0; k < npaths; k++)                                                 \
-            fns[k] = paths[k]->name;                                                     \
-        compare_##kind(job, #name, ref->name, fns, b, n, slope);                         \
+#define COMPARE(kind, name)                                      \
+    do {                                                         \
+        leaky_##kind##_f32_fn *fns[LEAKY_ISA_COUNT];             \
+        for (int k = 0; k < npaths; k++)                         \
+            fns[k] = paths[k]->name;                             \
+        compare_##kind(job, #name, ref->name, fns, b, n, slope); \
     } while (0)
 
 static void check_block(struct job *job, struct buffers *b, size_t n)
@@ -134,8 +135,9 @@ static void run_sample(struct job *job)
     static struct buffers b;
     for (uint32_t sign_exp = 0; sign_exp < 512; sign_exp++) {
         for (uint32_t i = 0; i < BLOCK; i++) {
-            uint32_t mantissa = i < 16 ? i : i >= BLOCK - 16 ? 0x7FFFFFu - (BLOCK - 1 - i)
-                                                              : mix(sign_exp * BLOCK + i) & 0x7FFFFFu;
+            uint32_t mantissa = i < 16            ? i
+                                : i >= BLOCK - 16 ? 0x7FFFFFu - (BLOCK - 1 - i)
+                                                  : mix(sign_exp * BLOCK + i) & 0x7FFFFFu;
             b.x[i] = float_of(sign_exp << 23 | mantissa);
         }
         check_block(job, &b, BLOCK);
@@ -191,7 +193,7 @@ int main(int argc, char **argv)
     const unsigned long long inputs = jobs[0].inputs + jobs[1].inputs;
     test_passed = jobs[0].passed + jobs[1].passed;
     test_failed = jobs[0].failed + jobs[1].failed;
-    printf("%llu inputs x %d slopes x %d paths (blocks compared: %llu)\n", inputs, nslopes,
-           npaths, test_passed + test_failed);
+    printf("%llu inputs x %d slopes x %d paths (blocks compared: %llu)\n", inputs, nslopes, npaths,
+           test_passed + test_failed);
     return test_finish(exhaustive ? "exhaustive" : "sample");
 }

@@ -16,18 +16,18 @@ static int npaths;
 static uint64_t mix64(uint64_t z) { return leaky_splitmix64(z); }
 
 /* Runs stmt over the block in chunks [at, at + len) of 1 to 67 elements. */
-#define CHUNKED(stmt)                                        \
-    for (size_t at = 0, len; at < n; at += len) {            \
-        len = 1 + at % 67;                                   \
-        len = len < n - at ? len : n - at;                   \
-        stmt;                                                \
+#define CHUNKED(stmt)                             \
+    for (size_t at = 0, len; at < n; at += len) { \
+        len = 1 + at % 67;                        \
+        len = len < n - at ? len : n - at;        \
+        stmt;                                     \
     }
 /* The same, with cp the RReLU parameters of the chunk (its first index moved on). */
-#define CHUNKED_R(stmt)                                      \
-    CHUNKED({                                                \
-        RPARAMS cp = rp;                                     \
-        cp.first += (uint32_t)at;                            \
-        stmt;                                                \
+#define CHUNKED_R(stmt)           \
+    CHUNKED({                     \
+        RPARAMS cp = rp;          \
+        cp.first += (uint32_t)at; \
+        stmt;                     \
     })
 
 #define TT float
@@ -56,7 +56,7 @@ int main(void)
     npaths = test_simd_paths(isas, paths);
     if (npaths == 0)
         return 77;
-    f32_run_sample(256);  /* 512 signs x exponents */
-    f64_run_sample(64);   /* 4096 signs x exponents */
+    f32_run_sample(256); /* 512 signs x exponents */
+    f64_run_sample(64);  /* 4096 signs x exponents */
     return test_finish("isa_bits_family");
 }

@@ -27,13 +27,13 @@ typedef void (*any_fn)(void);
 /* ------------------------------------------------------------------ inputs */
 
 enum {
-    MAX_N = 65536 + 13,          /* the longest call */
-    MAX_TOTAL = 2 * MAX_N,       /* the most elements of one call (2 PReLU runs) */
-    OFFSETS = 4096,              /* calls read the inputs from an offset below this */
+    MAX_N = 65536 + 13,    /* the longest call */
+    MAX_TOTAL = 2 * MAX_N, /* the most elements of one call (2 PReLU runs) */
+    OFFSETS = 4096,        /* calls read the inputs from an offset below this */
     MASTER = MAX_TOTAL + OFFSETS,
-    VARIANTS = 5,                /* slopes, tables, RReLU bounds */
-    SHIFTS = 16,                 /* misalignments, in elements */
-    GUARD = 128,                 /* bytes that must stay untouched around an output */
+    VARIANTS = 5, /* slopes, tables, RReLU bounds */
+    SHIFTS = 16,  /* misalignments, in elements */
+    GUARD = 128,  /* bytes that must stay untouched around an output */
     POISON = 0xA5
 };
 
@@ -66,10 +66,10 @@ static uint64_t f64_bits(double d)
 static const float slopes32[VARIANTS] = {0.01f, 0.0f, -0.5f, 1.5f, 1e-30f};
 static const double slopes64[VARIANTS] = {0.01, 0.0, -0.5, 1.5, 1e-30};
 static const char *const slope_labels[VARIANTS] = {"slope 0.01", "slope 0", "slope -0.5",
-                                                    "slope 1.5", "slope 1e-30"};
+                                                   "slope 1.5", "slope 1e-30"};
 /* PReLU's slopes, one per element or position: a row of finite ones per variant. */
 static const char *const row_labels[VARIANTS] = {"slope row 0", "slope row 1", "slope row 2",
-                                                  "slope row 3", "slope row 4"};
+                                                 "slope row 3", "slope row 4"};
 
 /* The inputs every call reads from (at an offset), made once from the seed. */
 static struct {
@@ -78,7 +78,7 @@ static struct {
     uint16_t u16x[MASTER], u16g[MASTER];
     uint8_t u8x[MASTER];
     uint8_t tables[VARIANTS][256];
-} *in;
+} * in;
 
 static const uint32_t specials32[] = {
     0x00000000, 0x80000000, 0x00000001, 0x80000001, 0x007FFFFF, 0x807FFFFF, 0x00800000,
@@ -93,9 +93,9 @@ static const uint64_t specials64[] = {
     0xFFF4000000000000, 0x3FF0000000000000, 0xBFF0000000000000, 0x01A56E1FC2F8F359,
     0x81A56E1FC2F8F359, 0x7FE1CCF385EBC8A0, 0x3810000000000000, 0x36A0000000000000};
 static const uint16_t specials16[] = {
-    0x0000, 0x8000, 0x0001, 0x8001, 0x03FF, 0x0400, 0x7BFF, 0xFBFF, 0x7C00, 0xFC00, 0x7C01,
-    0xFD55, 0x7E00, 0xFE01, 0x7F80, 0xFF80, 0x7F81, 0xFFC1, 0x7FC0, 0x0080, 0x007F, 0x807F,
-    0x7F7F, 0x3C00, 0xBC00, 0x3F80, 0xBF80, 0x1400, 0x0C00};
+    0x0000, 0x8000, 0x0001, 0x8001, 0x03FF, 0x0400, 0x7BFF, 0xFBFF, 0x7C00, 0xFC00,
+    0x7C01, 0xFD55, 0x7E00, 0xFE01, 0x7F80, 0xFF80, 0x7F81, 0xFFC1, 0x7FC0, 0x0080,
+    0x007F, 0x807F, 0x7F7F, 0x3C00, 0xBC00, 0x3F80, 0xBF80, 0x1400, 0x0C00};
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* A float32 of any kind: a special (a quarter), any bit pattern (a quarter), or a value of
@@ -106,8 +106,9 @@ static float any32(void)
     switch (r & 3) {
     case 0: return f32_of(specials32[(r >> 8) % COUNT(specials32)]);
     case 1: return f32_of((uint32_t)(r >> 32));
-    default: return ldexpf((float)((r >> 8) & 0xFFFFFF) * 0x1p-24f, (int)((r >> 40) % 280) - 150) *
-                    ((r >> 39) & 1 ? -1.0f : 1.0f);
+    default:
+        return ldexpf((float)((r >> 8) & 0xFFFFFF) * 0x1p-24f, (int)((r >> 40) % 280) - 150) *
+               ((r >> 39) & 1 ? -1.0f : 1.0f);
     }
 }
 static double any64(void)
@@ -116,8 +117,9 @@ static double any64(void)
     switch (r & 3) {
     case 0: return f64_of(specials64[(r >> 8) % COUNT(specials64)]);
     case 1: return f64_of(s);
-    default: return ldexp((double)(s >> 11) * 0x1p-53, (int)((r >> 8) % 2120) - 1075) *
-                    ((r >> 39) & 1 ? -1.0 : 1.0);
+    default:
+        return ldexp((double)(s >> 11) * 0x1p-53, (int)((r >> 8) % 2120) - 1075) *
+               ((r >> 39) & 1 ? -1.0 : 1.0);
     }
 }
 static uint16_t any16(void)
@@ -318,9 +320,11 @@ static void verdict(const struct subject *s, const struct call *c, const char *m
         snprintf(detail, sizeof detail, "wrote outside %s", what);
     else if (!input)
         snprintf(detail, sizeof detail, "changed an input");
-    CHECK(bad == n && guards && input, "%s on %s, n = %zu (inputs at +%zu, +%zu, output at +%zu), "
-          "%s, %s%s: %s (seed %" PRIu64 ")", s->kernel, s->path, c->n, c->xs, c->gs, c->ys, mode,
-          variant, nt ? ", streamed" : "", detail, seed);
+    CHECK(bad == n && guards && input,
+          "%s on %s, n = %zu (inputs at +%zu, +%zu, output at +%zu), "
+          "%s, %s%s: %s (seed %" PRIu64 ")",
+          s->kernel, s->path, c->n, c->xs, c->gs, c->ys, mode, variant, nt ? ", streamed" : "",
+          detail, seed);
 }
 
 /* ------------------------------------------------------------------ drivers */
@@ -368,8 +372,7 @@ struct binary_kind {
     bool streams, onto_g, onto_x;
     bool g_rows; /* another g for each variant (PReLU's finite slopes; elsewhere x and g are
                     paired so that at most one of them is NaN) */
-    void (*call)(any_fn f, size_t n, const void *x, const void *g, void *out, int variant,
-                 bool nt);
+    void (*call)(any_fn f, size_t n, const void *x, const void *g, void *out, int variant, bool nt);
 };
 
 static void drive_binary(const struct subject *s, const struct binary_kind *k)
@@ -436,8 +439,8 @@ static void drive_convert(const struct subject *s, const struct convert_kind *k)
 struct row_kind {
     size_t size;
     const void *x, *dy, *w;
-    void (*call)(any_fn f, size_t n, size_t period, const void *x, const void *dy,
-                 const void *w, void *dx, double *acc);
+    void (*call)(any_fn f, size_t n, size_t period, const void *x, const void *dy, const void *w,
+                 void *dx, double *acc);
 };
 
 static void drive_row(const struct subject *s, const struct row_kind *k)
@@ -459,8 +462,8 @@ static void drive_row(const struct subject *s, const struct row_kind *k)
             for (int in_place = 0; in_place <= 1; in_place++) {
                 const void *xa = area_copy(&in1, z, c->xs, n, x);
                 const void *dya = in_place ? NULL : area_copy(&in2, z, c->gs, n, dy);
-                void *dx = in_place ? area_copy(&out1, z, c->ys, n, dy)
-                                    : area_open(&out1, z, c->ys, n);
+                void *dx =
+                    in_place ? area_copy(&out1, z, c->ys, n, dy) : area_open(&out1, z, c->ys, n);
                 double *acc = area_open(&sums1, sizeof(double), c->xs % 4, period);
                 for (size_t j = 0; j < period; j++)
                     acc[j] = (double)(j % 7) * 0.375 - 1.0;
@@ -490,9 +493,9 @@ struct runs_kind {
 
 static void drive_runs(const struct subject *s, const struct runs_kind *k)
 {
-    static const char *const channel_labels[VARIANTS] = {
-        "first slope 0.01", "first slope 0", "first slope -0.5", "first slope 1.5",
-        "first slope 1e-30"};
+    static const char *const channel_labels[VARIANTS] = {"first slope 0.01", "first slope 0",
+                                                         "first slope -0.5", "first slope 1.5",
+                                                         "first slope 1e-30"};
     const size_t z = k->size;
     for (int v = 0; v < VARIANTS; v++)
         for (int nt = 0; nt <= 1; nt++)
@@ -532,8 +535,11 @@ static void drive_runs(const struct subject *s, const struct runs_kind *k)
 static const char *const rrelu_labels[VARIANTS] = {
     "bounds [0.125, 1/3]", "bounds [0, 0]", "bounds [-0.5, 1.5], indices wrapping",
     "bounds [1e-30, 1e-30]", "bounds [0.01, 0.3], from index 2^32 - 1"};
-static const double rrelu_bounds[VARIANTS][2] = {
-    {0.125, 1.0 / 3}, {0, 0}, {-0.5, 1.5}, {1e-30, 1e-30}, {0.01, 0.3}};
+static const double rrelu_bounds[VARIANTS][2] = {{0.125, 1.0 / 3},
+                                                 {0, 0},
+                                                 {-0.5, 1.5},
+                                                 {1e-30, 1e-30},
+                                                 {0.01, 0.3}};
 static const uint32_t rrelu_first[VARIANTS] = {0, 12345, 0xFFFFFF00u, 77, 0xFFFFFFFFu};
 
 struct rrelu_kind {
@@ -655,26 +661,26 @@ static void drive_lut8(const struct subject *s)
 }
 
 /* A kernel type's driver; one missing is a compile error here, for the list entry's type. */
-#define DRIVER(type)                                                           \
-    _Generic((type *)0,                                                        \
-        leaky_unary_f32_fn *: drive_unary_f32,                                 \
-        leaky_binary_f32_fn *: drive_binary_f32,                               \
-        leaky_prelu_row_backward_f32_fn *: drive_row_f32,                      \
-        leaky_prelu_runs_backward_f32_fn *: drive_runs_f32,                    \
-        leaky_rrelu_f32_fn *: drive_rrelu_f32,                                 \
-        leaky_rrelu_backward_f32_fn *: drive_rrelu_backward_f32,               \
-        leaky_unary_f64_fn *: drive_unary_f64,                                 \
-        leaky_binary_f64_fn *: drive_binary_f64,                               \
-        leaky_prelu_row_backward_f64_fn *: drive_row_f64,                      \
-        leaky_prelu_runs_backward_f64_fn *: drive_runs_f64,                    \
-        leaky_rrelu_f64_fn *: drive_rrelu_f64,                                 \
-        leaky_rrelu_backward_f64_fn *: drive_rrelu_backward_f64,               \
-        leaky_unary_u16_fn *: drive_unary_u16,                                 \
-        leaky_binary_u16_fn *: drive_binary_u16,                               \
-        leaky_prelu_u16_fn *: drive_prelu_u16,                                 \
-        leaky_widen_u16_fn *: drive_widen_u16,                                 \
-        leaky_narrow_u16_fn *: drive_narrow_u16,                               \
-        leaky_lut8_fn *: drive_lut8)
+#define DRIVER(type)                                               \
+    _Generic((type *)0, leaky_unary_f32_fn *                       \
+             : drive_unary_f32, leaky_binary_f32_fn *              \
+             : drive_binary_f32, leaky_prelu_row_backward_f32_fn * \
+             : drive_row_f32, leaky_prelu_runs_backward_f32_fn *   \
+             : drive_runs_f32, leaky_rrelu_f32_fn *                \
+             : drive_rrelu_f32, leaky_rrelu_backward_f32_fn *      \
+             : drive_rrelu_backward_f32, leaky_unary_f64_fn *      \
+             : drive_unary_f64, leaky_binary_f64_fn *              \
+             : drive_binary_f64, leaky_prelu_row_backward_f64_fn * \
+             : drive_row_f64, leaky_prelu_runs_backward_f64_fn *   \
+             : drive_runs_f64, leaky_rrelu_f64_fn *                \
+             : drive_rrelu_f64, leaky_rrelu_backward_f64_fn *      \
+             : drive_rrelu_backward_f64, leaky_unary_u16_fn *      \
+             : drive_unary_u16, leaky_binary_u16_fn *              \
+             : drive_binary_u16, leaky_prelu_u16_fn *              \
+             : drive_prelu_u16, leaky_widen_u16_fn *               \
+             : drive_widen_u16, leaky_narrow_u16_fn *              \
+             : drive_narrow_u16, leaky_lut8_fn *                   \
+             : drive_lut8)
 
 /* ------------------------------------------------------------------ the list */
 
@@ -691,8 +697,7 @@ static const struct entry {
 } entries[] = {
 #define ENTRY(name, slot, type, ...) \
     {#name, #slot, offsetof(struct leaky_kernels, slot), slot_of_##name, DRIVER(type)},
-    LEAKY_KERNEL_LIST(ENTRY)
-};
+    LEAKY_KERNEL_LIST(ENTRY)};
 _Static_assert(COUNT(entries) == LEAKY_KERNEL_COUNT, "one entry per kernel of the list");
 
 static const char *feature_names(unsigned features)
@@ -752,8 +757,10 @@ static void check_tables(const leaky_isa *isas, int nisas)
                     expected = impls[f].fn;
             CHECK(en->read(table) != NULL, "%s's table: slot %s is empty", leaky_isa_name(isas[k]),
                   en->slot);
-            CHECK(en->read(table) == expected, "%s's table: slot %s does not hold the kernel the "
-                  "list gives it on this CPU", leaky_isa_name(isas[k]), en->slot);
+            CHECK(en->read(table) == expected,
+                  "%s's table: slot %s does not hold the kernel the "
+                  "list gives it on this CPU",
+                  leaky_isa_name(isas[k]), en->slot);
         }
     }
 }
@@ -804,8 +811,8 @@ int main(int argc, char **argv)
             en->drive(&s);
             kernels++;
         }
-        printf("%s: %d kernels run, %d of the list not on this path, %llu checks\n", path,
-               kernels, absent, test_passed + test_failed - before);
+        printf("%s: %d kernels run, %d of the list not on this path, %llu checks\n", path, kernels,
+               absent, test_passed + test_failed - before);
     }
     return test_finish("kernels");
 }

@@ -79,8 +79,7 @@ int main(void)
     layer = (leaky_layer *)&layer;
     CHECK(leaky_layer_create_leaky_relu(&layer, NAN, false) == LEAKY_EINVAL, "NaN slope");
     CHECK(layer == NULL, "no layer left after a failed create");
-    CHECK(strstr(leaky_last_error(), "negative_slope") != NULL, "message: %s",
-          leaky_last_error());
+    CHECK(strstr(leaky_last_error(), "negative_slope") != NULL, "message: %s", leaky_last_error());
     CHECK(leaky_layer_create_leaky_relu(NULL, 0.01f, false) == LEAKY_EINVAL, "NULL out");
     CHECK(leaky_layer_forward_f32(NULL, x, y, 1, shape) == LEAKY_EINVAL, "NULL layer");
     leaky_layer_destroy(NULL);

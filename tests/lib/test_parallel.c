@@ -54,16 +54,18 @@ static void check_split(size_t threads)
             size_t wrong = 0;
             for (size_t i = 0; i < n; i++)
                 wrong += hits[i] != 1;
-            CHECK(wrong == 0, "split of %zu over %zu threads: %zu elements not done exactly "
-                  "once", n, threads, wrong);
+            CHECK(wrong == 0,
+                  "split of %zu over %zu threads: %zu elements not done exactly "
+                  "once",
+                  n, threads, wrong);
             const size_t pieces = atomic_load(&r.count);
             const size_t want = n / 1000 < threads ? (n / 1000 ? n / 1000 : 1) : threads;
-            CHECK(pieces <= want, "split of %zu over %zu threads: %zu pieces", n, threads,
-                  pieces);
+            CHECK(pieces <= want, "split of %zu over %zu threads: %zu pieces", n, threads, pieces);
             for (size_t k = 0; k < pieces && k < MAX_PIECES; k++)
                 CHECK(r.begins[k] == 0 || (uintptr_t)(out + shift + r.begins[k]) % 64 == 0,
                       "split of %zu: a piece starts at %zu, where the output is not 64-byte "
-                      "aligned", n, r.begins[k]);
+                      "aligned",
+                      n, r.begins[k]);
         }
     }
     free(hits);
@@ -128,8 +130,10 @@ static void check_pool(void)
         for (int k = 1; k < 3; k++)
             pthread_join(ids[k], NULL);
         for (int k = 0; k < 3; k++)
-            CHECK(callers[k].wrong == 0, "pool of %zu threads, caller %d: %llu pieces not run "
-                  "exactly once", sizes[s], k, callers[k].wrong);
+            CHECK(callers[k].wrong == 0,
+                  "pool of %zu threads, caller %d: %llu pieces not run "
+                  "exactly once",
+                  sizes[s], k, callers[k].wrong);
         leaky_pool_destroy(pool);
     }
 }
@@ -144,20 +148,21 @@ static const float slopes[] = {0.01f, -0.5f, 1.5f};
 
 /* The kernel at offset in the table, on the reference and on the path, with the output
  * starting at every alignment and the input at another; nothing outside [0, n) moves. */
-#define STREAM_CHECK(kind, call_want, call_got)                                          \
-    for (size_t n = 0; n <= SPAN - 20; n += (n < 80 ? 1 : 37))                           \
-        for (size_t oy = 0; oy < 16; oy++) {                                             \
-            const size_t ox = (oy * 7 + 3) % 16;                                         \
-            float *y_want = want + PAD + oy, *y_got = got + PAD + oy;                    \
-            const float *x = sx + PAD + ox, *g = sg + PAD + (oy + 5) % 16;               \
-            (void)g;                                                                     \
-            for (size_t i = 0; i < SPAN + 2 * PAD; i++)                                  \
-                want[i] = got[i] = float_of(0x7fc0dead);                                 \
-            call_want;                                                                   \
-            call_got;                                                                    \
-            CHECK(memcmp(want, got, sizeof want) == 0, "%s streamed on %s, n = %zu, "    \
+#define STREAM_CHECK(kind, call_want, call_got)                                           \
+    for (size_t n = 0; n <= SPAN - 20; n += (n < 80 ? 1 : 37))                            \
+        for (size_t oy = 0; oy < 16; oy++) {                                              \
+            const size_t ox = (oy * 7 + 3) % 16;                                          \
+            float *y_want = want + PAD + oy, *y_got = got + PAD + oy;                     \
+            const float *x = sx + PAD + ox, *g = sg + PAD + (oy + 5) % 16;                \
+            (void)g;                                                                      \
+            for (size_t i = 0; i < SPAN + 2 * PAD; i++)                                   \
+                want[i] = got[i] = float_of(0x7fc0dead);                                  \
+            call_want;                                                                    \
+            call_got;                                                                     \
+            CHECK(memcmp(want, got, sizeof want) == 0,                                    \
+                  "%s streamed on %s, n = %zu, "                                          \
                   "output at +%zu floats: differs from the reference (or wrote outside)", \
-                  name, leaky_isa_name(isa), n, oy);                                     \
+                  name, leaky_isa_name(isa), n, oy);                                      \
         }
 
 static void stream_unary(const char *name, size_t offset, leaky_isa isa)
@@ -245,12 +250,13 @@ static void check_large(void)
             memset(out, 0, nmax * sizeof(float));
             CHECK(leaky_relu_f32(xs, out + 5, n, 0.01f) == LEAKY_OK, "%s", leaky_last_error());
             CHECK(memcmp(ref, out + 5, n * sizeof(float)) == 0 && out[4] == 0.0f &&
-                  out[5 + n] == 0.0f, "leaky_relu_f32, n = %zu, %zu threads: differs from the "
-                  "reference or wrote outside", n, counts[c]);
+                      out[5 + n] == 0.0f,
+                  "leaky_relu_f32, n = %zu, %zu threads: differs from the "
+                  "reference or wrote outside",
+                  n, counts[c]);
             /* forward, in place */
             memcpy(out + 1, xs, n * sizeof(float));
-            CHECK(leaky_relu_f32(out + 1, out + 1, n, 0.01f) == LEAKY_OK, "%s",
-                  leaky_last_error());
+            CHECK(leaky_relu_f32(out + 1, out + 1, n, 0.01f) == LEAKY_OK, "%s", leaky_last_error());
             CHECK(memcmp(ref, out + 1, n * sizeof(float)) == 0,
                   "leaky_relu_f32 in place, n = %zu, %zu threads: differs", n, counts[c]);
             /* backward, out of place and over dy */
@@ -306,13 +312,13 @@ static void check_large_narrow(void)
         for (size_t c = 0; c < 3; c++) {
             CHECK(leaky_set_num_threads(counts[c]) == LEAKY_OK, "set_num_threads(%zu): %s",
                   counts[c], leaky_last_error());
-#define SAME(call, ref, out, what)                                                         \
-    do {                                                                                    \
-        memset(out, 0, NMAX * sizeof *out);                                                 \
-        CHECK((call) == LEAKY_OK, "%s: %s", what, leaky_last_error());                     \
-        CHECK(memcmp(ref, out + 1, n * sizeof *out) == 0 && out[0] == 0 && out[n + 1] == 0, \
-              "%s, n = %zu, %zu threads: differs from the reference or wrote outside", what, \
-              n, counts[c]);                                                                \
+#define SAME(call, ref, out, what)                                                              \
+    do {                                                                                        \
+        memset(out, 0, NMAX * sizeof *out);                                                     \
+        CHECK((call) == LEAKY_OK, "%s: %s", what, leaky_last_error());                          \
+        CHECK(memcmp(ref, out + 1, n * sizeof *out) == 0 && out[0] == 0 && out[n + 1] == 0,     \
+              "%s, n = %zu, %zu threads: differs from the reference or wrote outside", what, n, \
+              counts[c]);                                                                       \
     } while (0)
             scalar->f16_vlrelu(n, h, ref16, &p);
             SAME(leaky_relu_f16(h, out16 + 1, n, 0.01f), ref16, out16, "leaky_relu_f16");
@@ -322,8 +328,7 @@ static void check_large_narrow(void)
             scalar->f16_widen(n, h, ref32);
             SAME(leaky_widen_array_f16(h, out32 + 1, n), ref32, out32, "leaky_widen_array_f16");
             scalar->bf16_narrow(n, f, ref16);
-            SAME(leaky_narrow_array_bf16(f, out16 + 1, n), ref16, out16,
-                 "leaky_narrow_array_bf16");
+            SAME(leaky_narrow_array_bf16(f, out16 + 1, n), ref16, out16, "leaky_narrow_array_bf16");
             scalar->x8_vlut(n, q, ref8, (const uint8_t *)qp.table);
             SAME(leaky_relu_qs8((const int8_t *)q, (int8_t *)out8 + 1, n, &qp), ref8, out8,
                  "leaky_relu_qs8");
@@ -345,8 +350,7 @@ static void check_count_api(void)
     const leaky_status s = leaky_set_num_threads(2);
     CHECK(s == LEAKY_OK && leaky_get_num_threads() == 2, "set_num_threads(2) then get: %zu",
           leaky_get_num_threads());
-    CHECK(leaky_set_num_threads(1025) == LEAKY_EINVAL &&
-              strstr(leaky_last_error(), "1025") != NULL,
+    CHECK(leaky_set_num_threads(1025) == LEAKY_EINVAL && strstr(leaky_last_error(), "1025") != NULL,
           "set_num_threads(1025) accepted, or its message does not name it: %s",
           leaky_last_error());
     CHECK(leaky_get_num_threads() == 2, "a refused count changed the count");

@@ -70,26 +70,43 @@ struct shape {
     size_t outer, channels, inner, num_slopes;
 };
 static const struct shape shapes[] = {
-    {1, 1, 1, 1},      {2, 3, 4, 3},      {2, 3, 4, 1},       {5, 17, 1, 17},
-    {3, 3, 2, 3},      {4, 5, 15, 5},     {2, 7, 63, 7},      {2, 7, 64, 7},
-    {3, 4, 65, 4},     {1, 64, 300, 64},  {700, 3, 1, 3},     {33, 64, 1, 64},
-    {2, 2, 40000, 2},  {1, 1, 100003, 1}, {3000, 19, 1, 19},  {7, 600, 1, 600},
-    {9, 3, 5000, 1},   {1, 2, 33000, 2},
+    {1, 1, 1, 1},
+    {2, 3, 4, 3},
+    {2, 3, 4, 1},
+    {5, 17, 1, 17},
+    {3, 3, 2, 3},
+    {4, 5, 15, 5},
+    {2, 7, 63, 7},
+    {2, 7, 64, 7},
+    {3, 4, 65, 4},
+    {1, 64, 300, 64},
+    {700, 3, 1, 3},
+    {33, 64, 1, 64},
+    {2, 2, 40000, 2},
+    {1, 1, 100003, 1},
+    {3000, 19, 1, 19},
+    {7, 600, 1, 600},
+    {9, 3, 5000, 1},
+    {1, 2, 33000, 2},
     /* The backward's plans at their thresholds: runs of 20 with fewer than 8 periods, of
      * 33 with more; rows of 5 (tiles of 350-element periods, a short last block). */
-    {3, 5, 20, 5},     {40, 6, 33, 6},    {20, 70, 5, 70},
+    {3, 5, 20, 5},
+    {40, 6, 33, 6},
+    {20, 70, 5, 70},
     /* Small maps, many runs a kernel call, over 2 threads. */
     {64, 64, 49, 64},
     /* Large enough for the pool to split them over 2 threads (the digest compares). */
-    {16, 64, 1024, 64}, {16384, 64, 1, 64}, {1, 1, 1 << 20, 1},
+    {16, 64, 1024, 64},
+    {16384, 64, 1, 64},
+    {1, 1, 1 << 20, 1},
     /* Over LEAKY_NONTEMPORAL_BYTES (20 MiB read and written): dx and y streamed. */
     {2, 16, 65536, 16},
 };
 /* For the adversaries: a long shared channel, runs, rows of 1 vector, rows that are not,
  * short runs many to a call, runs of a few periods. */
 static const struct shape adversarial_shapes[] = {
-    {1, 1, 1 << 18, 1}, {16, 8, 2048, 8}, {4096, 16, 1, 16}, {512, 7, 9, 7}, {40, 3, 100, 3},
-    {64, 5, 40, 5},     {6, 3, 20, 3},
+    {1, 1, 1 << 18, 1}, {16, 8, 2048, 8}, {4096, 16, 1, 16}, {512, 7, 9, 7},
+    {40, 3, 100, 3},    {64, 5, 40, 5},   {6, 3, 20, 3},
 };
 
 #define TT float
@@ -127,7 +144,8 @@ static void check_layers(void)
     float y[12], dx[12];
     CHECK(leaky_layer_forward_f32(l, x, y, 4, shape) == LEAKY_OK, "prelu forward");
     CHECK(y[0] == -1 * 0.1f && y[2] == -3 * 0.2f && y[4] == -5 * 0.3f && y[6] == -7 * 0.1f &&
-              y[1] == 2, "per-channel slopes at dimension 1");
+              y[1] == 2,
+          "per-channel slopes at dimension 1");
     CHECK(leaky_layer_backward_f32(l, x, dy, dx, 4, shape) == LEAKY_OK, "prelu backward");
     CHECK(leaky_layer_backward_f32(l, x, dy, dx, 4, shape) == LEAKY_OK, "prelu backward 2");
     CHECK(leaky_layer_get_slope_grad(l, g, 3) == LEAKY_OK && g[0] == 2 * (-1 - 7) &&
@@ -136,7 +154,8 @@ static void check_layers(void)
           (double)g[2]);
     CHECK(dx[0] == 0.1f && dx[1] == 1, "prelu dx");
     CHECK(leaky_layer_zero_grad(l) == LEAKY_OK && leaky_layer_get_slope_grad(l, g, 3) == LEAKY_OK &&
-              g[0] == 0 && g[1] == 0, "zero_grad");
+              g[0] == 0 && g[1] == 0,
+          "zero_grad");
     /* The channel count must match. */
     CHECK(leaky_layer_forward_f32(l, x, y, 2, (const size_t[]){3, 4}) == LEAKY_EINVAL,
           "4 channels for 3 slopes");
@@ -149,7 +168,8 @@ static void check_layers(void)
     CHECK(leaky_layer_create_prelu(&l, 2, 0.5f, true) == LEAKY_OK, "channels last");
     CHECK(leaky_layer_set_slopes(l, (const float[]){0.5f, 2.0f}, 2) == LEAKY_OK, "set");
     CHECK(leaky_layer_forward_f32(l, x, y, 2, (const size_t[]){6, 2}) == LEAKY_OK &&
-              y[0] == -0.5f && y[2] == -1.5f && y[4] == -2.5f, "channels last slopes");
+              y[0] == -0.5f && y[2] == -1.5f && y[4] == -2.5f,
+          "channels last slopes");
     CHECK(leaky_layer_forward_f32(l, x, y, 2, (const size_t[]){2, 6}) == LEAKY_EINVAL,
           "6 channels last");
     leaky_layer_destroy(l);

@@ -18,7 +18,10 @@ static uint32_t next_random(void)
     rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
     return (uint32_t)(rng_state >> 32);
 }
-static double uniform(double lo, double hi) { return lo + (hi - lo) * (next_random() / 4294967296.0); }
+static double uniform(double lo, double hi)
+{
+    return lo + (hi - lo) * (next_random() / 4294967296.0);
+}
 
 struct set {
     float in_scale, out_scale, slope;
@@ -36,15 +39,15 @@ static int reference(int q, const struct set *s, int lo, int hi)
     return out < lo ? lo : out > hi ? hi : (int)out;
 }
 
-static const float slope_choices[] = {0.01f, 0.0f, -0.5f, -1.0f, -3.75f, 1e-3f, 0.1f, 0.2f,
-                                      0.25f, 0.3f, 1.0f, 1.5f, 2.0f, 7.0f, 1e-30f, -1e-3f};
+static const float slope_choices[] = {0.01f, 0.0f, -0.5f, -1.0f, -3.75f, 1e-3f, 0.1f,   0.2f,
+                                      0.25f, 0.3f, 1.0f,  1.5f,  2.0f,   7.0f,  1e-30f, -1e-3f};
 enum { NCHOICES = sizeof slope_choices / sizeof slope_choices[0], NSETS = 1200 };
 
 static struct set make_set(int i)
 {
     struct set s;
-    s.out_scale = (float)(uniform(-12, 4) > 0 ? ldexp(1.0, (int)uniform(-12, 4))
-                                              : exp2(uniform(-12, 4)));
+    s.out_scale =
+        (float)(uniform(-12, 4) > 0 ? ldexp(1.0, (int)uniform(-12, 4)) : exp2(uniform(-12, 4)));
     /* Half the sets have an exact power-of-two ratio (ties happen), half any ratio. */
     const double ratio = i % 2 ? ldexp(1.0, (int)floor(uniform(-8, 9))) : exp2(uniform(-8, 8));
     s.in_scale = (float)(s.out_scale * ratio);
@@ -83,12 +86,14 @@ static void check_sets(void)
             leaky_relu_qs8(xs, ys, 256, &ps);
             leaky_relu_qu8(xu, yu, 256, &pu);
             for (int q = 0; q < 256; q++, inputs += 2) {
-                const int want_s = reference(q - 128, &s, -128, 127), want_u = reference(q, &u, 0, 255);
+                const int want_s = reference(q - 128, &s, -128, 127),
+                          want_u = reference(q, &u, 0, 255);
                 if (ys[q] != want_s && bad++ < 10)
-                    fprintf(stderr, "FAIL qs8 on %s, set %d (in %a zp %d, out %a zp %d, slope %a): "
-                            "q = %d gave %d, reference %d\n", leaky_isa_name(isas[k]), i,
-                            (double)s.in_scale, s.in_zp, (double)s.out_scale, s.out_zp,
-                            (double)s.slope, q - 128, ys[q], want_s);
+                    fprintf(stderr,
+                            "FAIL qs8 on %s, set %d (in %a zp %d, out %a zp %d, slope %a): "
+                            "q = %d gave %d, reference %d\n",
+                            leaky_isa_name(isas[k]), i, (double)s.in_scale, s.in_zp,
+                            (double)s.out_scale, s.out_zp, (double)s.slope, q - 128, ys[q], want_s);
                 if (yu[q] != want_u && bad++ < 10)
                     fprintf(stderr, "FAIL qu8 on %s, set %d: q = %d gave %d, reference %d\n",
                             leaky_isa_name(isas[k]), i, q, yu[q], want_u);
@@ -113,11 +118,12 @@ static void check_examples(void)
     CHECK(p.table[255] == 0 && p.table[254] == 0 && p.table[250] == -2, "negative ties: %d %d %d",
           p.table[255], p.table[254], p.table[250]);
     CHECK(p.in_scale == 0.5f && p.out_scale == 1.0f && p.negative_slope == 0.5f &&
-          p.in_zero_point == 0 && p.out_zero_point == 0, "fields kept");
+              p.in_zero_point == 0 && p.out_zero_point == 0,
+          "fields kept");
     /* Clamping: in_scale 1, out_scale 1/16: 127 * 16 is far above 127. */
     CHECK(leaky_qs8_params_init(&p, 1.0f, 0, 0.0625f, 0, -2.0f) == LEAKY_OK, "init");
-    CHECK(p.table[127] == 127 && p.table[128] == 127 && p.table[0] == 0,
-          "clamp: %d %d %d", p.table[127], p.table[128], p.table[0]);
+    CHECK(p.table[127] == 127 && p.table[128] == 127 && p.table[0] == 0, "clamp: %d %d %d",
+          p.table[127], p.table[128], p.table[0]);
     /* Extreme scales: the exact arithmetic must not overflow or lose the tie. */
     CHECK(leaky_qs8_params_init(&p, 3e38f, 0, 1e-45f, 0, 3e38f) == LEAKY_OK, "init extreme");
     CHECK(p.table[1] == 127 && p.table[255] == -128, "extreme: %d %d", p.table[1], p.table[255]);
@@ -135,14 +141,17 @@ static void check_beyond_double(void)
     const float slope = 0x1.c7e40ap-1f, in_scale = 0x1.cf46b6p-1f;
     const unsigned __int128 product = (unsigned __int128)14938629u * 15180635u * 229u;
     CHECK(product == ((unsigned __int128)369 << 47) + 3 && (double)slope * 0x1p24 == 14938629 &&
-          (double)in_scale * 0x1p24 == 15180635, "the example's arithmetic");
+              (double)in_scale * 0x1p24 == 15180635,
+          "the example's arithmetic");
     leaky_qs8_params p;
     CHECK(leaky_qs8_params_init(&p, in_scale, 101, 1.0f, 100, slope) == LEAKY_OK, "init");
     const struct set s = {in_scale, 1.0f, slope, 101, 100};
     /* q = -128: d = -229, exact -185 + 100 = -85; the double reference says -84. */
     CHECK(p.table[128] == -85, "beyond double: gave %d, exact -85", p.table[128]);
-    CHECK(reference(-128, &s, -128, 127) == -84, "the double reference no longer misrounds "
-          "this case (%d): the example is moot", reference(-128, &s, -128, 127));
+    CHECK(reference(-128, &s, -128, 127) == -84,
+          "the double reference no longer misrounds "
+          "this case (%d): the example is moot",
+          reference(-128, &s, -128, 127));
 }
 
 static void check_lookup_paths(void)
@@ -196,18 +205,21 @@ static void check_errors(void)
     expect_error(leaky_qs8_params_init(&ps, -1.0f, 0, 1.0f, 0, 0.1f),
                  "leaky_qs8_params_init: in_scale is -1; expected a positive finite number", "-1");
     expect_error(leaky_qs8_params_init(&ps, INFINITY, 0, 1.0f, 0, 0.1f),
-                 "leaky_qs8_params_init: in_scale is inf; expected a positive finite number", "inf");
+                 "leaky_qs8_params_init: in_scale is inf; expected a positive finite number",
+                 "inf");
     expect_error(leaky_qs8_params_init(&ps, NAN, 0, 1.0f, 0, 0.1f),
-                 "leaky_qs8_params_init: in_scale is nan; expected a positive finite number", "nan");
+                 "leaky_qs8_params_init: in_scale is nan; expected a positive finite number",
+                 "nan");
     expect_error(leaky_qs8_params_init(&ps, 1.0f, 0, -0.5f, 0, 0.1f),
                  "leaky_qs8_params_init: out_scale is -0.5; expected a positive finite number",
                  "out_scale");
     expect_error(leaky_qs8_params_init(&ps, 1.0f, 128, 1.0f, 0, 0.1f),
                  "leaky_qs8_params_init: in_zero_point is 128; expected an integer in [-128, 127]",
                  "in_zero_point");
-    expect_error(leaky_qs8_params_init(&ps, 1.0f, 0, 1.0f, -129, 0.1f),
-                 "leaky_qs8_params_init: out_zero_point is -129; expected an integer in [-128, 127]",
-                 "out_zero_point");
+    expect_error(
+        leaky_qs8_params_init(&ps, 1.0f, 0, 1.0f, -129, 0.1f),
+        "leaky_qs8_params_init: out_zero_point is -129; expected an integer in [-128, 127]",
+        "out_zero_point");
     expect_error(leaky_qs8_params_init(&ps, 1.0f, 0, 1.0f, 0, NAN),
                  "leaky_qs8_params_init: negative_slope is nan; expected a finite number", "slope");
     expect_error(leaky_qs8_params_init(NULL, 1.0f, 0, 1.0f, 0, 0.1f),
@@ -225,16 +237,19 @@ static void check_errors(void)
     int8_t x[4] = {1, 2, 3, 4}, y[4] = {0};
     expect_error(leaky_relu_qs8(x, y, 4, &ps),
                  "leaky_relu_qs8: params was not filled by leaky_qs8_params_init (or was since "
-                 "overwritten)", "uninitialised params");
+                 "overwritten)",
+                 "uninitialised params");
     expect_error(leaky_relu_qs8(x, y, 4, NULL),
                  "leaky_relu_qs8: params is NULL; expected parameters filled by "
-                 "leaky_qs8_params_init", "NULL params");
+                 "leaky_qs8_params_init",
+                 "NULL params");
     CHECK(leaky_qs8_params_init(&ps, 1.0f, 0, 1.0f, 0, 0.1f) == LEAKY_OK, "init");
     expect_error(leaky_relu_qs8(NULL, y, 4, &ps),
                  "leaky_relu_qs8: x is NULL with n = 4; expected an array of n elements", "NULL x");
     expect_error(leaky_relu_qs8(x, x + 1, 3, &ps),
                  "leaky_relu_qs8: x and y overlap by 2 bytes without being the same array; "
-                 "expected the same array (in place) or disjoint ones", "overlap");
+                 "expected the same array (in place) or disjoint ones",
+                 "overlap");
     CHECK(leaky_relu_qs8(NULL, NULL, 0, &ps) == LEAKY_OK, "n = 0");
     CHECK(y[0] == 0 && y[3] == 0, "an error wrote to y");
 }

@@ -74,8 +74,8 @@ static void check_gradient(const char *name, uint64_t seed)
         labels[r] = (uint8_t)rng_below(&state, 4);
 
     double loss;
-    CHECK(mlp_loss_grad(&net, x, labels, BATCH, &loss) == LEAKY_OK, "%s: mlp_loss_grad: %s",
-          name, leaky_last_error());
+    CHECK(mlp_loss_grad(&net, x, labels, BATCH, &loss) == LEAKY_OK, "%s: mlp_loss_grad: %s", name,
+          leaky_last_error());
     float *grad = malloc(net.param_count * sizeof *grad);
     memcpy(grad, net.grads, net.param_count * sizeof *grad);
     uint8_t base[BATCH * 11], moved[BATCH * 11];
@@ -122,8 +122,8 @@ static void check_gradient(const char *name, uint64_t seed)
     for (size_t k = 0; k < n_signs; k++)
         negative_side += !base[k];
     printf("%-13s %zu parameters checked, %zu skipped (a kink within h), largest gradient "
-           "%.3g, worst error %.2g (parameter %zu, gradient %.3g)\n", name, checked, skipped,
-           largest, worst, worst_at, worst_fd);
+           "%.3g, worst error %.2g (parameter %zu, gradient %.3g)\n",
+           name, checked, skipped, largest, worst, worst_at, worst_fd);
     /* A check that skips most parameters, or sees only tiny gradients, proves nothing; and
      * without units on the negative side the slope of the activation would go untested. */
     CHECK(checked >= net.param_count * 9 / 10, "%s: only %zu of %zu checked", name, checked,
@@ -168,10 +168,12 @@ static void check_dead_counter(const char *name)
         CHECK(mlp_loss(&net, x, labels, 4, MLP_TRAIN, &loss, NULL) == LEAKY_OK, "loss");
         /* Units 1 and 4 (bias -1 and exactly 0) never fire; unit 3 until batch 2. */
         const size_t want = batch < 2 ? 3 : 2;
-        CHECK(mlp_dead_count(&net, 0) == want, "%s: batch %d: layer 1 has %zu dead, "
-              "expected %zu", name, batch, mlp_dead_count(&net, 0), want);
-        CHECK(mlp_dead_count(&net, 1) == 5, "%s: batch %d: layer 2 has %zu dead, expected 5",
-              name, batch, mlp_dead_count(&net, 1));
+        CHECK(mlp_dead_count(&net, 0) == want,
+              "%s: batch %d: layer 1 has %zu dead, "
+              "expected %zu",
+              name, batch, mlp_dead_count(&net, 0), want);
+        CHECK(mlp_dead_count(&net, 1) == 5, "%s: batch %d: layer 2 has %zu dead, expected 5", name,
+              batch, mlp_dead_count(&net, 1));
     }
     /* Evaluation passes do not count: they are not training examples. */
     mlp_dead_reset(&net);
@@ -201,15 +203,14 @@ static void check_optimizers(void)
     mlp_step(&net, &sgd); /* v = g, then v = 0.9 g + g */
     for (int i = 0; i < 4; i++) {
         const double want = p0[i] - 0.5 * g[i] - 0.5 * 1.9 * g[i];
-        CHECK(fabs(net.params[i] - want) <= 1e-6 * (1 + fabs(want)), "sgd %d: %.9g vs %.9g",
-              i, (double)net.params[i], want);
+        CHECK(fabs(net.params[i] - want) <= 1e-6 * (1 + fabs(want)), "sgd %d: %.9g vs %.9g", i,
+              (double)net.params[i], want);
     }
 
     memcpy(net.params, p0, sizeof p0);
     memset(net.opt_m, 0, sizeof g);
     memset(net.opt_v, 0, sizeof g);
-    optimizer adam = {.kind = OPT_ADAM, .lr = 0.01f, .beta1 = 0.9f, .beta2 = 0.999f,
-                      .eps = 1e-8f};
+    optimizer adam = {.kind = OPT_ADAM, .lr = 0.01f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f};
     mlp_step(&net, &adam);
     mlp_step(&net, &adam);
     for (int i = 0; i < 4; i++) {
@@ -217,8 +218,8 @@ static void check_optimizers(void)
          * each step is lr * g / (|g| + eps): -lr * sign(g), or nothing for g = 0. */
         const double step = g[i] == 0 ? 0.0 : 0.01 * g[i] / (fabs(g[i]) + 1e-8);
         const double want = p0[i] - 2 * step;
-        CHECK(fabs(net.params[i] - want) <= 1e-6, "adam %d: %.9g vs %.9g", i,
-              (double)net.params[i], want);
+        CHECK(fabs(net.params[i] - want) <= 1e-6, "adam %d: %.9g vs %.9g", i, (double)net.params[i],
+              want);
     }
     mlp_destroy(&net);
 }
@@ -282,8 +283,8 @@ static void check_wide_loops(void)
         memcpy(net.grads, g, n * sizeof(float));
         memcpy(net.opt_m, m0, n * sizeof(float));
         memcpy(net.opt_v, v0, n * sizeof(float));
-        optimizer adam = {.kind = OPT_ADAM, .lr = 0.003f, .beta1 = b1, .beta2 = b2,
-                          .eps = eps, .steps = 2};
+        optimizer adam = {
+            .kind = OPT_ADAM, .lr = 0.003f, .beta1 = b1, .beta2 = b2, .eps = eps, .steps = 2};
         mlp_step(&net, &adam);
         size_t bad = 0;
         for (size_t i = 0; i < n; i++) {
@@ -292,12 +293,12 @@ static void check_wide_loops(void)
                               bits_of(net.opt_v[i]) == bits_of(want[2 * n + i]);
             if (!same && bad++ == 0)
                 CHECK(false, "adam on %s, parameter %zu: p %a m %a v %a, want %a %a %a",
-                      leaky_isa_name(isas[k]), i, (double)net.params[i],
-                      (double)net.opt_m[i], (double)net.opt_v[i], (double)want[i],
-                      (double)want[n + i], (double)want[2 * n + i]);
+                      leaky_isa_name(isas[k]), i, (double)net.params[i], (double)net.opt_m[i],
+                      (double)net.opt_v[i], (double)want[i], (double)want[n + i],
+                      (double)want[2 * n + i]);
         }
-        CHECK(bad == 0, "adam on %s: %zu of %zu parameters differ", leaky_isa_name(isas[k]),
-              bad, n);
+        CHECK(bad == 0, "adam on %s: %zu of %zu parameters differ", leaky_isa_name(isas[k]), bad,
+              n);
     }
 
     /* SGD with momentum 0.7, lr 0.05. */
@@ -317,8 +318,7 @@ static void check_wide_loops(void)
         for (size_t i = 0; i < n; i++)
             bad += bits_of(net.params[i]) != bits_of(want[i]) ||
                    bits_of(net.opt_m[i]) != bits_of(want[n + i]);
-        CHECK(bad == 0, "sgd on %s: %zu of %zu parameters differ", leaky_isa_name(isas[k]),
-              bad, n);
+        CHECK(bad == 0, "sgd on %s: %zu of %zu parameters differ", leaky_isa_name(isas[k]), bad, n);
     }
 
     /* Every byte value, every length up to 200 (tails of every width), an output that is
@@ -385,26 +385,28 @@ static void check_parse(void)
     activation act;
     char err[256];
     CHECK(activation_parse("leaky", &act, err, sizeof err) && act.kind == ACT_LEAKY &&
-          act.slope == LEAKY_DEFAULT_SLOPE, "leaky");
-    CHECK(activation_parse("leaky:0.2", &act, err, sizeof err) && act.slope == 0.2f,
-          "leaky:0.2");
+              act.slope == LEAKY_DEFAULT_SLOPE,
+          "leaky");
+    CHECK(activation_parse("leaky:0.2", &act, err, sizeof err) && act.slope == 0.2f, "leaky:0.2");
     CHECK(activation_parse("relu", &act, err, sizeof err) && act.kind == ACT_RELU, "relu");
     CHECK(!activation_parse("leaky:", &act, err, sizeof err) && strstr(err, "leaky:"),
           "leaky: without a slope: %s", err);
     CHECK(!activation_parse("leaky:inf", &act, err, sizeof err), "leaky:inf");
-    CHECK(!activation_parse("tanh", &act, err, sizeof err) && strstr(err, "tanh"), "tanh: %s",
-          err);
+    CHECK(!activation_parse("tanh", &act, err, sizeof err) && strstr(err, "tanh"), "tanh: %s", err);
     CHECK(activation_parse("prelu", &act, err, sizeof err) && act.kind == ACT_PRELU &&
-          !act.shared && act.slope == 0.25f, "prelu");
-    CHECK(activation_parse("prelu:shared", &act, err, sizeof err) && act.shared,
-          "prelu:shared");
+              !act.shared && act.slope == 0.25f,
+          "prelu");
+    CHECK(activation_parse("prelu:shared", &act, err, sizeof err) && act.shared, "prelu:shared");
     CHECK(!activation_parse("prelu:2", &act, err, sizeof err), "prelu:2");
     CHECK(activation_parse("rrelu", &act, err, sizeof err) && act.kind == ACT_RRELU &&
-          act.lower == 1.0f / 8 && act.upper == 1.0f / 3, "rrelu");
+              act.lower == 1.0f / 8 && act.upper == 1.0f / 3,
+          "rrelu");
     CHECK(activation_parse("rrelu:0.1:0.3", &act, err, sizeof err) && act.lower == 0.1f &&
-          act.upper == 0.3f, "rrelu:0.1:0.3");
-    static const char *const bad[] = {"rrelu:", "rrelu:0.1", "rrelu:0.1:", "rrelu:0.3:0.1",
-                                      "rrelu:0.1:0.3:", "rrelu:x:0.3", "rrelu:0.1:inf"};
+              act.upper == 0.3f,
+          "rrelu:0.1:0.3");
+    static const char *const bad[] = {
+        "rrelu:",         "rrelu:0.1",   "rrelu:0.1:",   "rrelu:0.3:0.1",
+        "rrelu:0.1:0.3:", "rrelu:x:0.3", "rrelu:0.1:inf"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK(!activation_parse(bad[i], &act, err, sizeof err) && strstr(err, bad[i]),
               "%s accepted (or unnamed in '%s')", bad[i], err);
