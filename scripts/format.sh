@@ -41,13 +41,18 @@ if ! $check; then
   "$formatter" -i -- "${files[@]}"
   exit 0
 fi
-bad=0
-for f in "${files[@]}"; do
-  if ! "$formatter" "$f" | cmp -s - "$f"; then
-    echo "not formatted: $f (scripts/format.sh rewrites it)"
-    bad=$((bad + 1))
-  fi
+# One run over every file: clang-format names each line it would change.
+report=$("$formatter" --dry-run --Werror -- "${files[@]}" 2>&1 || true)
+mapfile -t bad_files < <(sed -nE 's/^([^:]+):[0-9]+:[0-9]+: error: code should be clang-formatted.*/\1/p' \
+                           <<<"$report" | sort -u)
+for f in "${bad_files[@]}"; do
+  echo "not formatted: $f (scripts/format.sh rewrites it)"
 done
+bad=${#bad_files[@]}
+if [[ $bad -eq 0 && -n "$report" ]]; then
+  echo "$report" >&2   # clang-format failed in some other way
+  bad=1
+fi
 echo "format: ${#files[@]} files, $bad not formatted"
 echo "$(( ${#files[@]} - bad )) passed, $bad failed"
 [[ $bad -eq 0 ]]
