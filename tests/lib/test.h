@@ -44,6 +44,13 @@ static inline float float_of(uint32_t u)
     return f;
 }
 
+static inline double double_of(uint64_t u)
+{
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
 /* Every ISA this build has; the ones the CPU lacks are reported as SKIP, never passed. */
 static inline int test_isas(leaky_isa *out)
 {

@@ -44,18 +44,6 @@ static uint64_t next64(void)
     return leaky_splitmix64(rng_state);
 }
 
-static float f32_of(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-static double f64_of(uint64_t u)
-{
-    double d;
-    memcpy(&d, &u, sizeof d);
-    return d;
-}
 static uint64_t f64_bits(double d)
 {
     uint64_t u;
@@ -104,8 +92,8 @@ static float any32(void)
 {
     const uint64_t r = next64();
     switch (r & 3) {
-    case 0: return f32_of(specials32[(r >> 8) % COUNT(specials32)]);
-    case 1: return f32_of((uint32_t)(r >> 32));
+    case 0: return float_of(specials32[(r >> 8) % COUNT(specials32)]);
+    case 1: return float_of((uint32_t)(r >> 32));
     default:
         return ldexpf((float)((r >> 8) & 0xFFFFFF) * 0x1p-24f, (int)((r >> 40) % 280) - 150) *
                ((r >> 39) & 1 ? -1.0f : 1.0f);
@@ -115,8 +103,8 @@ static double any64(void)
 {
     const uint64_t r = next64(), s = next64();
     switch (r & 3) {
-    case 0: return f64_of(specials64[(r >> 8) % COUNT(specials64)]);
-    case 1: return f64_of(s);
+    case 0: return double_of(specials64[(r >> 8) % COUNT(specials64)]);
+    case 1: return double_of(s);
     default:
         return ldexp((double)(s >> 11) * 0x1p-53, (int)((r >> 8) % 2120) - 1075) *
                ((r >> 39) & 1 ? -1.0 : 1.0);
@@ -142,7 +130,7 @@ static float narrowable(void)
     case 3: u = (u & 0x80000000u) | (uint32_t)(98 + (r >> 8) % 46) << 23 | (u & 0x7FFFFFu); break;
     default: return any32();
     }
-    return f32_of(u);
+    return float_of(u);
 }
 /* A finite slope: one of the five, or finite of any magnitude. */
 static float finite32(void)
