@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "internal/cpu.h"
+#include "internal/isa.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>

@@ -3,12 +3,10 @@
 #ifndef LEAKY_INTERNAL_CPU_H
 #define LEAKY_INTERNAL_CPU_H
 
-/* CPU features, detected once. */
+/* CPU features, detected once (src/cpu.c).  A path's own bit, LEAKY_CPU_<ISA> (the CPU and
+ * the OS run every instruction the path uses), comes from the ISA list (internal/isa.h);
+ * these are the extensions some kernels need beyond their path (internal/kernel_list.h). */
 enum {
-    LEAKY_CPU_SSE2 = 1u << 0,
-    LEAKY_CPU_AVX2 = 1u << 1,
-    LEAKY_CPU_AVX512 = 1u << 2, /* F, BW, VL, DQ, with the OS saving zmm and mask state */
-    LEAKY_CPU_NEON = 1u << 3,
     /* Extensions only the float16 and int8 kernels use. */
     LEAKY_CPU_F16C = 1u << 8,        /* with AVX2: vcvtph2ps, vcvtps2ph */
     LEAKY_CPU_AVX512_VBMI = 1u << 9, /* with AVX-512: vpermi2b, 128-byte table lookups */

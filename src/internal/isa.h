@@ -29,6 +29,14 @@
 #define LEAKY_X_ISA_POSITION(a, isa, ISA, cpu_features) LEAKY_ISA_POSITION_##isa,
 enum { LEAKY_ISA_LIST(LEAKY_X_ISA_POSITION, ~) LEAKY_ISA_LIST_LENGTH };
 #undef LEAKY_X_ISA_POSITION
+
+/* Each path's own CPU feature bit, LEAKY_CPU_<ISA> (the scalar path's is never asked for),
+ * below the extensions' bits of internal/cpu.h; src/cpu.c sets the bits of what it finds. */
+#define LEAKY_X_ISA_CPU_BIT(a, isa, ISA, cpu_features) \
+    LEAKY_CPU_##ISA = 1u << LEAKY_ISA_POSITION_##isa,
+enum { LEAKY_ISA_LIST(LEAKY_X_ISA_CPU_BIT, ~) };
+#undef LEAKY_X_ISA_CPU_BIT
+_Static_assert(LEAKY_ISA_LIST_LENGTH <= 8, "the paths' CPU bits stay below the extensions'");
 #define LEAKY_X_ISA_CHECK(a, isa, ISA, cpu_features)                      \
     _Static_assert((int)LEAKY_ISA_##ISA == (int)LEAKY_ISA_POSITION_##isa, \
                    "LEAKY_ISA_" #ISA " is not at its place in LEAKY_ISA_LIST");
