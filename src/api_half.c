@@ -1,93 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* The float16 and bfloat16 entry points, and the conversions: argument checks, then one
- * dispatched kernel, run as the float32 ones are (internal/run.h). */
+ * dispatched kernel, through the same path as the float32 ones (internal/elementwise.h). */
 #include <stddef.h>
 
 #include "internal/check.h"
 #include "internal/kernels.h"
 #include "internal/run.h"
 
-typedef LEAKY_SLOT_TYPE(leaky_unary_u16_fn) unary_slot;
-typedef LEAKY_SLOT_TYPE(leaky_binary_u16_fn) binary_slot;
+#define ELEM_T uint16_t
+#define ELEM_PARAMS struct leaky_f32_params
+#define ELEM_UNARY_FN leaky_unary_u16_fn
+#define ELEM_BINARY_FN leaky_binary_u16_fn
+#include "internal/elementwise.h"
+
 typedef LEAKY_SLOT_TYPE(leaky_widen_u16_fn) widen_slot;
 typedef LEAKY_SLOT_TYPE(leaky_narrow_u16_fn) narrow_slot;
-
-/* A large call, for the split's ranges: its kernel, arrays and the kernel's parameters. */
-struct unary_job {
-    leaky_unary_u16_fn *kernel;
-    const uint16_t *x;
-    uint16_t *y;
-    struct leaky_f32_params params;
-};
-struct binary_job {
-    leaky_binary_u16_fn *kernel;
-    const uint16_t *x, *g;
-    uint16_t *out;
-    struct leaky_f32_params params;
-};
-
-static void unary_range(void *ctx, size_t begin, size_t end)
-{
-    const struct unary_job *j = ctx;
-    j->kernel(end - begin, j->x + begin, j->y + begin, &j->params);
-}
-
-static void binary_range(void *ctx, size_t begin, size_t end)
-{
-    const struct binary_job *j = ctx;
-    j->kernel(end - begin, j->x + begin, j->g + begin, j->out + begin, &j->params);
-}
-
-static leaky_status run_unary(const char *fn, unary_slot kernel, struct leaky_operand x,
-                              struct leaky_operand y, size_t n, float slope)
-{
-    LEAKY_TRY(leaky_check_slope(fn, slope));
-    if (n == 0)
-        return LEAKY_OK;
-    LEAKY_TRY(leaky_check_unary(fn, x, sizeof(uint16_t), y, sizeof(uint16_t), n));
-    const struct leaky_kernels *k = NULL;
-    LEAKY_TRY(leaky_active_kernels(&k));
-    leaky_unary_u16_fn *f = LEAKY_KERNEL_AT(k, kernel);
-    if (leaky_small_call(n, sizeof(uint16_t))) {
-        const struct leaky_f32_params params = {.slope = slope};
-        f(n, x.p, (uint16_t *)y.p, &params);
-        return LEAKY_OK;
-    }
-    struct unary_job job = {
-        f,
-        x.p,
-        (uint16_t *)y.p,
-        {slope, leaky_stream(y.p, x.p, 2 * n * sizeof(uint16_t), sizeof(uint16_t))}};
-    leaky_run_split(n, sizeof(uint16_t), y.p, unary_range, &job);
-    return LEAKY_OK;
-}
-
-/* x routes the gradient g into out; out may be g itself but must not touch x. */
-static leaky_status run_binary(const char *fn, binary_slot kernel, struct leaky_operand x,
-                               struct leaky_operand g, struct leaky_operand out, size_t n,
-                               float slope)
-{
-    LEAKY_TRY(leaky_check_slope(fn, slope));
-    if (n == 0)
-        return LEAKY_OK;
-    LEAKY_TRY(leaky_check_binary(fn, x, g, out, sizeof(uint16_t), n));
-    const struct leaky_kernels *k = NULL;
-    LEAKY_TRY(leaky_active_kernels(&k));
-    leaky_binary_u16_fn *f = LEAKY_KERNEL_AT(k, kernel);
-    if (leaky_small_call(n, sizeof(uint16_t))) {
-        const struct leaky_f32_params params = {.slope = slope};
-        f(n, x.p, g.p, (uint16_t *)out.p, &params);
-        return LEAKY_OK;
-    }
-    struct binary_job job = {
-        f,
-        x.p,
-        g.p,
-        (uint16_t *)out.p,
-        {slope, leaky_stream(out.p, g.p, 3 * n * sizeof(uint16_t), sizeof(uint16_t))}};
-    leaky_run_split(n, sizeof(uint16_t), out.p, binary_range, &job);
-    return LEAKY_OK;
-}
 
 #define UNARY(name) LEAKY_SLOT(unary_slot, name)
 #define BINARY(name) LEAKY_SLOT(binary_slot, name)
@@ -96,21 +23,26 @@ static leaky_status run_binary(const char *fn, binary_slot kernel, struct leaky_
 #define HALF_API(t)                                                                               \
     leaky_status leaky_relu_##t(const uint16_t *x, uint16_t *y, size_t n, float negative_slope)   \
     {                                                                                             \
-        return run_unary("leaky_relu_" #t, UNARY(t##_vlrelu), LEAKY_OPERAND(x), LEAKY_OPERAND(y), \
-                         n, negative_slope);                                                      \
+        static const char fn[] = "leaky_relu_" #t;                                                \
+        LEAKY_TRY(leaky_check_slope(fn, negative_slope));                                         \
+        return run_unary(fn, UNARY(t##_vlrelu), LEAKY_OPERAND(x), LEAKY_OPERAND(y), n,            \
+                         negative_slope);                                                         \
     }                                                                                             \
     leaky_status leaky_relu_backward_##t(const uint16_t *x, const uint16_t *dy, uint16_t *dx,     \
                                          size_t n, float negative_slope)                          \
     {                                                                                             \
-        return run_binary("leaky_relu_backward_" #t, BINARY(t##_vlrelu_backward),                 \
-                          LEAKY_OPERAND(x), LEAKY_OPERAND(dy), LEAKY_OPERAND(dx), n,              \
-                          negative_slope);                                                        \
+        static const char fn[] = "leaky_relu_backward_" #t;                                       \
+        LEAKY_TRY(leaky_check_slope(fn, negative_slope));                                         \
+        return run_binary(fn, BINARY(t##_vlrelu_backward), LEAKY_OPERAND(x), LEAKY_OPERAND(dy),   \
+                          LEAKY_OPERAND(dx), n, negative_slope);                                  \
     }                                                                                             \
     leaky_status leaky_relu_derivative_##t(const uint16_t *x, uint16_t *d, size_t n,              \
                                            float negative_slope)                                  \
     {                                                                                             \
-        return run_unary("leaky_relu_derivative_" #t, UNARY(t##_vlrelu_derivative),               \
-                         LEAKY_OPERAND(x), LEAKY_OPERAND(d), n, negative_slope);                  \
+        static const char fn[] = "leaky_relu_derivative_" #t;                                     \
+        LEAKY_TRY(leaky_check_slope(fn, negative_slope));                                         \
+        return run_unary(fn, UNARY(t##_vlrelu_derivative), LEAKY_OPERAND(x), LEAKY_OPERAND(d), n, \
+                         negative_slope);                                                         \
     }
 
 HALF_API(f16)
