@@ -762,12 +762,10 @@ static void print_goals(void)
 static bool writable(const char *path)
 {
     char err[512];
-    outfile o;
-    if (!outfile_open(&o, path, err, sizeof err)) {
+    if (!outfile_check(path, err, sizeof err)) {
         cli_error(EXIT_FAILURE_, "bench: %s", err);
         return false;
     }
-    outfile_abort(&o);
     return true;
 }
 

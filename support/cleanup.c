@@ -7,12 +7,13 @@
 
 #include "cleanup.h"
 
-enum { MAX_PATHS = 8, PATH_CHARS = 4096, MAX_MAPPINGS = 4, MESSAGE_CHARS = 512 };
+enum { MAX_PATHS = 16, PATH_CHARS = 4096, MAX_MAPPINGS = 4, MESSAGE_CHARS = 512 };
 
 /* A slot is filled before it is marked used and unmarked before it is reused, so a
  * handler sees either a whole path or none. */
 static char paths[MAX_PATHS][PATH_CHARS];
 static volatile sig_atomic_t path_used[MAX_PATHS];
+static volatile sig_atomic_t path_is_folder[MAX_PATHS];
 
 static struct {
     uintptr_t from, to;
@@ -23,8 +24,13 @@ static volatile sig_atomic_t mapping_used[MAX_MAPPINGS];
 static void unlink_all(void)
 {
     for (int i = 0; i < MAX_PATHS; i++)
-        if (path_used[i])
+        if (path_used[i] && !path_is_folder[i])
             unlink(paths[i]);
+    /* Folders inside folders: each pass removes the innermost empty ones. */
+    for (int pass = 0; pass < MAX_PATHS; pass++)
+        for (int i = 0; i < MAX_PATHS; i++)
+            if (path_used[i] && path_is_folder[i])
+                rmdir(paths[i]);
 }
 
 static void on_signal(int sig)
@@ -79,7 +85,7 @@ static void install(void)
     sigaction(SIGBUS, &sa, NULL);
 }
 
-int cleanup_remember(const char *path)
+static int remember(const char *path, bool folder)
 {
     const size_t len = strlen(path);
     if (len >= PATH_CHARS)
@@ -88,12 +94,17 @@ int cleanup_remember(const char *path)
     for (int i = 0; i < MAX_PATHS; i++) {
         if (!path_used[i]) {
             memcpy(paths[i], path, len + 1);
+            path_is_folder[i] = folder;
             path_used[i] = 1;
             return i;
         }
     }
     return -1;
 }
+
+int cleanup_remember(const char *path) { return remember(path, false); }
+
+int cleanup_remember_folder(const char *path) { return remember(path, true); }
 
 void cleanup_forget(int slot)
 {

@@ -26,7 +26,10 @@
  * (the file is then simply not removed on a signal). */
 int cleanup_remember(const char *path);
 
-/* Forgets a slot from cleanup_remember (after the file was renamed or removed); -1 is
+/* Registers a folder to remove on a signal if it is empty by then (after the files). */
+int cleanup_remember_folder(const char *path);
+
+/* Forgets a slot from cleanup_remember or cleanup_remember_folder (after the file was renamed or removed); -1 is
  * ignored. */
 void cleanup_forget(int slot);
 

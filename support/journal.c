@@ -42,7 +42,8 @@ static bool full_io(bool writing, int fd, void *buf, size_t n, uint64_t offset)
 {
     unsigned char *p = buf;
     while (n > 0) {
-        const ssize_t k = writing ? pwrite(fd, p, n, (off_t)offset) : pread(fd, p, n, (off_t)offset);
+        const ssize_t k =
+            writing ? pwrite(fd, p, n, (off_t)offset) : pread(fd, p, n, (off_t)offset);
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0) {
@@ -105,8 +106,8 @@ static size_t format_header(unsigned char *h, uint64_t size, const char *identit
 /* Looks at an existing journal: true when it is valid and resumable (*at and jn->seq set,
  * the recorded block restored), true with *torn when it was never completed (the file was
  * not touched yet), false with a sentence otherwise. */
-static bool recover(journal *jn, uint64_t size, const char *identity, uint64_t start,
-                    uint64_t *at, bool *torn, char *err, size_t err_size)
+static bool recover(journal *jn, uint64_t size, const char *identity, uint64_t start, uint64_t *at,
+                    bool *torn, char *err, size_t err_size)
 {
     unsigned char h[HEADER_BYTES], expect[HEADER_BYTES];
     format_header(expect, size, identity);
@@ -116,10 +117,10 @@ static bool recover(journal *jn, uint64_t size, const char *identity, uint64_t s
     if (!*torn) {
         const uint64_t their_len = get64(h + 24);
         theirs = their_len < (1u << 24) ? calloc(their_len + 1, 1) : NULL;
-        *torn = !theirs || !full_io(false, jn->fd, theirs, their_len, HEADER_BYTES) ||
-                get64(h + 32) != checksum(checksum(get64(h + 16), (unsigned char *)theirs,
-                                                   their_len),
-                                          h + 16, 16);
+        *torn =
+            !theirs || !full_io(false, jn->fd, theirs, their_len, HEADER_BYTES) ||
+            get64(h + 32) !=
+                checksum(checksum(get64(h + 16), (unsigned char *)theirs, their_len), h + 16, 16);
     }
     if (*torn) {
         free(theirs);
@@ -172,8 +173,8 @@ static bool recover(journal *jn, uint64_t size, const char *identity, uint64_t s
     return true;
 }
 
-bool journal_begin(journal *jn, const char *path, int file_fd, uint64_t start,
-                   const char *identity, uint64_t *at, char *err, size_t err_size)
+bool journal_begin(journal *jn, const char *path, int file_fd, uint64_t start, const char *identity,
+                   uint64_t *at, char *err, size_t err_size)
 {
     *jn = (journal){.file = path, .fd = -1, .file_fd = file_fd};
     jn->path = journal_path(path);

@@ -40,8 +40,8 @@ typedef struct journal {
     const char *file; /* the file rewritten, as given */
     char *path;       /* the journal (allocated) */
     int fd, file_fd;
-    uint64_t seq;        /* the next record's number */
-    uint64_t slots_from; /* where the record slots start in the journal */
+    uint64_t seq;          /* the next record's number */
+    uint64_t slots_from;   /* where the record slots start in the journal */
     unsigned char *record; /* one record: its header and a block */
 } journal;
 
@@ -51,8 +51,8 @@ typedef struct journal {
  * it recorded, whose original bytes are put back.  False with a sentence naming the file
  * when the journal cannot be created (a full disk, a read-only folder), or belongs to
  * another job or to the file at another size. */
-bool journal_begin(journal *jn, const char *path, int file_fd, uint64_t start,
-                   const char *identity, uint64_t *at, char *err, size_t err_size);
+bool journal_begin(journal *jn, const char *path, int file_fd, uint64_t start, const char *identity,
+                   uint64_t *at, char *err, size_t err_size);
 
 /* Makes the blocks rewritten so far durable, then records [offset, offset + len) of the
  * file (len at most JOURNAL_MAX_BLOCK) durably, before the caller rewrites it. */

@@ -19,12 +19,37 @@ static void say(char *err, size_t err_size, const char *fmt, const char *path, c
         snprintf(err, err_size, fmt, path, why);
 }
 
+/* The descriptor a path names by itself ("-", /dev/stdout, /dev/fd/N, /proc/self/fd/N), or
+ * -1.  Such a path is written through that descriptor: following its link would end at a
+ * "pipe:[...]" name, or at a file the shell opened for appending. */
+static int fd_named(const char *p)
+{
+    static const char *const dirs[] = {"/dev/fd/", "/proc/self/fd/"};
+    if (strcmp(p, "-") == 0 || strcmp(p, "/dev/stdout") == 0)
+        return STDOUT_FILENO;
+    if (strcmp(p, "/dev/stderr") == 0)
+        return STDERR_FILENO;
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        const size_t len = strlen(dirs[i]);
+        if (strncmp(p, dirs[i], len) == 0 && p[len]) {
+            char *end;
+            const long fd = strtol(p + len, &end, 10);
+            if (!*end && fd >= 0 && fd < INT_MAX)
+                return (int)fd;
+        }
+    }
+    return -1;
+}
+
 /* path with the symbolic links of its last component followed (allocated), or NULL with
- * errno set.  A link to nothing yet gives the path the link names. */
+ * errno set.  A link to nothing yet gives the path the link names; a link to a
+ * descriptor (fd_named) stops there. */
 static char *follow_links(const char *path)
 {
     char *p = strdup(path);
     for (int hops = 0; p && hops < 40; hops++) {
+        if (fd_named(p) >= 0)
+            return p;
         struct stat st;
         if (lstat(p, &st) != 0)
             return errno == ENOENT ? p : (free(p), NULL);
@@ -142,20 +167,23 @@ static bool open_temp(outfile *o, const struct stat *existing, char *err, size_t
 bool outfile_open(outfile *o, const char *path, char *err, size_t err_size)
 {
     *o = (outfile){.path = path, .fd = -1, .slot = -1};
-    if (strcmp(path, "-") == 0) {
-        fflush(stdout); /* what was printed before comes first */
-        o->fd = dup(STDOUT_FILENO);
-        o->stream = true;
-        if (o->fd < 0) {
-            say(err, err_size, "cannot write %s: %s", "standard output", strerror(errno));
-            return false;
-        }
-        return true;
-    }
     o->target = follow_links(path);
     if (!o->target) {
         say(err, err_size, "cannot create %s: %s", path, strerror(errno));
         return false;
+    }
+    const int named = fd_named(o->target);
+    if (named >= 0) {
+        if (named == STDOUT_FILENO)
+            fflush(stdout); /* what was printed before comes first */
+        o->stream = true;
+        o->fd = dup(named);
+        if (o->fd < 0) {
+            say(err, err_size, "cannot write %s: %s", path, strerror(errno));
+            outfile_abort(o);
+            return false;
+        }
+        return true;
     }
     struct stat st;
     const bool exists = stat(o->target, &st) == 0;
@@ -224,12 +252,17 @@ void outfile_abort(outfile *o)
 
 bool outfile_check(const char *path, char *err, size_t err_size)
 {
-    if (strcmp(path, "-") == 0)
-        return true;
     char *target = follow_links(path);
     if (!target) {
         say(err, err_size, "cannot create %s: %s", path, strerror(errno));
         return false;
+    }
+    if (fd_named(target) >= 0) {
+        const bool open_fd = fcntl(fd_named(target), F_GETFD) != -1;
+        if (!open_fd)
+            say(err, err_size, "cannot write %s: %s", path, strerror(EBADF));
+        free(target);
+        return open_fd;
     }
     struct stat st;
     const bool exists = stat(target, &st) == 0;
@@ -256,4 +289,62 @@ bool outfile_stdout_ok(char *err, size_t err_size)
     say(err, err_size, "cannot write %s: %s", "standard output",
         errno ? strerror(errno) : "a write failed");
     return false;
+}
+
+bool outdir_make(outdir *d, const char *path)
+{
+    *d = (outdir){.n_made = 0};
+    char *buf = strdup(path);
+    if (!buf) {
+        errno = ENOMEM;
+        return false;
+    }
+    bool ok = true;
+    for (char *p = buf + 1; ok; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        const char c = *p;
+        *p = '\0';
+        if (mkdir(buf, 0777) == 0) {
+            /* Past the table's size a folder is made but not removed again. */
+            if (d->n_made < OUTDIR_MAX_MADE) {
+                d->made[d->n_made] = strdup(buf);
+                d->slots[d->n_made] = d->made[d->n_made] ? cleanup_remember_folder(buf) : -1;
+                d->n_made += d->made[d->n_made] != NULL;
+            }
+        } else if (errno != EEXIST) {
+            ok = false;
+        }
+        *p = c;
+        if (c == '\0')
+            break;
+    }
+    free(buf);
+    struct stat st;
+    if (ok && stat(path, &st) != 0)
+        ok = false;
+    else if (ok && !S_ISDIR(st.st_mode))
+        errno = ENOTDIR, ok = false;
+    if (!ok) {
+        const int e = errno;
+        outdir_abort(d);
+        errno = e;
+    }
+    return ok;
+}
+
+void outdir_abort(outdir *d)
+{
+    for (size_t i = d->n_made; i-- > 0;)
+        rmdir(d->made[i]);
+    outdir_keep(d);
+}
+
+void outdir_keep(outdir *d)
+{
+    for (size_t i = 0; i < d->n_made; i++) {
+        cleanup_forget(d->slots[i]);
+        free(d->made[i]);
+    }
+    d->n_made = 0;
 }

@@ -54,6 +54,26 @@ void outfile_abort(outfile *o);
  * creating, opening or waiting for anything; false with a sentence in err. */
 bool outfile_check(const char *path, char *err, size_t err_size);
 
+/* A folder for outputs, made with its missing parents (mkdir -p).  The folders it made
+ * are removed again (those still empty) by outdir_abort, and by SIGINT, SIGTERM, SIGHUP
+ * and SIGPIPE, until outdir_keep: a failed or interrupted run leaves no empty folder. */
+enum { OUTDIR_MAX_MADE = 8 };
+typedef struct outdir {
+    char *made[OUTDIR_MAX_MADE]; /* the folders made, outermost first (allocated) */
+    int slots[OUTDIR_MAX_MADE];
+    size_t n_made;
+} outdir;
+
+/* Makes path and its missing parents; false with errno set (ENOTDIR when path, or a
+ * parent, is something else). */
+bool outdir_make(outdir *d, const char *path);
+
+/* Removes the folders made that are still empty (innermost first). */
+void outdir_abort(outdir *d);
+
+/* Keeps the folders: the run succeeded. */
+void outdir_keep(outdir *d);
+
 /* Whether standard output took everything written to it: flushes it and checks its error
  * flag.  False, with a sentence in err, when a write failed (a full disk, a closed pipe
  * whose SIGPIPE is ignored, /dev/full). */
