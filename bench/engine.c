@@ -958,6 +958,11 @@ int bench_main(const char *program, int argc, char **argv, const struct bench_im
         if (rc == EXIT_OK)
             printf("wrote %s\n", o.png);
     }
+    /* The tables are the result: a run whose tables were lost failed (leaky-bench-peers
+     * has no other check). */
+    char err[256];
+    if (rc == EXIT_OK && !outfile_stdout_ok(err, sizeof err))
+        rc = cli_error(EXIT_FAILURE_, "bench: %s", err);
     free(results);
     results = NULL;
     nresults = results_cap = 0;
