@@ -74,6 +74,11 @@ if mknod null.png c 1 3 2>/dev/null; then
     || fail "plot -o device: replaced by a regular file"
   "$leaky" bench "${bench[@]}" --csv null.png >/dev/null && [[ -c null.png ]] && pass \
     || fail "bench --csv device: replaced by a regular file"
+  # A block device is no output: refused, and still a device node after.
+  mknod loop.npy b 7 0
+  expect_error "OUT a block device" 1 "cannot write loop.npy: not a regular file, FIFO or character device" -- \
+    "$leaky" apply x.npy loop.npy
+  [[ -b loop.npy ]] && pass || fail "OUT a block device: replaced"
 else
   echo "outputs: mknod not permitted here: the device node cases are skipped"
 fi
