@@ -120,7 +120,8 @@ kill -INT "$pid"; wait "$pid"; rc=$?
 set +m
 [[ $rc -eq 130 ]] && pass || fail "SIGINT after a result: exit $rc"
 rows=$(($(wc -l <"$tmp/cut2/results.csv") - 1))
-((rows > 0 && rows % 1000 == 0)) && pass || fail "SIGINT after a result: results.csv has $rows rows"
+# (results.csv appears after the first of five activations, not only at the end)
+((rows > 0 && rows < 5000 && rows % 1000 == 0)) && pass || fail "SIGINT after a result: results.csv has $rows rows"
 [[ -z $(find "$tmp/cut2" -name '.*') ]] && pass || fail "SIGINT: left $(find "$tmp/cut2" -name '.*')"
 
 # The real dataset: a small run whose training loss falls, whose numbers repeat.
