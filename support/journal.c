@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -58,15 +58,19 @@ static bool full_io(bool writing, int fd, void *buf, size_t n, uint64_t offset)
     return true;
 }
 
-/* ".NAME.leaky-journal" in path's folder (allocated). */
-static char *journal_path(const char *path)
+/* ".NAME.leaky-journal" in the folder of the file path names, its links followed, so that
+ * every name of the file finds the same journal (allocated). */
+static char *journal_path(const char *given)
 {
+    char *real = realpath(given, NULL);
+    const char *path = real ? real : given;
     const char *slash = strrchr(path, '/');
     const size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
     const size_t size = strlen(path) + sizeof "..leaky-journal";
     char *p = malloc(size);
     if (p)
         snprintf(p, size, "%.*s.%s.leaky-journal", (int)dir_len, path, path + dir_len);
+    free(real);
     return p;
 }
 
