@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* leaky apply: the activation (or its derivative, or its backward pass) applied to arrays
- * in NumPy .npy files.  Inputs are mapped, never read whole into memory; the output is
- * streamed to a temporary file that replaces OUT only when complete. */
+ * in NumPy .npy files.  Inputs are mapped (or, from a pipe, FIFO or "-", read as they
+ * come), never read whole into memory; the output goes through outfile.h (a temporary
+ * that replaces OUT only when complete, or straight into a pipe or device); --inplace
+ * rewrites through a shared mapping under journal.h's rollback journal. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "cli.h"
+#include "journal.h"
 #include "leaky.h"
 #include "npy.h"
 #include "outfile.h"
@@ -96,6 +100,7 @@ struct job {
     uint64_t seed;
     const char *dtype; /* --dtype: NULL, f32, f64, f16, qs8 or qu8 */
     struct q8 q;
+    char *identity; /* --inplace: the command without IN, which a resuming run must repeat */
 };
 
 static leaky_status forward_f32(const void *x, void *y, size_t n, const struct slope *a)
@@ -222,23 +227,87 @@ static const struct dtype dtypes[] = {
 };
 
 /* A mapped .npy file with its parsed header. */
+/* An input: a mapped file, or a stream (a pipe, a FIFO, a terminal or "-": standard
+ * input) read in order, whose map holds only the header. */
 struct mapped {
     const char *path;
     int fd;
     unsigned char *map;
     size_t size;
+    bool stream;
+    int bus_slot; /* the mapping's entry in cleanup.h's SIGBUS table */
     npy_header h;
     const struct dtype *dt;
 };
 
 static void unmap(struct mapped *m)
 {
-    if (m->map)
+    cleanup_forget_mapping(m->bus_slot);
+    m->bus_slot = -1;
+    if (m->map && m->stream)
+        free(m->map);
+    else if (m->map)
         munmap(m->map, m->size);
-    if (m->fd >= 0)
+    if (m->fd >= 0 && m->fd != STDIN_FILENO)
         close(m->fd);
     m->map = NULL;
     m->fd = -1;
+}
+
+/* Reads up to n bytes; the count read (less at the end of the stream), or -1. */
+static ssize_t read_full(int fd, void *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        const ssize_t k = read(fd, (char *)buf + got, n - got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -1;
+        if (k == 0)
+            break;
+        got += (size_t)k;
+    }
+    return (ssize_t)got;
+}
+
+/* A stream's header, read up to the first data byte into m->map (allocated); false with
+ * a sentence. */
+static bool read_stream_header(struct mapped *m, char *err, size_t err_size)
+{
+    unsigned char pre[12];
+    ssize_t got = read_full(m->fd, pre, 10);
+    if (got == 10 && pre[6] >= 2) {
+        const ssize_t more = read_full(m->fd, pre + 10, 2);
+        got = more < 0 ? -1 : got + more;
+    }
+    if (got < 0) {
+        snprintf(err, err_size, "cannot read: %s", strerror(errno));
+        return false;
+    }
+    /* The header's own length, capped (numpy writes a few hundred bytes). */
+    size_t total = (size_t)got;
+    if (got >= 10 && memcmp(pre, "\x93NUMPY", 6) == 0) {
+        const size_t prefix = pre[6] >= 2 ? 12 : 10;
+        uint64_t text = (uint64_t)pre[8] | (uint64_t)pre[9] << 8;
+        if (prefix == 12 && got == 12)
+            text |= (uint64_t)pre[10] << 16 | (uint64_t)pre[11] << 24;
+        if ((size_t)got == prefix)
+            total = prefix + (text < (1u << 24) ? (size_t)text : (size_t)1 << 24);
+    }
+    m->map = malloc(total > 12 ? total : 12);
+    if (!m->map) {
+        snprintf(err, err_size, "out of memory for the header");
+        return false;
+    }
+    m->size = total;
+    memcpy(m->map, pre, (size_t)got);
+    const ssize_t rest = read_full(m->fd, m->map + got, total - (size_t)got);
+    if (rest < 0) {
+        snprintf(err, err_size, "cannot read: %s", strerror(errno));
+        return false;
+    }
+    return npy_parse_header(m->map, (size_t)got + (size_t)rest, &m->h, err, err_size);
 }
 
 /* Checks what the header says against what this program computes; false with a sentence. */
@@ -288,20 +357,47 @@ static bool check_header(struct mapped *m, char *err, size_t err_size)
     return false;
 }
 
-/* Maps path and checks its header and size; on failure prints the error naming the file. */
+/* Maps path (or opens it as a stream) and checks its header and size; on failure prints
+ * the error naming the file.  A FIFO is opened as a shell's redirection does: waiting for
+ * its writer. */
 static bool map_npy(struct mapped *m, const char *path, bool writable)
 {
     char err[512];
     m->path = path;
     m->map = NULL;
-    m->fd = open(path, writable ? O_RDWR : O_RDONLY);
+    m->bus_slot = -1;
+    m->stream = false;
+    if (!writable && journal_pending(path)) {
+        cli_error(EXIT_FAILURE_,
+                  "apply: %s is partly rewritten by an interrupted 'apply --inplace'; rerun "
+                  "that command to finish it",
+                  path);
+        return false;
+    }
+    const bool dash = strcmp(path, "-") == 0;
+    m->fd = dash ? STDIN_FILENO : open(path, writable ? O_RDWR : O_RDONLY);
     if (m->fd < 0) {
         cli_error(EXIT_FAILURE_, "apply: cannot open %s: %s", path, strerror(errno));
         return false;
     }
     struct stat st;
-    if (fstat(m->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        cli_error(EXIT_FAILURE_, "apply: %s: not a regular file", path);
+    if (fstat(m->fd, &st) != 0) {
+        cli_error(EXIT_FAILURE_, "apply: %s: %s", path, strerror(errno));
+        unmap(m);
+        return false;
+    }
+    if (!writable && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode))) {
+        m->stream = true;
+        if (!read_stream_header(m, err, sizeof err) || !check_header(m, err, sizeof err)) {
+            cli_error(EXIT_FAILURE_, "apply: %s: %s", dash ? "standard input" : path, err);
+            unmap(m);
+            return false;
+        }
+        return true;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        cli_error(EXIT_FAILURE_, "apply: %s: not a regular file%s", path,
+                  writable ? "" : ", FIFO, pipe or character device");
         unmap(m);
         return false;
     }
@@ -319,6 +415,14 @@ static bool map_npy(struct mapped *m, const char *path, bool writable)
         return false;
     }
     m->map = p;
+    /* A file that shrinks under the mapping, or a page that cannot be read or written
+     * (a full disk), ends the command with this message instead of a bare SIGBUS. */
+    char fault[512];
+    snprintf(fault, sizeof fault,
+             "apply: %s: the file shrank, or a page of it could not be read or written "
+             "(full disk or I/O error), while it was in use",
+             path);
+    m->bus_slot = cleanup_remember_mapping(m->map, m->size, fault);
     if (!npy_parse_header(m->map, m->size, &m->h, err, sizeof err) ||
         !check_header(m, err, sizeof err) ||
         !npy_check_size(&m->h, (uint64_t)st.st_size, err, sizeof err)) {
@@ -470,9 +574,47 @@ static void *aligned(unsigned char *p, void *buf, size_t bytes, size_t size)
     return buf;
 }
 
-/* Runs the job chunk by chunk: from in (and grad) into the file out_fd, or back into in's
- * mapping when out_fd < 0. */
-static int run(const struct job *j, struct mapped *in, struct mapped *grad, int out_fd, double *dw)
+static const char *name_of(const struct mapped *m)
+{
+    return strcmp(m->path, "-") == 0 ? "standard input" : m->path;
+}
+
+/* bytes of m's data from byte off, for the kernels: in the mapping when aligned for the
+ * type, else copied into buf; from a stream, read into buf.  NULL, with the error
+ * printed, when a stream ends early. */
+static void *chunk_of(struct mapped *m, uint64_t off, void *buf, size_t bytes)
+{
+    if (!m->stream)
+        return aligned(m->map + m->h.data_offset + off, buf, bytes, m->dt->size);
+    const ssize_t got = read_full(m->fd, buf, bytes);
+    if (got == (ssize_t)bytes)
+        return buf;
+    if (got < 0)
+        cli_error(EXIT_FAILURE_, "apply: cannot read %s: %s", name_of(m), strerror(errno));
+    else
+        cli_error(EXIT_FAILURE_,
+                  "apply: %s: truncated: the data ends after %llu of the %llu bytes its "
+                  "header announces",
+                  name_of(m), (unsigned long long)(off + (uint64_t)got),
+                  (unsigned long long)m->h.data_bytes);
+    return NULL;
+}
+
+/* Whether a stream ended where its header said (a file's size was checked when mapped). */
+static bool ended(struct mapped *m)
+{
+    unsigned char extra;
+    if (!m || !m->stream || read_full(m->fd, &extra, 1) == 0)
+        return true;
+    cli_error(EXIT_FAILURE_, "apply: %s: more data than the %llu bytes its header announces",
+              name_of(m), (unsigned long long)m->h.data_bytes);
+    return false;
+}
+
+/* Runs the job chunk by chunk over elements [from, to): from in (and grad) into the file
+ * out_fd, or back into in's mapping when out_fd < 0. */
+static int run(const struct job *j, struct mapped *in, struct mapped *grad, int out_fd, double *dw,
+               uint64_t from, uint64_t to, struct progress *pr)
 {
     const struct dtype *dt = in->dt;
     const size_t chunk = CHUNK_BYTES / dt->size;
@@ -486,15 +628,16 @@ static int run(const struct job *j, struct mapped *in, struct mapped *grad, int 
     const bool own_output =
         j->op == OP_DERIVATIVE && (j->fn == FN_PRELU || (j->fn == FN_RRELU && j->train));
     unsigned char *x = in->map + in->h.data_offset;
-    unsigned char *dy = grad ? grad->map + grad->h.data_offset : NULL;
-    struct progress pr;
-    progress_init(&pr, in->h.data_bytes);
     int rc = EXIT_OK;
-    for (uint64_t done = 0; done < in->h.count;) {
-        const size_t n = in->h.count - done < chunk ? (size_t)(in->h.count - done) : chunk;
+    for (uint64_t done = from; done < to;) {
+        const size_t n = to - done < chunk ? (size_t)(to - done) : chunk;
         const size_t off = (size_t)done * dt->size, bytes = n * dt->size;
-        void *xp = aligned(x + off, xbuf, bytes, dt->size);
-        const void *dyp = dy ? aligned(dy + off, dybuf, bytes, dt->size) : NULL;
+        void *xp = chunk_of(in, off, xbuf, bytes);
+        const void *dyp = grad ? chunk_of(grad, off, dybuf, bytes) : NULL;
+        if (!xp || (grad && !dyp)) {
+            rc = EXIT_FAILURE_;
+            break;
+        }
         /* In place, the result goes straight back into the mapping when it can. */
         void *yp = out_fd < 0 && xp == x + off && !own_output ? xp : ybuf;
         if (compute(j, dt, xp, dyp, yp, n, done, scratch, dw) != LEAKY_OK) {
@@ -511,9 +654,11 @@ static int run(const struct job *j, struct mapped *in, struct mapped *grad, int 
             memcpy(x + off, yp, bytes);
         }
         done += n;
-        progress_add(&pr, bytes);
+        progress_add(pr, bytes);
     }
     free(buf);
+    if (rc == EXIT_OK && to == in->h.count && (!ended(in) || !ended(grad)))
+        rc = EXIT_FAILURE_;
     return rc;
 }
 
@@ -620,9 +765,54 @@ static void print_dslopes(const struct job *j, const struct dtype *dt, const dou
     }
 }
 
+/* --inplace: block by block under the rollback journal (journal.h), so that rerunning the
+ * same command after any interruption finishes the job exactly once. */
+static int rewrite_in_place(const struct job *j, struct mapped *in, double *dw)
+{
+    char err[1024];
+    /* A sparse file's holes get their blocks now: a full disk is a message here, not a
+     * SIGBUS half way. */
+    const int e = posix_fallocate(in->fd, 0, (off_t)in->size);
+    if (e != 0)
+        return cli_error(EXIT_FAILURE_, "apply: cannot write %s: %s", j->in, strerror(e));
+    journal jn;
+    uint64_t at;
+    const uint64_t data = in->h.data_offset, size = in->dt->size;
+    if (!journal_begin(&jn, j->in, in->fd, data, j->identity, &at, err, sizeof err))
+        return cli_error(EXIT_FAILURE_, "apply: %s", err);
+    struct progress pr;
+    progress_init(&pr, in->h.data_bytes);
+    const uint64_t block = JOURNAL_MAX_BLOCK / size, page = (uint64_t)sysconf(_SC_PAGESIZE);
+    int rc = EXIT_OK;
+    for (uint64_t e0 = (at - data) / size; e0 < in->h.count && rc == EXIT_OK; e0 += block) {
+        const uint64_t e1 = in->h.count - e0 < block ? in->h.count : e0 + block;
+        const uint64_t from = data + e0 * size, to = data + e1 * size;
+        if (!journal_record(&jn, from, (size_t)(to - from), err, sizeof err)) {
+            rc = cli_error(EXIT_FAILURE_, "apply: %s", err);
+            break;
+        }
+        rc = run(j, in, NULL, -1, dw, e0, e1, &pr);
+        if (rc == EXIT_OK &&
+            msync(in->map + from / page * page, (size_t)(to - from / page * page), MS_SYNC) != 0)
+            rc = cli_error(EXIT_FAILURE_, "apply: cannot write %s: %s", j->in, strerror(errno));
+    }
+    if (rc != EXIT_OK) {
+        journal_close(&jn);
+        cli_error(EXIT_FAILURE_,
+                  "apply: %s is partly rewritten; rerun the same command to finish it", j->in);
+    } else if (!journal_end(&jn, err, sizeof err)) {
+        rc = cli_error(EXIT_FAILURE_, "apply: %s", err);
+    }
+    return rc;
+}
+
 static int apply(struct job *j)
 {
-    struct mapped in = {.fd = -1}, grad = {.fd = -1};
+    struct mapped in = {.fd = -1, .bus_slot = -1}, grad = {.fd = -1, .bus_slot = -1};
+    if (j->inplace && strcmp(j->in, "-") == 0)
+        return cli_error(EXIT_USAGE, "apply: --inplace rewrites a file, not standard input");
+    if (j->grad && strcmp(j->in, "-") == 0 && strcmp(j->grad, "-") == 0)
+        return cli_error(EXIT_USAGE, "apply: IN and --grad cannot both be standard input");
     if (!map_npy(&in, j->in, j->inplace))
         return EXIT_FAILURE_;
     char job_err[256];
@@ -665,9 +855,7 @@ static int apply(struct job *j)
     }
     int rc;
     if (j->inplace) {
-        rc = run(j, &in, NULL, -1, dw);
-        if (rc == EXIT_OK && msync(in.map, in.size, MS_SYNC) != 0)
-            rc = cli_error(EXIT_FAILURE_, "apply: cannot write %s: %s", j->in, strerror(errno));
+        rc = rewrite_in_place(j, &in, dw);
     } else {
         char err[512], header[NPY_HEADER_MAX];
         const size_t header_len =
@@ -679,15 +867,21 @@ static int apply(struct job *j)
             rc = cli_error(EXIT_FAILURE_, "apply: cannot write %s: %s", j->out, strerror(errno));
             outfile_abort(&o);
         } else {
-            rc = run(j, &in, j->grad ? &grad : NULL, o.fd, dw);
+            struct progress pr;
+            progress_init(&pr, in.h.data_bytes);
+            rc = run(j, &in, j->grad ? &grad : NULL, o.fd, dw, 0, in.h.count, &pr);
+            /* The slope gradient is part of the result: OUT stays as it was if it is lost. */
+            if (rc == EXIT_OK && dw) {
+                print_dslopes(j, in.dt, dw);
+                if (!outfile_stdout_ok(err, sizeof err))
+                    rc = cli_error(EXIT_FAILURE_, "apply: %s", err);
+            }
             if (rc != EXIT_OK)
                 outfile_abort(&o);
             else if (!outfile_commit(&o, err, sizeof err))
                 rc = cli_error(EXIT_FAILURE_, "apply: %s", err);
         }
     }
-    if (rc == EXIT_OK && dw)
-        print_dslopes(j, in.dt, dw);
     unmap(&in);
     unmap(&grad);
     free(dw);
@@ -722,8 +916,10 @@ static void help(void)
            "  -d, --derivative    the gradient f'(x) = 1 if x > 0, else A\n"
            "  -b, --backward      the backward pass: dx = DY if x > 0, else A*DY\n"
            "  -g, --grad DY.npy   the output gradient for --backward (same shape and dtype)\n"
-           "  -i, --inplace       rewrite IN itself through a shared mapping (no second copy\n"
-           "                      on disk; an interrupted run leaves it partly rewritten)\n"
+           "  -i, --inplace       rewrite IN itself, block by block under a rollback journal\n"
+           "                      beside it (.IN.leaky-journal, 8 MiB): if the run is\n"
+           "                      interrupted (even by kill -9 or a power cut), rerunning the\n"
+           "                      same command finishes it, each element rewritten once\n"
            "  -h, --help          this text\n"
            "\n"
            "  -t, --dtype T       what the data must be: f32 ('<f4'), f64 ('<f8'), f16 ('<f2':\n"
@@ -790,6 +986,26 @@ static void rrelu_bounds_f64(const char *text, double *lower, double *upper)
     char *end;
     *lower = strtod(text, &end);
     *upper = strtod(end + 1, NULL);
+}
+
+/* The words of the command but IN, space-separated: what identifies an in-place job in
+ * its journal (allocated; NULL when out of memory). */
+static char *job_identity(int argc, char **argv, int in_index)
+{
+    size_t size = sizeof "leaky";
+    for (int i = 0; i < argc; i++)
+        size += strlen(argv[i]) + 1;
+    char *text = malloc(size);
+    if (!text)
+        return NULL;
+    strcpy(text, "leaky");
+    for (int i = 0; i < argc; i++) {
+        if (i != in_index) {
+            strcat(text, " ");
+            strcat(text, argv[i]);
+        }
+    }
+    return text;
 }
 
 int cmd_apply(int argc, char **argv)
@@ -948,8 +1164,13 @@ int cmd_apply(int argc, char **argv)
     }
     j.in = argv[optind];
     j.out = j.inplace ? NULL : argv[optind + 1];
+    if (j.inplace && !(j.identity = job_identity(argc, argv, optind))) {
+        rc = cli_error(EXIT_FAILURE_, "apply: out of memory");
+        goto done;
+    }
     rc = apply(&j);
 done:
+    free(j.identity);
     free(j.slopes_f32);
     free(j.slopes_f64);
     return rc;

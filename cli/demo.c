@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "leaky.h"
+#include "outfile.h"
 
 enum { N = 3 };
 
@@ -51,6 +52,9 @@ int cmd_demo(int argc, char **argv)
     }
     if (optind < argc)
         return cli_error(EXIT_USAGE, "demo: unexpected argument '%s'", argv[optind]);
+    char err[512];
+    if (!outfile_check(chart_path, err, sizeof err)) /* said before the walkthrough */
+        return cli_error(EXIT_FAILURE_, "demo: %s", err);
 
     const float slope = 0.05f;
     const float x[N] = {-1.0f, 0.0f, 1.0f};

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "leaky.h"
+#include "outfile.h"
 
 enum { BLOCK = 4096, MAX_TOKEN = 128 };
 
@@ -204,6 +205,24 @@ static int check_line(const struct eval *ev, size_t line, size_t values)
                      line, values, ev->num_slopes);
 }
 
+/* A token with a NUL byte in it: no number, though the C string stops at the NUL. */
+static int nul_in_token(size_t line, unsigned long long number, const char *token, size_t len)
+{
+    char shown[2 * MAX_TOKEN + 1];
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (token[i] == '\0')
+            shown[k++] = '\\', shown[k++] = '0';
+        else
+            shown[k++] = token[i];
+    }
+    shown[k] = '\0';
+    return cli_error(EXIT_FAILURE_,
+                     "eval: standard input line %zu, value %llu: '%s' holds a NUL byte (\\0), "
+                     "so is not a number",
+                     line, number, shown);
+}
+
 static int stream_values(struct eval *ev, FILE *in, struct stream_buffers *b)
 {
     /* RReLU training draws by the value's index in the whole input: one call for all. */
@@ -231,6 +250,8 @@ static int stream_values(struct eval *ev, FILE *in, struct stream_buffers *b)
             if (space) {
                 if (in_token) {
                     token[token_len] = '\0';
+                    if (memchr(token, '\0', token_len))
+                        return nul_in_token(token_line, token_number, token, token_len);
                     if (!cli_parse_float(token, &b->values[count]))
                         return cli_error(EXIT_FAILURE_,
                                          "eval: standard input line %zu, value "
@@ -431,8 +452,9 @@ int cmd_eval(int argc, char **argv)
     }
     rc =
         optind < argc ? eval_arguments(&ev, argc - optind, argv + optind) : eval_stream(&ev, stdin);
-    if (fflush(stdout) != 0 || ferror(stdout))
-        rc = cli_error(EXIT_FAILURE_, "eval: cannot write standard output");
+    char out_err[256];
+    if (!outfile_stdout_ok(out_err, sizeof out_err))
+        rc = cli_error(EXIT_FAILURE_, "eval: %s", out_err);
 done:
     free(ev.slopes);
     return rc;

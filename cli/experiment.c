@@ -177,44 +177,15 @@ static bool parse_hidden(const char *text, struct config *cfg)
 
 /* ------------------------------------------------------------------ output files */
 
-/* mkdir -p. */
-static bool make_dirs(const char *path)
-{
-    char buf[4096];
-    if (strlen(path) >= sizeof buf) {
-        errno = ENAMETOOLONG;
-        return false;
-    }
-    strcpy(buf, path);
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            const char c = *p;
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return false;
-            *p = c;
-            if (c == '\0')
-                break;
-        }
-    }
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return false;
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        return false;
-    }
-    return true;
-}
-
-static void write_csv(FILE *f, const struct config *cfg, const struct run *runs)
+/* The CSV of the first n_runs activations. */
+static void write_csv(FILE *f, const struct config *cfg, const struct run *runs, size_t n_runs)
 {
     const size_t hidden = cfg->n_sizes - 2;
     fprintf(f, "activation,epoch,train_loss,test_loss,test_accuracy,epoch_seconds");
     for (size_t h = 0; h < hidden; h++)
         fprintf(f, ",dead_fraction_layer%zu", h + 1);
     fputc('\n', f);
-    for (size_t a = 0; a < cfg->n_acts; a++) {
+    for (size_t a = 0; a < n_runs; a++) {
         const struct run *r = &runs[a];
         for (size_t e = 0; e < cfg->epochs; e++) {
             fprintf(f, "%s,%zu,%.6f,%.6f,%.4f,%.3f", r->act->name, e + 1, r->train_loss[e],
@@ -226,8 +197,9 @@ static void write_csv(FILE *f, const struct config *cfg, const struct run *runs)
     }
 }
 
-/* results.csv, written whole or not at all. */
-static bool write_results(const struct config *cfg, const struct run *runs)
+/* results.csv with the first n_runs activations, written whole or not at all: rewritten
+ * after each one, so an interrupted run keeps what it finished. */
+static bool write_results(const struct config *cfg, const struct run *runs, size_t n_runs)
 {
     char path[4096], err[ERR_SIZE];
     snprintf(path, sizeof path, "%s/results.csv", cfg->out_dir);
@@ -244,7 +216,7 @@ static bool write_results(const struct config *cfg, const struct run *runs)
         return cli_error(EXIT_FAILURE_, "experiment: cannot write %s: %s", path, strerror(errno)),
                false;
     }
-    write_csv(f, cfg, runs);
+    write_csv(f, cfg, runs, n_runs);
     const bool written = !ferror(f);
     if (fclose(f) != 0 || !written) {
         const int e = errno;
@@ -744,17 +716,21 @@ int cmd_experiment(int argc, char **argv)
         return cli_error(EXIT_FAILURE_, "experiment: %s", err);
     }
     int rc = EXIT_OK;
+    outdir out_dir = {.n_made = 0};
     if (test_set.rows != train_set.rows || test_set.cols != train_set.cols) {
         rc = cli_error(EXIT_FAILURE_,
                        "experiment: the test images are %zu x %zu pixels, the "
                        "training images %zu x %zu",
                        test_set.rows, test_set.cols, train_set.rows, train_set.cols);
+    } else if (train_set.count == 0 || test_set.count == 0) {
+        rc = cli_error(EXIT_FAILURE_, "experiment: %s: the %s set has no images", cfg.data_dir,
+                       train_set.count == 0 ? "training (train-*)" : "test (t10k-*)");
     } else if (cfg.subset > train_set.count) {
         rc = cli_error(EXIT_USAGE,
                        "experiment: --subset %zu: the training set has only %zu "
                        "images",
                        cfg.subset, train_set.count);
-    } else if (!make_dirs(cfg.out_dir)) {
+    } else if (!outdir_make(&out_dir, cfg.out_dir)) {
         rc = cli_error(EXIT_FAILURE_, "experiment: cannot create the folder %s: %s", cfg.out_dir,
                        strerror(errno));
     } else if (access(cfg.out_dir, W_OK | X_OK) != 0) {
@@ -763,6 +739,7 @@ int cmd_experiment(int argc, char **argv)
                        cfg.out_dir, strerror(errno));
     }
     if (rc != EXIT_OK) {
+        outdir_abort(&out_dir);
         mnist_free(&train_set);
         mnist_free(&test_set);
         return rc;
@@ -796,16 +773,21 @@ int cmd_experiment(int argc, char **argv)
                                .seconds = p + 3 * E,
                                .dead = p + 4 * E};
         rc = train_one(&cfg, &train, &test, &runs[a], &pg);
+        if (rc == EXIT_OK && !write_results(&cfg, runs, a + 1))
+            rc = EXIT_FAILURE_;
     }
     if (rc == EXIT_OK) {
         print_table(&cfg, runs, train.count);
-        if (!write_results(&cfg, runs) ||
-            !write_chart(&cfg, runs, CHART_ACCURACY, "test_accuracy.png") ||
+        if (!write_chart(&cfg, runs, CHART_ACCURACY, "test_accuracy.png") ||
             !write_chart(&cfg, runs, CHART_DEAD, "dead_units.png") ||
             !write_chart(&cfg, runs, CHART_LOSS, "train_loss.png"))
             rc = EXIT_FAILURE_;
         chart_release_caches(); /* fontconfig's, which leak checkers would report */
     }
+    if (rc == EXIT_OK)
+        outdir_keep(&out_dir);
+    else
+        outdir_abort(&out_dir);
     free(store);
     mnist_free(&train_set);
     mnist_free(&test_set);

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "leaky.h"
+#include "outfile.h"
 
 static const struct command {
     const char *name;
@@ -41,7 +42,17 @@ static void usage(FILE *out)
                  "LEAKY_NUM_THREADS=N caps the threads of large calls (0: one per core).\n");
 }
 
-int main(int argc, char **argv)
+/* Every command's exit: what it printed must have reached standard output (a full disk,
+ * /dev/full, a closed pipe whose SIGPIPE is ignored), else the command failed. */
+static int finish(int rc)
+{
+    char err[256];
+    if (!outfile_stdout_ok(err, sizeof err) && rc == EXIT_OK)
+        return cli_error(EXIT_FAILURE_, "%s", err);
+    return rc;
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
@@ -63,3 +74,5 @@ int main(int argc, char **argv)
             return commands[i].run(argc - 1, argv + 1);
     return cli_error(EXIT_USAGE, "unknown command '%s' (see leaky --help)", name);
 }
+
+int main(int argc, char **argv) { return finish(dispatch(argc, argv)); }

@@ -11,6 +11,7 @@
 #include "chart.h"
 #include "cli.h"
 #include "leaky.h"
+#include "outfile.h"
 
 enum { MAX_SLOPES = 16, MAX_POINTS = 1000000, NAME_CHARS = 104 };
 
@@ -30,6 +31,7 @@ struct plot {
     long points;
     const char *title, *output;
     int width, height;
+    const char *command; /* who draws, for messages: "plot", or "demo" for its chart */
 };
 
 enum kind { LEAKY, RELU, PRELU, RRELU_EVAL, RRELU_TRAIN, RRELU_BAND };
@@ -263,8 +265,9 @@ static int print_csv(const float *x, size_t n, const struct curve *cv, int n_cur
         }
         putchar('\n');
     }
-    if (fflush(stdout) != 0 || ferror(stdout))
-        return cli_error(EXIT_FAILURE_, "plot: cannot write standard output");
+    char out_err[256];
+    if (!outfile_stdout_ok(out_err, sizeof out_err))
+        return cli_error(EXIT_FAILURE_, "plot: %s", out_err);
     return EXIT_OK;
 }
 
@@ -277,7 +280,7 @@ static int draw(const struct plot *p, const float *x, size_t n, struct curve *cv
     chart_series *series = calloc((size_t)n_curves, sizeof *series);
     int rc = EXIT_OK;
     if (!xd || !series) {
-        rc = cli_error(EXIT_FAILURE_, "plot: out of memory for %zu points", n);
+        rc = cli_error(EXIT_FAILURE_, "%s: out of memory for %zu points", p->command, n);
         goto done;
     }
     for (size_t i = 0; i < n; i++)
@@ -347,7 +350,7 @@ static int draw(const struct plot *p, const float *x, size_t n, struct curve *cv
     char err[512];
     chart_layout lay;
     if (!chart_write(&c, p->output, &lay, err, sizeof err)) {
-        rc = cli_error(EXIT_FAILURE_, "plot: %s", err);
+        rc = cli_error(EXIT_FAILURE_, "%s: %s", p->command, err);
         goto done;
     }
     if (p->verbose) {
@@ -375,7 +378,7 @@ static int run(const struct plot *p)
     double *yd = malloc(2 * (size_t)n_curves * n * sizeof *yd);
     int rc = EXIT_OK;
     if (!x || !yf || !yd) {
-        rc = cli_error(EXIT_FAILURE_, "plot: out of memory for %zu points", n);
+        rc = cli_error(EXIT_FAILURE_, "%s: out of memory for %zu points", p->command, n);
         goto done;
     }
     linspace(x, n, p->from, p->to);
@@ -385,7 +388,7 @@ static int run(const struct plot *p)
         cv[c].y_upper = yf + (size_t)(n_curves + c) * n;
         cv[c].yd_upper = yd + (size_t)(n_curves + c) * n;
         if (compute(p, &cv[c], x, n) != LEAKY_OK) {
-            rc = cli_error(EXIT_FAILURE_, "plot: %s", leaky_last_error());
+            rc = cli_error(EXIT_FAILURE_, "%s: %s", p->command, leaky_last_error());
             goto done;
         }
     }
@@ -408,7 +411,8 @@ int cli_plot_article(const char *path)
                      .title = DEFAULT_TITLE,
                      .output = path,
                      .width = 800,
-                     .height = 600};
+                     .height = 600,
+                     .command = "demo"};
     return run(&p);
 }
 
@@ -434,8 +438,13 @@ int cmd_plot(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {0},
     };
-    struct plot p = {
-        .from = -3, .to = 3, .points = 100, .title = DEFAULT_TITLE, .width = 800, .height = 600};
+    struct plot p = {.from = -3,
+                     .to = 3,
+                     .points = 100,
+                     .title = DEFAULT_TITLE,
+                     .width = 800,
+                     .height = 600,
+                     .command = "plot"};
     int opt;
     bool seed_given = false;
     opterr = 0;
