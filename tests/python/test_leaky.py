@@ -6,7 +6,9 @@ and against NumPy's conventions (broadcasting, out=, views, 0-d and empty arrays
 import ctypes
 import math
 import os
+import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -518,3 +520,37 @@ def test_two_python_threads_at_once_get_their_own_results():
         t.join()
     leaky.set_num_threads(0)
     assert errors == []
+
+
+@pytest.mark.parametrize("view", ["dense", "strided"])
+def test_kernels_run_with_the_gil_released(view):
+    """Another Python thread makes progress during one call: with a switch interval far
+    longer than the call, it could not if the call kept the GIL."""
+    x = -np.ones(1 << 23, np.float32)
+    x = x if view == "dense" else x[::2]
+    progress, stop = [0], [False]
+
+    def spin():
+        while not stop[0]:
+            progress[0] += 1
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1.0)
+    leaky.set_num_threads(1)  # a core left for the spinner
+    spinner = threading.Thread(target=spin)
+    try:
+        spinner.start()
+        time.sleep(0.01)  # the spinner runs, then hands the GIL back
+        # Calls until the spinner moved, for well under the switch interval (a loaded
+        # machine may not run it during the first).
+        start, during = time.monotonic(), 0
+        while during == 0 and time.monotonic() - start < 0.3:
+            before = progress[0]
+            leaky.leaky_relu(x, 0.5)
+            during = progress[0] - before
+    finally:
+        stop[0] = True
+        spinner.join()
+        sys.setswitchinterval(old)
+        leaky.set_num_threads(0)
+    assert during > 0
