@@ -14,7 +14,10 @@ For each size (float32, uniform in [-1, 1)), in a new random order each round:
 In place, the slope alternates between 0.01 and 100 from call to call on both sides, so
 the data keep their magnitude (0.01 alone would reach the denormals in 20 calls).
 A sample is as many back-to-back calls as fill 2 ms (at least one); the table gives the
-median over the rounds of the time per call. leaky and PyTorch get the same thread count.
+median over the rounds of the time per call. leaky and PyTorch get the same thread count;
+with more than one, a 40 ms busy pause before each sample lets the previous candidate's
+threads stop spinning (PyTorch's OpenMP threads, still spinning, made the next leaky call
+wait for a core, and leaky's pool did the same to PyTorch: 7.6 ms for a 64K call).
 --strided adds views (x[::2], x.T of a square, x[::-1]) against the same call on a dense
 copy of the same number of elements, and against the user's alternative of
 np.ascontiguousarray first.
@@ -99,15 +102,22 @@ def strided_candidates(n, rng):
     return c
 
 
-def measure(cands, rounds, rng):
+def busy_pause(seconds):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def measure(cands, rounds, pause):
     """Median ns per call of each candidate, in a new random order each round."""
     names = list(cands)
     calls = {name: calls_for(cands[name]) for name in names}
     samples = {name: [] for name in names}
     for _ in range(rounds):
-        rng_order = names[:]
-        random.shuffle(rng_order)
-        for name in rng_order:
+        order = names[:]
+        random.shuffle(order)
+        for name in order:
+            busy_pause(pause)
             cands[name]()  # warm: caches and pools alike
             samples[name].append(per_call_ns(cands[name], calls[name]))
     return {name: statistics.median(samples[name]) for name in names}
@@ -138,6 +148,7 @@ def main():
         torch.set_num_threads(threads)
     random.seed(1)
     rng = np.random.default_rng(1)
+    pause = 0.04 if threads > 1 else 0.0
     info = leaky.info()
     print(f"leaky {info['version']} ({info['isa']}, {threads} threads), numpy {np.__version__}, "
           f"torch {torch.__version__ if torch else 'missing'} "
@@ -152,7 +163,7 @@ def main():
     goals = []
     for n in [int(s) for s in args.sizes.split(",")]:
         r = measure(candidates(n, rng), args.rounds if n < 1 << 24 else max(5, args.rounds // 2),
-                    rng)
+                    pause)
         t = lambda name: r.get(name, float("nan"))
         row = [fmt_us(t(c)) for c in cols]
         ratios = [t("numpy where") / t("leaky out="), t("torch out=") / t("leaky out="),
@@ -177,7 +188,7 @@ def main():
         print("| case | ns per element |")
         print("|---|---|")
         cands = strided_candidates(1 << 20, rng)
-        r = measure({k: v[0] for k, v in cands.items()}, args.rounds, rng)
+        r = measure({k: v[0] for k, v in cands.items()}, args.rounds, pause)
         for name, (_, count) in cands.items():
             print(f"| {name} | {r[name] / count:.3g} |")
 
