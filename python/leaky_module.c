@@ -367,6 +367,27 @@ static bool same_shape(PyArrayObject *a, PyArrayObject *b)
            PyArray_CompareLists(PyArray_DIMS(a), PyArray_DIMS(b), PyArray_NDIM(a));
 }
 
+/* The bytes an array's elements span, [*lo, *hi). */
+static void extent(PyArrayObject *a, const char **lo, const char **hi)
+{
+    *lo = *hi = PyArray_BYTES(a);
+    if (PyArray_SIZE(a) == 0)
+        return;
+    *hi += PyArray_ITEMSIZE(a);
+    for (int d = 0; d < PyArray_NDIM(a); d++) {
+        const npy_intp step = (PyArray_DIM(a, d) - 1) * PyArray_STRIDE(a, d);
+        *(step < 0 ? lo : hi) += step;
+    }
+}
+
+static bool overlap(PyArrayObject *a, PyArrayObject *b)
+{
+    const char *alo, *ahi, *blo, *bhi;
+    extent(a, &alo, &ahi);
+    extent(b, &blo, &bhi);
+    return alo < bhi && blo < ahi;
+}
+
 /* Whether the library may take the arrays whole: one shape, dense in the same order,
  * aligned, the machine's byte order, and an output (NULL: a new one) that is one of the
  * inputs or shares no byte with them (the library refuses any other overlap). */
@@ -387,9 +408,7 @@ static bool whole_arrays(PyArrayObject *const *in, int nin, PyArrayObject *out, 
     if (!all_c && !all_f)
         return false;
     for (int i = 0; out && i < nin; i++) {
-        const char *x = PyArray_BYTES(in[i]), *y = PyArray_BYTES(out);
-        const npy_intp bytes = PyArray_NBYTES(out);
-        if (x != y && x < y + bytes && y < x + bytes)
+        if (PyArray_BYTES(in[i]) != PyArray_BYTES(out) && overlap(in[i], out))
             return false;
     }
     return true;
@@ -507,6 +526,15 @@ static PyObject *elementwise(const char *fn, const struct op *op, PyObject *cons
     }
     if (output_array(fn, out_arg, dtype, &out) < 0)
         goto done;
+    /* A backward overwrites only the gradient in place, never x: written over x, it reads
+     * a copy of x. */
+    if (nin == 2 && out && overlap(ops[0], out)) {
+        PyArrayObject *copy = (PyArrayObject *)PyArray_NewCopy(ops[0], NPY_KEEPORDER);
+        Py_DECREF(ops[0]);
+        ops[0] = copy;
+        if (!copy)
+            goto done;
+    }
 
     if (whole_arrays(ops, nin, out, op->indexed)) {
         ops[nin] =

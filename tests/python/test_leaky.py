@@ -317,6 +317,20 @@ def test_in_place_backward_writes_over_grad():
     assert_bits_equal(g, want)
 
 
+@pytest.mark.parametrize("fn", ["leaky_relu_backward", "relu_backward", "rrelu_backward"])
+def test_a_backward_may_write_over_x(fn):
+    """The library overwrites only the gradient; out=x reads x before it is written."""
+    f = getattr(leaky, fn)
+    kwargs = {"training": True, "seed": 5} if fn == "rrelu_backward" else {}
+    x = special_values(np.float32)
+    g = gradients(x)
+    for view in [lambda a: a, lambda a: a[::-1], lambda a: a[::2]]:
+        want = f(view(x).copy(), view(g).copy(), **kwargs)
+        target = view(x.copy())
+        assert f(target, view(g), out=target, **kwargs) is target
+        assert_bits_equal(target, want)
+
+
 VIEWS = {
     "step 3": lambda a: a[::3],
     "transpose": lambda a: a.reshape(60, 70).T,
