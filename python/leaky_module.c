@@ -19,7 +19,6 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "leaky.h"
 
@@ -555,7 +554,7 @@ static PyObject *elementwise(const char *fn, const struct op *op, PyObject *cons
             raise_library_error();
             goto done;
         }
-        ops[nin] = out;
+        ops[nin] = out; /* borrowed, for the iterator; replaced by the result */
         ops[nin] = run_blocks(op, dtype, ops, q);
         if (!ops[nin])
             goto done;
