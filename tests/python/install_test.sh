@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Installs the Python module into a scratch prefix, then imports it from there alone and
 # runs the README's example.
-#   install_test.sh cmake BUILD_DIR SCRATCH PYTHON SITE   cmake --install BUILD_DIR
+#   install_test.sh cmake BUILD_DIR SCRATCH PYTHON SITE   cmake --install BUILD_DIR (its python
+#                                                         component: the module alone)
 #   install_test.sh pip SOURCE_DIR SCRATCH PYTHON          pip install --no-build-isolation
 # SITE: the module's folder under the prefix (cmake); pip's is found under the prefix.
 set -eu
@@ -10,7 +11,7 @@ how=$1 from=$2 scratch=$3 python=$4 site=${5:-}
 rm -rf "$scratch"
 prefix=$scratch/prefix
 case $how in
-  cmake) cmake --install "$from" --prefix "$prefix" >/dev/null ;;
+  cmake) cmake --install "$from" --prefix "$prefix" --component python >/dev/null ;;
   pip)
     "$python" -m pip --version >/dev/null 2>&1 || { echo "SKIP: no pip for $python"; exit 77; }
     LEAKY_JOBS=${LEAKY_JOBS:-2} "$python" -m pip install --quiet --no-build-isolation \
