@@ -32,8 +32,8 @@ run:
 	$(BUILD)/leaky demo
 
 # Every test that fits in a few minutes: native paths, NEON under qemu, then the library
-# alone. The test packages go in before CMake runs: it looks for clang (the fuzzer) and
-# Debian's python3.
+# alone. The test packages go in before CMake runs: it looks for clang (the fuzzer), Debian's
+# python3, and Python's headers and NumPy (the Python module, whose pytest tests run here).
 check:
 	@scripts/install-deps.sh build check
 	$(MAKE) all
