@@ -88,7 +88,7 @@ bench:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
 	cmake --build $(BUILD) -j $(JOBS) --target leaky-bench-peers
 	mkdir -p $(BENCH_OUT)
-	$(BUILD)/bench/leaky-bench-peers -o $(BENCH_OUT)/bench.csv --chart $(BENCH_OUT)/bench.png \
+	$(BUILD)/bench/leaky-bench-peers --csv $(BENCH_OUT)/bench.csv --chart $(BENCH_OUT)/bench.png \
 	  $(BENCH_ARGS)
 
 PREFIX ?= /usr/local

@@ -19,6 +19,7 @@
 
 #include "engine.h"
 #include "chart.h"
+#include "activation.h"
 #include "cmdline.h"
 #include "outfile.h"
 #include "leaky.h"
@@ -274,15 +275,15 @@ static void usage(const char *program, bool peers)
            "Timings on a shared machine are noisy: compare ratios within one run.\n"
            "\n"
            "options:\n"
-           "  -s, --sizes LIST   element counts (default 256,4K,64K,1M,16M,64M)\n"
-           "  -t, --threads LIST thread counts (default 1,2)\n"
+           "      --sizes LIST   element counts (default 256,4K,64K,1M,16M,64M)\n"
+           "  -j, --threads LIST thread counts (default 1,2)\n"
            "  -c, --cases LIST   forward,forward-inplace,backward,backward-inplace (default all)\n"
-           "  -r, --reps N       timed samples per implementation and case (default 21)\n"
+           "      --reps N       timed samples per implementation and case (default 21)\n"
            "      --sample-us US the least time of one sample (default 500)\n"
            "      --gap-ms MS    pause before each multi-threaded sample, for the previous\n"
            "                     implementation's spinning threads to sleep (default 40)\n"
            "      --slope A      negative slope (default 0.01)\n"
-           "  -o, --csv FILE     also write every result as CSV\n"
+           "      --csv FILE     also write every result as CSV\n"
            "      --chart FILE   draw the forward pass's ns per element against size, log-log\n"
            "                     (.png, .svg or .pdf)\n"
            "  -h, --help         this text\n",
@@ -292,7 +293,7 @@ static void usage(const char *program, bool peers)
 static int parse_options(const char *program, int argc, char **argv, struct options *o, bool peers)
 {
     static const struct option long_options[] = {{"sizes", required_argument, NULL, 's'},
-                                                 {"threads", required_argument, NULL, 't'},
+                                                 {"threads", required_argument, NULL, 'j'},
                                                  {"cases", required_argument, NULL, 'c'},
                                                  {"reps", required_argument, NULL, 'r'},
                                                  {"sample-us", required_argument, NULL, 'u'},
@@ -313,16 +314,21 @@ static int parse_options(const char *program, int argc, char **argv, struct opti
                           .slope = 0.01f};
     memcpy(o->sizes, default_sizes, sizeof default_sizes);
     int opt;
+    bool seen[128] = {false};
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, ":s:t:c:r:o:h", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":j:c:h", long_options, NULL)) != -1) {
         size_t v;
+        /* Every option takes one value. */
+        if (opt > 0 && opt < 128 && opt != 'h' && opt != '?' && opt != ':' &&
+            !cli_option_once("bench", cli_option_name(long_options, opt), &seen[opt]))
+            return EXIT_USAGE;
         switch (opt) {
         case 's':
             if (!parse_list("--sizes", optarg, o->sizes, &o->nsizes, MAX_SIZES, (size_t)1 << 30))
                 return EXIT_USAGE;
             break;
-        case 't':
+        case 'j':
             if (!parse_list("--threads", optarg, o->threads, &o->nthreads, MAX_THREADS_LIST, 1024))
                 return EXIT_USAGE;
             break;

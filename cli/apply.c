@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "activation.h"
 #include "cli.h"
 #include "leaky.h"
 #include "npy.h"
@@ -589,12 +590,19 @@ static bool prelu_view(struct job *j, const struct mapped *in)
     if (j->num_slopes != 1 && j->num_slopes != channels) {
         char shape[NPY_HEADER_MAX];
         npy_format_shape(shape, sizeof shape, h->shape, h->ndim);
+        char expected[48] = "1";
+        if (channels != 1)
+            snprintf(expected, sizeof expected, "1 or %llu", (unsigned long long)channels);
         cli_error(EXIT_USAGE,
                   "apply: --prelu gave %zu slopes but %s, of shape %s, has %llu "
-                  "channels (%s); expected 1 or %llu",
+                  "channel%s (%s); expected %s",
                   j->num_slopes, j->in, shape, (unsigned long long)channels,
-                  j->channels_last ? "its last dimension" : "dimension 1, as PyTorch",
-                  (unsigned long long)channels);
+                  channels == 1 ? "" : "s",
+                  h->ndim == 0       ? "a 0-d array has one"
+                  : j->channels_last ? "its last dimension"
+                  : h->ndim < 2      ? "one below 2-d, as PyTorch"
+                                     : "dimension 1, as PyTorch",
+                  expected);
         return false;
     }
     j->channels = (size_t)channels;
@@ -655,12 +663,12 @@ static int apply(struct job *j)
         npy_format_shape(a, sizeof a, grad.h.shape, grad.h.ndim);
         npy_format_shape(b, sizeof b, in.h.shape, in.h.ndim);
         if (grad.dt != in.dt || strcmp(a, b) != 0) {
-            cli_error(EXIT_FAILURE_, "apply: %s: %s %s does not match %s's %s %s", j->grad,
+            cli_error(EXIT_USAGE, "apply: %s: %s %s does not match %s's %s %s", j->grad,
                       grad.dt->name, a, j->in, in.dt->name, b);
             unmap(&in);
             unmap(&grad);
             free(dw);
-            return EXIT_FAILURE_;
+            return EXIT_USAGE;
         }
     }
     int rc;
@@ -701,7 +709,7 @@ static void help(void)
     printf("usage: leaky apply [FUNCTION] [--derivative] IN.npy OUT.npy\n"
            "       leaky apply [FUNCTION] --backward --grad DY.npy IN.npy OUT.npy\n"
            "       leaky apply --inplace [FUNCTION] [--derivative] IN.npy\n"
-           "FUNCTION: --slope A | --relu | --prelu W[,W...] [--channels-last]\n"
+           "FUNCTION: -a SPEC | --slope A | --relu | --prelu W[,W...] [--channels-last]\n"
            "          | --rrelu LOWER,UPPER [--train] [--seed S]\n"
            "\n"
            "Applies Leaky ReLU to the array in a NumPy .npy file (np.save's format; C order,\n"
@@ -709,15 +717,18 @@ static void help(void)
            "computed by the library exactly as PyTorch does. OUT appears only when it is\n"
            "complete.\n"
            "\n"
+           "  -a, --activation SPEC  leaky[:A], relu, prelu:W[,W...] or rrelu[:LOWER:UPPER];\n"
+           "                      the four options below are its shorthands (give one)\n"
            "  -s, --slope A, --negative-slope A   the negative slope (default 0.01)\n"
            "  -r, --relu          plain ReLU instead (torch.relu)\n"
            "  --prelu W[,W...]    PReLU with one slope, or one per channel (dimension 1, as\n"
            "                      PyTorch; one channel below 2-d); --backward also prints\n"
            "                      the slope gradient on standard output, one per slope\n"
-           "  --channels-last     PReLU's channel is the last dimension (NHWC, ONNX)\n"
+           "  --channels-last     PReLU's channel is the last dimension (NHWC)\n"
            "  --rrelu LOWER,UPPER RReLU: evaluation mode (slope (LOWER + UPPER) / 2) unless\n"
            "                      --train, which draws element i's slope from U(LOWER, UPPER)\n"
            "                      keyed by (seed, i); --derivative then gives those slopes\n"
+           "  --train             RReLU's training mode\n"
            "  --seed S            RReLU training's seed (default 0)\n"
            "  -d, --derivative    the gradient f'(x) = 1 if x > 0, else A\n"
            "  -b, --backward      the backward pass: dx = DY if x > 0, else A*DY\n"
@@ -777,30 +788,19 @@ static int quantization(struct job *j, const char *const quant[4])
     return EXIT_OK;
 }
 
-/* A number given as text, rounded once to each type. */
-static void both_types(const char *text, float *f32, double *f64)
-{
-    *f64 = strtod(text, NULL);
-    *f32 = strtof(text, NULL);
-}
-
-/* The RReLU bounds in both types from "LOWER,UPPER" (checked by cli_parse_rrelu_bounds). */
-static void rrelu_bounds_f64(const char *text, double *lower, double *upper)
-{
-    char *end;
-    *lower = strtod(text, &end);
-    *upper = strtod(end + 1, NULL);
-}
-
 int cmd_apply(int argc, char **argv)
 {
-    enum { OPT_PRELU = 256, OPT_RRELU, OPT_TRAIN, OPT_SEED, OPT_CHANNELS_LAST };
+    enum {
+        OPT_TRAIN = 256,
+        OPT_SEED,
+        OPT_CHANNELS_LAST,
+        OPT_IN_SCALE,
+        OPT_IN_ZERO,
+        OPT_OUT_SCALE,
+        OPT_OUT_ZERO
+    };
     static const struct option options[] = {
-        {"slope", required_argument, NULL, 's'},
-        {"negative-slope", required_argument, NULL, 's'},
-        {"relu", no_argument, NULL, 'r'},
-        {"prelu", required_argument, NULL, OPT_PRELU},
-        {"rrelu", required_argument, NULL, OPT_RRELU},
+        CLI_ACTIVATION_LONG_OPTIONS,
         {"train", no_argument, NULL, OPT_TRAIN},
         {"seed", required_argument, NULL, OPT_SEED},
         {"channels-last", no_argument, NULL, OPT_CHANNELS_LAST},
@@ -809,73 +809,50 @@ int cmd_apply(int argc, char **argv)
         {"grad", required_argument, NULL, 'g'},
         {"inplace", no_argument, NULL, 'i'},
         {"dtype", required_argument, NULL, 't'},
-        {"in-scale", required_argument, NULL, 'S'},
-        {"in-zero-point", required_argument, NULL, 'Z'},
-        {"out-scale", required_argument, NULL, 'T'},
-        {"out-zero-point", required_argument, NULL, 'Y'},
+        {"in-scale", required_argument, NULL, OPT_IN_SCALE},
+        {"in-zero-point", required_argument, NULL, OPT_IN_ZERO},
+        {"out-scale", required_argument, NULL, OPT_OUT_SCALE},
+        {"out-zero-point", required_argument, NULL, OPT_OUT_ZERO},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
     struct job j = {.op = OP_FORWARD, .fn = FN_LEAKY, .slope = {LEAKY_DEFAULT_SLOPE, 0.01}};
-    bool slope_given = false, derivative = false, backward = false, seed_given = false;
-    int functions = 0, rc = EXIT_USAGE, opt;
-    float bounds[2];
-    size_t nbounds;
+    cli_activation act;
+    cli_activation_default(&act);
+    bool act_given = false, derivative = false, backward = false, seed_given = false;
+    bool grad_given = false, dtype_given = false, quant_given[4] = {false};
+    int rc = EXIT_USAGE, opt;
     /* --in-scale, --in-zero-point, --out-scale, --out-zero-point as given (NULL: not). */
     const char *quant[4] = {NULL, NULL, NULL, NULL};
+    static const char *const quant_names[4] = {"--in-scale", "--in-zero-point", "--out-scale",
+                                               "--out-zero-point"};
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":s:rdbg:it:h", options, NULL)) != -1) {
-        switch (opt) {
-        case 's':
-            if (!cli_parse_slope_option("apply: --slope", optarg, &j.slope.f32))
+    while ((opt = getopt_long(argc, argv, ":" CLI_ACTIVATION_SHORT "dbg:it:h", options, NULL)) !=
+           -1) {
+        if (cli_is_activation_option(opt)) {
+            if (!cli_activation_once("apply", opt, optarg, &act, &act_given))
                 goto done;
-            j.slope.f64 = strtod(optarg, NULL); /* finite: the float was */
-            functions += !slope_given;
-            slope_given = true;
-            break;
-        case 'r':
-            functions += j.fn != FN_RELU;
-            j.fn = FN_RELU;
-            break;
-        case OPT_PRELU: {
-            free(j.slopes_f32);
-            free(j.slopes_f64);
-            j.slopes_f32 = NULL;
-            j.slopes_f64 = NULL;
-            if (!cli_parse_float_list("apply: --prelu", optarg, true, &j.slopes_f32, &j.num_slopes))
-                goto done;
-            j.slopes_f64 = malloc(j.num_slopes * sizeof *j.slopes_f64);
-            if (!j.slopes_f64) {
-                rc = cli_error(EXIT_FAILURE_, "apply: out of memory");
-                goto done;
-            }
-            const char *item = optarg;
-            for (size_t k = 0; k < j.num_slopes; k++, item = strchr(item, ',') + 1)
-                both_types(item, &j.slopes_f32[k], &j.slopes_f64[k]);
-            functions += j.fn != FN_PRELU;
-            j.fn = FN_PRELU;
-            break;
+            continue;
         }
-        case OPT_RRELU:
-            if (!cli_parse_rrelu_bounds("apply: --rrelu", optarg, bounds, &nbounds))
-                goto done;
-            j.lower_f32 = bounds[0], j.upper_f32 = bounds[1];
-            rrelu_bounds_f64(optarg, &j.lower_f64, &j.upper_f64);
-            functions += j.fn != FN_RRELU;
-            j.fn = FN_RRELU;
-            break;
+        switch (opt) {
         case OPT_TRAIN: j.train = true; break;
         case OPT_SEED:
-            if (!cli_parse_seed("apply: --seed", optarg, &j.seed))
+            if (!cli_option_once("apply", "--seed", &seed_given) ||
+                !cli_parse_seed("apply: --seed", optarg, &j.seed))
                 goto done;
-            seed_given = true;
             break;
         case OPT_CHANNELS_LAST: j.channels_last = true; break;
         case 'd': derivative = true; break;
         case 'b': backward = true; break;
-        case 'g': j.grad = optarg; break;
+        case 'g':
+            if (!cli_option_once("apply", "--grad", &grad_given))
+                goto done;
+            j.grad = optarg;
+            break;
         case 'i': j.inplace = true; break;
         case 't':
+            if (!cli_option_once("apply", "--dtype", &dtype_given))
+                goto done;
             if (strcmp(optarg, "f32") != 0 && strcmp(optarg, "f64") != 0 &&
                 strcmp(optarg, "f16") != 0 && strcmp(optarg, "qs8") != 0 &&
                 strcmp(optarg, "qu8") != 0) {
@@ -887,10 +864,15 @@ int cmd_apply(int argc, char **argv)
             }
             j.dtype = optarg;
             break;
-        case 'S': quant[0] = optarg; break;
-        case 'Z': quant[1] = optarg; break;
-        case 'T': quant[2] = optarg; break;
-        case 'Y': quant[3] = optarg; break;
+        case OPT_IN_SCALE:
+        case OPT_IN_ZERO:
+        case OPT_OUT_SCALE:
+        case OPT_OUT_ZERO:
+            if (!cli_option_once("apply", quant_names[opt - OPT_IN_SCALE],
+                                 &quant_given[opt - OPT_IN_SCALE]))
+                goto done;
+            quant[opt - OPT_IN_SCALE] = optarg;
+            break;
         case 'h':
             help();
             rc = EXIT_OK;
@@ -898,13 +880,22 @@ int cmd_apply(int argc, char **argv)
         default: rc = cli_bad_option("apply", opt, argv, optind); goto done;
         }
     }
-    if (functions > 1) {
-        rc = slope_given && j.fn == FN_RELU && functions == 2
-                 ? cli_error(EXIT_USAGE, "apply: --relu has no slope; give --relu or --slope, "
-                                         "not both")
-                 : cli_error(EXIT_USAGE, "apply: give one of --slope, --relu, --prelu and "
-                                         "--rrelu, not several");
-        goto done;
+    switch (act.kind) {
+    case CLI_ACT_LEAKY:
+        j.fn = FN_LEAKY;
+        j.slope = (struct slope){act.slope, act.slope_f64};
+        break;
+    case CLI_ACT_RELU: j.fn = FN_RELU; break;
+    case CLI_ACT_PRELU:
+        j.fn = FN_PRELU;
+        j.slopes_f32 = act.w, j.slopes_f64 = act.w_f64, j.num_slopes = act.num_w;
+        act.w = NULL, act.w_f64 = NULL; /* the job owns them now */
+        break;
+    case CLI_ACT_RRELU:
+        j.fn = FN_RRELU;
+        j.lower_f32 = act.lower, j.upper_f32 = act.upper;
+        j.lower_f64 = act.lower_f64, j.upper_f64 = act.upper_f64;
+        break;
     }
     if ((j.train || seed_given) && j.fn != FN_RRELU) {
         rc = cli_error(EXIT_USAGE, "apply: %s goes with --rrelu LOWER,UPPER",
@@ -950,6 +941,7 @@ int cmd_apply(int argc, char **argv)
     j.out = j.inplace ? NULL : argv[optind + 1];
     rc = apply(&j);
 done:
+    cli_activation_free(&act);
     free(j.slopes_f32);
     free(j.slopes_f64);
     return rc;

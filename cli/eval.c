@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activation.h"
 #include "cli.h"
 #include "leaky.h"
 
@@ -34,14 +35,17 @@ struct eval {
 
 static void help(void)
 {
-    printf("usage: leaky eval [--slope A | --relu | --prelu W[,W...] | --rrelu LOWER,UPPER\n"
-           "                  [--train] [--seed S]] [--derivative] [--dtype T] [--] [VALUES...]\n"
+    printf("usage: leaky eval [-a SPEC | --slope A | --relu | --prelu W[,W...]\n"
+           "                  | --rrelu LOWER,UPPER [--train] [--seed S]] [--derivative]\n"
+           "                  [--dtype T] [--] [VALUES...]\n"
            "\n"
            "Prints f(x) = x if x > 0, else A*x, for each value: the arguments, or the\n"
            "whitespace-separated numbers on standard input when there are none (streamed;\n"
            "line breaks are kept). Numbers print in the shortest form that reads back to\n"
            "the same float32; inf, -inf and nan are accepted.\n"
            "\n"
+           "  -a, --activation SPEC  leaky[:A], relu, prelu:W[,W...] or rrelu[:LOWER:UPPER];\n"
+           "                     the four options below are its shorthands (give one)\n"
            "  -s, --slope A, --negative-slope A   the negative slope (default 0.01)\n"
            "  -d, --derivative   print the gradient f'(x) = 1 if x > 0, else A (so A at 0)\n"
            "  -r, --relu         plain ReLU (torch.relu: NaN stays NaN, -inf gives 0)\n"
@@ -114,7 +118,8 @@ static leaky_status apply(const struct eval *ev, float *v, size_t n)
     return leaky_relu_f32(v, v, n, slope);
 }
 
-static int print_values(const struct eval *ev, float *v, const char *sep, size_t n)
+/* breaks[i]: the line breaks after value i (0: a space); NULL: one line of values. */
+static int print_values(const struct eval *ev, float *v, const uint32_t *breaks, size_t n)
 {
     if (apply(ev, v, n) != LEAKY_OK)
         return cli_error(EXIT_FAILURE_, "eval: %s", leaky_last_error());
@@ -125,7 +130,12 @@ static int print_values(const struct eval *ev, float *v, const char *sep, size_t
         else
             cli_format_float(text, sizeof text, v[i]);
         fputs(text, stdout);
-        putchar(sep ? sep[i] : (i + 1 < n ? ' ' : '\n'));
+        if (!breaks)
+            putchar(i + 1 < n ? ' ' : '\n');
+        else if (breaks[i] == 0)
+            putchar(' ');
+        for (uint32_t k = 0; breaks && k < breaks[i]; k++)
+            putchar('\n');
     }
     return EXIT_OK;
 }
@@ -172,7 +182,7 @@ static int eval_arguments(struct eval *ev, int count, char **args)
 /* The stream's buffers: values, their separators, and scratch room for apply(). */
 struct stream_buffers {
     float *values, *scratch;
-    char *seps;
+    uint32_t *breaks; /* per value, the line breaks after it (empty lines kept) */
     size_t capacity;
 };
 
@@ -184,10 +194,10 @@ static bool grow(struct stream_buffers *b, size_t capacity)
     float *scratch = realloc(b->scratch, capacity * sizeof *scratch);
     if (scratch)
         b->scratch = scratch;
-    char *seps = realloc(b->seps, capacity);
-    if (seps)
-        b->seps = seps;
-    if (!values || !scratch || !seps)
+    uint32_t *breaks = realloc(b->breaks, capacity * sizeof *breaks);
+    if (breaks)
+        b->breaks = breaks;
+    if (!values || !scratch || !breaks)
         return false;
     b->capacity = capacity;
     return true;
@@ -243,7 +253,7 @@ static int stream_values(struct eval *ev, FILE *in, struct stream_buffers *b)
                                          "%llu: '%s' is beyond the %s range (largest %s)",
                                          token_line, token_number, token, ev->half->name,
                                          ev->half->max_text);
-                    b->seps[count++] = ' ';
+                    b->breaks[count++] = 0;
                     line_values++;
                     in_token = false;
                 }
@@ -253,8 +263,10 @@ static int stream_values(struct eval *ev, FILE *in, struct stream_buffers *b)
                         return rc;
                     line++;
                     line_values = 0;
-                    if (count > 0)
-                        b->seps[count - 1] = '\n';
+                    if (!end && count > 0)
+                        b->breaks[count - 1]++;
+                    else if (!end && token_number == 0)
+                        putchar('\n'); /* empty lines before the first value */
                 }
                 continue;
             }
@@ -268,7 +280,7 @@ static int stream_values(struct eval *ev, FILE *in, struct stream_buffers *b)
                                              2 * b->capacity);
                     } else {
                         ev->scratch = b->scratch;
-                        const int rc = print_values(ev, b->values, b->seps, count);
+                        const int rc = print_values(ev, b->values, b->breaks, count);
                         if (rc != EXIT_OK)
                             return rc;
                         count = 0;
@@ -290,9 +302,10 @@ static int stream_values(struct eval *ev, FILE *in, struct stream_buffers *b)
         }
     }
     if (count > 0) {
-        b->seps[count - 1] = '\n';
+        if (b->breaks[count - 1] == 0)
+            b->breaks[count - 1] = 1;
         ev->scratch = b->scratch;
-        return print_values(ev, b->values, b->seps, count);
+        return print_values(ev, b->values, b->breaks, count);
     }
     return EXIT_OK;
 }
@@ -311,20 +324,16 @@ static int eval_stream(struct eval *ev, FILE *in)
                                 : cli_error(EXIT_FAILURE_, "eval: out of memory");
     free(b.values);
     free(b.scratch);
-    free(b.seps);
+    free(b.breaks);
     return rc;
 }
 
 int cmd_eval(int argc, char **argv)
 {
-    enum { OPT_PRELU = 256, OPT_RRELU, OPT_TRAIN, OPT_SEED, OPT_CHANNELS_LAST };
+    enum { OPT_TRAIN = 256, OPT_SEED, OPT_CHANNELS_LAST };
     static const struct option options[] = {
-        {"slope", required_argument, NULL, 's'},
-        {"negative-slope", required_argument, NULL, 's'},
+        CLI_ACTIVATION_LONG_OPTIONS,
         {"derivative", no_argument, NULL, 'd'},
-        {"relu", no_argument, NULL, 'r'},
-        {"prelu", required_argument, NULL, OPT_PRELU},
-        {"rrelu", required_argument, NULL, OPT_RRELU},
         {"train", no_argument, NULL, OPT_TRAIN},
         {"seed", required_argument, NULL, OPT_SEED},
         {"channels-last", no_argument, NULL, OPT_CHANNELS_LAST},
@@ -333,49 +342,29 @@ int cmd_eval(int argc, char **argv)
         {0},
     };
     struct eval ev = {.mode = MODE_LEAKY, .slope = LEAKY_DEFAULT_SLOPE};
-    int functions = 0; /* how many of --slope, --relu, --prelu, --rrelu */
-    bool slope_given = false, relu_given = false, seed_given = false, channels_last = false;
-    float bounds[2];
-    size_t nbounds = 0;
+    cli_activation act;
+    cli_activation_default(&act);
+    bool act_given = false, seed_given = false, channels_last = false, dtype_given = false;
     int opt, rc = EXIT_USAGE;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":s:drt:h", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":" CLI_ACTIVATION_SHORT "dt:h", options, NULL)) != -1) {
+        if (cli_is_activation_option(opt)) {
+            if (!cli_activation_once("eval", opt, optarg, &act, &act_given))
+                goto done;
+            continue;
+        }
         switch (opt) {
-        case 's':
-            if (!cli_parse_slope_option("eval: --slope", optarg, &ev.slope))
-                goto done;
-            functions += !slope_given;
-            slope_given = true;
-            break;
         case 'd': ev.derivative = true; break;
-        case 'r':
-            functions += !relu_given;
-            relu_given = true;
-            ev.mode = MODE_RELU;
-            break;
-        case OPT_PRELU:
-            free(ev.slopes);
-            ev.slopes = NULL;
-            if (!cli_parse_float_list("eval: --prelu", optarg, true, &ev.slopes, &ev.num_slopes))
-                goto done;
-            functions += ev.mode != MODE_PRELU;
-            ev.mode = MODE_PRELU;
-            break;
-        case OPT_RRELU:
-            if (!cli_parse_rrelu_bounds("eval: --rrelu", optarg, bounds, &nbounds))
-                goto done;
-            functions += ev.mode != MODE_RRELU;
-            ev.mode = MODE_RRELU;
-            ev.lower = bounds[0], ev.upper = bounds[1];
-            break;
         case OPT_TRAIN: ev.train = true; break;
         case OPT_SEED:
-            if (!cli_parse_seed("eval: --seed", optarg, &ev.seed))
+            if (!cli_option_once("eval", "--seed", &seed_given) ||
+                !cli_parse_seed("eval: --seed", optarg, &ev.seed))
                 goto done;
-            seed_given = true;
             break;
         case OPT_CHANNELS_LAST: channels_last = true; break;
         case 't':
+            if (!cli_option_once("eval", "--dtype", &dtype_given))
+                goto done;
             if (strcmp(optarg, "f32") == 0) {
                 ev.half = NULL;
             } else if (!(ev.half = cli_half_type(optarg))) {
@@ -390,14 +379,18 @@ int cmd_eval(int argc, char **argv)
         default: rc = cli_bad_option("eval", opt, argv, optind); goto done;
         }
     }
-    if (functions > 1) {
-        if (slope_given && relu_given && functions == 2)
-            rc = cli_error(EXIT_USAGE, "eval: --relu has no slope; give --relu or --slope, "
-                                       "not both");
-        else
-            rc = cli_error(EXIT_USAGE, "eval: give one of --slope, --relu, --prelu and "
-                                       "--rrelu, not several");
-        goto done;
+    switch (act.kind) {
+    case CLI_ACT_LEAKY: ev.slope = act.slope; break;
+    case CLI_ACT_RELU: ev.mode = MODE_RELU; break;
+    case CLI_ACT_PRELU:
+        ev.mode = MODE_PRELU;
+        ev.slopes = act.w, ev.num_slopes = act.num_w;
+        act.w = NULL; /* ev owns them now */
+        break;
+    case CLI_ACT_RRELU:
+        ev.mode = MODE_RRELU;
+        ev.lower = act.lower, ev.upper = act.upper;
+        break;
     }
     if (ev.half && ev.mode == MODE_RELU) {
         rc = cli_error(EXIT_USAGE,
@@ -434,6 +427,7 @@ int cmd_eval(int argc, char **argv)
     if (fflush(stdout) != 0 || ferror(stdout))
         rc = cli_error(EXIT_FAILURE_, "eval: cannot write standard output");
 done:
+    cli_activation_free(&act);
     free(ev.slopes);
     return rc;
 }

@@ -77,6 +77,12 @@ expect_error "count mismatch" 1 "300 images but 2 labels" -- \
 expect_error "epochs 0" 2 "--epochs 0: expected a whole number from 1" -- "$leaky" experiment --epochs 0
 expect_error "unknown activation" 2 "unknown activation 'tanh'" -- "$leaky" experiment --activations relu,tanh
 expect_error "bad slope" 2 "activation 'leaky:x'" -- "$leaky" experiment --activations leaky:x
+expect_error "bad slope, one --activation" 2 "activation 'leaky:x'" -- "$leaky" experiment -a relu --activation leaky:x
+expect_error "--activation takes one" 2 "--activation relu,prelu: expected one activation" -- "$leaky" experiment --activation relu,prelu
+expect_error "--activation and --activations" 2 "not both" -- "$leaky" experiment -a relu --activations prelu
+expect_error "--seed twice" 2 "--seed given twice" -- "$leaky" experiment --seed 1 --seed 2
+expect_error "-s is not the seed" 2 "unknown option -s" -- "$leaky" experiment -s 1
+expect_error "--threads twice" 2 "--threads given twice" -- "$leaky" experiment -j 1 --threads 2
 expect_error "empty hidden" 2 "--hidden '': expected at least one width" -- "$leaky" experiment --hidden ''
 expect_error "zero width" 2 "--hidden 0: expected a whole number from 1" -- "$leaky" experiment --hidden 256,0
 expect_error "bad optimizer" 2 "--optimizer rmsprop: expected adam or sgd" -- "$leaky" experiment --optimizer rmsprop
