@@ -66,6 +66,10 @@ struct dtype {
     leaky_status (*prelu_backward)(const void *x, const void *dy, void *dx, double *dw,
                                    size_t outer, size_t channels, size_t inner, const struct job *j,
                                    size_t c0, size_t ns);
+    /* PReLU with the slopes of --prelu-file: n elements, whole slices of the job's shape. */
+    leaky_status (*prelu_file)(const void *x, void *y, size_t n, const struct job *j);
+    leaky_status (*prelu_file_backward)(const void *x, const void *dy, void *dx, double *dw,
+                                        size_t n, const struct job *j);
     leaky_status (*rrelu_train)(const void *x, void *y, size_t n, uint64_t first,
                                 const struct job *j, void *noise);
     leaky_status (*rrelu_backward)(const void *x, const void *dy, void *dx, size_t n,
@@ -78,7 +82,7 @@ struct dtype {
 /* ------------------------------------------------------------ the job */
 
 enum op { OP_FORWARD, OP_DERIVATIVE, OP_BACKWARD };
-enum function { FN_LEAKY, FN_RELU, FN_PRELU, FN_RRELU };
+enum function { FN_LEAKY, FN_RELU, FN_PRELU, FN_PRELU_FILE, FN_RRELU };
 
 struct job {
     enum op op;
@@ -91,6 +95,13 @@ struct job {
     double *slopes_f64;
     size_t num_slopes, channels, inner;
     void *dw_scratch; /* one backward's slope gradient, num_slopes of the type */
+    /* --prelu-file: the slopes (num_slopes of the file's type) and the shapes of a call:
+     * x's axes from the first one the slopes vary along (after a leading count of such
+     * slices), and the slopes' own axes from there. */
+    const char *prelu_file;
+    void *file_slopes;
+    size_t slice, call_ndim; /* elements per slice; axes of a call (the count included) */
+    size_t x_call[NPY_MAX_DIMS + 1], w_call[NPY_MAX_DIMS];
     /* RReLU: the bounds in both types, and the seed. */
     float lower_f32, upper_f32;
     double lower_f64, upper_f64;
@@ -191,6 +202,27 @@ static leaky_status forward_qu8(const void *x, void *y, size_t n, const struct q
             dw[c0 + k] += step[k];                                                                \
         return st;                                                                                \
     }                                                                                             \
+    static leaky_status prelu_file_##t(const void *x, void *y, size_t n, const struct job *j)     \
+    {                                                                                             \
+        size_t shape[NPY_MAX_DIMS + 1];                                                           \
+        memcpy(shape, j->x_call, j->call_ndim * sizeof *shape);                                   \
+        shape[0] = n / j->slice;                                                                  \
+        return leaky_prelu_broadcast_##t(x, shape, j->call_ndim, j->file_slopes, j->w_call,       \
+                                         j->call_ndim - 1, y);                                    \
+    }                                                                                             \
+    static leaky_status prelu_file_backward_##t(const void *x, const void *dy, void *dx,          \
+                                                double *dw, size_t n, const struct job *j)        \
+    {                                                                                             \
+        size_t shape[NPY_MAX_DIMS + 1];                                                           \
+        memcpy(shape, j->x_call, j->call_ndim * sizeof *shape);                                   \
+        shape[0] = n / j->slice;                                                                  \
+        T *step = dw ? j->dw_scratch : NULL;                                                      \
+        const leaky_status st = leaky_prelu_broadcast_backward_##t(                               \
+            x, shape, j->call_ndim, j->file_slopes, j->w_call, j->call_ndim - 1, dy, dx, step);   \
+        for (size_t k = 0; st == LEAKY_OK && step && k < j->num_slopes; k++)                      \
+            dw[k] += step[k];                                                                     \
+        return st;                                                                                \
+    }                                                                                             \
     static leaky_status rrelu_train_##t(const void *x, void *y, size_t n, uint64_t first,         \
                                         const struct job *j, void *noise)                         \
     {                                                                                             \
@@ -209,17 +241,17 @@ LEAKY_APPLY_GLUE(f64, double)
 
 static const struct dtype dtypes[] = {
     {"<f4", "float32", 4, NULL, forward_f32, relu_f32, derivative_f32, backward_f32,
-     relu_backward_f32, prelu_f32, prelu_backward_f32, rrelu_train_f32, rrelu_backward_f32, NULL,
-     NULL},
+     relu_backward_f32, prelu_f32, prelu_backward_f32, prelu_file_f32, prelu_file_backward_f32,
+     rrelu_train_f32, rrelu_backward_f32, NULL, NULL},
     {"<f8", "float64", 8, NULL, forward_f64, relu_f64, derivative_f64, backward_f64,
-     relu_backward_f64, prelu_f64, prelu_backward_f64, rrelu_train_f64, rrelu_backward_f64, NULL,
-     NULL},
+     relu_backward_f64, prelu_f64, prelu_backward_f64, prelu_file_f64, prelu_file_backward_f64,
+     rrelu_train_f64, rrelu_backward_f64, NULL, NULL},
     {"<f2", "float16", 2, NULL, forward_f16, NULL, derivative_f16, backward_f16, NULL, prelu_f16,
-     NULL, NULL, NULL, NULL, NULL},
-    {"|i1", "int8", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "qs8",
-     forward_qs8},
-    {"|u1", "uint8", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "qu8",
-     forward_qu8},
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+    {"|i1", "int8", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+     "qs8", forward_qs8},
+    {"|u1", "uint8", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+     "qu8", forward_qu8},
 };
 
 /* A mapped .npy file with its parsed header. */
@@ -422,6 +454,17 @@ static leaky_status prelu_piece(const struct job *j, const struct dtype *dt, con
     return LEAKY_OK;
 }
 
+/* PReLU's derivative is its backward of ones. */
+static void fill_ones(const struct dtype *dt, void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (dt->size == sizeof(float))
+            ((float *)p)[i] = 1.0f;
+        else
+            ((double *)p)[i] = 1.0;
+    }
+}
+
 /* One chunk: n elements from element start of the array.  scratch holds n elements. */
 static leaky_status compute(const struct job *j, const struct dtype *dt, const void *x,
                             const void *dy, void *y, size_t n, uint64_t start, void *scratch,
@@ -431,18 +474,20 @@ static leaky_status compute(const struct job *j, const struct dtype *dt, const v
     if (dt->quantized)
         return dt->forward_q8(x, y, n, &j->q);
     const bool relu = j->fn == FN_RELU;
+    if (j->fn == FN_PRELU_FILE) {
+        if (j->op == OP_FORWARD)
+            return dt->prelu_file(x, y, n, j);
+        if (j->op == OP_BACKWARD)
+            return dt->prelu_file_backward(x, dy, y, dw, n, j);
+        fill_ones(dt, scratch, n);
+        return dt->prelu_file_backward(x, scratch, y, NULL, n, j);
+    }
     if (j->fn == FN_PRELU) {
         if (j->op == OP_FORWARD)
             return prelu_piece(j, dt, x, NULL, y, start, n, NULL);
         if (j->op == OP_BACKWARD)
             return prelu_piece(j, dt, x, dy, y, start, n, dw);
-        /* The derivative is the backward of ones. */
-        for (size_t i = 0; i < n; i++) {
-            if (dt->size == sizeof(float))
-                ((float *)scratch)[i] = 1.0f;
-            else
-                ((double *)scratch)[i] = 1.0;
-        }
+        fill_ones(dt, scratch, n);
         return prelu_piece(j, dt, x, scratch, y, start, n, NULL);
     }
     if (j->fn == FN_RRELU && j->train) {
@@ -476,16 +521,21 @@ static void *aligned(unsigned char *p, void *buf, size_t bytes, size_t size)
 static int run(const struct job *j, struct mapped *in, struct mapped *grad, int out_fd, double *dw)
 {
     const struct dtype *dt = in->dt;
-    const size_t chunk = CHUNK_BYTES / dt->size;
-    unsigned char *buf = malloc(4 * (size_t)CHUNK_BYTES);
+    /* --prelu-file's calls take whole slices (one at least, however large). */
+    const size_t slice = j->fn == FN_PRELU_FILE ? j->slice : 1;
+    const size_t chunk =
+        CHUNK_BYTES / dt->size > slice ? CHUNK_BYTES / dt->size / slice * slice : slice;
+    const size_t chunk_bytes = chunk * dt->size;
+    unsigned char *buf = malloc(4 * chunk_bytes);
     if (!buf)
         return cli_error(EXIT_FAILURE_, "apply: out of memory");
-    unsigned char *xbuf = buf, *dybuf = buf + CHUNK_BYTES, *ybuf = buf + 2 * CHUNK_BYTES;
-    unsigned char *scratch = buf + 3 * CHUNK_BYTES;
+    unsigned char *xbuf = buf, *dybuf = buf + chunk_bytes, *ybuf = buf + 2 * chunk_bytes;
+    unsigned char *scratch = buf + 3 * chunk_bytes;
     /* PReLU's and RReLU training's derivatives come out of a backward or a noise output,
      * which must not be the input. */
     const bool own_output =
-        j->op == OP_DERIVATIVE && (j->fn == FN_PRELU || (j->fn == FN_RRELU && j->train));
+        j->op == OP_DERIVATIVE &&
+        (j->fn == FN_PRELU || j->fn == FN_PRELU_FILE || (j->fn == FN_RRELU && j->train));
     unsigned char *x = in->map + in->h.data_offset;
     unsigned char *dy = grad ? grad->map + grad->h.data_offset : NULL;
     struct progress pr;
@@ -550,9 +600,12 @@ static bool check_job(const struct job *j, const struct dtype *dt, char *err, si
                  dt->name);
         return false;
     }
-    if ((j->fn == FN_PRELU && !dt->prelu) || (j->fn == FN_RRELU && !dt->rrelu_train)) {
+    if ((j->fn == FN_PRELU && !dt->prelu) || (j->fn == FN_RRELU && !dt->rrelu_train) ||
+        (j->fn == FN_PRELU_FILE && !dt->prelu_file)) {
         snprintf(err, err_size, "--%s is float32 and float64 only",
-                 j->fn == FN_PRELU ? "prelu" : "rrelu");
+                 j->fn == FN_PRELU        ? "prelu"
+                 : j->fn == FN_PRELU_FILE ? "prelu-file"
+                                          : "rrelu");
         return false;
     }
     if (j->fn == FN_PRELU && j->op != OP_FORWARD && !dt->prelu_backward) {
@@ -628,6 +681,69 @@ static void print_dslopes(const struct job *j, const struct dtype *dt, const dou
     }
 }
 
+/* --prelu-file W.npy: the slopes, of IN's dtype, with a shape that broadcasts to IN's as
+ * NumPy's rules (and ONNX's PRelu) have it; and the calls' shapes: IN as slices from the
+ * first axis the slopes vary along.  Returns the exit code (after the message). */
+static int prelu_file_view(struct job *j, const struct mapped *in)
+{
+    struct mapped w = {.fd = -1};
+    if (!map_npy(&w, j->prelu_file, false))
+        return EXIT_FAILURE_;
+    const npy_header *xh = &in->h, *wh = &w.h;
+    char xs[NPY_HEADER_MAX], ws[NPY_HEADER_MAX];
+    npy_format_shape(xs, sizeof xs, xh->shape, xh->ndim);
+    npy_format_shape(ws, sizeof ws, wh->shape, wh->ndim);
+    int rc = EXIT_USAGE;
+    if (w.dt != in->dt) {
+        cli_error(EXIT_USAGE, "apply: --prelu-file %s is %s, %s is %s; give slopes of %s's dtype",
+                  j->prelu_file, w.dt->name, j->in, in->dt->name, j->in);
+        goto done;
+    }
+    if (wh->ndim > xh->ndim) {
+        cli_error(EXIT_USAGE,
+                  "apply: --prelu-file %s has shape %s, more dimensions than %s's %s; "
+                  "the slopes broadcast to the input (as NumPy and ONNX's PRelu)",
+                  j->prelu_file, ws, j->in, xs);
+        goto done;
+    }
+    size_t first = xh->ndim; /* the first axis the slopes vary along */
+    for (size_t d = 0; d < wh->ndim; d++) {
+        const size_t xd = xh->ndim - wh->ndim + d;
+        if (wh->shape[d] != 1 && wh->shape[d] != xh->shape[xd]) {
+            cli_error(EXIT_USAGE,
+                      "apply: --prelu-file %s has shape %s, which does not broadcast to %s's "
+                      "%s: its axis %zu is %llu where %s has %llu; expected 1 or %llu "
+                      "(NumPy's rules, aligned on the last axis)",
+                      j->prelu_file, ws, j->in, xs, d, (unsigned long long)wh->shape[d], j->in,
+                      (unsigned long long)xh->shape[xd], (unsigned long long)xh->shape[xd]);
+            goto done;
+        }
+        if (wh->shape[d] != 1 && xd < first)
+            first = xd;
+    }
+    j->num_slopes = (size_t)wh->count;
+    j->file_slopes = malloc(wh->count * in->dt->size + 1);
+    if (!j->file_slopes) {
+        rc = cli_error(EXIT_FAILURE_, "apply: out of memory for the slopes of %s", j->prelu_file);
+        goto done;
+    }
+    memcpy(j->file_slopes, w.map + wh->data_offset, wh->count * in->dt->size);
+    j->slice = 1;
+    j->call_ndim = 1 + xh->ndim - first;
+    j->x_call[0] = 1;
+    for (size_t d = first; d < xh->ndim; d++) {
+        j->x_call[1 + d - first] = (size_t)xh->shape[d];
+        j->w_call[d - first] = (size_t)wh->shape[d - (xh->ndim - wh->ndim)];
+        j->slice *= (size_t)xh->shape[d];
+    }
+    if (j->slice == 0) /* an empty array: one call of nothing */
+        j->slice = 1;
+    rc = EXIT_OK;
+done:
+    unmap(&w);
+    return rc;
+}
+
 static int apply(struct job *j)
 {
     struct mapped in = {.fd = -1}, grad = {.fd = -1};
@@ -643,9 +759,14 @@ static int apply(struct job *j)
         unmap(&in);
         return EXIT_USAGE;
     }
+    const int view_rc = j->fn == FN_PRELU_FILE ? prelu_file_view(j, &in) : EXIT_OK;
+    if (view_rc != EXIT_OK) {
+        unmap(&in);
+        return view_rc;
+    }
     /* PReLU's slope gradient: a total per slope, and room for one call's. */
     double *dw = NULL;
-    if (j->fn == FN_PRELU && j->op == OP_BACKWARD) {
+    if ((j->fn == FN_PRELU || j->fn == FN_PRELU_FILE) && j->op == OP_BACKWARD) {
         dw = calloc(j->num_slopes + 1, sizeof(double) + in.dt->size);
         if (!dw) {
             unmap(&in);
@@ -710,6 +831,7 @@ static void help(void)
            "       leaky apply [FUNCTION] --backward --grad DY.npy IN.npy OUT.npy\n"
            "       leaky apply --inplace [FUNCTION] [--derivative] IN.npy\n"
            "FUNCTION: -a SPEC | --slope A | --relu | --prelu W[,W...] [--channels-last]\n"
+           "          | --prelu-file W.npy\n"
            "          | --rrelu LOWER,UPPER [--train] [--seed S]\n"
            "\n"
            "Applies Leaky ReLU to the array in a NumPy .npy file (np.save's format; C order,\n"
@@ -725,6 +847,12 @@ static void help(void)
            "                      PyTorch; one channel below 2-d); --backward also prints\n"
            "                      the slope gradient on standard output, one per slope\n"
            "  --channels-last     PReLU's channel is the last dimension (NHWC)\n"
+           "  --prelu-file W.npy  PReLU with the slopes of W.npy (IN's dtype), whose shape\n"
+           "                      broadcasts to IN's as NumPy's rules and ONNX's PRelu have\n"
+           "                      it: () or (1,) one slope, (C, 1, 1) per channel of an\n"
+           "                      NCHW array, (C,) per channel last, IN's shape per element;\n"
+           "                      --backward prints the slope gradient, summed over the\n"
+           "                      broadcast axes, in W's C order\n"
            "  --rrelu LOWER,UPPER RReLU: evaluation mode (slope (LOWER + UPPER) / 2) unless\n"
            "                      --train, which draws element i's slope from U(LOWER, UPPER)\n"
            "                      keyed by (seed, i); --derivative then gives those slopes\n"
@@ -797,10 +925,12 @@ int cmd_apply(int argc, char **argv)
         OPT_IN_SCALE,
         OPT_IN_ZERO,
         OPT_OUT_SCALE,
-        OPT_OUT_ZERO
+        OPT_OUT_ZERO,
+        OPT_PRELU_FILE
     };
     static const struct option options[] = {
         CLI_ACTIVATION_LONG_OPTIONS,
+        {"prelu-file", required_argument, NULL, OPT_PRELU_FILE},
         {"train", no_argument, NULL, OPT_TRAIN},
         {"seed", required_argument, NULL, OPT_SEED},
         {"channels-last", no_argument, NULL, OPT_CHANNELS_LAST},
@@ -835,6 +965,19 @@ int cmd_apply(int argc, char **argv)
             continue;
         }
         switch (opt) {
+        case OPT_PRELU_FILE:
+            /* PReLU with the slopes of a file: one more activation option. */
+            if (act_given) {
+                rc = cli_error(EXIT_USAGE,
+                               "apply: %s, then --prelu-file %s: give one activation, not "
+                               "several",
+                               act.given, optarg);
+                goto done;
+            }
+            act_given = true;
+            snprintf(act.given, sizeof act.given, "--prelu-file %.40s", optarg);
+            j.prelu_file = optarg;
+            break;
         case OPT_TRAIN: j.train = true; break;
         case OPT_SEED:
             if (!cli_option_once("apply", "--seed", &seed_given) ||
@@ -880,14 +1023,14 @@ int cmd_apply(int argc, char **argv)
         default: rc = cli_bad_option("apply", opt, argv, optind); goto done;
         }
     }
-    switch (act.kind) {
+    switch (j.prelu_file ? CLI_ACT_PRELU : act.kind) {
     case CLI_ACT_LEAKY:
         j.fn = FN_LEAKY;
         j.slope = (struct slope){act.slope, act.slope_f64};
         break;
     case CLI_ACT_RELU: j.fn = FN_RELU; break;
     case CLI_ACT_PRELU:
-        j.fn = FN_PRELU;
+        j.fn = j.prelu_file ? FN_PRELU_FILE : FN_PRELU;
         j.slopes_f32 = act.w, j.slopes_f64 = act.w_f64, j.num_slopes = act.num_w;
         act.w = NULL, act.w_f64 = NULL; /* the job owns them now */
         break;
@@ -942,6 +1085,7 @@ int cmd_apply(int argc, char **argv)
     rc = apply(&j);
 done:
     cli_activation_free(&act);
+    free(j.file_slopes);
     free(j.slopes_f32);
     free(j.slopes_f64);
     return rc;
