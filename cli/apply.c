@@ -106,7 +106,7 @@ struct job {
     float lower_f32, upper_f32;
     double lower_f64, upper_f64;
     uint64_t seed;
-    const char *dtype; /* --dtype: NULL, f32, f64, f16, qs8 or qu8 */
+    const char *dtype; /* --dtype: NULL, f32, f64, f16, bf16, qs8 or qu8 */
     struct q8 q;
 };
 
@@ -154,27 +154,31 @@ static leaky_status relu_backward_f64(const void *x, const void *dy, void *dx, s
     return leaky_plain_relu_backward_f64(x, dy, dx, n);
 }
 
-/* float16, int8 and uint8.  float16 has no plain ReLU (relu NULL). */
-/* float16 computes in float32: the float32 slope. */
-static leaky_status forward_f16(const void *x, void *y, size_t n, const struct slope *a)
-{
-    return leaky_relu_f16(x, y, n, a->f32);
-}
-static leaky_status derivative_f16(const void *x, void *d, size_t n, const struct slope *a)
-{
-    return leaky_relu_derivative_f16(x, d, n, a->f32);
-}
-static leaky_status backward_f16(const void *x, const void *dy, void *dx, size_t n,
-                                 const struct slope *a)
-{
-    return leaky_relu_backward_f16(x, dy, dx, n, a->f32);
-}
-/* PReLU's forward only (float32 slopes, as leaky_prelu_f16 takes them). */
-static leaky_status prelu_f16(const void *x, void *y, size_t outer, size_t channels, size_t inner,
-                              const struct job *j, size_t c0, size_t ns)
-{
-    return leaky_prelu_f16(x, y, outer, channels, inner, j->slopes_f32 + c0, ns);
-}
+/* float16 and bfloat16 (computed in float32: the float32 slope), int8 and uint8.  The
+ * half types have no plain ReLU and no PReLU backward in the library (NULL). */
+#define LEAKY_APPLY_HALF_GLUE(t)                                                                \
+    static leaky_status forward_##t(const void *x, void *y, size_t n, const struct slope *a)    \
+    {                                                                                           \
+        return leaky_relu_##t(x, y, n, a->f32);                                                 \
+    }                                                                                           \
+    static leaky_status derivative_##t(const void *x, void *d, size_t n, const struct slope *a) \
+    {                                                                                           \
+        return leaky_relu_derivative_##t(x, d, n, a->f32);                                      \
+    }                                                                                           \
+    static leaky_status backward_##t(const void *x, const void *dy, void *dx, size_t n,         \
+                                     const struct slope *a)                                     \
+    {                                                                                           \
+        return leaky_relu_backward_##t(x, dy, dx, n, a->f32);                                   \
+    }                                                                                           \
+    /* PReLU's forward only (float32 slopes, as leaky_prelu_##t takes them). */                 \
+    static leaky_status prelu_##t(const void *x, void *y, size_t outer, size_t channels,        \
+                                  size_t inner, const struct job *j, size_t c0, size_t ns)      \
+    {                                                                                           \
+        return leaky_prelu_##t(x, y, outer, channels, inner, j->slopes_f32 + c0, ns);           \
+    }
+LEAKY_APPLY_HALF_GLUE(f16)
+LEAKY_APPLY_HALF_GLUE(bf16)
+#undef LEAKY_APPLY_HALF_GLUE
 static leaky_status forward_qs8(const void *x, void *y, size_t n, const struct q8 *q)
 {
     return leaky_relu_qs8(x, y, n, &q->qs8);
@@ -248,6 +252,9 @@ static const struct dtype dtypes[] = {
      rrelu_train_f64, rrelu_backward_f64, NULL, NULL},
     {"<f2", "float16", 2, NULL, forward_f16, NULL, derivative_f16, backward_f16, NULL, prelu_f16,
      NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+    /* bfloat16 as its raw bits ('<u2'), or as ml_dtypes writes it (check_header) */
+    {"<u2", "bfloat16", 2, NULL, forward_bf16, NULL, derivative_bf16, backward_bf16, NULL,
+     prelu_bf16, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
     {"|i1", "int8", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
      "qs8", forward_qs8},
     {"|u1", "uint8", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
@@ -304,6 +311,9 @@ static bool check_header(struct mapped *m, char *err, size_t err_size)
     /* '=' (native) is little-endian here, and one-byte types have no byte order. */
     char descr[NPY_MAX_DESCR];
     snprintf(descr, sizeof descr, "%c%s", h->itemsize == 1 ? '|' : '<', h->descr + 1);
+    /* ml_dtypes' bfloat16 saves as two bytes of void ('<V2'), or by its name. */
+    if (strcmp(h->descr, "bfloat16") == 0 || (h->kind == 'V' && h->itemsize == 2))
+        snprintf(descr, sizeof descr, "<u2");
     for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++) {
         if (strcmp(descr, dtypes[i].descr) != 0)
             continue;
@@ -316,7 +326,8 @@ static bool check_header(struct mapped *m, char *err, size_t err_size)
     }
     snprintf(err, err_size,
              "unsupported dtype '%s' (float32 '<f4', float64 '<f8', float16 "
-             "'<f2', int8 '|i1' and uint8 '|u1' are supported)",
+             "'<f2', bfloat16 '<u2' with --dtype bf16, int8 '|i1' and uint8 '|u1' are "
+             "supported)",
              h->descr);
     return false;
 }
@@ -572,15 +583,20 @@ static int run(const struct job *j, struct mapped *in, struct mapped *grad, int 
  * false with a sentence. */
 static bool check_job(const struct job *j, const struct dtype *dt, char *err, size_t err_size)
 {
-    static const char *const dtype_names[][2] = {{"float32", "f32"},
-                                                 {"float64", "f64"},
-                                                 {"float16", "f16"},
-                                                 {"int8", "qs8"},
-                                                 {"uint8", "qu8"}};
+    static const char *const dtype_names[][2] = {{"float32", "f32"}, {"float64", "f64"},
+                                                 {"float16", "f16"}, {"bfloat16", "bf16"},
+                                                 {"int8", "qs8"},    {"uint8", "qu8"}};
     const char *want = NULL;
     for (size_t i = 0; i < sizeof dtype_names / sizeof dtype_names[0]; i++)
         if (strcmp(dt->name, dtype_names[i][0]) == 0)
             want = dtype_names[i][1];
+    if (strcmp(dt->name, "bfloat16") == 0 && !j->dtype) {
+        snprintf(err, err_size,
+                 "'%s' data is bfloat16 only with --dtype bf16 (numpy has no bfloat16: "
+                 "its raw bits as '<u2', or ml_dtypes' bfloat16)",
+                 dt->descr);
+        return false;
+    }
     if (dt->quantized && !j->dtype) {
         snprintf(err, err_size,
                  "%s data needs --dtype %s with --in-scale, --in-zero-point, "
@@ -617,7 +633,7 @@ static bool check_job(const struct job *j, const struct dtype *dt, char *err, si
     }
     if (j->fn == FN_RELU && !dt->relu) {
         snprintf(err, err_size,
-                 "--relu is float32 only; for %s, --slope 0 gives ReLU except "
+                 "--relu is float32 and float64 only; for %s, --slope 0 gives ReLU except "
                  "at -inf (NaN) and NaN",
                  dt->name);
         return false;
@@ -866,14 +882,17 @@ static void help(void)
            "  -h, --help          this text\n"
            "\n"
            "  -t, --dtype T       what the data must be: f32 ('<f4'), f64 ('<f8'), f16 ('<f2':\n"
-           "                      computed in float32, rounded once to float16), qs8 ('|i1') or\n"
+           "                      computed in float32, rounded once to float16), bf16 (its\n"
+           "                      raw bits as '<u2', or ml_dtypes' bfloat16; the same rules;\n"
+           "                      the output is '<u2'), qs8 ('|i1') or\n"
            "                      qu8 ('|u1'): quantized, q standing for S * (q - Z); needs the\n"
            "                      four below; the result is exactly rounded (ties to even) and\n"
            "                      clamped\n"
            "      --in-scale S, --in-zero-point Z, --out-scale S, --out-zero-point Z\n"
            "\n"
            "float16 files work the same way (Leaky ReLU, and the PReLU forward with float32\n"
-           "slopes); int8 and uint8 ones need --dtype qs8 or qu8. Big files are mapped and\n"
+           "slopes), and bfloat16 ones with --dtype bf16; int8 and uint8 ones need --dtype\n"
+           "qs8 or qu8. Big files are mapped and\n"
            "streamed, with a progress bar on a terminal.\n");
 }
 
@@ -997,10 +1016,10 @@ int cmd_apply(int argc, char **argv)
             if (!cli_option_once("apply", "--dtype", &dtype_given))
                 goto done;
             if (strcmp(optarg, "f32") != 0 && strcmp(optarg, "f64") != 0 &&
-                strcmp(optarg, "f16") != 0 && strcmp(optarg, "qs8") != 0 &&
-                strcmp(optarg, "qu8") != 0) {
+                strcmp(optarg, "f16") != 0 && strcmp(optarg, "bf16") != 0 &&
+                strcmp(optarg, "qs8") != 0 && strcmp(optarg, "qu8") != 0) {
                 rc = cli_error(EXIT_USAGE,
-                               "apply: --dtype %s: expected f32, f64, f16, qs8 or "
+                               "apply: --dtype %s: expected f32, f64, f16, bf16, qs8 or "
                                "qu8",
                                optarg);
                 goto done;

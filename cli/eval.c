@@ -18,19 +18,27 @@ enum { BLOCK = 4096, MAX_TOKEN = 128 };
 
 enum mode { MODE_LEAKY, MODE_RELU, MODE_PRELU, MODE_RRELU };
 
+/* The values are held as double (every float, float16 and bfloat16 value is one) and
+ * computed in the --dtype's type; every number of the options in each type. */
 struct eval {
     enum mode mode;
     bool derivative;
-    float slope;
+    float slope_f32;
+    double slope_f64;
     /* PReLU: its slopes (one, or one per channel: the values of each line, or the
      * arguments, are the channels).  RReLU: the bounds, training mode and its seed. */
-    float *slopes;
+    float *slopes_f32;
+    double *slopes_f64;
     size_t num_slopes;
-    float lower, upper;
+    float lower_f32, upper_f32;
+    double lower_f64, upper_f64;
     bool train;
     uint64_t seed;
-    float *scratch; /* room for as many values as one call gets (PReLU's derivative) */
-    const struct cli_half_type *half; /* --dtype f16|bf16; NULL for float32 */
+    /* Room for as many values as one call gets: PReLU's derivative and RReLU's noise in
+     * the type; for float32 and the half types, the values as float first. */
+    void *scratch;
+    bool f64;                         /* --dtype f64 */
+    const struct cli_half_type *half; /* --dtype f16|bf16; NULL for float32 and float64 */
 };
 
 static void help(void)
@@ -42,7 +50,7 @@ static void help(void)
            "Prints f(x) = x if x > 0, else A*x, for each value: the arguments, or the\n"
            "whitespace-separated numbers on standard input when there are none (streamed;\n"
            "line breaks are kept). Numbers print in the shortest form that reads back to\n"
-           "the same float32; inf, -inf and nan are accepted.\n"
+           "the same float32 (or --dtype); inf, -inf and nan are accepted.\n"
            "\n"
            "  -a, --activation SPEC  leaky[:A], relu, prelu:W[,W...] or rrelu[:LOWER:UPPER];\n"
            "                     the four options below are its shorthands (give one)\n"
@@ -58,7 +66,9 @@ static void help(void)
            "  --train            RReLU training: value i takes a slope drawn from\n"
            "                     U(LOWER, UPPER) keyed by (seed, i) (reads all of stdin first)\n"
            "  --seed S           the generator's seed (default 0)\n"
-           "  -t, --dtype T      f32 (default), f16 (IEEE half) or bf16 (bfloat16): each value\n"
+           "  -t, --dtype T      f32 (default), f64 (every function in double, printed in the\n"
+           "                     shortest form that reads back to the same double), f16\n"
+           "                     (IEEE half) or bf16 (bfloat16): each value\n"
            "                     is rounded to T, the function computed as leaky_relu_T does\n"
            "                     (in float32, rounded once to T), printed in the shortest form\n"
            "                     that reads back to the same T (Leaky ReLU, and PReLU's\n"
@@ -68,67 +78,115 @@ static void help(void)
            "Put -- before negative numbers:  leaky eval --slope 0.05 -- -1 0 1\n");
 }
 
-/* PReLU's derivative is its backward with dy = 1; RReLU training's is the noise. */
-static leaky_status apply_prelu(const struct eval *ev, float *v, size_t n)
-{
-    const size_t c = ev->num_slopes;
-    if (!ev->derivative)
-        return leaky_prelu_f32(v, v, n / c, c, 1, ev->slopes, c);
-    float *ones = ev->scratch;
-    for (size_t i = 0; i < n; i++)
-        ones[i] = 1.0f;
-    const leaky_status st =
-        leaky_prelu_backward_f32(v, ones, ones, NULL, n / c, c, 1, ev->slopes, c);
-    if (st == LEAKY_OK)
-        memcpy(v, ones, n * sizeof *v);
-    return st;
-}
-
-static leaky_status apply_rrelu(const struct eval *ev, float *v, size_t n)
-{
-    if (!ev->train) {
-        if (ev->derivative)
-            return leaky_relu_derivative_f32(v, v, n,
-                                             leaky_rrelu_eval_slope_f32(ev->lower, ev->upper));
-        return leaky_rrelu_eval_f32(v, v, n, ev->lower, ev->upper);
+/* The functions on n values in place, once per type T (suffix t).  PReLU's derivative is
+ * its backward with dy = 1; RReLU training's is the noise.  scratch holds n values. */
+#define EVAL_APPLY(t, T)                                                                         \
+    static leaky_status apply_prelu_##t(const struct eval *ev, T *v, size_t n, T *scratch)       \
+    {                                                                                            \
+        const size_t c = ev->num_slopes;                                                         \
+        if (!ev->derivative)                                                                     \
+            return leaky_prelu_##t(v, v, n / c, c, 1, ev->slopes_##t, c);                        \
+        for (size_t i = 0; i < n; i++)                                                           \
+            scratch[i] = 1;                                                                      \
+        const leaky_status st =                                                                  \
+            leaky_prelu_backward_##t(v, scratch, scratch, NULL, n / c, c, 1, ev->slopes_##t, c); \
+        if (st == LEAKY_OK)                                                                      \
+            memcpy(v, scratch, n * sizeof *v);                                                   \
+        return st;                                                                               \
+    }                                                                                            \
+    static leaky_status apply_rrelu_##t(const struct eval *ev, T *v, size_t n, T *scratch)       \
+    {                                                                                            \
+        if (!ev->train) {                                                                        \
+            if (ev->derivative)                                                                  \
+                return leaky_relu_derivative_##t(                                                \
+                    v, v, n, leaky_rrelu_eval_slope_##t(ev->lower_##t, ev->upper_##t));          \
+            return leaky_rrelu_eval_##t(v, v, n, ev->lower_##t, ev->upper_##t);                  \
+        }                                                                                        \
+        T *noise = ev->derivative ? scratch : NULL;                                              \
+        const leaky_status st =                                                                  \
+            leaky_rrelu_train_##t(v, v, n, ev->lower_##t, ev->upper_##t, ev->seed, noise);       \
+        if (st == LEAKY_OK && ev->derivative)                                                    \
+            memcpy(v, noise, n * sizeof *v);                                                     \
+        return st;                                                                               \
+    }                                                                                            \
+    static leaky_status apply_##t(const struct eval *ev, T *v, size_t n, T *scratch)             \
+    {                                                                                            \
+        if (ev->mode == MODE_PRELU)                                                              \
+            return apply_prelu_##t(ev, v, n, scratch);                                           \
+        if (ev->mode == MODE_RRELU)                                                              \
+            return apply_rrelu_##t(ev, v, n, scratch);                                           \
+        const T slope = ev->mode == MODE_RELU ? 0 : ev->slope_##t;                               \
+        if (ev->derivative)                                                                      \
+            return leaky_relu_derivative_##t(v, v, n, slope);                                    \
+        if (ev->mode == MODE_RELU)                                                               \
+            return leaky_plain_relu_##t(v, v, n);                                                \
+        return leaky_relu_##t(v, v, n, slope);                                                   \
     }
-    float *noise = ev->derivative ? ev->scratch : NULL;
-    const leaky_status st = leaky_rrelu_train_f32(v, v, n, ev->lower, ev->upper, ev->seed, noise);
-    if (st == LEAKY_OK && ev->derivative)
-        memcpy(v, noise, n * sizeof *v);
-    return st;
-}
+EVAL_APPLY(f32, float)
+EVAL_APPLY(f64, double)
+#undef EVAL_APPLY
 
 /* Applies the chosen function to n values in place. */
-static leaky_status apply(const struct eval *ev, float *v, size_t n)
+static leaky_status apply(const struct eval *ev, double *v, size_t n)
 {
+    if (ev->f64)
+        return apply_f64(ev, v, n, ev->scratch);
+    /* float32 and the half types compute on floats: the scratch's first half. */
+    float *f = ev->scratch, *scratch = f + n;
+    for (size_t i = 0; i < n; i++)
+        f[i] = (float)v[i];
+    leaky_status st;
     if (ev->half && ev->mode == MODE_PRELU)
-        return cli_half_prelu(ev->half, ev->slopes, ev->num_slopes, v, n);
-    if (ev->half)
-        return cli_half_apply(ev->half, ev->derivative, ev->slope, v, n);
-    if (ev->mode == MODE_PRELU)
-        return apply_prelu(ev, v, n);
-    if (ev->mode == MODE_RRELU)
-        return apply_rrelu(ev, v, n);
-    const float slope = ev->mode == MODE_RELU ? 0.0f : ev->slope;
-    if (ev->derivative)
-        return leaky_relu_derivative_f32(v, v, n, slope);
-    if (ev->mode == MODE_RELU)
-        return leaky_plain_relu_f32(v, v, n);
-    return leaky_relu_f32(v, v, n, slope);
+        st = cli_half_prelu(ev->half, ev->slopes_f32, ev->num_slopes, f, n);
+    else if (ev->half)
+        st = cli_half_apply(ev->half, ev->derivative, ev->slope_f32, f, n);
+    else
+        st = apply_f32(ev, f, n, scratch);
+    for (size_t i = 0; i < n; i++)
+        v[i] = f[i];
+    return st;
+}
+
+/* The shortest decimal form that reads back to the same double. */
+static void format_double(char *buf, size_t size, double value)
+{
+    if (isnan(value)) {
+        snprintf(buf, size, "%snan", signbit(value) ? "-" : "");
+        return;
+    }
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(buf, size, "%.*g", digits, value);
+        if (strtod(buf, NULL) == value)
+            return;
+    }
+}
+
+/* Parses a value in the --dtype's type: false when it is not a number or lies beyond the
+ * type's range. */
+static bool parse_value(const struct eval *ev, const char *text, double *value)
+{
+    if (ev->f64)
+        return cli_parse_double(text, value);
+    float f;
+    if (!cli_parse_float(text, &f))
+        return false;
+    *value = f;
+    return true;
 }
 
 /* breaks[i]: the line breaks after value i (0: a space); NULL: one line of values. */
-static int print_values(const struct eval *ev, float *v, const uint32_t *breaks, size_t n)
+static int print_values(const struct eval *ev, double *v, const uint32_t *breaks, size_t n)
 {
     if (apply(ev, v, n) != LEAKY_OK)
         return cli_error(EXIT_FAILURE_, "eval: %s", leaky_last_error());
     char text[CLI_FLOAT_CHARS];
     for (size_t i = 0; i < n; i++) {
         if (ev->half)
-            cli_half_format(ev->half, text, sizeof text, v[i]);
+            cli_half_format(ev->half, text, sizeof text, (float)v[i]);
+        else if (ev->f64)
+            format_double(text, sizeof text, v[i]);
         else
-            cli_format_float(text, sizeof text, v[i]);
+            cli_format_float(text, sizeof text, (float)v[i]);
         fputs(text, stdout);
         if (!breaks)
             putchar(i + 1 < n ? ' ' : '\n');
@@ -153,20 +211,20 @@ static int eval_arguments(struct eval *ev, int count, char **args)
                          "eval: %d values are not rows of the %zu channels "
                          "--prelu has slopes for; give a multiple of %zu",
                          count, ev->num_slopes, ev->num_slopes);
-    float *v = malloc(2 * (size_t)count * sizeof *v);
+    double *v = malloc(2 * (size_t)count * sizeof *v);
     if (!v)
         return cli_error(EXIT_FAILURE_, "eval: out of memory for %d values", count);
     ev->scratch = v + count;
     /* Every argument is checked before anything is printed. */
     for (int i = 0; i < count; i++) {
-        if (!cli_parse_float(args[i], &v[i])) {
+        if (!parse_value(ev, args[i], &v[i])) {
             free(v);
             return cli_error(EXIT_USAGE,
                              "eval: argument %d, '%s', is not a number (or is "
-                             "beyond the float range)",
-                             i + 1, args[i]);
+                             "beyond the %s range)",
+                             i + 1, args[i], ev->f64 ? "double" : "float");
         }
-        if (ev->half && !cli_half_fits(ev->half, v[i])) {
+        if (ev->half && !cli_half_fits(ev->half, (float)v[i])) {
             free(v);
             return cli_error(EXIT_USAGE,
                              "eval: argument %d, '%s', is beyond the %s range "
@@ -181,17 +239,17 @@ static int eval_arguments(struct eval *ev, int count, char **args)
 
 /* The stream's buffers: values, their separators, and scratch room for apply(). */
 struct stream_buffers {
-    float *values, *scratch;
+    double *values, *scratch;
     uint32_t *breaks; /* per value, the line breaks after it (empty lines kept) */
     size_t capacity;
 };
 
 static bool grow(struct stream_buffers *b, size_t capacity)
 {
-    float *values = realloc(b->values, capacity * sizeof *values);
+    double *values = realloc(b->values, capacity * sizeof *values);
     if (values)
         b->values = values;
-    float *scratch = realloc(b->scratch, capacity * sizeof *scratch);
+    double *scratch = realloc(b->scratch, capacity * sizeof *scratch);
     if (scratch)
         b->scratch = scratch;
     uint32_t *breaks = realloc(b->breaks, capacity * sizeof *breaks);
@@ -241,13 +299,13 @@ static int stream_values(struct eval *ev, FILE *in, struct stream_buffers *b)
             if (space) {
                 if (in_token) {
                     token[token_len] = '\0';
-                    if (!cli_parse_float(token, &b->values[count]))
+                    if (!parse_value(ev, token, &b->values[count]))
                         return cli_error(EXIT_FAILURE_,
                                          "eval: standard input line %zu, value "
                                          "%llu: '%s' is not a number (or is beyond the float "
                                          "range)",
                                          token_line, token_number, token);
-                    if (ev->half && !cli_half_fits(ev->half, b->values[count]))
+                    if (ev->half && !cli_half_fits(ev->half, (float)b->values[count]))
                         return cli_error(EXIT_FAILURE_,
                                          "eval: standard input line %zu, value "
                                          "%llu: '%s' is beyond the %s range (largest %s)",
@@ -341,7 +399,7 @@ int cmd_eval(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {0},
     };
-    struct eval ev = {.mode = MODE_LEAKY, .slope = LEAKY_DEFAULT_SLOPE};
+    struct eval ev = {.mode = MODE_LEAKY, .slope_f32 = LEAKY_DEFAULT_SLOPE, .slope_f64 = 0.01};
     cli_activation act;
     cli_activation_default(&act);
     bool act_given = false, seed_given = false, channels_last = false, dtype_given = false;
@@ -365,10 +423,10 @@ int cmd_eval(int argc, char **argv)
         case 't':
             if (!cli_option_once("eval", "--dtype", &dtype_given))
                 goto done;
-            if (strcmp(optarg, "f32") == 0) {
-                ev.half = NULL;
-            } else if (!(ev.half = cli_half_type(optarg))) {
-                rc = cli_error(EXIT_USAGE, "eval: --dtype %s: expected f32, f16 or bf16", optarg);
+            ev.f64 = strcmp(optarg, "f64") == 0;
+            if (strcmp(optarg, "f32") != 0 && !ev.f64 && !(ev.half = cli_half_type(optarg))) {
+                rc = cli_error(EXIT_USAGE, "eval: --dtype %s: expected f32, f64, f16 or bf16",
+                               optarg);
                 goto done;
             }
             break;
@@ -380,35 +438,36 @@ int cmd_eval(int argc, char **argv)
         }
     }
     switch (act.kind) {
-    case CLI_ACT_LEAKY: ev.slope = act.slope; break;
+    case CLI_ACT_LEAKY: ev.slope_f32 = act.slope, ev.slope_f64 = act.slope_f64; break;
     case CLI_ACT_RELU: ev.mode = MODE_RELU; break;
     case CLI_ACT_PRELU:
         ev.mode = MODE_PRELU;
-        ev.slopes = act.w, ev.num_slopes = act.num_w;
-        act.w = NULL; /* ev owns them now */
+        ev.slopes_f32 = act.w, ev.slopes_f64 = act.w_f64, ev.num_slopes = act.num_w;
+        act.w = NULL, act.w_f64 = NULL; /* ev owns them now */
         break;
     case CLI_ACT_RRELU:
         ev.mode = MODE_RRELU;
-        ev.lower = act.lower, ev.upper = act.upper;
+        ev.lower_f32 = act.lower, ev.upper_f32 = act.upper;
+        ev.lower_f64 = act.lower_f64, ev.upper_f64 = act.upper_f64;
         break;
     }
     if (ev.half && ev.mode == MODE_RELU) {
         rc = cli_error(EXIT_USAGE,
-                       "eval: --relu is float32 only; for %s, --slope 0 gives "
+                       "eval: --relu is float32 and float64 only; for %s, --slope 0 gives "
                        "ReLU except at -inf (NaN) and NaN",
                        ev.half->name);
         goto done;
     }
     if (ev.half && ev.mode == MODE_RRELU) {
         rc = cli_error(EXIT_USAGE,
-                       "eval: --rrelu is float32 only; --dtype %s goes with "
+                       "eval: --rrelu is float32 and float64 only; --dtype %s goes with "
                        "--slope or --prelu",
                        ev.half->name);
         goto done;
     }
     if (ev.half && ev.mode == MODE_PRELU && ev.derivative) {
         rc = cli_error(EXIT_USAGE,
-                       "eval: --prelu --derivative is float32 only; --dtype %s "
+                       "eval: --prelu --derivative is float32 and float64 only; --dtype %s "
                        "has the PReLU forward (leaky_prelu_%s)",
                        ev.half->name, ev.half->name);
         goto done;
@@ -428,6 +487,7 @@ int cmd_eval(int argc, char **argv)
         rc = cli_error(EXIT_FAILURE_, "eval: cannot write standard output");
 done:
     cli_activation_free(&act);
-    free(ev.slopes);
+    free(ev.slopes_f32);
+    free(ev.slopes_f64);
     return rc;
 }

@@ -50,6 +50,19 @@ bool cli_parse_float(const char *text, float *value)
     return true;
 }
 
+bool cli_parse_double(const char *text, double *value)
+{
+    char *end;
+    errno = 0;
+    const double v = strtod(text, &end);
+    if (end == text || *end != '\0')
+        return false;
+    if (errno == ERANGE && isinf(v))
+        return false;
+    *value = v;
+    return true;
+}
+
 bool cli_parse_slope_option(const char *option, const char *text, float *value)
 {
     if (!cli_parse_float(text, value) || !isfinite(*value)) {

@@ -22,6 +22,9 @@ int cli_bad_option(const char *command, int bad_opt, char **argv, int optind);
  * number or lies beyond the float range (rather than silently becoming infinite). */
 bool cli_parse_float(const char *text, float *value);
 
+/* The same for a double. */
+bool cli_parse_double(const char *text, double *value);
+
 /* Parses an option value that must be a finite float; on failure prints which option,
  * which value and what was expected, and returns false. */
 bool cli_parse_slope_option(const char *option, const char *text, float *value);
