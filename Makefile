@@ -94,6 +94,11 @@ bench:
 PREFIX ?= /usr/local
 install: all
 	cmake --install $(BUILD) --prefix $(PREFIX)
+	@# A system prefix's library directory is in ld.so's cache: refresh it (as root).
+	@case "$(PREFIX)" in /usr|/usr/local) \
+	  if [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; \
+	  else echo "make install: run ldconfig as root to refresh the library cache"; fi;; \
+	esac
 
 clean:
 	rm -rf $(BUILD) $(BUILD_LIB) $(BUILD_ARM) $(BUILD_SAN) $(BUILD_CLANG)
