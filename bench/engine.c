@@ -275,18 +275,19 @@ static void usage(const char *program, bool peers)
            "Timings on a shared machine are noisy: compare ratios within one run.\n"
            "\n"
            "options:\n"
-           "      --sizes LIST   element counts (default 256,4K,64K,1M,16M,64M)\n"
-           "  -j, --threads LIST thread counts (default 1,2)\n"
-           "  -c, --cases LIST   forward,forward-inplace,backward,backward-inplace (default all)\n"
-           "      --reps N       timed samples per implementation and case (default 21)\n"
-           "      --sample-us US the least time of one sample (default 500)\n"
-           "      --gap-ms MS    pause before each multi-threaded sample, for the previous\n"
-           "                     implementation's spinning threads to sleep (default 40)\n"
-           "      --slope A      negative slope (default 0.01)\n"
-           "      --csv FILE     also write every result as CSV\n"
-           "      --chart FILE   draw the forward pass's ns per element against size, log-log\n"
-           "                     (.png, .svg or .pdf)\n"
-           "  -h, --help         this text\n",
+           "      --sizes LIST    element counts (default 256,4K,64K,1M,16M,64M)\n"
+           "  -j, --threads LIST  thread counts (default 1,2)\n"
+           "  -c, --cases LIST    forward,forward-inplace,backward,backward-inplace (default\n"
+           "                      all)\n"
+           "      --reps N        timed samples per implementation and case (default 21)\n"
+           "      --sample-us US  the least time of one sample (default 500)\n"
+           "      --gap-ms MS     pause before each multi-threaded sample, for the previous\n"
+           "                      implementation's spinning threads to sleep (default 40)\n"
+           "      --slope A       the negative slope (default 0.01)\n"
+           "      --csv FILE      also write every result as CSV\n"
+           "      --chart FILE    draw the forward pass's ns per element against size,\n"
+           "                      log-log (.png, .svg or .pdf)\n"
+           "  -h, --help          this text\n",
            program, peers ? ", XNNPACK, oneDNN, PyTorch and numpy" : "");
 }
 

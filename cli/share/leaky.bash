@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Bash completion for leaky: commands, then each command's options as its --help lists
-# them (so they never drift from the program), file names for the rest.
+# them (lines indented 1 to 6 spaces; so they never drift from the program), file names
+# for the rest.
 _leaky()
 {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
@@ -26,7 +27,7 @@ _leaky()
     if [[ $cur == -* ]]; then
         local options
         options=$("${COMP_WORDS[0]}" "$command" --help 2>/dev/null |
-            grep -E '^ +-' | grep -oE -- '(^|[ ,])--?[a-zA-Z][a-z0-9-]*' | tr -d ' ,' | sort -u)
+            grep -E '^ {1,6}-' | grep -oE -- '(^|[ ,])--?[a-zA-Z][a-z0-9-]*' | tr -d ' ,' | sort -u)
         mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")
         return
     fi
