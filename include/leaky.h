@@ -138,7 +138,7 @@ leaky_status leaky_plain_relu_backward_f32(const float *x, const float *dy, floa
 /* PReLU (He et al. 2015) learns its slopes: one shared by the whole array, or one per
  * channel.  The array is seen as outer x channels x inner, dense and in C order:
  *     channel at dimension 1 (PyTorch, NCHW...):  outer = N, channels = C, inner = H*W*...
- *     channels last (NHWC; ONNX, TensorFlow):     outer = N*H*W*..., channels = C, inner = 1
+ *     channels last (NHWC, TensorFlow):           outer = N*H*W*..., channels = C, inner = 1
  * and element (o, c, i) takes the slope w[c] (w[0] when num_slopes is 1):
  *     y = x > 0 ? x : w[c] * x                          (one IEEE multiply, as leaky_relu)
  * num_slopes must be 1 or channels (both numbers are named in the error otherwise); every
