@@ -77,6 +77,9 @@ struct dtype {
     /* The quantized types: --dtype's name, and the forward with its parameters. */
     const char *quantized;
     leaky_status (*forward_q8)(const void *x, void *y, size_t n, const struct q8 *q);
+    /* Leaky ReLU's backward from the forward's output (--from-output). */
+    leaky_status (*backward_from_output)(const void *y, const void *dy, void *dx, size_t n,
+                                         const struct slope *a);
 };
 
 /* ------------------------------------------------------------ the job */
@@ -87,7 +90,7 @@ enum function { FN_LEAKY, FN_RELU, FN_PRELU, FN_PRELU_FILE, FN_RRELU };
 struct job {
     enum op op;
     enum function fn;
-    bool inplace, channels_last, train;
+    bool inplace, channels_last, train, from_output;
     struct slope slope;
     const char *in, *out, *grad;
     /* PReLU: the slopes in both types, and the array's view as outer x channels x inner. */
@@ -127,6 +130,11 @@ static leaky_status backward_f32(const void *x, const void *dy, void *dx, size_t
 {
     return leaky_relu_backward_f32(x, dy, dx, n, a->f32);
 }
+static leaky_status backward_from_output_f32(const void *y, const void *dy, void *dx, size_t n,
+                                             const struct slope *a)
+{
+    return leaky_relu_backward_from_output_f32(y, dy, dx, n, a->f32);
+}
 static leaky_status relu_backward_f32(const void *x, const void *dy, void *dx, size_t n)
 {
     return leaky_plain_relu_backward_f32(x, dy, dx, n);
@@ -148,6 +156,11 @@ static leaky_status backward_f64(const void *x, const void *dy, void *dx, size_t
                                  const struct slope *a)
 {
     return leaky_relu_backward_f64(x, dy, dx, n, a->f64);
+}
+static leaky_status backward_from_output_f64(const void *y, const void *dy, void *dx, size_t n,
+                                             const struct slope *a)
+{
+    return leaky_relu_backward_from_output_f64(y, dy, dx, n, a->f64);
 }
 static leaky_status relu_backward_f64(const void *x, const void *dy, void *dx, size_t n)
 {
@@ -246,19 +259,19 @@ LEAKY_APPLY_GLUE(f64, double)
 static const struct dtype dtypes[] = {
     {"<f4", "float32", 4, NULL, forward_f32, relu_f32, derivative_f32, backward_f32,
      relu_backward_f32, prelu_f32, prelu_backward_f32, prelu_file_f32, prelu_file_backward_f32,
-     rrelu_train_f32, rrelu_backward_f32, NULL, NULL},
+     rrelu_train_f32, rrelu_backward_f32, NULL, NULL, backward_from_output_f32},
     {"<f8", "float64", 8, NULL, forward_f64, relu_f64, derivative_f64, backward_f64,
      relu_backward_f64, prelu_f64, prelu_backward_f64, prelu_file_f64, prelu_file_backward_f64,
-     rrelu_train_f64, rrelu_backward_f64, NULL, NULL},
+     rrelu_train_f64, rrelu_backward_f64, NULL, NULL, backward_from_output_f64},
     {"<f2", "float16", 2, NULL, forward_f16, NULL, derivative_f16, backward_f16, NULL, prelu_f16,
-     NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
     /* bfloat16 as its raw bits ('<u2'), or as ml_dtypes writes it (check_header) */
     {"<u2", "bfloat16", 2, NULL, forward_bf16, NULL, derivative_bf16, backward_bf16, NULL,
-     prelu_bf16, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+     prelu_bf16, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
     {"|i1", "int8", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-     "qs8", forward_qs8},
+     "qs8", forward_qs8, NULL},
     {"|u1", "uint8", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-     "qu8", forward_qu8},
+     "qu8", forward_qu8, NULL},
 };
 
 /* A mapped .npy file with its parsed header. */
@@ -512,6 +525,8 @@ static leaky_status compute(const struct job *j, const struct dtype *dt, const v
     switch (j->op) {
     case OP_DERIVATIVE: return dt->derivative(x, y, n, relu ? &zero : &j->slope);
     case OP_BACKWARD:
+        if (j->from_output)
+            return dt->backward_from_output(x, dy, y, n, &j->slope);
         return relu ? dt->relu_backward(x, dy, y, n) : dt->backward(x, dy, y, n, &j->slope);
     default: return relu ? dt->relu(x, y, n) : dt->forward(x, y, n, &j->slope);
     }
@@ -629,6 +644,10 @@ static bool check_job(const struct job *j, const struct dtype *dt, char *err, si
                  "--prelu with --%s is float32 and float64 only; %s data has "
                  "the PReLU forward",
                  j->op == OP_BACKWARD ? "backward" : "derivative", dt->name);
+        return false;
+    }
+    if (j->from_output && !dt->backward_from_output) {
+        snprintf(err, err_size, "--from-output is float32 and float64 only");
         return false;
     }
     if (j->fn == FN_RELU && !dt->relu) {
@@ -878,6 +897,8 @@ static void help(void)
            "  -d, --derivative    the gradient f'(x) = 1 if x > 0, else A\n"
            "  -b, --backward      the backward pass: dx = DY if x > 0, else A*DY\n"
            "  -g, --grad DY.npy   the output gradient for --backward (same shape and dtype)\n"
+           "  --from-output       with --backward: IN is the forward's output y, not x (Leaky\n"
+           "                      ReLU with a slope >= 0: y > 0 exactly where x > 0)\n"
            "  -i, --inplace       rewrite IN itself through a shared mapping (no second copy\n"
            "                      on disk; an interrupted run leaves it partly rewritten)\n"
            "  -h, --help          this text\n"
@@ -947,7 +968,8 @@ int cmd_apply(int argc, char **argv)
         OPT_IN_ZERO,
         OPT_OUT_SCALE,
         OPT_OUT_ZERO,
-        OPT_PRELU_FILE
+        OPT_PRELU_FILE,
+        OPT_FROM_OUTPUT
     };
     static const struct option options[] = {
         CLI_ACTIVATION_LONG_OPTIONS,
@@ -959,6 +981,7 @@ int cmd_apply(int argc, char **argv)
         {"backward", no_argument, NULL, 'b'},
         {"grad", required_argument, NULL, 'g'},
         {"inplace", no_argument, NULL, 'i'},
+        {"from-output", no_argument, NULL, OPT_FROM_OUTPUT},
         {"dtype", required_argument, NULL, 't'},
         {"in-scale", required_argument, NULL, OPT_IN_SCALE},
         {"in-zero-point", required_argument, NULL, OPT_IN_ZERO},
@@ -1014,6 +1037,7 @@ int cmd_apply(int argc, char **argv)
             j.grad = optarg;
             break;
         case 'i': j.inplace = true; break;
+        case OPT_FROM_OUTPUT: j.from_output = true; break;
         case 't':
             if (!cli_option_once("apply", "--dtype", &dtype_given))
                 goto done;
@@ -1081,6 +1105,18 @@ int cmd_apply(int argc, char **argv)
     if (backward != (j.grad != NULL)) {
         rc = cli_error(EXIT_USAGE, backward ? "apply: --backward needs --grad DY.npy"
                                             : "apply: --grad is for --backward");
+        goto done;
+    }
+    if (j.from_output && (!backward || j.fn != FN_LEAKY)) {
+        rc = cli_error(EXIT_USAGE, "apply: --from-output goes with --backward and Leaky ReLU's "
+                                   "--slope (IN is then the forward's output)");
+        goto done;
+    }
+    if (j.from_output && j.slope.f32 < 0) {
+        rc = cli_error(EXIT_USAGE,
+                       "apply: --from-output with --slope %g: the output tells the input's sign "
+                       "only for a slope >= 0; give the input instead",
+                       (double)j.slope.f32);
         goto done;
     }
     if (backward && j.inplace) {

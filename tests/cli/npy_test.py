@@ -492,6 +492,26 @@ check("big file on a terminal: progress bar",
 for name in ("big.npy", "big_out.npy"):
     os.unlink(path(name))
 
+# --backward --from-output: the gradient from the forward's output, as from the input.
+for dt in (np.float32, np.float64):
+    xs = rng.standard_normal((5, 7)).astype(dt)
+    gs = rng.standard_normal((5, 7)).astype(dt)
+    np.save(path("fy.npy"), np.where(xs > 0, xs, dt(0.2) * xs))
+    np.save(path("fg.npy"), gs)
+    rc, out, err = run("apply", "--slope", "0.2", "--backward", "--from-output", "--grad",
+                       path("fg.npy"), path("fy.npy"), path("fdx.npy"))
+    check(f"{dt.__name__} backward from the output", rc == 0 and same_bits(
+        np.load(path("fdx.npy")), np.where(xs > 0, gs, dt(0.2) * gs)), err)
+for name, args, pattern in [
+        ("from-output without backward", ["--from-output"], "goes with --backward"),
+        ("from-output with relu", ["--relu", "--backward", "--from-output", "--grad",
+                                   path("fg.npy")], "goes with --backward and Leaky ReLU"),
+        ("from-output, negative slope", ["--slope", "-0.2", "--backward", "--from-output",
+                                         "--grad", path("fg.npy")], "only for a slope >= 0")]:
+    rc, out, err = run("apply", *args, path("fy.npy"), path("fo.npy"))
+    check(f"usage: {name}", rc == 2 and re.search(pattern, err) is not None and
+          not os.path.exists(path("fo.npy")), f"rc={rc} {err!r}")
+
 shutil.rmtree(tmp)
 print(f"npy: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
