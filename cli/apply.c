@@ -1071,17 +1071,17 @@ int cmd_apply(int argc, char **argv)
     switch (j.prelu_file ? CLI_ACT_PRELU : act.kind) {
     case CLI_ACT_LEAKY:
         j.fn = FN_LEAKY;
-        j.slope = (struct slope){act.slope, act.slope_f64};
+        j.slope = (struct slope){act.slope_f32, act.slope_f64};
         break;
     case CLI_ACT_RELU: j.fn = FN_RELU; break;
     case CLI_ACT_PRELU:
         j.fn = j.prelu_file ? FN_PRELU_FILE : FN_PRELU;
-        j.slopes_f32 = act.w, j.slopes_f64 = act.w_f64, j.num_slopes = act.num_w;
-        act.w = NULL, act.w_f64 = NULL; /* the job owns them now */
+        j.slopes_f32 = act.w_f32, j.slopes_f64 = act.w_f64, j.num_slopes = act.num_w;
+        act.w_f32 = NULL, act.w_f64 = NULL; /* the job owns them now */
         break;
     case CLI_ACT_RRELU:
         j.fn = FN_RRELU;
-        j.lower_f32 = act.lower, j.upper_f32 = act.upper;
+        j.lower_f32 = act.lower_f32, j.upper_f32 = act.upper_f32;
         j.lower_f64 = act.lower_f64, j.upper_f64 = act.upper_f64;
         break;
     }

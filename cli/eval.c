@@ -16,22 +16,11 @@
 
 enum { BLOCK = 4096, MAX_TOKEN = 128 };
 
-enum mode { MODE_LEAKY, MODE_RELU, MODE_PRELU, MODE_RRELU };
-
 /* The values are held as double (every float, float16 and bfloat16 value is one) and
- * computed in the --dtype's type; every number of the options in each type. */
+ * computed in the --dtype's type, with the activation's numbers in that type. */
 struct eval {
-    enum mode mode;
+    cli_activation act;
     bool derivative;
-    float slope_f32;
-    double slope_f64;
-    /* PReLU: its slopes (one, or one per channel: the values of each line, or the
-     * arguments, are the channels).  RReLU: the bounds, training mode and its seed. */
-    float *slopes_f32;
-    double *slopes_f64;
-    size_t num_slopes;
-    float lower_f32, upper_f32;
-    double lower_f64, upper_f64;
     bool train;
     uint64_t seed;
     /* Room for as many values as one call gets: PReLU's derivative and RReLU's noise in
@@ -81,47 +70,47 @@ static void help(void)
 
 /* The functions on n values in place, once per type T (suffix t).  PReLU's derivative is
  * its backward with dy = 1; RReLU training's is the noise.  scratch holds n values. */
-#define EVAL_APPLY(t, T)                                                                         \
-    static leaky_status apply_prelu_##t(const struct eval *ev, T *v, size_t n, T *scratch)       \
-    {                                                                                            \
-        const size_t c = ev->num_slopes;                                                         \
-        if (!ev->derivative)                                                                     \
-            return leaky_prelu_##t(v, v, n / c, c, 1, ev->slopes_##t, c);                        \
-        for (size_t i = 0; i < n; i++)                                                           \
-            scratch[i] = 1;                                                                      \
-        const leaky_status st =                                                                  \
-            leaky_prelu_backward_##t(v, scratch, scratch, NULL, n / c, c, 1, ev->slopes_##t, c); \
-        if (st == LEAKY_OK)                                                                      \
-            memcpy(v, scratch, n * sizeof *v);                                                   \
-        return st;                                                                               \
-    }                                                                                            \
-    static leaky_status apply_rrelu_##t(const struct eval *ev, T *v, size_t n, T *scratch)       \
-    {                                                                                            \
-        if (!ev->train) {                                                                        \
-            if (ev->derivative)                                                                  \
-                return leaky_relu_derivative_##t(                                                \
-                    v, v, n, leaky_rrelu_eval_slope_##t(ev->lower_##t, ev->upper_##t));          \
-            return leaky_rrelu_eval_##t(v, v, n, ev->lower_##t, ev->upper_##t);                  \
-        }                                                                                        \
-        T *noise = ev->derivative ? scratch : NULL;                                              \
-        const leaky_status st =                                                                  \
-            leaky_rrelu_train_##t(v, v, n, ev->lower_##t, ev->upper_##t, ev->seed, noise);       \
-        if (st == LEAKY_OK && ev->derivative)                                                    \
-            memcpy(v, noise, n * sizeof *v);                                                     \
-        return st;                                                                               \
-    }                                                                                            \
-    static leaky_status apply_##t(const struct eval *ev, T *v, size_t n, T *scratch)             \
-    {                                                                                            \
-        if (ev->mode == MODE_PRELU)                                                              \
-            return apply_prelu_##t(ev, v, n, scratch);                                           \
-        if (ev->mode == MODE_RRELU)                                                              \
-            return apply_rrelu_##t(ev, v, n, scratch);                                           \
-        const T slope = ev->mode == MODE_RELU ? 0 : ev->slope_##t;                               \
-        if (ev->derivative)                                                                      \
-            return leaky_relu_derivative_##t(v, v, n, slope);                                    \
-        if (ev->mode == MODE_RELU)                                                               \
-            return leaky_plain_relu_##t(v, v, n);                                                \
-        return leaky_relu_##t(v, v, n, slope);                                                   \
+#define EVAL_APPLY(t, T)                                                                           \
+    static leaky_status apply_prelu_##t(const struct eval *ev, T *v, size_t n, T *scratch)         \
+    {                                                                                              \
+        const size_t c = ev->act.num_w;                                                            \
+        if (!ev->derivative)                                                                       \
+            return leaky_prelu_##t(v, v, n / c, c, 1, ev->act.w_##t, c);                           \
+        for (size_t i = 0; i < n; i++)                                                             \
+            scratch[i] = 1;                                                                        \
+        const leaky_status st =                                                                    \
+            leaky_prelu_backward_##t(v, scratch, scratch, NULL, n / c, c, 1, ev->act.w_##t, c);    \
+        if (st == LEAKY_OK)                                                                        \
+            memcpy(v, scratch, n * sizeof *v);                                                     \
+        return st;                                                                                 \
+    }                                                                                              \
+    static leaky_status apply_rrelu_##t(const struct eval *ev, T *v, size_t n, T *scratch)         \
+    {                                                                                              \
+        if (!ev->train) {                                                                          \
+            if (ev->derivative)                                                                    \
+                return leaky_relu_derivative_##t(                                                  \
+                    v, v, n, leaky_rrelu_eval_slope_##t(ev->act.lower_##t, ev->act.upper_##t));    \
+            return leaky_rrelu_eval_##t(v, v, n, ev->act.lower_##t, ev->act.upper_##t);            \
+        }                                                                                          \
+        T *noise = ev->derivative ? scratch : NULL;                                                \
+        const leaky_status st =                                                                    \
+            leaky_rrelu_train_##t(v, v, n, ev->act.lower_##t, ev->act.upper_##t, ev->seed, noise); \
+        if (st == LEAKY_OK && ev->derivative)                                                      \
+            memcpy(v, noise, n * sizeof *v);                                                       \
+        return st;                                                                                 \
+    }                                                                                              \
+    static leaky_status apply_##t(const struct eval *ev, T *v, size_t n, T *scratch)               \
+    {                                                                                              \
+        if (ev->act.kind == CLI_ACT_PRELU)                                                         \
+            return apply_prelu_##t(ev, v, n, scratch);                                             \
+        if (ev->act.kind == CLI_ACT_RRELU)                                                         \
+            return apply_rrelu_##t(ev, v, n, scratch);                                             \
+        const T slope = ev->act.kind == CLI_ACT_RELU ? 0 : ev->act.slope_##t;                      \
+        if (ev->derivative)                                                                        \
+            return leaky_relu_derivative_##t(v, v, n, slope);                                      \
+        if (ev->act.kind == CLI_ACT_RELU)                                                          \
+            return leaky_plain_relu_##t(v, v, n);                                                  \
+        return leaky_relu_##t(v, v, n, slope);                                                     \
     }
 EVAL_APPLY(f32, float)
 EVAL_APPLY(f64, double)
@@ -137,10 +126,10 @@ static leaky_status apply(const struct eval *ev, double *v, size_t n)
     for (size_t i = 0; i < n; i++)
         f[i] = (float)v[i];
     leaky_status st;
-    if (ev->half && ev->mode == MODE_PRELU)
-        st = cli_half_prelu(ev->half, ev->slopes_f32, ev->num_slopes, f, n);
+    if (ev->half && ev->act.kind == CLI_ACT_PRELU)
+        st = cli_half_prelu(ev->half, ev->act.w_f32, ev->act.num_w, f, n);
     else if (ev->half)
-        st = cli_half_apply(ev->half, ev->derivative, ev->slope_f32, f, n);
+        st = cli_half_apply(ev->half, ev->derivative, ev->act.slope_f32, f, n);
     else
         st = apply_f32(ev, f, n, scratch);
     for (size_t i = 0; i < n; i++)
@@ -202,7 +191,7 @@ static int print_values(const struct eval *ev, double *v, const uint32_t *breaks
 /* PReLU with one slope per channel takes rows of C values. */
 static bool whole_rows(const struct eval *ev, size_t count)
 {
-    return ev->mode != MODE_PRELU || count % ev->num_slopes == 0;
+    return ev->act.kind != CLI_ACT_PRELU || count % ev->act.num_w == 0;
 }
 
 static int eval_arguments(struct eval *ev, int count, char **args)
@@ -211,7 +200,7 @@ static int eval_arguments(struct eval *ev, int count, char **args)
         return cli_error(EXIT_USAGE,
                          "eval: %d values are not rows of the %zu channels "
                          "--prelu has slopes for; give a multiple of %zu",
-                         count, ev->num_slopes, ev->num_slopes);
+                         count, ev->act.num_w, ev->act.num_w);
     double *v = malloc(2 * (size_t)count * sizeof *v);
     if (!v)
         return cli_error(EXIT_FAILURE_, "eval: out of memory for %d values", count);
@@ -270,13 +259,13 @@ static int check_line(const struct eval *ev, size_t line, size_t values)
     return cli_error(EXIT_FAILURE_,
                      "eval: standard input line %zu has %zu values, not rows of "
                      "the %zu channels --prelu has slopes for",
-                     line, values, ev->num_slopes);
+                     line, values, ev->act.num_w);
 }
 
 static int stream_values(struct eval *ev, FILE *in, struct stream_buffers *b)
 {
     /* RReLU training draws by the value's index in the whole input: one call for all. */
-    const bool gather = ev->mode == MODE_RRELU && ev->train;
+    const bool gather = ev->act.kind == CLI_ACT_RRELU && ev->train;
     size_t count = 0, token_len = 0, line = 1, token_line = 1, line_values = 0;
     unsigned long long token_number = 0;
     char token[MAX_TOKEN + 1];
@@ -375,9 +364,8 @@ static int stream_values(struct eval *ev, FILE *in, struct stream_buffers *b)
 static int eval_stream(struct eval *ev, FILE *in)
 {
     size_t capacity = BLOCK;
-    if (ev->mode == MODE_PRELU)
-        capacity =
-            BLOCK > ev->num_slopes ? BLOCK / ev->num_slopes * ev->num_slopes : ev->num_slopes;
+    if (ev->act.kind == CLI_ACT_PRELU)
+        capacity = BLOCK > ev->act.num_w ? BLOCK / ev->act.num_w * ev->act.num_w : ev->act.num_w;
     struct stream_buffers b = {0};
     int rc = grow(&b, capacity) ? stream_values(ev, in, &b)
                                 : cli_error(EXIT_FAILURE_, "eval: out of memory");
@@ -400,15 +388,14 @@ int cmd_eval(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {0},
     };
-    struct eval ev = {.mode = MODE_LEAKY, .slope_f32 = LEAKY_DEFAULT_SLOPE, .slope_f64 = 0.01};
-    cli_activation act;
-    cli_activation_default(&act);
+    struct eval ev = {0};
+    cli_activation_default(&ev.act);
     bool act_given = false, seed_given = false, channels_last = false, dtype_given = false;
     int opt, rc = EXIT_USAGE;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":" CLI_ACTIVATION_SHORT "dt:h", options, NULL)) != -1) {
         if (cli_is_activation_option(opt)) {
-            if (!cli_activation_once("eval", opt, optarg, &act, &act_given))
+            if (!cli_activation_once("eval", opt, optarg, &ev.act, &act_given))
                 goto done;
             continue;
         }
@@ -438,47 +425,33 @@ int cmd_eval(int argc, char **argv)
         default: rc = cli_bad_option("eval", opt, argv, optind); goto done;
         }
     }
-    switch (act.kind) {
-    case CLI_ACT_LEAKY: ev.slope_f32 = act.slope, ev.slope_f64 = act.slope_f64; break;
-    case CLI_ACT_RELU: ev.mode = MODE_RELU; break;
-    case CLI_ACT_PRELU:
-        ev.mode = MODE_PRELU;
-        ev.slopes_f32 = act.w, ev.slopes_f64 = act.w_f64, ev.num_slopes = act.num_w;
-        act.w = NULL, act.w_f64 = NULL; /* ev owns them now */
-        break;
-    case CLI_ACT_RRELU:
-        ev.mode = MODE_RRELU;
-        ev.lower_f32 = act.lower, ev.upper_f32 = act.upper;
-        ev.lower_f64 = act.lower_f64, ev.upper_f64 = act.upper_f64;
-        break;
-    }
-    if (ev.half && ev.mode == MODE_RELU) {
+    if (ev.half && ev.act.kind == CLI_ACT_RELU) {
         rc = cli_error(EXIT_USAGE,
                        "eval: --relu is float32 and float64 only; for %s, --slope 0 gives "
                        "ReLU except at -inf (NaN) and NaN",
                        ev.half->name);
         goto done;
     }
-    if (ev.half && ev.mode == MODE_RRELU) {
+    if (ev.half && ev.act.kind == CLI_ACT_RRELU) {
         rc = cli_error(EXIT_USAGE,
                        "eval: --rrelu is float32 and float64 only; --dtype %s goes with "
                        "--slope or --prelu",
                        ev.half->name);
         goto done;
     }
-    if (ev.half && ev.mode == MODE_PRELU && ev.derivative) {
+    if (ev.half && ev.act.kind == CLI_ACT_PRELU && ev.derivative) {
         rc = cli_error(EXIT_USAGE,
                        "eval: --prelu --derivative is float32 and float64 only; --dtype %s "
                        "has the PReLU forward (leaky_prelu_%s)",
                        ev.half->name, ev.half->name);
         goto done;
     }
-    if ((ev.train || seed_given) && ev.mode != MODE_RRELU) {
+    if ((ev.train || seed_given) && ev.act.kind != CLI_ACT_RRELU) {
         rc = cli_error(EXIT_USAGE, "eval: %s goes with --rrelu LOWER,UPPER",
                        ev.train ? "--train" : "--seed");
         goto done;
     }
-    if (channels_last && ev.mode != MODE_PRELU) {
+    if (channels_last && ev.act.kind != CLI_ACT_PRELU) {
         rc = cli_error(EXIT_USAGE, "eval: --channels-last goes with --prelu");
         goto done;
     }
@@ -487,8 +460,6 @@ int cmd_eval(int argc, char **argv)
     if (fflush(stdout) != 0 || ferror(stdout))
         rc = cli_error(EXIT_FAILURE_, "eval: cannot write standard output");
 done:
-    cli_activation_free(&act);
-    free(ev.slopes_f32);
-    free(ev.slopes_f64);
+    cli_activation_free(&ev.act);
     return rc;
 }

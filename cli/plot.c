@@ -490,22 +490,22 @@ static int add_activation(struct plot *p, const cli_activation *act)
     case CLI_ACT_LEAKY:
         if (p->n_slopes == MAX_SLOPES)
             return cli_error(EXIT_USAGE, "plot: at most %d Leaky ReLU curves", MAX_SLOPES);
-        p->slopes[p->n_slopes++] = act->slope;
+        p->slopes[p->n_slopes++] = act->slope_f32;
         p->slope_given = true;
         break;
     case CLI_ACT_RELU: p->relu = true; break;
     case CLI_ACT_PRELU:
         if (act->num_w > (size_t)(MAX_SLOPES - p->n_prelu))
             return cli_error(EXIT_USAGE, "plot: at most %d PReLU curves", MAX_SLOPES);
-        memcpy(p->prelu + p->n_prelu, act->w, act->num_w * sizeof *act->w);
+        memcpy(p->prelu + p->n_prelu, act->w_f32, act->num_w * sizeof *act->w_f32);
         p->n_prelu += (int)act->num_w;
         break;
     case CLI_ACT_RRELU:
         if (p->rrelu)
             return cli_error(EXIT_USAGE, "plot: %s: one RReLU per chart", act->given);
         p->rrelu = true;
-        p->lower = act->lower;
-        p->upper = act->upper;
+        p->lower = act->lower_f32;
+        p->upper = act->upper_f32;
         break;
     }
     return EXIT_OK;

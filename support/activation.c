@@ -19,14 +19,14 @@ bool cli_is_activation_option(int opt)
 
 void cli_activation_default(cli_activation *act)
 {
-    *act = (cli_activation){.kind = CLI_ACT_LEAKY, .slope = 0.01f, .slope_f64 = 0.01};
+    *act = (cli_activation){.kind = CLI_ACT_LEAKY, .slope_f32 = 0.01f, .slope_f64 = 0.01};
 }
 
 void cli_activation_free(cli_activation *act)
 {
-    free(act->w);
+    free(act->w_f32);
     free(act->w_f64);
-    act->w = NULL;
+    act->w_f32 = NULL;
     act->w_f64 = NULL;
     act->num_w = 0;
 }
@@ -86,7 +86,7 @@ static bool set_leaky(const char *command, const char *text, cli_activation *act
                        &n))
         return false;
     act->kind = CLI_ACT_LEAKY;
-    act->slope = f[0];
+    act->slope_f32 = f[0];
     act->slope_f64 = d[0];
     free(f), free(d);
     return true;
@@ -96,8 +96,8 @@ static bool set_prelu(const char *command, const char *text, cli_activation *act
 {
     act->kind = CLI_ACT_PRELU;
     return parse_numbers(command, act->given, text, ',',
-                         "a comma-separated list such as 0.25 or 0.1,0.2,0.3", &act->w, &act->w_f64,
-                         &act->num_w);
+                         "a comma-separated list such as 0.25 or 0.1,0.2,0.3", &act->w_f32,
+                         &act->w_f64, &act->num_w);
 }
 
 static bool set_rrelu(const char *command, const char *text, char sep, cli_activation *act)
@@ -118,7 +118,7 @@ static bool set_rrelu(const char *command, const char *text, char sep, cli_activ
                         command, act->given);
     if (ok) {
         act->kind = CLI_ACT_RRELU;
-        act->lower = f[0], act->upper = f[1];
+        act->lower_f32 = f[0], act->upper_f32 = f[1];
         act->lower_f64 = d[0], act->upper_f64 = d[1];
     }
     free(f), free(d);
@@ -149,7 +149,7 @@ static bool parse_spec(const char *command, const char *spec, cli_activation *ac
         if (arg)
             return set_rrelu(command, arg, ':', act);
         act->kind = CLI_ACT_RRELU;
-        act->lower = RRELU_LOWER, act->upper = RRELU_UPPER;
+        act->lower_f32 = RRELU_LOWER, act->upper_f32 = RRELU_UPPER;
         act->lower_f64 = RRELU_LOWER_F64, act->upper_f64 = RRELU_UPPER_F64;
         return true;
     }

@@ -27,12 +27,12 @@ typedef enum { CLI_ACT_LEAKY, CLI_ACT_RELU, CLI_ACT_PRELU, CLI_ACT_RRELU } cli_a
 
 typedef struct cli_activation {
     cli_act_kind kind;
-    float slope; /* leaky */
+    float slope_f32; /* leaky */
     double slope_f64;
-    float *w; /* prelu: num_w slopes (allocated; cli_activation_free) */
+    float *w_f32; /* prelu: num_w slopes (allocated; cli_activation_free) */
     double *w_f64;
     size_t num_w;
-    float lower, upper; /* rrelu */
+    float lower_f32, upper_f32; /* rrelu */
     double lower_f64, upper_f64;
     char given[64]; /* the option as given, for messages: "--slope 0.1" */
 } cli_activation;

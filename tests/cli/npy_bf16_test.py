@@ -8,39 +8,17 @@ Usage: /usr/bin/python3 npy_bf16_test.py path/to/leaky      (exit 77 without num
 """
 import os
 import struct
-import subprocess
 import sys
-import tempfile
 
-try:
-    import numpy as np
-except ImportError:
-    print("SKIP: numpy is not installed for", sys.executable)
-    sys.exit(77)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from leakytest import Checks, Scratch, numpy_or_skip  # noqa: E402
 
-LEAKY = sys.argv[1]
+np = numpy_or_skip()
+scratch = Scratch(sys.argv[1])
+path, run = scratch.path, scratch.run
 np.seterr(all="ignore")
 rng = np.random.default_rng(20261206)
-tmp = tempfile.mkdtemp()
-passed = failed = 0
-
-
-def path(name):
-    return os.path.join(tmp, name)
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", name, detail, file=sys.stderr)
-
-
-def run(*args):
-    p = subprocess.run([LEAKY, *args], capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
+check = Checks("npy_bf16")
 
 
 def widen(bits):
@@ -89,5 +67,4 @@ check("'<u2' needs --dtype bf16", rc == 1 and "bfloat16 only with --dtype bf16" 
       not os.path.exists(path("n.npy")), err)
 rc, out, err = run("apply", "--dtype", "bf16", "--relu", path("x.npy"), path("n.npy"))
 check("bf16 --relu refused", rc == 1 and "--relu is float32 and float64 only" in err, err)
-print(f"npy_bf16: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+check.finish()

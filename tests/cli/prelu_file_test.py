@@ -8,44 +8,19 @@ with exit 2, no output left.
 Usage: /usr/bin/python3 prelu_file_test.py path/to/leaky      (exit 77 without numpy)
 """
 import os
-import subprocess
+import re
 import sys
-import tempfile
 
-try:
-    import numpy as np
-except ImportError:
-    print("SKIP: numpy is not installed for", sys.executable)
-    sys.exit(77)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from leakytest import Checks, Scratch, numpy_or_skip, same_bits  # noqa: E402
 
-LEAKY = sys.argv[1]
+np = numpy_or_skip()
+scratch = Scratch(sys.argv[1])
+path, run = scratch.path, scratch.run
 SEED = 20261206
 rng = np.random.default_rng(SEED)
 print("seed", SEED)
-passed = failed = 0
-tmp = tempfile.mkdtemp()
-
-
-def path(name):
-    return os.path.join(tmp, name)
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", name, detail, file=sys.stderr)
-
-
-def run(*args):
-    p = subprocess.run([LEAKY, *args], capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
-
-
-def same_bits(a, b):
-    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
+check = Checks("prelu_file")
 
 
 SHAPES = [
@@ -110,7 +85,7 @@ for name, w, pattern in [
 ]:
     np.save(path("wbad.npy"), w)
     rc, out, err = run("apply", "--prelu-file", path("wbad.npy"), path("x.npy"), path("out.npy"))
-    check(f"usage: {name}", rc == 2 and __import__("re").search(pattern, err) is not None and
+    check(f"usage: {name}", rc == 2 and re.search(pattern, err) is not None and
           not os.path.exists(path("out.npy")), f"rc={rc} {err!r}")
 np.save(path("w.npy"), np.ones(4, np.float32))
 rc, out, err = run("apply", "--prelu-file", path("w.npy"), "--slope", "0.1", path("x.npy"),
@@ -119,5 +94,4 @@ check("usage: --prelu-file and --slope", rc == 2 and "give one activation" in er
 rc, out, err = run("apply", "--prelu-file", path("nope.npy"), path("x.npy"), path("out.npy"))
 check("missing slope file", rc == 1 and "cannot open" in err and "nope.npy" in err, err)
 
-print(f"prelu_file: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+check.finish()

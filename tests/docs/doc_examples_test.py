@@ -15,17 +15,12 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from leakytest import Checks  # noqa: E402
+
+
 leaky = os.path.abspath(sys.argv[1])
-passed = failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", name, detail, file=sys.stderr)
+check = Checks("doc_examples")
 
 
 def examples(path):
@@ -76,5 +71,4 @@ for doc in sys.argv[2:]:
                   "\n  the docs show:\n    " + "\n    ".join(want) +
                   "\n  the command printed:\n    " + "\n    ".join(got))
 check("the docs have examples", total > 0)
-print(f"doc_examples: {total} commands, {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+check.finish(f"{total} commands, ")

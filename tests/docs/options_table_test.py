@@ -5,21 +5,17 @@ every one.  A short option stands for one long option across all commands.
 
 Usage: python3 options_table_test.py path/to/leaky README.md leaky.1
 """
+import os
 import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from leakytest import Checks  # noqa: E402
+
+
 leaky, readme, manpage = sys.argv[1:4]
-passed = failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", name, detail, file=sys.stderr)
+check = Checks("options_table")
 
 
 def table(path):
@@ -68,5 +64,4 @@ for command, rows in sorted(want.items()):
 for short, longs in sorted(meaning.items()):
     check(f"{short} means one thing", len(longs) == 1, str(sorted(longs)))
 
-print(f"options_table: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+check.finish()

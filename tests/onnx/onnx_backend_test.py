@@ -10,40 +10,23 @@ refused with exit 2 where NumPy's rules do not broadcast them.
 Usage: /usr/bin/python3 onnx_backend_test.py path/to/leaky DATA_DIR   (77 without numpy)
 """
 import os
-import subprocess
 import sys
-import tempfile
 
-try:
-    import numpy as np
-except ImportError:
-    print("SKIP: numpy is not installed for", sys.executable)
-    sys.exit(77)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from leakytest import Checks, Scratch, numpy_or_skip, same_bits  # noqa: E402
 
-LEAKY, DATA = sys.argv[1], sys.argv[2]
-tmp = tempfile.mkdtemp()
-passed = failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", name, detail, file=sys.stderr)
-
-
-def run(*args):
-    p = subprocess.run([LEAKY, *args], capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
+np = numpy_or_skip()
+scratch = Scratch(sys.argv[1])
+path, run = scratch.path, scratch.run
+DATA = sys.argv[2]
+check = Checks("onnx_backend")
 
 
 with open(os.path.join(DATA, "cases.txt")) as f:
     cases = [line.split() for line in f if line.strip()]
 check("every operator has cases", {c[1] for c in cases} == {"LeakyRelu", "PRelu", "Relu"},
       str(cases))
-out = os.path.join(tmp, "y.npy")
+out = path("y.npy")
 for name, op, *alpha in cases:
     d = os.path.join(DATA, name)
     x, want = os.path.join(d, "x.npy"), np.load(os.path.join(d, "y.npy"))
@@ -56,14 +39,12 @@ for name, op, *alpha in cases:
     for form in forms:
         rc, _, err = run("apply", *form, x, out)
         got = np.load(out) if rc == 0 else None
-        check(f"{name} {' '.join(form[:1])}", rc == 0 and got.dtype == want.dtype and
-              got.shape == want.shape and got.tobytes() == want.tobytes(), err)
+        check(f"{name} {' '.join(form[:1])}", rc == 0 and same_bits(got, want), err)
     if name.startswith("test_PReLU") and "multiparam" in name:
         slope = np.load(os.path.join(d, "slope.npy"))
-        np.save(os.path.join(tmp, "flat.npy"), slope.reshape(-1))
-        rc, _, err = run("apply", "--prelu-file", os.path.join(tmp, "flat.npy"), x, out + "2")
+        np.save(path("flat.npy"), slope.reshape(-1))
+        rc, _, err = run("apply", "--prelu-file", path("flat.npy"), x, out + "2")
         check(f"{name}: ONNX's (C,) slope on the last axis does not broadcast",
               rc == 2 and "does not broadcast" in err and not os.path.exists(out + "2"), err)
 
-print(f"onnx_backend: {len(cases)} cases, {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+check.finish(f"{len(cases)} cases, ")
