@@ -703,15 +703,10 @@ static void print_dslopes(const struct job *j, const struct dtype *dt, const dou
 {
     char text[40];
     for (size_t k = 0; k < j->num_slopes; k++) {
-        if (dt->size == sizeof(float)) {
+        if (dt->size == sizeof(float))
             cli_format_float(text, sizeof text, (float)dw[k]);
-        } else {
-            for (int digits = 1; digits <= 17; digits++) {
-                snprintf(text, sizeof text, "%.*g", digits, dw[k]);
-                if (strtod(text, NULL) == dw[k])
-                    break;
-            }
-        }
+        else
+            cli_format_double(text, sizeof text, dw[k]);
         printf("%s%c", text, k + 1 < j->num_slopes ? ' ' : '\n');
     }
 }

@@ -137,20 +137,6 @@ static leaky_status apply(const struct eval *ev, double *v, size_t n)
     return st;
 }
 
-/* The shortest decimal form that reads back to the same double. */
-static void format_double(char *buf, size_t size, double value)
-{
-    if (isnan(value)) {
-        snprintf(buf, size, "%snan", signbit(value) ? "-" : "");
-        return;
-    }
-    for (int digits = 1; digits <= 17; digits++) {
-        snprintf(buf, size, "%.*g", digits, value);
-        if (strtod(buf, NULL) == value)
-            return;
-    }
-}
-
 /* Parses a value in the --dtype's type: false when it is not a number or lies beyond the
  * type's range. */
 static bool parse_value(const struct eval *ev, const char *text, double *value)
@@ -174,7 +160,7 @@ static int print_values(const struct eval *ev, double *v, const uint32_t *breaks
         if (ev->half)
             cli_half_format(ev->half, text, sizeof text, (float)v[i]);
         else if (ev->f64)
-            format_double(text, sizeof text, v[i]);
+            cli_format_double(text, sizeof text, v[i]);
         else
             cli_format_float(text, sizeof text, (float)v[i]);
         fputs(text, stdout);
