@@ -83,7 +83,7 @@ static void help(void)
            "                         \"%s\" for Leaky ReLU)\n"
            "      --size WxH         pixels for PNG, points for SVG/PDF (default 800x600,\n"
            "                         each side %d to %d)\n"
-           "  -v, --verbose          say where the axes fall in the picture\n"
+           "  -v, --verbose          say where the axes fall in the picture, and its title\n"
            "  -h, --help             this text\n"
            "\n"
            "Example:  leaky plot --slope 0.01 --slope 0.2 --relu --derivative -o cmp.svg\n",
@@ -393,9 +393,10 @@ static int draw(const struct plot *p, const float *x, size_t n, struct curve *cv
         goto done;
     }
     if (p->verbose) {
-        printf("wrote %s (%dx%d): x %.9g..%.9g at %.3f..%.3f, y %.9g..%.9g at %.3f..%.3f\n",
+        printf("wrote %s (%dx%d): x %.9g..%.9g at %.3f..%.3f, y %.9g..%.9g at %.3f..%.3f "
+               "titled \"%s\"\n",
                p->output, p->width, p->height, lay.x_min, lay.x_max, lay.px0, lay.px1, lay.y_min,
-               lay.y_max, lay.py0, lay.py1);
+               lay.y_max, lay.py0, lay.py1, p->title);
         if (lay.inset_shown)
             printf("zoom inset of x < 0 at %.3f..%.3f, %.3f..%.3f\n", lay.inset_x0, lay.inset_x1,
                    lay.inset_y0, lay.inset_y1);

@@ -127,6 +127,20 @@ expect "activation curves = shorthands" 0 "$("$leaky" plot --csv - -s 0.2 --prel
   "$leaky" plot --csv - -a leaky:0.2 -a prelu:0.1,0.3 -a rrelu:0.1:0.2 -n 5
 expect "relu alone draws ReLU only" 0 "x,ReLU" -- bash -c "'$leaky' plot --relu --csv - | head -1"
 
+# The default title names what is drawn.
+for case in "--slope 0.1|Graph of Leaky ReLU Activation Function" \
+            "--prelu 0.25|Graph of PReLU Activation Function" \
+            "--rrelu 0.1,0.3|Graph of RReLU Activation Function" \
+            "-a relu|Graph of ReLU Activation Function" \
+            "--prelu 0.25 --rrelu 0.1,0.3|Graph of PReLU and RReLU Activation Functions" \
+            "-s 0.1 --relu --prelu 0.2|Graph of Leaky ReLU, ReLU and PReLU Activation Functions"; do
+  IFS='|' read -r opts title <<<"$case"
+  # shellcheck disable=SC2086
+  got=$("$leaky" plot $opts -o "$tmp/t.svg" --verbose | head -1)
+  if [[ "$got" == *" titled \"$title\"" ]]; then pass; else fail "title for $opts: $got"; fi
+done
+expect "a given title" 0 1 -- bash -c "'$leaky' plot --title 'My chart' -o '$tmp/t.svg' -v | grep -c 'titled \"My chart\"\$'"
+
 # Errors: exit 2 for usage, 1 for I/O; never a file left behind (not even a temporary).
 before=$(ls -A "$tmp/out")
 expect_error "unknown extension" 2 "unknown picture format" -- "$leaky" plot -o "$tmp/out/x.jpg"
