@@ -63,18 +63,6 @@ bool cli_parse_double(const char *text, double *value)
     return true;
 }
 
-bool cli_parse_slope_option(const char *option, const char *text, float *value)
-{
-    if (!cli_parse_float(text, value) || !isfinite(*value)) {
-        cli_error(EXIT_USAGE,
-                  "%s %s: expected a finite number for the negative slope "
-                  "(such as 0.01)",
-                  option, text);
-        return false;
-    }
-    return true;
-}
-
 void cli_format_float(char *buf, size_t size, float value)
 {
     if (isnan(value)) {

@@ -25,10 +25,6 @@ bool cli_parse_float(const char *text, float *value);
 /* The same for a double. */
 bool cli_parse_double(const char *text, double *value);
 
-/* Parses an option value that must be a finite float; on failure prints which option,
- * which value and what was expected, and returns false. */
-bool cli_parse_slope_option(const char *option, const char *text, float *value);
-
 /* A seed: a decimal (or 0x hexadecimal) unsigned 64-bit integer. */
 bool cli_parse_seed(const char *option, const char *text, uint64_t *seed);
 

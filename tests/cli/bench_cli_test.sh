@@ -44,7 +44,8 @@ expect_error "bench bad case" 2 "'sideways' is not a case" -- "$leaky" bench --c
 expect_error "bench chart format" 2 "--chart out.txt" -- "$leaky" bench --chart out.txt
 expect_error "bench stray argument" 2 "unexpected argument" -- "$leaky" bench 42
 expect_error "bench --sizes twice" 2 "--sizes given twice" -- "$leaky" bench --sizes 256 --sizes 512
-expect_error "bench -s is not sizes" 2 "unknown option -s" -- "$leaky" bench -s 256
+expect_error "bench -s is the slope" 2 "--slope 256,4K: expected a finite number" -- "$leaky" bench -s 256,4K
+expect_error "bench times Leaky ReLU" 2 "--activation relu: bench times Leaky ReLU" -- "$leaky" bench -a relu
 expect_error "bench -o is not the CSV" 2 "unknown option -o" -- "$leaky" bench -o x.csv
 expect_error "bench unwritable CSV" 1 "nonexistent" -- "$leaky" bench --cases forward \
   --sizes 256 --threads 1 --reps 3 --sample-us 10 --gap-ms 0 --csv "$tmp/nonexistent/b.csv"
