@@ -64,6 +64,11 @@ static void help(void)
            "                          unit, from 0.25); prelu:shared (one per layer);\n"
            "                          rrelu[:LOWER:UPPER] (random slopes in training, 1/8\n"
            "                          to 1/3, their mean in evaluation)\n"
+           "  -s, --slope A, --negative-slope A\n"
+           "                          the same as --activation leaky:A\n"
+           "  -r, --relu              the same as --activation relu\n"
+           "      --rrelu LOWER,UPPER\n"
+           "                          the same as --activation rrelu:LOWER:UPPER\n"
            "      --activations LIST  the same, comma-separated. Default:\n"
            "                          " DEFAULT_ACTIVATIONS "\n"
            "  -e, --epochs N          passes over the training set (default 20)\n"
@@ -638,10 +643,15 @@ int cmd_experiment(int argc, char **argv)
         OPT_BATCH,
         OPT_SEED,
         OPT_DATA,
-        OPT_OUT
+        OPT_OUT,
+        OPT_RRELU
     };
     static const struct option options[] = {
         {"activation", required_argument, NULL, 'a'},
+        {"slope", required_argument, NULL, 's'},
+        {"negative-slope", required_argument, NULL, 's'},
+        {"relu", no_argument, NULL, 'r'},
+        {"rrelu", required_argument, NULL, OPT_RRELU},
         {"activations", required_argument, NULL, OPT_ACTIVATIONS},
         {"epochs", required_argument, NULL, 'e'},
         {"subset", required_argument, NULL, OPT_SUBSET},
@@ -671,7 +681,20 @@ int cmd_experiment(int argc, char **argv)
     int opt;
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, ":a:e:j:h", options, NULL)) != -1) {
+    char spec[128];
+    while ((opt = getopt_long(argc, argv, ":a:s:re:j:h", options, NULL)) != -1) {
+        /* The shorthands, as their --activation: leaky:A, relu, rrelu:LOWER:UPPER. */
+        if (opt == 's' || opt == 'r' || opt == OPT_RRELU) {
+            snprintf(spec, sizeof spec, "%s%.100s",
+                     opt == 's'   ? "leaky:"
+                     : opt == 'r' ? "relu"
+                                  : "rrelu:",
+                     opt == 'r' ? "" : optarg);
+            for (char *c = spec; opt == OPT_RRELU && *c; c++)
+                *c = *c == ',' ? ':' : *c;
+            optarg = spec;
+            opt = 'a';
+        }
         /* Every option but --activation and the flags takes one value. */
         if (opt >= OPT_HIDDEN && opt <= OPT_OUT && opt != OPT_PROVOKE &&
             !cli_option_once("experiment", cli_option_name(options, opt), &seen[opt - OPT_HIDDEN]))
