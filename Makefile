@@ -88,12 +88,17 @@ bench:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
 	cmake --build $(BUILD) -j $(JOBS) --target leaky-bench-peers
 	mkdir -p $(BENCH_OUT)
-	$(BUILD)/bench/leaky-bench-peers -o $(BENCH_OUT)/bench.csv --chart $(BENCH_OUT)/bench.png \
+	$(BUILD)/bench/leaky-bench-peers --csv $(BENCH_OUT)/bench.csv --chart $(BENCH_OUT)/bench.png \
 	  $(BENCH_ARGS)
 
 PREFIX ?= /usr/local
 install: all
 	cmake --install $(BUILD) --prefix $(PREFIX)
+	@# A system prefix's library directory is in ld.so's cache: refresh it (as root).
+	@case "$(PREFIX)" in /usr|/usr/local) \
+	  if [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; \
+	  else echo "make install: run ldconfig as root to refresh the library cache"; fi;; \
+	esac
 
 clean:
 	rm -rf $(BUILD) $(BUILD_LIB) $(BUILD_ARM) $(BUILD_SAN) $(BUILD_CLANG)

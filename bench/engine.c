@@ -19,6 +19,7 @@
 
 #include "engine.h"
 #include "chart.h"
+#include "activation.h"
 #include "cmdline.h"
 #include "outfile.h"
 #include "leaky.h"
@@ -274,29 +275,34 @@ static void usage(const char *program, bool peers)
            "Timings on a shared machine are noisy: compare ratios within one run.\n"
            "\n"
            "options:\n"
-           "  -s, --sizes LIST   element counts (default 256,4K,64K,1M,16M,64M)\n"
-           "  -t, --threads LIST thread counts (default 1,2)\n"
-           "  -c, --cases LIST   forward,forward-inplace,backward,backward-inplace (default all)\n"
-           "  -r, --reps N       timed samples per implementation and case (default 21)\n"
-           "      --sample-us US the least time of one sample (default 500)\n"
-           "      --gap-ms MS    pause before each multi-threaded sample, for the previous\n"
-           "                     implementation's spinning threads to sleep (default 40)\n"
-           "      --slope A      negative slope (default 0.01)\n"
-           "  -o, --csv FILE     also write every result as CSV\n"
-           "      --chart FILE   draw the forward pass's ns per element against size, log-log\n"
-           "                     (.png, .svg or .pdf)\n"
-           "  -h, --help         this text\n",
+           "      --sizes LIST    element counts (default 256,4K,64K,1M,16M,64M)\n"
+           "  -j, --threads LIST  thread counts (default 1,2)\n"
+           "  -c, --cases LIST    forward,forward-inplace,backward,backward-inplace (default\n"
+           "                      all)\n"
+           "      --reps N        timed samples per implementation and case (default 21)\n"
+           "      --sample-us US  the least time of one sample (default 500)\n"
+           "      --gap-ms MS     pause before each multi-threaded sample, for the previous\n"
+           "                      implementation's spinning threads to sleep (default 40)\n"
+           "  -a, --activation SPEC  leaky:A, Leaky ReLU with slope A (the one bench times)\n"
+           "  -s, --slope A, --negative-slope A\n"
+           "                      the same as --activation leaky:A (default 0.01)\n"
+           "      --csv FILE      also write every result as CSV\n"
+           "      --chart FILE    draw the forward pass's ns per element against size,\n"
+           "                      log-log (.png, .svg or .pdf)\n"
+           "  -h, --help          this text\n",
            program, peers ? ", XNNPACK, oneDNN, PyTorch and numpy" : "");
 }
 
 static int parse_options(const char *program, int argc, char **argv, struct options *o, bool peers)
 {
-    static const struct option long_options[] = {{"sizes", required_argument, NULL, 's'},
-                                                 {"threads", required_argument, NULL, 't'},
+    static const struct option long_options[] = {{"sizes", required_argument, NULL, 'z'},
+                                                 {"threads", required_argument, NULL, 'j'},
                                                  {"cases", required_argument, NULL, 'c'},
                                                  {"reps", required_argument, NULL, 'r'},
                                                  {"sample-us", required_argument, NULL, 'u'},
-                                                 {"slope", required_argument, NULL, 'a'},
+                                                 {"activation", required_argument, NULL, 'a'},
+                                                 {"slope", required_argument, NULL, 's'},
+                                                 {"negative-slope", required_argument, NULL, 's'},
                                                  {"csv", required_argument, NULL, 'o'},
                                                  {"chart", required_argument, NULL, 'p'},
                                                  {"gap-ms", required_argument, NULL, 'g'},
@@ -313,16 +319,36 @@ static int parse_options(const char *program, int argc, char **argv, struct opti
                           .slope = 0.01f};
     memcpy(o->sizes, default_sizes, sizeof default_sizes);
     int opt;
+    bool seen[128] = {false}, act_given = false;
+    cli_activation act;
+    cli_activation_default(&act);
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, ":s:t:c:r:o:h", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":a:s:j:c:h", long_options, NULL)) != -1) {
         size_t v;
+        /* Leaky ReLU is what bench times: --slope A, or --activation leaky:A. */
+        if (opt == 'a' || opt == 's') {
+            const bool ok = cli_activation_once("bench", opt, optarg, &act, &act_given);
+            const bool leaky = act.kind == CLI_ACT_LEAKY;
+            o->slope = act.slope_f32;
+            cli_activation_free(&act);
+            if (!ok)
+                return EXIT_USAGE;
+            if (!leaky)
+                return cli_error(EXIT_USAGE, "bench: %s: bench times Leaky ReLU; give leaky:A",
+                                 act.given);
+            continue;
+        }
+        /* Every option takes one value. */
+        if (opt > 0 && opt < 128 && opt != 'h' && opt != '?' && opt != ':' &&
+            !cli_option_once("bench", cli_option_name(long_options, opt), &seen[opt]))
+            return EXIT_USAGE;
         switch (opt) {
-        case 's':
+        case 'z':
             if (!parse_list("--sizes", optarg, o->sizes, &o->nsizes, MAX_SIZES, (size_t)1 << 30))
                 return EXIT_USAGE;
             break;
-        case 't':
+        case 'j':
             if (!parse_list("--threads", optarg, o->threads, &o->nthreads, MAX_THREADS_LIST, 1024))
                 return EXIT_USAGE;
             break;
@@ -355,10 +381,6 @@ static int parse_options(const char *program, int argc, char **argv, struct opti
                                  "0 to 999",
                                  optarg);
             o->gap_ns = (long)v * 1000000;
-            break;
-        case 'a':
-            if (!cli_parse_slope_option("--slope", optarg, &o->slope))
-                return EXIT_USAGE;
             break;
         case 'o': o->csv = optarg; break;
         case 'p':

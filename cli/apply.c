@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "activation.h"
 #include "cli.h"
 #include "journal.h"
 #include "leaky.h"
@@ -69,6 +70,10 @@ struct dtype {
     leaky_status (*prelu_backward)(const void *x, const void *dy, void *dx, double *dw,
                                    size_t outer, size_t channels, size_t inner, const struct job *j,
                                    size_t c0, size_t ns);
+    /* PReLU with the slopes of --prelu-file: n elements, whole slices of the job's shape. */
+    leaky_status (*prelu_file)(const void *x, void *y, size_t n, const struct job *j);
+    leaky_status (*prelu_file_backward)(const void *x, const void *dy, void *dx, double *dw,
+                                        size_t n, const struct job *j);
     leaky_status (*rrelu_train)(const void *x, void *y, size_t n, uint64_t first,
                                 const struct job *j, void *noise);
     leaky_status (*rrelu_backward)(const void *x, const void *dy, void *dx, size_t n,
@@ -76,17 +81,20 @@ struct dtype {
     /* The quantized types: --dtype's name, and the forward with its parameters. */
     const char *quantized;
     leaky_status (*forward_q8)(const void *x, void *y, size_t n, const struct q8 *q);
+    /* Leaky ReLU's backward from the forward's output (--from-output). */
+    leaky_status (*backward_from_output)(const void *y, const void *dy, void *dx, size_t n,
+                                         const struct slope *a);
 };
 
 /* ------------------------------------------------------------ the job */
 
 enum op { OP_FORWARD, OP_DERIVATIVE, OP_BACKWARD };
-enum function { FN_LEAKY, FN_RELU, FN_PRELU, FN_RRELU };
+enum function { FN_LEAKY, FN_RELU, FN_PRELU, FN_PRELU_FILE, FN_RRELU };
 
 struct job {
     enum op op;
     enum function fn;
-    bool inplace, channels_last, train;
+    bool inplace, channels_last, train, from_output;
     struct slope slope;
     const char *in, *out, *grad;
     /* PReLU: the slopes in both types, and the array's view as outer x channels x inner. */
@@ -94,11 +102,18 @@ struct job {
     double *slopes_f64;
     size_t num_slopes, channels, inner;
     void *dw_scratch; /* one backward's slope gradient, num_slopes of the type */
+    /* --prelu-file: the slopes (num_slopes of the file's type) and the shapes of a call:
+     * x's axes from the first one the slopes vary along (after a leading count of such
+     * slices), and the slopes' own axes from there. */
+    const char *prelu_file;
+    void *file_slopes;
+    size_t slice, call_ndim; /* elements per slice; axes of a call (the count included) */
+    size_t x_call[NPY_MAX_DIMS + 1], w_call[NPY_MAX_DIMS];
     /* RReLU: the bounds in both types, and the seed. */
     float lower_f32, upper_f32;
     double lower_f64, upper_f64;
     uint64_t seed;
-    const char *dtype; /* --dtype: NULL, f32, f64, f16, qs8 or qu8 */
+    const char *dtype; /* --dtype: NULL, f32, f64, f16, bf16, qs8 or qu8 */
     struct q8 q;
     char *identity; /* --inplace: the command without IN, which a resuming run must repeat */
 };
@@ -119,6 +134,11 @@ static leaky_status backward_f32(const void *x, const void *dy, void *dx, size_t
                                  const struct slope *a)
 {
     return leaky_relu_backward_f32(x, dy, dx, n, a->f32);
+}
+static leaky_status backward_from_output_f32(const void *y, const void *dy, void *dx, size_t n,
+                                             const struct slope *a)
+{
+    return leaky_relu_backward_from_output_f32(y, dy, dx, n, a->f32);
 }
 static leaky_status relu_backward_f32(const void *x, const void *dy, void *dx, size_t n)
 {
@@ -142,32 +162,41 @@ static leaky_status backward_f64(const void *x, const void *dy, void *dx, size_t
 {
     return leaky_relu_backward_f64(x, dy, dx, n, a->f64);
 }
+static leaky_status backward_from_output_f64(const void *y, const void *dy, void *dx, size_t n,
+                                             const struct slope *a)
+{
+    return leaky_relu_backward_from_output_f64(y, dy, dx, n, a->f64);
+}
 static leaky_status relu_backward_f64(const void *x, const void *dy, void *dx, size_t n)
 {
     return leaky_plain_relu_backward_f64(x, dy, dx, n);
 }
 
-/* float16, int8 and uint8.  float16 has no plain ReLU (relu NULL). */
-/* float16 computes in float32: the float32 slope. */
-static leaky_status forward_f16(const void *x, void *y, size_t n, const struct slope *a)
-{
-    return leaky_relu_f16(x, y, n, a->f32);
-}
-static leaky_status derivative_f16(const void *x, void *d, size_t n, const struct slope *a)
-{
-    return leaky_relu_derivative_f16(x, d, n, a->f32);
-}
-static leaky_status backward_f16(const void *x, const void *dy, void *dx, size_t n,
-                                 const struct slope *a)
-{
-    return leaky_relu_backward_f16(x, dy, dx, n, a->f32);
-}
-/* PReLU's forward only (float32 slopes, as leaky_prelu_f16 takes them). */
-static leaky_status prelu_f16(const void *x, void *y, size_t outer, size_t channels, size_t inner,
-                              const struct job *j, size_t c0, size_t ns)
-{
-    return leaky_prelu_f16(x, y, outer, channels, inner, j->slopes_f32 + c0, ns);
-}
+/* float16 and bfloat16 (computed in float32: the float32 slope), int8 and uint8.  The
+ * half types have no plain ReLU and no PReLU backward in the library (NULL). */
+#define LEAKY_APPLY_HALF_GLUE(t)                                                                \
+    static leaky_status forward_##t(const void *x, void *y, size_t n, const struct slope *a)    \
+    {                                                                                           \
+        return leaky_relu_##t(x, y, n, a->f32);                                                 \
+    }                                                                                           \
+    static leaky_status derivative_##t(const void *x, void *d, size_t n, const struct slope *a) \
+    {                                                                                           \
+        return leaky_relu_derivative_##t(x, d, n, a->f32);                                      \
+    }                                                                                           \
+    static leaky_status backward_##t(const void *x, const void *dy, void *dx, size_t n,         \
+                                     const struct slope *a)                                     \
+    {                                                                                           \
+        return leaky_relu_backward_##t(x, dy, dx, n, a->f32);                                   \
+    }                                                                                           \
+    /* PReLU's forward only (float32 slopes, as leaky_prelu_##t takes them). */                 \
+    static leaky_status prelu_##t(const void *x, void *y, size_t outer, size_t channels,        \
+                                  size_t inner, const struct job *j, size_t c0, size_t ns)      \
+    {                                                                                           \
+        return leaky_prelu_##t(x, y, outer, channels, inner, j->slopes_f32 + c0, ns);           \
+    }
+LEAKY_APPLY_HALF_GLUE(f16)
+LEAKY_APPLY_HALF_GLUE(bf16)
+#undef LEAKY_APPLY_HALF_GLUE
 static leaky_status forward_qs8(const void *x, void *y, size_t n, const struct q8 *q)
 {
     return leaky_relu_qs8(x, y, n, &q->qs8);
@@ -195,6 +224,27 @@ static leaky_status forward_qu8(const void *x, void *y, size_t n, const struct q
             dw[c0 + k] += step[k];                                                                \
         return st;                                                                                \
     }                                                                                             \
+    static leaky_status prelu_file_##t(const void *x, void *y, size_t n, const struct job *j)     \
+    {                                                                                             \
+        size_t shape[NPY_MAX_DIMS + 1];                                                           \
+        memcpy(shape, j->x_call, j->call_ndim * sizeof *shape);                                   \
+        shape[0] = n / j->slice;                                                                  \
+        return leaky_prelu_broadcast_##t(x, shape, j->call_ndim, j->file_slopes, j->w_call,       \
+                                         j->call_ndim - 1, y);                                    \
+    }                                                                                             \
+    static leaky_status prelu_file_backward_##t(const void *x, const void *dy, void *dx,          \
+                                                double *dw, size_t n, const struct job *j)        \
+    {                                                                                             \
+        size_t shape[NPY_MAX_DIMS + 1];                                                           \
+        memcpy(shape, j->x_call, j->call_ndim * sizeof *shape);                                   \
+        shape[0] = n / j->slice;                                                                  \
+        T *step = dw ? j->dw_scratch : NULL;                                                      \
+        const leaky_status st = leaky_prelu_broadcast_backward_##t(                               \
+            x, shape, j->call_ndim, j->file_slopes, j->w_call, j->call_ndim - 1, dy, dx, step);   \
+        for (size_t k = 0; st == LEAKY_OK && step && k < j->num_slopes; k++)                      \
+            dw[k] += step[k];                                                                     \
+        return st;                                                                                \
+    }                                                                                             \
     static leaky_status rrelu_train_##t(const void *x, void *y, size_t n, uint64_t first,         \
                                         const struct job *j, void *noise)                         \
     {                                                                                             \
@@ -213,17 +263,20 @@ LEAKY_APPLY_GLUE(f64, double)
 
 static const struct dtype dtypes[] = {
     {"<f4", "float32", 4, NULL, forward_f32, relu_f32, derivative_f32, backward_f32,
-     relu_backward_f32, prelu_f32, prelu_backward_f32, rrelu_train_f32, rrelu_backward_f32, NULL,
-     NULL},
+     relu_backward_f32, prelu_f32, prelu_backward_f32, prelu_file_f32, prelu_file_backward_f32,
+     rrelu_train_f32, rrelu_backward_f32, NULL, NULL, backward_from_output_f32},
     {"<f8", "float64", 8, NULL, forward_f64, relu_f64, derivative_f64, backward_f64,
-     relu_backward_f64, prelu_f64, prelu_backward_f64, rrelu_train_f64, rrelu_backward_f64, NULL,
-     NULL},
+     relu_backward_f64, prelu_f64, prelu_backward_f64, prelu_file_f64, prelu_file_backward_f64,
+     rrelu_train_f64, rrelu_backward_f64, NULL, NULL, backward_from_output_f64},
     {"<f2", "float16", 2, NULL, forward_f16, NULL, derivative_f16, backward_f16, NULL, prelu_f16,
-     NULL, NULL, NULL, NULL, NULL},
-    {"|i1", "int8", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "qs8",
-     forward_qs8},
-    {"|u1", "uint8", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "qu8",
-     forward_qu8},
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+    /* bfloat16 as its raw bits ('<u2'), or as ml_dtypes writes it (check_header) */
+    {"<u2", "bfloat16", 2, NULL, forward_bf16, NULL, derivative_bf16, backward_bf16, NULL,
+     prelu_bf16, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+    {"|i1", "int8", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+     "qs8", forward_qs8, NULL},
+    {"|u1", "uint8", 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+     "qu8", forward_qu8, NULL},
 };
 
 /* A mapped .npy file with its parsed header. */
@@ -340,6 +393,9 @@ static bool check_header(struct mapped *m, char *err, size_t err_size)
     /* '=' (native) is little-endian here, and one-byte types have no byte order. */
     char descr[NPY_MAX_DESCR];
     snprintf(descr, sizeof descr, "%c%s", h->itemsize == 1 ? '|' : '<', h->descr + 1);
+    /* ml_dtypes' bfloat16 saves as two bytes of void ('<V2'), or by its name. */
+    if (strcmp(h->descr, "bfloat16") == 0 || (h->kind == 'V' && h->itemsize == 2))
+        snprintf(descr, sizeof descr, "<u2");
     for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++) {
         if (strcmp(descr, dtypes[i].descr) != 0)
             continue;
@@ -352,7 +408,8 @@ static bool check_header(struct mapped *m, char *err, size_t err_size)
     }
     snprintf(err, err_size,
              "unsupported dtype '%s' (float32 '<f4', float64 '<f8', float16 "
-             "'<f2', int8 '|i1' and uint8 '|u1' are supported)",
+             "'<f2', bfloat16 '<u2' with --dtype bf16, int8 '|i1' and uint8 '|u1' are "
+             "supported)",
              h->descr);
     return false;
 }
@@ -525,6 +582,17 @@ static leaky_status prelu_piece(const struct job *j, const struct dtype *dt, con
     return LEAKY_OK;
 }
 
+/* PReLU's derivative is its backward of ones. */
+static void fill_ones(const struct dtype *dt, void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (dt->size == sizeof(float))
+            ((float *)p)[i] = 1.0f;
+        else
+            ((double *)p)[i] = 1.0;
+    }
+}
+
 /* One chunk: n elements from element start of the array.  scratch holds n elements. */
 static leaky_status compute(const struct job *j, const struct dtype *dt, const void *x,
                             const void *dy, void *y, size_t n, uint64_t start, void *scratch,
@@ -534,18 +602,20 @@ static leaky_status compute(const struct job *j, const struct dtype *dt, const v
     if (dt->quantized)
         return dt->forward_q8(x, y, n, &j->q);
     const bool relu = j->fn == FN_RELU;
+    if (j->fn == FN_PRELU_FILE) {
+        if (j->op == OP_FORWARD)
+            return dt->prelu_file(x, y, n, j);
+        if (j->op == OP_BACKWARD)
+            return dt->prelu_file_backward(x, dy, y, dw, n, j);
+        fill_ones(dt, scratch, n);
+        return dt->prelu_file_backward(x, scratch, y, NULL, n, j);
+    }
     if (j->fn == FN_PRELU) {
         if (j->op == OP_FORWARD)
             return prelu_piece(j, dt, x, NULL, y, start, n, NULL);
         if (j->op == OP_BACKWARD)
             return prelu_piece(j, dt, x, dy, y, start, n, dw);
-        /* The derivative is the backward of ones. */
-        for (size_t i = 0; i < n; i++) {
-            if (dt->size == sizeof(float))
-                ((float *)scratch)[i] = 1.0f;
-            else
-                ((double *)scratch)[i] = 1.0;
-        }
+        fill_ones(dt, scratch, n);
         return prelu_piece(j, dt, x, scratch, y, start, n, NULL);
     }
     if (j->fn == FN_RRELU && j->train) {
@@ -559,6 +629,8 @@ static leaky_status compute(const struct job *j, const struct dtype *dt, const v
     switch (j->op) {
     case OP_DERIVATIVE: return dt->derivative(x, y, n, relu ? &zero : &j->slope);
     case OP_BACKWARD:
+        if (j->from_output)
+            return dt->backward_from_output(x, dy, y, n, &j->slope);
         return relu ? dt->relu_backward(x, dy, y, n) : dt->backward(x, dy, y, n, &j->slope);
     default: return relu ? dt->relu(x, y, n) : dt->forward(x, y, n, &j->slope);
     }
@@ -617,16 +689,21 @@ static int run(const struct job *j, struct mapped *in, struct mapped *grad, int 
                uint64_t from, uint64_t to, struct progress *pr)
 {
     const struct dtype *dt = in->dt;
-    const size_t chunk = CHUNK_BYTES / dt->size;
-    unsigned char *buf = malloc(4 * (size_t)CHUNK_BYTES);
+    /* --prelu-file's calls take whole slices (one at least, however large). */
+    const size_t slice = j->fn == FN_PRELU_FILE ? j->slice : 1;
+    const size_t chunk =
+        CHUNK_BYTES / dt->size > slice ? CHUNK_BYTES / dt->size / slice * slice : slice;
+    const size_t chunk_bytes = chunk * dt->size;
+    unsigned char *buf = malloc(4 * chunk_bytes);
     if (!buf)
         return cli_error(EXIT_FAILURE_, "apply: out of memory");
-    unsigned char *xbuf = buf, *dybuf = buf + CHUNK_BYTES, *ybuf = buf + 2 * CHUNK_BYTES;
-    unsigned char *scratch = buf + 3 * CHUNK_BYTES;
+    unsigned char *xbuf = buf, *dybuf = buf + chunk_bytes, *ybuf = buf + 2 * chunk_bytes;
+    unsigned char *scratch = buf + 3 * chunk_bytes;
     /* PReLU's and RReLU training's derivatives come out of a backward or a noise output,
      * which must not be the input. */
     const bool own_output =
-        j->op == OP_DERIVATIVE && (j->fn == FN_PRELU || (j->fn == FN_RRELU && j->train));
+        j->op == OP_DERIVATIVE &&
+        (j->fn == FN_PRELU || j->fn == FN_PRELU_FILE || (j->fn == FN_RRELU && j->train));
     unsigned char *x = in->map + in->h.data_offset;
     int rc = EXIT_OK;
     for (uint64_t done = from; done < to;) {
@@ -666,15 +743,20 @@ static int run(const struct job *j, struct mapped *in, struct mapped *grad, int 
  * false with a sentence. */
 static bool check_job(const struct job *j, const struct dtype *dt, char *err, size_t err_size)
 {
-    static const char *const dtype_names[][2] = {{"float32", "f32"},
-                                                 {"float64", "f64"},
-                                                 {"float16", "f16"},
-                                                 {"int8", "qs8"},
-                                                 {"uint8", "qu8"}};
+    static const char *const dtype_names[][2] = {{"float32", "f32"}, {"float64", "f64"},
+                                                 {"float16", "f16"}, {"bfloat16", "bf16"},
+                                                 {"int8", "qs8"},    {"uint8", "qu8"}};
     const char *want = NULL;
     for (size_t i = 0; i < sizeof dtype_names / sizeof dtype_names[0]; i++)
         if (strcmp(dt->name, dtype_names[i][0]) == 0)
             want = dtype_names[i][1];
+    if (strcmp(dt->name, "bfloat16") == 0 && !j->dtype) {
+        snprintf(err, err_size,
+                 "'%s' data is bfloat16 only with --dtype bf16 (numpy has no bfloat16: "
+                 "its raw bits as '<u2', or ml_dtypes' bfloat16)",
+                 dt->descr);
+        return false;
+    }
     if (dt->quantized && !j->dtype) {
         snprintf(err, err_size,
                  "%s data needs --dtype %s with --in-scale, --in-zero-point, "
@@ -694,9 +776,12 @@ static bool check_job(const struct job *j, const struct dtype *dt, char *err, si
                  dt->name);
         return false;
     }
-    if ((j->fn == FN_PRELU && !dt->prelu) || (j->fn == FN_RRELU && !dt->rrelu_train)) {
+    if ((j->fn == FN_PRELU && !dt->prelu) || (j->fn == FN_RRELU && !dt->rrelu_train) ||
+        (j->fn == FN_PRELU_FILE && !dt->prelu_file)) {
         snprintf(err, err_size, "--%s is float32 and float64 only",
-                 j->fn == FN_PRELU ? "prelu" : "rrelu");
+                 j->fn == FN_PRELU        ? "prelu"
+                 : j->fn == FN_PRELU_FILE ? "prelu-file"
+                                          : "rrelu");
         return false;
     }
     if (j->fn == FN_PRELU && j->op != OP_FORWARD && !dt->prelu_backward) {
@@ -706,9 +791,13 @@ static bool check_job(const struct job *j, const struct dtype *dt, char *err, si
                  j->op == OP_BACKWARD ? "backward" : "derivative", dt->name);
         return false;
     }
+    if (j->from_output && !dt->backward_from_output) {
+        snprintf(err, err_size, "--from-output is float32 and float64 only");
+        return false;
+    }
     if (j->fn == FN_RELU && !dt->relu) {
         snprintf(err, err_size,
-                 "--relu is float32 only; for %s, --slope 0 gives ReLU except "
+                 "--relu is float32 and float64 only; for %s, --slope 0 gives ReLU except "
                  "at -inf (NaN) and NaN",
                  dt->name);
         return false;
@@ -734,12 +823,19 @@ static bool prelu_view(struct job *j, const struct mapped *in)
     if (j->num_slopes != 1 && j->num_slopes != channels) {
         char shape[NPY_HEADER_MAX];
         npy_format_shape(shape, sizeof shape, h->shape, h->ndim);
+        char expected[48] = "1";
+        if (channels != 1)
+            snprintf(expected, sizeof expected, "1 or %llu", (unsigned long long)channels);
         cli_error(EXIT_USAGE,
                   "apply: --prelu gave %zu slopes but %s, of shape %s, has %llu "
-                  "channels (%s); expected 1 or %llu",
+                  "channel%s (%s); expected %s",
                   j->num_slopes, j->in, shape, (unsigned long long)channels,
-                  j->channels_last ? "its last dimension" : "dimension 1, as PyTorch",
-                  (unsigned long long)channels);
+                  channels == 1 ? "" : "s",
+                  h->ndim == 0       ? "a 0-d array has one"
+                  : j->channels_last ? "its last dimension"
+                  : h->ndim < 2      ? "one below 2-d, as PyTorch"
+                                     : "dimension 1, as PyTorch",
+                  expected);
         return false;
     }
     j->channels = (size_t)channels;
@@ -752,15 +848,10 @@ static void print_dslopes(const struct job *j, const struct dtype *dt, const dou
 {
     char text[40];
     for (size_t k = 0; k < j->num_slopes; k++) {
-        if (dt->size == sizeof(float)) {
+        if (dt->size == sizeof(float))
             cli_format_float(text, sizeof text, (float)dw[k]);
-        } else {
-            for (int digits = 1; digits <= 17; digits++) {
-                snprintf(text, sizeof text, "%.*g", digits, dw[k]);
-                if (strtod(text, NULL) == dw[k])
-                    break;
-            }
-        }
+        else
+            cli_format_double(text, sizeof text, dw[k]);
         printf("%s%c", text, k + 1 < j->num_slopes ? ' ' : '\n');
     }
 }
@@ -770,6 +861,16 @@ static void print_dslopes(const struct job *j, const struct dtype *dt, const dou
 static int rewrite_in_place(const struct job *j, struct mapped *in, double *dw)
 {
     char err[1024];
+    /* --prelu-file's calls take whole slices, so a block holds whole slices. */
+    const uint64_t slice = j->fn == FN_PRELU_FILE ? j->slice : 1;
+    const uint64_t block = JOURNAL_MAX_BLOCK / in->dt->size / slice * slice;
+    const uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    if (block == 0)
+        return cli_error(EXIT_USAGE,
+                         "apply: --inplace with --prelu-file %s rewrites whole slices of %llu "
+                         "elements, more than its journal's block of %zu bytes holds; write "
+                         "to another file instead",
+                         j->prelu_file, (unsigned long long)slice, (size_t)JOURNAL_MAX_BLOCK);
     /* A sparse file's holes get their blocks now: a full disk is a message here, not a
      * SIGBUS half way. */
     const int e = posix_fallocate(in->fd, 0, (off_t)in->size);
@@ -782,7 +883,6 @@ static int rewrite_in_place(const struct job *j, struct mapped *in, double *dw)
         return cli_error(EXIT_FAILURE_, "apply: %s", err);
     struct progress pr;
     progress_init(&pr, in->h.data_bytes);
-    const uint64_t block = JOURNAL_MAX_BLOCK / size, page = (uint64_t)sysconf(_SC_PAGESIZE);
     int rc = EXIT_OK;
     for (uint64_t e0 = (at - data) / size; e0 < in->h.count && rc == EXIT_OK; e0 += block) {
         const uint64_t e1 = in->h.count - e0 < block ? in->h.count : e0 + block;
@@ -806,6 +906,69 @@ static int rewrite_in_place(const struct job *j, struct mapped *in, double *dw)
     return rc;
 }
 
+/* --prelu-file W.npy: the slopes, of IN's dtype, with a shape that broadcasts to IN's as
+ * NumPy's rules (and ONNX's PRelu) have it; and the calls' shapes: IN as slices from the
+ * first axis the slopes vary along.  Returns the exit code (after the message). */
+static int prelu_file_view(struct job *j, const struct mapped *in)
+{
+    struct mapped w = {.fd = -1};
+    if (!map_npy(&w, j->prelu_file, false))
+        return EXIT_FAILURE_;
+    const npy_header *xh = &in->h, *wh = &w.h;
+    char xs[NPY_HEADER_MAX], ws[NPY_HEADER_MAX];
+    npy_format_shape(xs, sizeof xs, xh->shape, xh->ndim);
+    npy_format_shape(ws, sizeof ws, wh->shape, wh->ndim);
+    int rc = EXIT_USAGE;
+    if (w.dt != in->dt) {
+        cli_error(EXIT_USAGE, "apply: --prelu-file %s is %s, %s is %s; give slopes of %s's dtype",
+                  j->prelu_file, w.dt->name, j->in, in->dt->name, j->in);
+        goto done;
+    }
+    if (wh->ndim > xh->ndim) {
+        cli_error(EXIT_USAGE,
+                  "apply: --prelu-file %s has shape %s, more dimensions than %s's %s; "
+                  "the slopes broadcast to the input (as NumPy and ONNX's PRelu)",
+                  j->prelu_file, ws, j->in, xs);
+        goto done;
+    }
+    size_t first = xh->ndim; /* the first axis the slopes vary along */
+    for (size_t d = 0; d < wh->ndim; d++) {
+        const size_t xd = xh->ndim - wh->ndim + d;
+        if (wh->shape[d] != 1 && wh->shape[d] != xh->shape[xd]) {
+            cli_error(EXIT_USAGE,
+                      "apply: --prelu-file %s has shape %s, which does not broadcast to %s's "
+                      "%s: its axis %zu is %llu where %s has %llu; expected 1 or %llu "
+                      "(NumPy's rules, aligned on the last axis)",
+                      j->prelu_file, ws, j->in, xs, d, (unsigned long long)wh->shape[d], j->in,
+                      (unsigned long long)xh->shape[xd], (unsigned long long)xh->shape[xd]);
+            goto done;
+        }
+        if (wh->shape[d] != 1 && xd < first)
+            first = xd;
+    }
+    j->num_slopes = (size_t)wh->count;
+    j->file_slopes = malloc(wh->count * in->dt->size + 1);
+    if (!j->file_slopes) {
+        rc = cli_error(EXIT_FAILURE_, "apply: out of memory for the slopes of %s", j->prelu_file);
+        goto done;
+    }
+    memcpy(j->file_slopes, w.map + wh->data_offset, wh->count * in->dt->size);
+    j->slice = 1;
+    j->call_ndim = 1 + xh->ndim - first;
+    j->x_call[0] = 1;
+    for (size_t d = first; d < xh->ndim; d++) {
+        j->x_call[1 + d - first] = (size_t)xh->shape[d];
+        j->w_call[d - first] = (size_t)wh->shape[d - (xh->ndim - wh->ndim)];
+        j->slice *= (size_t)xh->shape[d];
+    }
+    if (j->slice == 0) /* an empty array: one call of nothing */
+        j->slice = 1;
+    rc = EXIT_OK;
+done:
+    unmap(&w);
+    return rc;
+}
+
 static int apply(struct job *j)
 {
     struct mapped in = {.fd = -1, .bus_slot = -1}, grad = {.fd = -1, .bus_slot = -1};
@@ -825,9 +988,14 @@ static int apply(struct job *j)
         unmap(&in);
         return EXIT_USAGE;
     }
+    const int view_rc = j->fn == FN_PRELU_FILE ? prelu_file_view(j, &in) : EXIT_OK;
+    if (view_rc != EXIT_OK) {
+        unmap(&in);
+        return view_rc;
+    }
     /* PReLU's slope gradient: a total per slope, and room for one call's. */
     double *dw = NULL;
-    if (j->fn == FN_PRELU && j->op == OP_BACKWARD) {
+    if ((j->fn == FN_PRELU || j->fn == FN_PRELU_FILE) && j->op == OP_BACKWARD) {
         dw = calloc(j->num_slopes + 1, sizeof(double) + in.dt->size);
         if (!dw) {
             unmap(&in);
@@ -845,12 +1013,12 @@ static int apply(struct job *j)
         npy_format_shape(a, sizeof a, grad.h.shape, grad.h.ndim);
         npy_format_shape(b, sizeof b, in.h.shape, in.h.ndim);
         if (grad.dt != in.dt || strcmp(a, b) != 0) {
-            cli_error(EXIT_FAILURE_, "apply: %s: %s %s does not match %s's %s %s", j->grad,
+            cli_error(EXIT_USAGE, "apply: %s: %s %s does not match %s's %s %s", j->grad,
                       grad.dt->name, a, j->in, in.dt->name, b);
             unmap(&in);
             unmap(&grad);
             free(dw);
-            return EXIT_FAILURE_;
+            return EXIT_USAGE;
         }
     }
     int rc;
@@ -895,7 +1063,8 @@ static void help(void)
     printf("usage: leaky apply [FUNCTION] [--derivative] IN.npy OUT.npy\n"
            "       leaky apply [FUNCTION] --backward --grad DY.npy IN.npy OUT.npy\n"
            "       leaky apply --inplace [FUNCTION] [--derivative] IN.npy\n"
-           "FUNCTION: --slope A | --relu | --prelu W[,W...] [--channels-last]\n"
+           "FUNCTION: -a SPEC | --slope A | --relu | --prelu W[,W...] [--channels-last]\n"
+           "          | --prelu-file W.npy\n"
            "          | --rrelu LOWER,UPPER [--train] [--seed S]\n"
            "\n"
            "Applies Leaky ReLU to the array in a NumPy .npy file (np.save's format; C order,\n"
@@ -903,19 +1072,31 @@ static void help(void)
            "computed by the library exactly as PyTorch does. OUT appears only when it is\n"
            "complete.\n"
            "\n"
+           "  -a, --activation SPEC  leaky[:A], relu, prelu:W[,W...] or rrelu[:LOWER:UPPER];\n"
+           "                      the four options below are its shorthands (give one)\n"
            "  -s, --slope A, --negative-slope A   the negative slope (default 0.01)\n"
            "  -r, --relu          plain ReLU instead (torch.relu)\n"
            "  --prelu W[,W...]    PReLU with one slope, or one per channel (dimension 1, as\n"
            "                      PyTorch; one channel below 2-d); --backward also prints\n"
            "                      the slope gradient on standard output, one per slope\n"
-           "  --channels-last     PReLU's channel is the last dimension (NHWC, ONNX)\n"
-           "  --rrelu LOWER,UPPER RReLU: evaluation mode (slope (LOWER + UPPER) / 2) unless\n"
+           "  --channels-last     PReLU's channel is the last dimension (NHWC)\n"
+           "  --prelu-file W.npy  PReLU with the slopes of W.npy (IN's dtype), whose shape\n"
+           "                      broadcasts to IN's as NumPy's rules and ONNX's PRelu have\n"
+           "                      it: () or (1,) one slope, (C, 1, 1) per channel of an\n"
+           "                      NCHW array, (C,) per channel last, IN's shape per element;\n"
+           "                      --backward prints the slope gradient, summed over the\n"
+           "                      broadcast axes, in W's C order\n"
+           "  --rrelu LOWER,UPPER\n"
+           "                      RReLU: evaluation mode (slope (LOWER + UPPER) / 2) unless\n"
            "                      --train, which draws element i's slope from U(LOWER, UPPER)\n"
            "                      keyed by (seed, i); --derivative then gives those slopes\n"
+           "  --train             RReLU's training mode\n"
            "  --seed S            RReLU training's seed (default 0)\n"
            "  -d, --derivative    the gradient f'(x) = 1 if x > 0, else A\n"
            "  -b, --backward      the backward pass: dx = DY if x > 0, else A*DY\n"
            "  -g, --grad DY.npy   the output gradient for --backward (same shape and dtype)\n"
+           "  --from-output       with --backward: IN is the forward's output y, not x (Leaky\n"
+           "                      ReLU with a slope >= 0: y > 0 exactly where x > 0)\n"
            "  -i, --inplace       rewrite IN itself, block by block under a rollback journal\n"
            "                      beside it (.IN.leaky-journal, 8 MiB): if the run is\n"
            "                      interrupted (even by kill -9 or a power cut), rerunning the\n"
@@ -923,14 +1104,18 @@ static void help(void)
            "  -h, --help          this text\n"
            "\n"
            "  -t, --dtype T       what the data must be: f32 ('<f4'), f64 ('<f8'), f16 ('<f2':\n"
-           "                      computed in float32, rounded once to float16), qs8 ('|i1') or\n"
+           "                      computed in float32, rounded once to float16), bf16 (its\n"
+           "                      raw bits as '<u2', or ml_dtypes' bfloat16; the same rules;\n"
+           "                      the output is '<u2'), qs8 ('|i1') or\n"
            "                      qu8 ('|u1'): quantized, q standing for S * (q - Z); needs the\n"
            "                      four below; the result is exactly rounded (ties to even) and\n"
            "                      clamped\n"
            "      --in-scale S, --in-zero-point Z, --out-scale S, --out-zero-point Z\n"
+           "                      the quantization of IN and of OUT\n"
            "\n"
            "float16 files work the same way (Leaky ReLU, and the PReLU forward with float32\n"
-           "slopes); int8 and uint8 ones need --dtype qs8 or qu8. Big files are mapped and\n"
+           "slopes), and bfloat16 ones with --dtype bf16; int8 and uint8 ones need --dtype\n"
+           "qs8 or qu8. Big files are mapped and\n"
            "streamed, with a progress bar on a terminal.\n");
 }
 
@@ -973,21 +1158,6 @@ static int quantization(struct job *j, const char *const quant[4])
     return EXIT_OK;
 }
 
-/* A number given as text, rounded once to each type. */
-static void both_types(const char *text, float *f32, double *f64)
-{
-    *f64 = strtod(text, NULL);
-    *f32 = strtof(text, NULL);
-}
-
-/* The RReLU bounds in both types from "LOWER,UPPER" (checked by cli_parse_rrelu_bounds). */
-static void rrelu_bounds_f64(const char *text, double *lower, double *upper)
-{
-    char *end;
-    *lower = strtod(text, &end);
-    *upper = strtod(end + 1, NULL);
-}
-
 /* The words of the command but IN, space-separated: what identifies an in-place job in
  * its journal (allocated; NULL when out of memory). */
 static char *job_identity(int argc, char **argv, int in_index)
@@ -1010,13 +1180,20 @@ static char *job_identity(int argc, char **argv, int in_index)
 
 int cmd_apply(int argc, char **argv)
 {
-    enum { OPT_PRELU = 256, OPT_RRELU, OPT_TRAIN, OPT_SEED, OPT_CHANNELS_LAST };
+    enum {
+        OPT_TRAIN = 256,
+        OPT_SEED,
+        OPT_CHANNELS_LAST,
+        OPT_IN_SCALE,
+        OPT_IN_ZERO,
+        OPT_OUT_SCALE,
+        OPT_OUT_ZERO,
+        OPT_PRELU_FILE,
+        OPT_FROM_OUTPUT
+    };
     static const struct option options[] = {
-        {"slope", required_argument, NULL, 's'},
-        {"negative-slope", required_argument, NULL, 's'},
-        {"relu", no_argument, NULL, 'r'},
-        {"prelu", required_argument, NULL, OPT_PRELU},
-        {"rrelu", required_argument, NULL, OPT_RRELU},
+        CLI_ACTIVATION_LONG_OPTIONS,
+        {"prelu-file", required_argument, NULL, OPT_PRELU_FILE},
         {"train", no_argument, NULL, OPT_TRAIN},
         {"seed", required_argument, NULL, OPT_SEED},
         {"channels-last", no_argument, NULL, OPT_CHANNELS_LAST},
@@ -1024,89 +1201,86 @@ int cmd_apply(int argc, char **argv)
         {"backward", no_argument, NULL, 'b'},
         {"grad", required_argument, NULL, 'g'},
         {"inplace", no_argument, NULL, 'i'},
+        {"from-output", no_argument, NULL, OPT_FROM_OUTPUT},
         {"dtype", required_argument, NULL, 't'},
-        {"in-scale", required_argument, NULL, 'S'},
-        {"in-zero-point", required_argument, NULL, 'Z'},
-        {"out-scale", required_argument, NULL, 'T'},
-        {"out-zero-point", required_argument, NULL, 'Y'},
+        {"in-scale", required_argument, NULL, OPT_IN_SCALE},
+        {"in-zero-point", required_argument, NULL, OPT_IN_ZERO},
+        {"out-scale", required_argument, NULL, OPT_OUT_SCALE},
+        {"out-zero-point", required_argument, NULL, OPT_OUT_ZERO},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
     struct job j = {.op = OP_FORWARD, .fn = FN_LEAKY, .slope = {LEAKY_DEFAULT_SLOPE, 0.01}};
-    bool slope_given = false, derivative = false, backward = false, seed_given = false;
-    int functions = 0, rc = EXIT_USAGE, opt;
-    float bounds[2];
-    size_t nbounds;
+    cli_activation act;
+    cli_activation_default(&act);
+    bool act_given = false, derivative = false, backward = false, seed_given = false;
+    bool grad_given = false, dtype_given = false, quant_given[4] = {false};
+    int rc = EXIT_USAGE, opt;
     /* --in-scale, --in-zero-point, --out-scale, --out-zero-point as given (NULL: not). */
     const char *quant[4] = {NULL, NULL, NULL, NULL};
+    static const char *const quant_names[4] = {"--in-scale", "--in-zero-point", "--out-scale",
+                                               "--out-zero-point"};
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":s:rdbg:it:h", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":" CLI_ACTIVATION_SHORT "dbg:it:h", options, NULL)) !=
+           -1) {
+        if (cli_is_activation_option(opt)) {
+            if (!cli_activation_once("apply", opt, optarg, &act, &act_given))
+                goto done;
+            continue;
+        }
         switch (opt) {
-        case 's':
-            if (!cli_parse_slope_option("apply: --slope", optarg, &j.slope.f32))
-                goto done;
-            j.slope.f64 = strtod(optarg, NULL); /* finite: the float was */
-            functions += !slope_given;
-            slope_given = true;
-            break;
-        case 'r':
-            functions += j.fn != FN_RELU;
-            j.fn = FN_RELU;
-            break;
-        case OPT_PRELU: {
-            free(j.slopes_f32);
-            free(j.slopes_f64);
-            j.slopes_f32 = NULL;
-            j.slopes_f64 = NULL;
-            if (!cli_parse_float_list("apply: --prelu", optarg, true, &j.slopes_f32, &j.num_slopes))
-                goto done;
-            j.slopes_f64 = malloc(j.num_slopes * sizeof *j.slopes_f64);
-            if (!j.slopes_f64) {
-                rc = cli_error(EXIT_FAILURE_, "apply: out of memory");
+        case OPT_PRELU_FILE:
+            /* PReLU with the slopes of a file: one more activation option. */
+            if (act_given) {
+                rc = cli_error(EXIT_USAGE,
+                               "apply: %s, then --prelu-file %s: give one activation, not "
+                               "several",
+                               act.given, optarg);
                 goto done;
             }
-            const char *item = optarg;
-            for (size_t k = 0; k < j.num_slopes; k++, item = strchr(item, ',') + 1)
-                both_types(item, &j.slopes_f32[k], &j.slopes_f64[k]);
-            functions += j.fn != FN_PRELU;
-            j.fn = FN_PRELU;
-            break;
-        }
-        case OPT_RRELU:
-            if (!cli_parse_rrelu_bounds("apply: --rrelu", optarg, bounds, &nbounds))
-                goto done;
-            j.lower_f32 = bounds[0], j.upper_f32 = bounds[1];
-            rrelu_bounds_f64(optarg, &j.lower_f64, &j.upper_f64);
-            functions += j.fn != FN_RRELU;
-            j.fn = FN_RRELU;
+            act_given = true;
+            snprintf(act.given, sizeof act.given, "--prelu-file %.40s", optarg);
+            j.prelu_file = optarg;
             break;
         case OPT_TRAIN: j.train = true; break;
         case OPT_SEED:
-            if (!cli_parse_seed("apply: --seed", optarg, &j.seed))
+            if (!cli_option_once("apply", "--seed", &seed_given) ||
+                !cli_parse_seed("apply: --seed", optarg, &j.seed))
                 goto done;
-            seed_given = true;
             break;
         case OPT_CHANNELS_LAST: j.channels_last = true; break;
         case 'd': derivative = true; break;
         case 'b': backward = true; break;
-        case 'g': j.grad = optarg; break;
+        case 'g':
+            if (!cli_option_once("apply", "--grad", &grad_given))
+                goto done;
+            j.grad = optarg;
+            break;
         case 'i': j.inplace = true; break;
+        case OPT_FROM_OUTPUT: j.from_output = true; break;
         case 't':
+            if (!cli_option_once("apply", "--dtype", &dtype_given))
+                goto done;
             if (strcmp(optarg, "f32") != 0 && strcmp(optarg, "f64") != 0 &&
-                strcmp(optarg, "f16") != 0 && strcmp(optarg, "qs8") != 0 &&
-                strcmp(optarg, "qu8") != 0) {
+                strcmp(optarg, "f16") != 0 && strcmp(optarg, "bf16") != 0 &&
+                strcmp(optarg, "qs8") != 0 && strcmp(optarg, "qu8") != 0) {
                 rc = cli_error(EXIT_USAGE,
-                               "apply: --dtype %s: expected f32, f64, f16, qs8 or "
+                               "apply: --dtype %s: expected f32, f64, f16, bf16, qs8 or "
                                "qu8",
                                optarg);
                 goto done;
             }
             j.dtype = optarg;
             break;
-        case 'S': quant[0] = optarg; break;
-        case 'Z': quant[1] = optarg; break;
-        case 'T': quant[2] = optarg; break;
-        case 'Y': quant[3] = optarg; break;
+        case OPT_IN_SCALE:
+        case OPT_IN_ZERO:
+        case OPT_OUT_SCALE:
+        case OPT_OUT_ZERO:
+            if (!cli_option_once("apply", quant_names[opt - OPT_IN_SCALE],
+                                 &quant_given[opt - OPT_IN_SCALE]))
+                goto done;
+            quant[opt - OPT_IN_SCALE] = optarg;
+            break;
         case 'h':
             help();
             rc = EXIT_OK;
@@ -1114,13 +1288,22 @@ int cmd_apply(int argc, char **argv)
         default: rc = cli_bad_option("apply", opt, argv, optind); goto done;
         }
     }
-    if (functions > 1) {
-        rc = slope_given && j.fn == FN_RELU && functions == 2
-                 ? cli_error(EXIT_USAGE, "apply: --relu has no slope; give --relu or --slope, "
-                                         "not both")
-                 : cli_error(EXIT_USAGE, "apply: give one of --slope, --relu, --prelu and "
-                                         "--rrelu, not several");
-        goto done;
+    switch (j.prelu_file ? CLI_ACT_PRELU : act.kind) {
+    case CLI_ACT_LEAKY:
+        j.fn = FN_LEAKY;
+        j.slope = (struct slope){act.slope_f32, act.slope_f64};
+        break;
+    case CLI_ACT_RELU: j.fn = FN_RELU; break;
+    case CLI_ACT_PRELU:
+        j.fn = j.prelu_file ? FN_PRELU_FILE : FN_PRELU;
+        j.slopes_f32 = act.w_f32, j.slopes_f64 = act.w_f64, j.num_slopes = act.num_w;
+        act.w_f32 = NULL, act.w_f64 = NULL; /* the job owns them now */
+        break;
+    case CLI_ACT_RRELU:
+        j.fn = FN_RRELU;
+        j.lower_f32 = act.lower_f32, j.upper_f32 = act.upper_f32;
+        j.lower_f64 = act.lower_f64, j.upper_f64 = act.upper_f64;
+        break;
     }
     if ((j.train || seed_given) && j.fn != FN_RRELU) {
         rc = cli_error(EXIT_USAGE, "apply: %s goes with --rrelu LOWER,UPPER",
@@ -1142,6 +1325,18 @@ int cmd_apply(int argc, char **argv)
     if (backward != (j.grad != NULL)) {
         rc = cli_error(EXIT_USAGE, backward ? "apply: --backward needs --grad DY.npy"
                                             : "apply: --grad is for --backward");
+        goto done;
+    }
+    if (j.from_output && (!backward || j.fn != FN_LEAKY)) {
+        rc = cli_error(EXIT_USAGE, "apply: --from-output goes with --backward and Leaky ReLU's "
+                                   "--slope (IN is then the forward's output)");
+        goto done;
+    }
+    if (j.from_output && j.slope.f32 < 0) {
+        rc = cli_error(EXIT_USAGE,
+                       "apply: --from-output with --slope %g: the output tells the input's sign "
+                       "only for a slope >= 0; give the input instead",
+                       (double)j.slope.f32);
         goto done;
     }
     if (backward && j.inplace) {
@@ -1171,6 +1366,8 @@ int cmd_apply(int argc, char **argv)
     rc = apply(&j);
 done:
     free(j.identity);
+    cli_activation_free(&act);
+    free(j.file_slopes);
     free(j.slopes_f32);
     free(j.slopes_f64);
     return rc;

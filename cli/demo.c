@@ -45,7 +45,10 @@ int cmd_demo(int argc, char **argv)
                    "Walks through Leaky ReLU as the article does: the formula, a layer with\n"
                    "slope 0.05 on [-1, 0, 1], its derivative, and how ReLU differs; then draws\n"
                    "the article's chart into FILE (default leaky_relu.png; .svg and .pdf work\n"
-                   "too; 'leaky plot' draws others).\n");
+                   "too; 'leaky plot' draws others).\n"
+                   "\n"
+                   "  -o, --output FILE  where the chart goes (default leaky_relu.png)\n"
+                   "  -h, --help         this text\n");
             return EXIT_OK;
         }
         return cli_bad_option("demo", opt, argv, optind);

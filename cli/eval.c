@@ -10,52 +10,56 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activation.h"
 #include "cli.h"
 #include "leaky.h"
 #include "outfile.h"
 
 enum { BLOCK = 4096, MAX_TOKEN = 128 };
 
-enum mode { MODE_LEAKY, MODE_RELU, MODE_PRELU, MODE_RRELU };
-
+/* The values are held as double (every float, float16 and bfloat16 value is one) and
+ * computed in the --dtype's type, with the activation's numbers in that type. */
 struct eval {
-    enum mode mode;
+    cli_activation act;
     bool derivative;
-    float slope;
-    /* PReLU: its slopes (one, or one per channel: the values of each line, or the
-     * arguments, are the channels).  RReLU: the bounds, training mode and its seed. */
-    float *slopes;
-    size_t num_slopes;
-    float lower, upper;
     bool train;
     uint64_t seed;
-    float *scratch; /* room for as many values as one call gets (PReLU's derivative) */
-    const struct cli_half_type *half; /* --dtype f16|bf16; NULL for float32 */
+    /* Room for as many values as one call gets: PReLU's derivative and RReLU's noise in
+     * the type; for float32 and the half types, the values as float first. */
+    void *scratch;
+    bool f64;                         /* --dtype f64 */
+    const struct cli_half_type *half; /* --dtype f16|bf16; NULL for float32 and float64 */
 };
 
 static void help(void)
 {
-    printf("usage: leaky eval [--slope A | --relu | --prelu W[,W...] | --rrelu LOWER,UPPER\n"
-           "                  [--train] [--seed S]] [--derivative] [--dtype T] [--] [VALUES...]\n"
+    printf("usage: leaky eval [-a SPEC | --slope A | --relu | --prelu W[,W...]\n"
+           "                  | --rrelu LOWER,UPPER [--train] [--seed S]] [--derivative]\n"
+           "                  [--dtype T] [--] [VALUES...]\n"
            "\n"
            "Prints f(x) = x if x > 0, else A*x, for each value: the arguments, or the\n"
            "whitespace-separated numbers on standard input when there are none (streamed;\n"
            "line breaks are kept). Numbers print in the shortest form that reads back to\n"
-           "the same float32; inf, -inf and nan are accepted.\n"
+           "the same float32 (or --dtype); inf, -inf and nan are accepted.\n"
            "\n"
+           "  -a, --activation SPEC  leaky[:A], relu, prelu:W[,W...] or rrelu[:LOWER:UPPER];\n"
+           "                     the four options below are its shorthands (give one)\n"
            "  -s, --slope A, --negative-slope A   the negative slope (default 0.01)\n"
            "  -d, --derivative   print the gradient f'(x) = 1 if x > 0, else A (so A at 0)\n"
            "  -r, --relu         plain ReLU (torch.relu: NaN stays NaN, -inf gives 0)\n"
            "  --prelu W[,W...]   PReLU with one slope, or one per channel: the values of each\n"
            "                     line (or the arguments) are then the C channels of a row,\n"
-           "                     as a 2-d (N, C) tensor in F.prelu; --channels-last is the\n"
-           "                     same for such rows and is accepted\n"
+           "                     as a 2-d (N, C) tensor in F.prelu\n"
+           "  --channels-last    accepted with --prelu: a row's values are its channels\n"
+           "                     either way\n"
            "  --rrelu LOWER,UPPER  RReLU (PyTorch's defaults: 0.125,0.33333334); evaluation\n"
            "                     mode (slope (LOWER + UPPER) / 2) unless --train\n"
            "  --train            RReLU training: value i takes a slope drawn from\n"
            "                     U(LOWER, UPPER) keyed by (seed, i) (reads all of stdin first)\n"
            "  --seed S           the generator's seed (default 0)\n"
-           "  -t, --dtype T      f32 (default), f16 (IEEE half) or bf16 (bfloat16): each value\n"
+           "  -t, --dtype T      f32 (default), f64 (every function in double, printed in the\n"
+           "                     shortest form that reads back to the same double), f16\n"
+           "                     (IEEE half) or bf16 (bfloat16): each value\n"
            "                     is rounded to T, the function computed as leaky_relu_T does\n"
            "                     (in float32, rounded once to T), printed in the shortest form\n"
            "                     that reads back to the same T (Leaky ReLU, and PReLU's\n"
@@ -65,68 +69,108 @@ static void help(void)
            "Put -- before negative numbers:  leaky eval --slope 0.05 -- -1 0 1\n");
 }
 
-/* PReLU's derivative is its backward with dy = 1; RReLU training's is the noise. */
-static leaky_status apply_prelu(const struct eval *ev, float *v, size_t n)
-{
-    const size_t c = ev->num_slopes;
-    if (!ev->derivative)
-        return leaky_prelu_f32(v, v, n / c, c, 1, ev->slopes, c);
-    float *ones = ev->scratch;
-    for (size_t i = 0; i < n; i++)
-        ones[i] = 1.0f;
-    const leaky_status st =
-        leaky_prelu_backward_f32(v, ones, ones, NULL, n / c, c, 1, ev->slopes, c);
-    if (st == LEAKY_OK)
-        memcpy(v, ones, n * sizeof *v);
-    return st;
-}
-
-static leaky_status apply_rrelu(const struct eval *ev, float *v, size_t n)
-{
-    if (!ev->train) {
-        if (ev->derivative)
-            return leaky_relu_derivative_f32(v, v, n,
-                                             leaky_rrelu_eval_slope_f32(ev->lower, ev->upper));
-        return leaky_rrelu_eval_f32(v, v, n, ev->lower, ev->upper);
+/* The functions on n values in place, once per type T (suffix t).  PReLU's derivative is
+ * its backward with dy = 1; RReLU training's is the noise.  scratch holds n values. */
+#define EVAL_APPLY(t, T)                                                                           \
+    static leaky_status apply_prelu_##t(const struct eval *ev, T *v, size_t n, T *scratch)         \
+    {                                                                                              \
+        const size_t c = ev->act.num_w;                                                            \
+        if (!ev->derivative)                                                                       \
+            return leaky_prelu_##t(v, v, n / c, c, 1, ev->act.w_##t, c);                           \
+        for (size_t i = 0; i < n; i++)                                                             \
+            scratch[i] = 1;                                                                        \
+        const leaky_status st =                                                                    \
+            leaky_prelu_backward_##t(v, scratch, scratch, NULL, n / c, c, 1, ev->act.w_##t, c);    \
+        if (st == LEAKY_OK)                                                                        \
+            memcpy(v, scratch, n * sizeof *v);                                                     \
+        return st;                                                                                 \
+    }                                                                                              \
+    static leaky_status apply_rrelu_##t(const struct eval *ev, T *v, size_t n, T *scratch)         \
+    {                                                                                              \
+        if (!ev->train) {                                                                          \
+            if (ev->derivative)                                                                    \
+                return leaky_relu_derivative_##t(                                                  \
+                    v, v, n, leaky_rrelu_eval_slope_##t(ev->act.lower_##t, ev->act.upper_##t));    \
+            return leaky_rrelu_eval_##t(v, v, n, ev->act.lower_##t, ev->act.upper_##t);            \
+        }                                                                                          \
+        T *noise = ev->derivative ? scratch : NULL;                                                \
+        const leaky_status st =                                                                    \
+            leaky_rrelu_train_##t(v, v, n, ev->act.lower_##t, ev->act.upper_##t, ev->seed, noise); \
+        if (st == LEAKY_OK && ev->derivative)                                                      \
+            memcpy(v, noise, n * sizeof *v);                                                       \
+        return st;                                                                                 \
+    }                                                                                              \
+    static leaky_status apply_##t(const struct eval *ev, T *v, size_t n, T *scratch)               \
+    {                                                                                              \
+        if (ev->act.kind == CLI_ACT_PRELU)                                                         \
+            return apply_prelu_##t(ev, v, n, scratch);                                             \
+        if (ev->act.kind == CLI_ACT_RRELU)                                                         \
+            return apply_rrelu_##t(ev, v, n, scratch);                                             \
+        const T slope = ev->act.kind == CLI_ACT_RELU ? 0 : ev->act.slope_##t;                      \
+        if (ev->derivative)                                                                        \
+            return leaky_relu_derivative_##t(v, v, n, slope);                                      \
+        if (ev->act.kind == CLI_ACT_RELU)                                                          \
+            return leaky_plain_relu_##t(v, v, n);                                                  \
+        return leaky_relu_##t(v, v, n, slope);                                                     \
     }
-    float *noise = ev->derivative ? ev->scratch : NULL;
-    const leaky_status st = leaky_rrelu_train_f32(v, v, n, ev->lower, ev->upper, ev->seed, noise);
-    if (st == LEAKY_OK && ev->derivative)
-        memcpy(v, noise, n * sizeof *v);
-    return st;
-}
+EVAL_APPLY(f32, float)
+EVAL_APPLY(f64, double)
+#undef EVAL_APPLY
 
 /* Applies the chosen function to n values in place. */
-static leaky_status apply(const struct eval *ev, float *v, size_t n)
+static leaky_status apply(const struct eval *ev, double *v, size_t n)
 {
-    if (ev->half && ev->mode == MODE_PRELU)
-        return cli_half_prelu(ev->half, ev->slopes, ev->num_slopes, v, n);
-    if (ev->half)
-        return cli_half_apply(ev->half, ev->derivative, ev->slope, v, n);
-    if (ev->mode == MODE_PRELU)
-        return apply_prelu(ev, v, n);
-    if (ev->mode == MODE_RRELU)
-        return apply_rrelu(ev, v, n);
-    const float slope = ev->mode == MODE_RELU ? 0.0f : ev->slope;
-    if (ev->derivative)
-        return leaky_relu_derivative_f32(v, v, n, slope);
-    if (ev->mode == MODE_RELU)
-        return leaky_plain_relu_f32(v, v, n);
-    return leaky_relu_f32(v, v, n, slope);
+    if (ev->f64)
+        return apply_f64(ev, v, n, ev->scratch);
+    /* float32 and the half types compute on floats: the scratch's first half. */
+    float *f = ev->scratch, *scratch = f + n;
+    for (size_t i = 0; i < n; i++)
+        f[i] = (float)v[i];
+    leaky_status st;
+    if (ev->half && ev->act.kind == CLI_ACT_PRELU)
+        st = cli_half_prelu(ev->half, ev->act.w_f32, ev->act.num_w, f, n);
+    else if (ev->half)
+        st = cli_half_apply(ev->half, ev->derivative, ev->act.slope_f32, f, n);
+    else
+        st = apply_f32(ev, f, n, scratch);
+    for (size_t i = 0; i < n; i++)
+        v[i] = f[i];
+    return st;
 }
 
-static int print_values(const struct eval *ev, float *v, const char *sep, size_t n)
+/* Parses a value in the --dtype's type: false when it is not a number or lies beyond the
+ * type's range. */
+static bool parse_value(const struct eval *ev, const char *text, double *value)
+{
+    if (ev->f64)
+        return cli_parse_double(text, value);
+    float f;
+    if (!cli_parse_float(text, &f))
+        return false;
+    *value = f;
+    return true;
+}
+
+/* breaks[i]: the line breaks after value i (0: a space); NULL: one line of values. */
+static int print_values(const struct eval *ev, double *v, const uint32_t *breaks, size_t n)
 {
     if (apply(ev, v, n) != LEAKY_OK)
         return cli_error(EXIT_FAILURE_, "eval: %s", leaky_last_error());
     char text[CLI_FLOAT_CHARS];
     for (size_t i = 0; i < n; i++) {
         if (ev->half)
-            cli_half_format(ev->half, text, sizeof text, v[i]);
+            cli_half_format(ev->half, text, sizeof text, (float)v[i]);
+        else if (ev->f64)
+            cli_format_double(text, sizeof text, v[i]);
         else
-            cli_format_float(text, sizeof text, v[i]);
+            cli_format_float(text, sizeof text, (float)v[i]);
         fputs(text, stdout);
-        putchar(sep ? sep[i] : (i + 1 < n ? ' ' : '\n'));
+        if (!breaks)
+            putchar(i + 1 < n ? ' ' : '\n');
+        else if (breaks[i] == 0)
+            putchar(' ');
+        for (uint32_t k = 0; breaks && k < breaks[i]; k++)
+            putchar('\n');
     }
     return EXIT_OK;
 }
@@ -134,7 +178,7 @@ static int print_values(const struct eval *ev, float *v, const char *sep, size_t
 /* PReLU with one slope per channel takes rows of C values. */
 static bool whole_rows(const struct eval *ev, size_t count)
 {
-    return ev->mode != MODE_PRELU || count % ev->num_slopes == 0;
+    return ev->act.kind != CLI_ACT_PRELU || count % ev->act.num_w == 0;
 }
 
 static int eval_arguments(struct eval *ev, int count, char **args)
@@ -143,21 +187,21 @@ static int eval_arguments(struct eval *ev, int count, char **args)
         return cli_error(EXIT_USAGE,
                          "eval: %d values are not rows of the %zu channels "
                          "--prelu has slopes for; give a multiple of %zu",
-                         count, ev->num_slopes, ev->num_slopes);
-    float *v = malloc(2 * (size_t)count * sizeof *v);
+                         count, ev->act.num_w, ev->act.num_w);
+    double *v = malloc(2 * (size_t)count * sizeof *v);
     if (!v)
         return cli_error(EXIT_FAILURE_, "eval: out of memory for %d values", count);
     ev->scratch = v + count;
     /* Every argument is checked before anything is printed. */
     for (int i = 0; i < count; i++) {
-        if (!cli_parse_float(args[i], &v[i])) {
+        if (!parse_value(ev, args[i], &v[i])) {
             free(v);
             return cli_error(EXIT_USAGE,
                              "eval: argument %d, '%s', is not a number (or is "
-                             "beyond the float range)",
-                             i + 1, args[i]);
+                             "beyond the %s range)",
+                             i + 1, args[i], ev->f64 ? "double" : "float");
         }
-        if (ev->half && !cli_half_fits(ev->half, v[i])) {
+        if (ev->half && !cli_half_fits(ev->half, (float)v[i])) {
             free(v);
             return cli_error(EXIT_USAGE,
                              "eval: argument %d, '%s', is beyond the %s range "
@@ -172,23 +216,23 @@ static int eval_arguments(struct eval *ev, int count, char **args)
 
 /* The stream's buffers: values, their separators, and scratch room for apply(). */
 struct stream_buffers {
-    float *values, *scratch;
-    char *seps;
+    double *values, *scratch;
+    uint32_t *breaks; /* per value, the line breaks after it (empty lines kept) */
     size_t capacity;
 };
 
 static bool grow(struct stream_buffers *b, size_t capacity)
 {
-    float *values = realloc(b->values, capacity * sizeof *values);
+    double *values = realloc(b->values, capacity * sizeof *values);
     if (values)
         b->values = values;
-    float *scratch = realloc(b->scratch, capacity * sizeof *scratch);
+    double *scratch = realloc(b->scratch, capacity * sizeof *scratch);
     if (scratch)
         b->scratch = scratch;
-    char *seps = realloc(b->seps, capacity);
-    if (seps)
-        b->seps = seps;
-    if (!values || !scratch || !seps)
+    uint32_t *breaks = realloc(b->breaks, capacity * sizeof *breaks);
+    if (breaks)
+        b->breaks = breaks;
+    if (!values || !scratch || !breaks)
         return false;
     b->capacity = capacity;
     return true;
@@ -202,7 +246,7 @@ static int check_line(const struct eval *ev, size_t line, size_t values)
     return cli_error(EXIT_FAILURE_,
                      "eval: standard input line %zu has %zu values, not rows of "
                      "the %zu channels --prelu has slopes for",
-                     line, values, ev->num_slopes);
+                     line, values, ev->act.num_w);
 }
 
 /* A token with a NUL byte in it: no number, though the C string stops at the NUL. */
@@ -226,7 +270,7 @@ static int nul_in_token(size_t line, unsigned long long number, const char *toke
 static int stream_values(struct eval *ev, FILE *in, struct stream_buffers *b)
 {
     /* RReLU training draws by the value's index in the whole input: one call for all. */
-    const bool gather = ev->mode == MODE_RRELU && ev->train;
+    const bool gather = ev->act.kind == CLI_ACT_RRELU && ev->train;
     size_t count = 0, token_len = 0, line = 1, token_line = 1, line_values = 0;
     unsigned long long token_number = 0;
     char token[MAX_TOKEN + 1];
@@ -252,19 +296,19 @@ static int stream_values(struct eval *ev, FILE *in, struct stream_buffers *b)
                     token[token_len] = '\0';
                     if (memchr(token, '\0', token_len))
                         return nul_in_token(token_line, token_number, token, token_len);
-                    if (!cli_parse_float(token, &b->values[count]))
+                    if (!parse_value(ev, token, &b->values[count]))
                         return cli_error(EXIT_FAILURE_,
                                          "eval: standard input line %zu, value "
                                          "%llu: '%s' is not a number (or is beyond the float "
                                          "range)",
                                          token_line, token_number, token);
-                    if (ev->half && !cli_half_fits(ev->half, b->values[count]))
+                    if (ev->half && !cli_half_fits(ev->half, (float)b->values[count]))
                         return cli_error(EXIT_FAILURE_,
                                          "eval: standard input line %zu, value "
                                          "%llu: '%s' is beyond the %s range (largest %s)",
                                          token_line, token_number, token, ev->half->name,
                                          ev->half->max_text);
-                    b->seps[count++] = ' ';
+                    b->breaks[count++] = 0;
                     line_values++;
                     in_token = false;
                 }
@@ -274,8 +318,10 @@ static int stream_values(struct eval *ev, FILE *in, struct stream_buffers *b)
                         return rc;
                     line++;
                     line_values = 0;
-                    if (count > 0)
-                        b->seps[count - 1] = '\n';
+                    if (!end && count > 0)
+                        b->breaks[count - 1]++;
+                    else if (!end && token_number == 0)
+                        putchar('\n'); /* empty lines before the first value */
                 }
                 continue;
             }
@@ -289,7 +335,7 @@ static int stream_values(struct eval *ev, FILE *in, struct stream_buffers *b)
                                              2 * b->capacity);
                     } else {
                         ev->scratch = b->scratch;
-                        const int rc = print_values(ev, b->values, b->seps, count);
+                        const int rc = print_values(ev, b->values, b->breaks, count);
                         if (rc != EXIT_OK)
                             return rc;
                         count = 0;
@@ -311,9 +357,10 @@ static int stream_values(struct eval *ev, FILE *in, struct stream_buffers *b)
         }
     }
     if (count > 0) {
-        b->seps[count - 1] = '\n';
+        if (b->breaks[count - 1] == 0)
+            b->breaks[count - 1] = 1;
         ev->scratch = b->scratch;
-        return print_values(ev, b->values, b->seps, count);
+        return print_values(ev, b->values, b->breaks, count);
     }
     return EXIT_OK;
 }
@@ -324,28 +371,23 @@ static int stream_values(struct eval *ev, FILE *in, struct stream_buffers *b)
 static int eval_stream(struct eval *ev, FILE *in)
 {
     size_t capacity = BLOCK;
-    if (ev->mode == MODE_PRELU)
-        capacity =
-            BLOCK > ev->num_slopes ? BLOCK / ev->num_slopes * ev->num_slopes : ev->num_slopes;
+    if (ev->act.kind == CLI_ACT_PRELU)
+        capacity = BLOCK > ev->act.num_w ? BLOCK / ev->act.num_w * ev->act.num_w : ev->act.num_w;
     struct stream_buffers b = {0};
     int rc = grow(&b, capacity) ? stream_values(ev, in, &b)
                                 : cli_error(EXIT_FAILURE_, "eval: out of memory");
     free(b.values);
     free(b.scratch);
-    free(b.seps);
+    free(b.breaks);
     return rc;
 }
 
 int cmd_eval(int argc, char **argv)
 {
-    enum { OPT_PRELU = 256, OPT_RRELU, OPT_TRAIN, OPT_SEED, OPT_CHANNELS_LAST };
+    enum { OPT_TRAIN = 256, OPT_SEED, OPT_CHANNELS_LAST };
     static const struct option options[] = {
-        {"slope", required_argument, NULL, 's'},
-        {"negative-slope", required_argument, NULL, 's'},
+        CLI_ACTIVATION_LONG_OPTIONS,
         {"derivative", no_argument, NULL, 'd'},
-        {"relu", no_argument, NULL, 'r'},
-        {"prelu", required_argument, NULL, OPT_PRELU},
-        {"rrelu", required_argument, NULL, OPT_RRELU},
         {"train", no_argument, NULL, OPT_TRAIN},
         {"seed", required_argument, NULL, OPT_SEED},
         {"channels-last", no_argument, NULL, OPT_CHANNELS_LAST},
@@ -353,54 +395,33 @@ int cmd_eval(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {0},
     };
-    struct eval ev = {.mode = MODE_LEAKY, .slope = LEAKY_DEFAULT_SLOPE};
-    int functions = 0; /* how many of --slope, --relu, --prelu, --rrelu */
-    bool slope_given = false, relu_given = false, seed_given = false, channels_last = false;
-    float bounds[2];
-    size_t nbounds = 0;
+    struct eval ev = {0};
+    cli_activation_default(&ev.act);
+    bool act_given = false, seed_given = false, channels_last = false, dtype_given = false;
     int opt, rc = EXIT_USAGE;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":s:drt:h", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":" CLI_ACTIVATION_SHORT "dt:h", options, NULL)) != -1) {
+        if (cli_is_activation_option(opt)) {
+            if (!cli_activation_once("eval", opt, optarg, &ev.act, &act_given))
+                goto done;
+            continue;
+        }
         switch (opt) {
-        case 's':
-            if (!cli_parse_slope_option("eval: --slope", optarg, &ev.slope))
-                goto done;
-            functions += !slope_given;
-            slope_given = true;
-            break;
         case 'd': ev.derivative = true; break;
-        case 'r':
-            functions += !relu_given;
-            relu_given = true;
-            ev.mode = MODE_RELU;
-            break;
-        case OPT_PRELU:
-            free(ev.slopes);
-            ev.slopes = NULL;
-            if (!cli_parse_float_list("eval: --prelu", optarg, true, &ev.slopes, &ev.num_slopes))
-                goto done;
-            functions += ev.mode != MODE_PRELU;
-            ev.mode = MODE_PRELU;
-            break;
-        case OPT_RRELU:
-            if (!cli_parse_rrelu_bounds("eval: --rrelu", optarg, bounds, &nbounds))
-                goto done;
-            functions += ev.mode != MODE_RRELU;
-            ev.mode = MODE_RRELU;
-            ev.lower = bounds[0], ev.upper = bounds[1];
-            break;
         case OPT_TRAIN: ev.train = true; break;
         case OPT_SEED:
-            if (!cli_parse_seed("eval: --seed", optarg, &ev.seed))
+            if (!cli_option_once("eval", "--seed", &seed_given) ||
+                !cli_parse_seed("eval: --seed", optarg, &ev.seed))
                 goto done;
-            seed_given = true;
             break;
         case OPT_CHANNELS_LAST: channels_last = true; break;
         case 't':
-            if (strcmp(optarg, "f32") == 0) {
-                ev.half = NULL;
-            } else if (!(ev.half = cli_half_type(optarg))) {
-                rc = cli_error(EXIT_USAGE, "eval: --dtype %s: expected f32, f16 or bf16", optarg);
+            if (!cli_option_once("eval", "--dtype", &dtype_given))
+                goto done;
+            ev.f64 = strcmp(optarg, "f64") == 0;
+            if (strcmp(optarg, "f32") != 0 && !ev.f64 && !(ev.half = cli_half_type(optarg))) {
+                rc = cli_error(EXIT_USAGE, "eval: --dtype %s: expected f32, f64, f16 or bf16",
+                               optarg);
                 goto done;
             }
             break;
@@ -411,42 +432,33 @@ int cmd_eval(int argc, char **argv)
         default: rc = cli_bad_option("eval", opt, argv, optind); goto done;
         }
     }
-    if (functions > 1) {
-        if (slope_given && relu_given && functions == 2)
-            rc = cli_error(EXIT_USAGE, "eval: --relu has no slope; give --relu or --slope, "
-                                       "not both");
-        else
-            rc = cli_error(EXIT_USAGE, "eval: give one of --slope, --relu, --prelu and "
-                                       "--rrelu, not several");
-        goto done;
-    }
-    if (ev.half && ev.mode == MODE_RELU) {
+    if (ev.half && ev.act.kind == CLI_ACT_RELU) {
         rc = cli_error(EXIT_USAGE,
-                       "eval: --relu is float32 only; for %s, --slope 0 gives "
+                       "eval: --relu is float32 and float64 only; for %s, --slope 0 gives "
                        "ReLU except at -inf (NaN) and NaN",
                        ev.half->name);
         goto done;
     }
-    if (ev.half && ev.mode == MODE_RRELU) {
+    if (ev.half && ev.act.kind == CLI_ACT_RRELU) {
         rc = cli_error(EXIT_USAGE,
-                       "eval: --rrelu is float32 only; --dtype %s goes with "
+                       "eval: --rrelu is float32 and float64 only; --dtype %s goes with "
                        "--slope or --prelu",
                        ev.half->name);
         goto done;
     }
-    if (ev.half && ev.mode == MODE_PRELU && ev.derivative) {
+    if (ev.half && ev.act.kind == CLI_ACT_PRELU && ev.derivative) {
         rc = cli_error(EXIT_USAGE,
-                       "eval: --prelu --derivative is float32 only; --dtype %s "
+                       "eval: --prelu --derivative is float32 and float64 only; --dtype %s "
                        "has the PReLU forward (leaky_prelu_%s)",
                        ev.half->name, ev.half->name);
         goto done;
     }
-    if ((ev.train || seed_given) && ev.mode != MODE_RRELU) {
+    if ((ev.train || seed_given) && ev.act.kind != CLI_ACT_RRELU) {
         rc = cli_error(EXIT_USAGE, "eval: %s goes with --rrelu LOWER,UPPER",
                        ev.train ? "--train" : "--seed");
         goto done;
     }
-    if (channels_last && ev.mode != MODE_PRELU) {
+    if (channels_last && ev.act.kind != CLI_ACT_PRELU) {
         rc = cli_error(EXIT_USAGE, "eval: --channels-last goes with --prelu");
         goto done;
     }
@@ -456,6 +468,6 @@ int cmd_eval(int argc, char **argv)
     if (!outfile_stdout_ok(out_err, sizeof out_err))
         rc = cli_error(EXIT_FAILURE_, "eval: %s", out_err);
 done:
-    free(ev.slopes);
+    cli_activation_free(&ev.act);
     return rc;
 }

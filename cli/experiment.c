@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "chart.h"
+#include "activation.h"
 #include "cli.h"
 #include "mlp.h"
 #include "mnist.h"
@@ -58,16 +59,22 @@ static void help(void)
            "folder results.csv (per activation and epoch) and the charts test_accuracy.png,\n"
            "dead_units.png and train_loss.png.\n"
            "\n"
-           "  -a, --activations LIST  comma-separated, from: relu; leaky[:SLOPE] (0.01);\n"
-           "                          prelu (a learned slope per unit, from 0.25);\n"
-           "                          prelu:shared (one per layer); rrelu[:LOWER:UPPER]\n"
-           "                          (random slopes in training, 1/8 to 1/3, their mean\n"
-           "                          in evaluation). Default:\n"
+           "  -a, --activation SPEC   one activation to train (repeat for several): relu;\n"
+           "                          leaky[:SLOPE] (0.01); prelu (a learned slope per\n"
+           "                          unit, from 0.25); prelu:shared (one per layer);\n"
+           "                          rrelu[:LOWER:UPPER] (random slopes in training, 1/8\n"
+           "                          to 1/3, their mean in evaluation)\n"
+           "  -s, --slope A, --negative-slope A\n"
+           "                          the same as --activation leaky:A\n"
+           "  -r, --relu              the same as --activation relu\n"
+           "      --rrelu LOWER,UPPER\n"
+           "                          the same as --activation rrelu:LOWER:UPPER\n"
+           "      --activations LIST  the same, comma-separated. Default:\n"
            "                          " DEFAULT_ACTIVATIONS "\n"
            "  -e, --epochs N          passes over the training set (default 20)\n"
-           "  -n, --subset N          train on the first N training images only (default all)\n"
+           "      --subset N          train on the first N training images only (default all)\n"
            "      --hidden LIST       hidden layer widths (default 256,128)\n"
-           "  -b, --batch N           mini-batch size (default 128)\n"
+           "      --batch N           mini-batch size (default 128)\n"
            "      --optimizer NAME    adam (default) or sgd (momentum 0.9)\n"
            "      --lr X              learning rate (default 0.001 for adam, 0.05 for sgd)\n"
            "      --bias-init X       initial bias of the hidden units (default 0)\n"
@@ -75,12 +82,12 @@ static void help(void)
            "      --provoke-dying     Adam with learning rate 0.05 and hidden biases -1 at\n"
            "                          the start: kills a large share of the ReLU units\n"
            "                          (--optimizer, --lr, --bias-init still override)\n"
-           "  -s, --seed S            seeds the weights, the batch order and RReLU's slopes\n"
+           "      --seed S            seeds the weights, the batch order and RReLU's slopes\n"
            "                          (default 1)\n"
-           "  -t, --threads N         OpenBLAS threads (default: the online CPUs)\n"
-           "  -d, --data DIR          the IDX files (default " MNIST_DEFAULT_DIR ",\n"
+           "  -j, --threads N         OpenBLAS threads (default: the online CPUs)\n"
+           "      --data DIR          the IDX files (default " MNIST_DEFAULT_DIR ",\n"
            "                          from the Debian package " MNIST_PACKAGE ")\n"
-           "  -o, --out DIR           where results.csv and the charts go (default .)\n"
+           "      --out DIR           where results.csv and the charts go (default .)\n"
            "  -h, --help              this text\n"
            "\n"
            "The same options, seed and thread count give the same numbers (but for the\n"
@@ -596,46 +603,97 @@ static void print_table(const struct config *cfg, const struct run *runs, size_t
 
 int cmd_experiment(int argc, char **argv)
 {
-    enum { OPT_HIDDEN = 256, OPT_OPTIMIZER, OPT_LR, OPT_MOMENTUM, OPT_BIAS, OPT_PROVOKE };
-    static const struct option options[] = {{"activations", required_argument, NULL, 'a'},
-                                            {"epochs", required_argument, NULL, 'e'},
-                                            {"subset", required_argument, NULL, 'n'},
-                                            {"hidden", required_argument, NULL, OPT_HIDDEN},
-                                            {"batch", required_argument, NULL, 'b'},
-                                            {"optimizer", required_argument, NULL, OPT_OPTIMIZER},
-                                            {"lr", required_argument, NULL, OPT_LR},
-                                            {"momentum", required_argument, NULL, OPT_MOMENTUM},
-                                            {"bias-init", required_argument, NULL, OPT_BIAS},
-                                            {"provoke-dying", no_argument, NULL, OPT_PROVOKE},
-                                            {"seed", required_argument, NULL, 's'},
-                                            {"threads", required_argument, NULL, 't'},
-                                            {"data", required_argument, NULL, 'd'},
-                                            {"out", required_argument, NULL, 'o'},
-                                            {"help", no_argument, NULL, 'h'},
-                                            {0}};
+    enum {
+        OPT_HIDDEN = 256,
+        OPT_OPTIMIZER,
+        OPT_LR,
+        OPT_MOMENTUM,
+        OPT_BIAS,
+        OPT_PROVOKE,
+        OPT_ACTIVATIONS,
+        OPT_SUBSET,
+        OPT_BATCH,
+        OPT_SEED,
+        OPT_DATA,
+        OPT_OUT,
+        OPT_RRELU
+    };
+    static const struct option options[] = {
+        {"activation", required_argument, NULL, 'a'},
+        {"slope", required_argument, NULL, 's'},
+        {"negative-slope", required_argument, NULL, 's'},
+        {"relu", no_argument, NULL, 'r'},
+        {"rrelu", required_argument, NULL, OPT_RRELU},
+        {"activations", required_argument, NULL, OPT_ACTIVATIONS},
+        {"epochs", required_argument, NULL, 'e'},
+        {"subset", required_argument, NULL, OPT_SUBSET},
+        {"hidden", required_argument, NULL, OPT_HIDDEN},
+        {"batch", required_argument, NULL, OPT_BATCH},
+        {"optimizer", required_argument, NULL, OPT_OPTIMIZER},
+        {"lr", required_argument, NULL, OPT_LR},
+        {"momentum", required_argument, NULL, OPT_MOMENTUM},
+        {"bias-init", required_argument, NULL, OPT_BIAS},
+        {"provoke-dying", no_argument, NULL, OPT_PROVOKE},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"threads", required_argument, NULL, 'j'},
+        {"data", required_argument, NULL, OPT_DATA},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"help", no_argument, NULL, 'h'},
+        {0}};
     struct config cfg = {
         .epochs = 20, .batch = 128, .seed = 1, .data_dir = MNIST_DEFAULT_DIR, .out_dir = "."};
     const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     cfg.threads = cpus > 0 ? (size_t)cpus : 1;
     const char *activations = DEFAULT_ACTIVATIONS, *hidden = "256,128", *opt_name = NULL;
     const char *lr_text = NULL, *bias_text = NULL, *momentum_text = NULL;
+    /* --activation SPEC, once per activation, gathered as --activations' list. */
+    char act_list[1024] = "";
+    bool seen[OPT_OUT + 1 - OPT_HIDDEN] = {false}, epochs_seen = false, threads_seen = false;
     size_t seed;
     int opt;
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, ":a:e:n:b:s:t:d:o:h", options, NULL)) != -1) {
+    char spec[128];
+    while ((opt = getopt_long(argc, argv, ":a:s:re:j:h", options, NULL)) != -1) {
+        /* The shorthands, as their --activation: leaky:A, relu, rrelu:LOWER:UPPER. */
+        if (opt == 's' || opt == 'r' || opt == OPT_RRELU) {
+            snprintf(spec, sizeof spec, "%s%.100s",
+                     opt == 's'   ? "leaky:"
+                     : opt == 'r' ? "relu"
+                                  : "rrelu:",
+                     opt == 'r' ? "" : optarg);
+            for (char *c = spec; opt == OPT_RRELU && *c; c++)
+                *c = *c == ',' ? ':' : *c;
+            optarg = spec;
+            opt = 'a';
+        }
+        /* Every option but --activation and the flags takes one value. */
+        if (opt >= OPT_HIDDEN && opt <= OPT_OUT && opt != OPT_PROVOKE &&
+            !cli_option_once("experiment", cli_option_name(options, opt), &seen[opt - OPT_HIDDEN]))
+            return EXIT_USAGE;
         switch (opt) {
-        case 'a': activations = optarg; break;
+        case 'a':
+            if (strchr(optarg, ',') || strlen(act_list) + strlen(optarg) + 2 > sizeof act_list)
+                return cli_error(EXIT_USAGE,
+                                 "experiment: --activation %s: expected one activation "
+                                 "(repeat the option for several)",
+                                 optarg);
+            if (act_list[0])
+                strcat(act_list, ",");
+            strcat(act_list, optarg);
+            break;
+        case OPT_ACTIVATIONS: activations = optarg; break;
         case 'e':
-            if (!parse_count("--epochs", optarg, 1, 100000, &cfg.epochs))
+            if (!cli_option_once("experiment", "--epochs", &epochs_seen) ||
+                !parse_count("--epochs", optarg, 1, 100000, &cfg.epochs))
                 return EXIT_USAGE;
             break;
-        case 'n':
+        case OPT_SUBSET:
             if (!parse_count("--subset", optarg, 1, SIZE_MAX, &cfg.subset))
                 return EXIT_USAGE;
             break;
         case OPT_HIDDEN: hidden = optarg; break;
-        case 'b':
+        case OPT_BATCH:
             if (!parse_count("--batch", optarg, 1, 65536, &cfg.batch))
                 return EXIT_USAGE;
             break;
@@ -644,17 +702,18 @@ int cmd_experiment(int argc, char **argv)
         case OPT_MOMENTUM: momentum_text = optarg; break;
         case OPT_BIAS: bias_text = optarg; break;
         case OPT_PROVOKE: cfg.provoke = true; break;
-        case 's':
+        case OPT_SEED:
             if (!parse_count("--seed", optarg, 0, SIZE_MAX, &seed))
                 return EXIT_USAGE;
             cfg.seed = seed;
             break;
-        case 't':
-            if (!parse_count("--threads", optarg, 1, 1024, &cfg.threads))
+        case 'j':
+            if (!cli_option_once("experiment", "--threads", &threads_seen) ||
+                !parse_count("--threads", optarg, 1, 1024, &cfg.threads))
                 return EXIT_USAGE;
             break;
-        case 'd': cfg.data_dir = optarg; break;
-        case 'o': cfg.out_dir = optarg; break;
+        case OPT_DATA: cfg.data_dir = optarg; break;
+        case OPT_OUT: cfg.out_dir = optarg; break;
         case 'h': help(); return EXIT_OK;
         default: return cli_bad_option("experiment", opt, argv, optind);
         }
@@ -664,6 +723,11 @@ int cmd_experiment(int argc, char **argv)
     if (!cfg.out_dir[0] || !cfg.data_dir[0])
         return cli_error(EXIT_USAGE, "experiment: %s '': expected a folder",
                          cfg.out_dir[0] ? "--data" : "--out");
+    if (act_list[0] && seen[OPT_ACTIVATIONS - OPT_HIDDEN])
+        return cli_error(EXIT_USAGE, "experiment: give --activation SPEC (repeated) or "
+                                     "--activations LIST, not both");
+    if (act_list[0])
+        activations = act_list;
     if (!parse_activations(activations, &cfg) || !parse_hidden(hidden, &cfg))
         return EXIT_USAGE;
 

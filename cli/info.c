@@ -25,7 +25,9 @@ int cmd_info(int argc, char **argv)
             printf("usage: leaky info\n\n"
                    "Prints the version, the CPU paths compiled into this build, those this CPU\n"
                    "supports, the one in use (the best, unless LEAKY_ISA names another) and the\n"
-                   "number of threads large calls use.\n");
+                   "number of threads large calls use.\n"
+                   "\n"
+                   "  -h, --help  this text\n");
             return EXIT_OK;
         }
         return cli_bad_option("info", opt, argv, optind);

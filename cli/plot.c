@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* leaky plot: the activation drawn as a report-ready chart (PNG, SVG, PDF) or printed as
  * an x,y table.  Every y value comes from the library's functions. */
+#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "activation.h"
 #include "chart.h"
 #include "cli.h"
 #include "leaky.h"
@@ -20,7 +23,7 @@ static const char DEFAULT_TITLE[] = "Graph of Leaky ReLU Activation Function";
 struct plot {
     float slopes[MAX_SLOPES];
     int n_slopes;
-    bool slope_given, relu, derivative, csv, verbose;
+    bool slope_given, relu, derivative, verbose;
     /* PReLU curves (a slope each); RReLU's bounds, training draw and seed. */
     float prelu[MAX_SLOPES];
     int n_prelu;
@@ -29,9 +32,9 @@ struct plot {
     uint64_t seed;
     float from, to;
     long points;
-    const char *title, *output;
+    const char *command;              /* for messages: plot, or demo drawing the article's chart */
+    const char *title, *output, *csv; /* csv: the table's file, "-" for standard output */
     int width, height;
-    const char *command; /* who draws, for messages: "plot", or "demo" for its chart */
 };
 
 enum kind { LEAKY, RELU, PRELU, RRELU_EVAL, RRELU_TRAIN, RRELU_BAND };
@@ -51,31 +54,37 @@ struct curve {
 
 static void help(void)
 {
-    printf("usage: leaky plot -o FILE [OPTIONS]\n"
-           "       leaky plot --csv [OPTIONS]\n"
+    printf("usage: leaky plot [ACTIVATION...] [OPTIONS] -o FILE.png|.svg|.pdf\n"
+           "       leaky plot [ACTIVATION...] [OPTIONS] --csv FILE|-\n"
+           "ACTIVATION: -a SPEC | --slope A | --relu | --prelu W[,W...] | --rrelu LOWER,UPPER\n"
            "\n"
            "Draws Leaky ReLU as the article's figure does (x over [-3, 3], 100 points,\n"
            "slope 0.01), to a PNG, SVG or PDF file chosen by the name's extension. When the\n"
            "slope is too small to see at full scale, a zoom of the negative side is added.\n"
+           "Each activation given adds its curves.\n"
            "\n"
-           "  -o, --output FILE    the picture: FILE.png, FILE.svg or FILE.pdf\n"
-           "  -s, --slope A        a curve with negative slope A (repeat for several;\n"
-           "                       --negative-slope is the same)\n"
-           "  -r, --relu           add plain ReLU\n"
-           "      --prelu W[,W...] add a PReLU curve for each slope W\n"
-           "      --rrelu L,U      add RReLU: its evaluation curve (slope (L + U) / 2) over\n"
-           "                       the shaded band of its training slopes, L*x to U*x\n"
-           "      --train          with --rrelu: add one training draw (slopes ~ U(L, U))\n"
-           "      --seed S         the training draw's seed (default 0)\n"
-           "  -d, --derivative     add each curve's gradient (dashed)\n"
-           "      --range A:B      the x range (default -3:3)\n"
-           "  -n, --points N       samples over the range, 2 to %d (default 100)\n"
-           "  -t, --title TEXT     the title (default \"%s\")\n"
-           "      --size WxH       pixels for PNG, points for SVG/PDF (default 800x600,\n"
-           "                       each side %d to %d)\n"
-           "      --csv            print the table x,y,... to standard output instead\n"
-           "  -v, --verbose        say where the axes fall in the picture\n"
-           "  -h, --help           this text\n"
+           "  -a, --activation SPEC  leaky[:A], relu, prelu:W[,W...] or rrelu[:LOWER:UPPER]\n"
+           "                         (repeat for several); the options below are its\n"
+           "                         shorthands\n"
+           "  -s, --slope A          Leaky ReLU with negative slope A (--negative-slope too)\n"
+           "  -r, --relu             plain ReLU\n"
+           "      --prelu W[,W...]   PReLU, one curve per channel's slope W\n"
+           "      --rrelu L,U        RReLU: its evaluation curve (slope (L + U) / 2) over\n"
+           "                         the shaded band of its training slopes, L*x to U*x\n"
+           "      --train            with --rrelu: add one training draw (slopes ~ U(L, U))\n"
+           "      --seed S           the training draw's seed (default 0)\n"
+           "  -d, --derivative       add each curve's gradient (dashed)\n"
+           "  -o, --output FILE      the picture: FILE.png, FILE.svg or FILE.pdf\n"
+           "      --csv FILE         write the table x,y,... as CSV (- for standard output);\n"
+           "                         with -o as well, both are written\n"
+           "      --range A:B        the x range (default -3:3)\n"
+           "  -n, --points N         samples over the range, 2 to %d (default 100)\n"
+           "      --title TEXT       the title (default: \"Graph of\" the activations drawn,\n"
+           "                         \"%s\" for Leaky ReLU)\n"
+           "      --size WxH         pixels for PNG, points for SVG/PDF (default 800x600,\n"
+           "                         each side %d to %d)\n"
+           "  -v, --verbose          say where the axes fall in the picture, and its title\n"
+           "  -h, --help             this text\n"
            "\n"
            "Example:  leaky plot --slope 0.01 --slope 0.2 --relu --derivative -o cmp.svg\n",
            MAX_POINTS, DEFAULT_TITLE, CHART_MIN_SIZE, CHART_MAX_SIZE);
@@ -241,33 +250,48 @@ static int make_curves(const struct plot *p, struct curve *cv)
     return functions * (p->derivative ? 2 : 1);
 }
 
-static int print_csv(const float *x, size_t n, const struct curve *cv, int n_curves)
+struct csv_table {
+    const float *x;
+    size_t n;
+    const struct curve *cv;
+    int n_curves;
+};
+
+static void print_csv(FILE *f, const void *ctx)
 {
+    const struct csv_table *t = ctx;
     char text[CLI_FLOAT_CHARS];
-    fputs("x", stdout);
-    for (int c = 0; c < n_curves; c++) {
-        if (cv[c].kind == RRELU_BAND)
-            printf(",%s low,%s high", cv[c].name, cv[c].name);
+    fputs("x", f);
+    for (int c = 0; c < t->n_curves; c++) {
+        if (t->cv[c].kind == RRELU_BAND)
+            fprintf(f, ",%s low,%s high", t->cv[c].name, t->cv[c].name);
         else
-            printf(",%s", cv[c].name);
+            fprintf(f, ",%s", t->cv[c].name);
     }
-    putchar('\n');
-    for (size_t i = 0; i < n; i++) {
-        cli_format_float(text, sizeof text, x[i]);
-        fputs(text, stdout);
-        for (int c = 0; c < n_curves; c++) {
-            cli_format_float(text, sizeof text, cv[c].y[i]);
-            printf(",%s", text);
-            if (cv[c].kind == RRELU_BAND) {
-                cli_format_float(text, sizeof text, cv[c].y_upper[i]);
-                printf(",%s", text);
+    fputc('\n', f);
+    for (size_t i = 0; i < t->n; i++) {
+        cli_format_float(text, sizeof text, t->x[i]);
+        fputs(text, f);
+        for (int c = 0; c < t->n_curves; c++) {
+            cli_format_float(text, sizeof text, t->cv[c].y[i]);
+            fprintf(f, ",%s", text);
+            if (t->cv[c].kind == RRELU_BAND) {
+                cli_format_float(text, sizeof text, t->cv[c].y_upper[i]);
+                fprintf(f, ",%s", text);
             }
         }
-        putchar('\n');
+        fputc('\n', f);
     }
-    char out_err[256];
-    if (!outfile_stdout_ok(out_err, sizeof out_err))
-        return cli_error(EXIT_FAILURE_, "plot: %s", out_err);
+}
+
+/* The table into path ("-": standard output), whole or not at all. */
+static int write_csv(const char *path, const float *x, size_t n, const struct curve *cv,
+                     int n_curves)
+{
+    const struct csv_table t = {.x = x, .n = n, .cv = cv, .n_curves = n_curves};
+    char err[512];
+    if (!outfile_print(path, print_csv, &t, err, sizeof err))
+        return cli_error(EXIT_FAILURE_, "plot: %s", err);
     return EXIT_OK;
 }
 
@@ -354,9 +378,10 @@ static int draw(const struct plot *p, const float *x, size_t n, struct curve *cv
         goto done;
     }
     if (p->verbose) {
-        printf("wrote %s (%dx%d): x %.9g..%.9g at %.3f..%.3f, y %.9g..%.9g at %.3f..%.3f\n",
+        printf("wrote %s (%dx%d): x %.9g..%.9g at %.3f..%.3f, y %.9g..%.9g at %.3f..%.3f "
+               "titled \"%s\"\n",
                p->output, p->width, p->height, lay.x_min, lay.x_max, lay.px0, lay.px1, lay.y_min,
-               lay.y_max, lay.py0, lay.py1);
+               lay.y_max, lay.py0, lay.py1, p->title);
         if (lay.inset_shown)
             printf("zoom inset of x < 0 at %.3f..%.3f, %.3f..%.3f\n", lay.inset_x0, lay.inset_x1,
                    lay.inset_y0, lay.inset_y1);
@@ -392,7 +417,10 @@ static int run(const struct plot *p)
             goto done;
         }
     }
-    rc = p->csv ? print_csv(x, n, cv, n_curves) : draw(p, x, n, cv, n_curves);
+    if (p->csv)
+        rc = write_csv(p->csv, x, n, cv, n_curves);
+    if (rc == EXIT_OK && p->output)
+        rc = draw(p, x, n, cv, n_curves);
     chart_release_caches();
 done:
     free(x);
@@ -403,7 +431,8 @@ done:
 
 int cli_plot_article(const char *path)
 {
-    struct plot p = {.slopes = {LEAKY_DEFAULT_SLOPE},
+    struct plot p = {.command = "demo",
+                     .slopes = {LEAKY_DEFAULT_SLOPE},
                      .n_slopes = 1,
                      .from = -3,
                      .to = 3,
@@ -411,136 +440,200 @@ int cli_plot_article(const char *path)
                      .title = DEFAULT_TITLE,
                      .output = path,
                      .width = 800,
-                     .height = 600,
-                     .command = "demo"};
+                     .height = 600};
     return run(&p);
+}
+
+/* The title that names what is drawn, when none is given: "Graph of Leaky ReLU Activation
+ * Function", "Graph of PReLU and RReLU Activation Functions". */
+static void default_title(const struct plot *p, char *buf, size_t size)
+{
+    const char *names[4];
+    int n = 0;
+    if (p->n_slopes > 0)
+        names[n++] = "Leaky ReLU";
+    if (p->relu)
+        names[n++] = "ReLU";
+    if (p->n_prelu > 0)
+        names[n++] = "PReLU";
+    if (p->rrelu)
+        names[n++] = "RReLU";
+    size_t len = (size_t)snprintf(buf, size, "Graph of ");
+    for (int i = 0; i < n && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%s",
+                                i == 0      ? ""
+                                : i + 1 < n ? ", "
+                                            : " and ",
+                                names[i]);
+    if (len < size)
+        snprintf(buf + len, size - len, " Activation Function%s", n > 1 ? "s" : "");
+}
+
+/* Adds the curves of one activation option (plot draws every one given). */
+static int add_activation(struct plot *p, const cli_activation *act)
+{
+    switch (act->kind) {
+    case CLI_ACT_LEAKY:
+        if (p->n_slopes == MAX_SLOPES)
+            return cli_error(EXIT_USAGE, "plot: at most %d Leaky ReLU curves", MAX_SLOPES);
+        p->slopes[p->n_slopes++] = act->slope_f32;
+        p->slope_given = true;
+        break;
+    case CLI_ACT_RELU: p->relu = true; break;
+    case CLI_ACT_PRELU:
+        if (act->num_w > (size_t)(MAX_SLOPES - p->n_prelu))
+            return cli_error(EXIT_USAGE, "plot: at most %d PReLU curves", MAX_SLOPES);
+        memcpy(p->prelu + p->n_prelu, act->w_f32, act->num_w * sizeof *act->w_f32);
+        p->n_prelu += (int)act->num_w;
+        break;
+    case CLI_ACT_RRELU:
+        if (p->rrelu)
+            return cli_error(EXIT_USAGE, "plot: %s: one RReLU per chart", act->given);
+        p->rrelu = true;
+        p->lower = act->lower_f32;
+        p->upper = act->upper_f32;
+        break;
+    }
+    return EXIT_OK;
 }
 
 int cmd_plot(int argc, char **argv)
 {
-    enum { OPT_RANGE = 256, OPT_SIZE, OPT_CSV, OPT_PRELU, OPT_RRELU, OPT_TRAIN, OPT_SEED };
+    enum { OPT_RANGE = 256, OPT_SIZE, OPT_CSV, OPT_TRAIN, OPT_SEED, OPT_TITLE };
     static const struct option options[] = {
         {"output", required_argument, NULL, 'o'},
-        {"slope", required_argument, NULL, 's'},
-        {"negative-slope", required_argument, NULL, 's'},
-        {"relu", no_argument, NULL, 'r'},
+        CLI_ACTIVATION_LONG_OPTIONS,
         {"derivative", no_argument, NULL, 'd'},
         {"range", required_argument, NULL, OPT_RANGE},
         {"points", required_argument, NULL, 'n'},
-        {"title", required_argument, NULL, 't'},
+        {"title", required_argument, NULL, OPT_TITLE},
         {"size", required_argument, NULL, OPT_SIZE},
-        {"csv", no_argument, NULL, OPT_CSV},
-        {"prelu", required_argument, NULL, OPT_PRELU},
-        {"rrelu", required_argument, NULL, OPT_RRELU},
+        {"csv", required_argument, NULL, OPT_CSV},
         {"train", no_argument, NULL, OPT_TRAIN},
         {"seed", required_argument, NULL, OPT_SEED},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
-    struct plot p = {.from = -3,
-                     .to = 3,
-                     .points = 100,
-                     .title = DEFAULT_TITLE,
-                     .width = 800,
-                     .height = 600,
-                     .command = "plot"};
-    int opt;
-    bool seed_given = false;
+    struct plot p = {
+        .command = "plot", .from = -3, .to = 3, .points = 100, .width = 800, .height = 600};
+    int opt, rc = EXIT_USAGE;
+    bool seed_given = false, output_given = false, range_given = false, points_given = false;
+    bool title_given = false, size_given = false, csv_given = false;
+    cli_activation act;
+    cli_activation_default(&act);
+    char title[128];
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":o:s:rdn:t:vh", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":o:" CLI_ACTIVATION_SHORT "dn:vh", options, NULL)) !=
+           -1) {
+        if (cli_is_activation_option(opt)) {
+            if (!cli_activation_parse("plot", opt, optarg, &act) ||
+                (rc = add_activation(&p, &act)) != EXIT_OK)
+                goto done;
+            rc = EXIT_USAGE;
+            continue;
+        }
         switch (opt) {
-        case 'o': p.output = optarg; break;
-        case OPT_PRELU: {
-            float *w = NULL;
-            size_t count = 0;
-            if (!cli_parse_float_list("plot: --prelu", optarg, true, &w, &count))
-                return EXIT_USAGE;
-            if (count > (size_t)(MAX_SLOPES - p.n_prelu)) {
-                free(w);
-                return cli_error(EXIT_USAGE, "plot: at most %d --prelu curves", MAX_SLOPES);
-            }
-            memcpy(p.prelu + p.n_prelu, w, count * sizeof *w);
-            p.n_prelu += (int)count;
-            free(w);
+        case 'o':
+            if (!cli_option_once("plot", "--output", &output_given))
+                goto done;
+            p.output = optarg;
             break;
-        }
-        case OPT_RRELU: {
-            float bounds[2];
-            size_t count;
-            if (!cli_parse_rrelu_bounds("plot: --rrelu", optarg, bounds, &count))
-                return EXIT_USAGE;
-            p.rrelu = true;
-            p.lower = bounds[0];
-            p.upper = bounds[1];
-            break;
-        }
         case OPT_TRAIN: p.train = true; break;
         case OPT_SEED:
-            if (!cli_parse_seed("plot: --seed", optarg, &p.seed))
-                return EXIT_USAGE;
-            seed_given = true;
+            if (!cli_option_once("plot", "--seed", &seed_given) ||
+                !cli_parse_seed("plot: --seed", optarg, &p.seed))
+                goto done;
             break;
-        case 's':
-            if (p.n_slopes == MAX_SLOPES)
-                return cli_error(EXIT_USAGE, "plot: at most %d --slope curves", MAX_SLOPES);
-            if (!cli_parse_slope_option("plot: --slope", optarg, &p.slopes[p.n_slopes]))
-                return EXIT_USAGE;
-            p.n_slopes++;
-            p.slope_given = true;
-            break;
-        case 'r': p.relu = true; break;
         case 'd': p.derivative = true; break;
         case OPT_RANGE:
-            if (!parse_range(optarg, &p.from, &p.to))
-                return cli_error(EXIT_USAGE,
-                                 "plot: --range %s: expected A:B, two finite "
-                                 "numbers such as -3:3",
-                                 optarg);
-            if (!(p.from < p.to))
-                return cli_error(EXIT_USAGE,
-                                 "plot: --range %s is %s; the start must be "
-                                 "below the end",
-                                 optarg, p.from == p.to ? "empty" : "reversed");
+            if (!cli_option_once("plot", "--range", &range_given))
+                goto done;
+            if (!parse_range(optarg, &p.from, &p.to)) {
+                cli_error(EXIT_USAGE,
+                          "plot: --range %s: expected A:B, two finite "
+                          "numbers such as -3:3",
+                          optarg);
+                goto done;
+            }
+            if (!(p.from < p.to)) {
+                cli_error(EXIT_USAGE,
+                          "plot: --range %s is %s; the start must be "
+                          "below the end",
+                          optarg, p.from == p.to ? "empty" : "reversed");
+                goto done;
+            }
             break;
         case 'n':
-            if (!parse_long(optarg, &p.points) || p.points < 2 || p.points > MAX_POINTS)
-                return cli_error(EXIT_USAGE,
-                                 "plot: --points %s: expected a whole number from "
-                                 "2 to %d",
-                                 optarg, MAX_POINTS);
+            if (!cli_option_once("plot", "--points", &points_given))
+                goto done;
+            if (!parse_long(optarg, &p.points) || p.points < 2 || p.points > MAX_POINTS) {
+                cli_error(EXIT_USAGE,
+                          "plot: --points %s: expected a whole number from "
+                          "2 to %d",
+                          optarg, MAX_POINTS);
+                goto done;
+            }
             break;
-        case 't': p.title = optarg; break;
+        case OPT_TITLE:
+            if (!cli_option_once("plot", "--title", &title_given))
+                goto done;
+            p.title = optarg;
+            break;
         case OPT_SIZE:
-            if (!parse_size(optarg, &p.width, &p.height))
-                return cli_error(EXIT_USAGE,
-                                 "plot: --size %s: expected WxH, each side a whole "
-                                 "number from %d to %d (such as 800x600)",
-                                 optarg, CHART_MIN_SIZE, CHART_MAX_SIZE);
+            if (!cli_option_once("plot", "--size", &size_given))
+                goto done;
+            if (!parse_size(optarg, &p.width, &p.height)) {
+                cli_error(EXIT_USAGE,
+                          "plot: --size %s: expected WxH, each side a whole "
+                          "number from %d to %d (such as 800x600)",
+                          optarg, CHART_MIN_SIZE, CHART_MAX_SIZE);
+                goto done;
+            }
             break;
-        case OPT_CSV: p.csv = true; break;
+        case OPT_CSV:
+            if (!cli_option_once("plot", "--csv", &csv_given))
+                goto done;
+            p.csv = optarg;
+            break;
         case 'v': p.verbose = true; break;
-        case 'h': help(); return EXIT_OK;
-        default: return cli_bad_option("plot", opt, argv, optind);
+        case 'h':
+            help();
+            rc = EXIT_OK;
+            goto done;
+        default: rc = cli_bad_option("plot", opt, argv, optind); goto done;
         }
     }
-    if (optind < argc)
-        return cli_error(EXIT_USAGE, "plot: unexpected argument '%s'", argv[optind]);
-    if ((p.train || seed_given) && !p.rrelu)
-        return cli_error(EXIT_USAGE, "plot: %s goes with --rrelu LOWER,UPPER",
-                         p.train ? "--train" : "--seed");
-    /* The default curve unless PReLU or RReLU curves are asked for. */
-    if (p.n_slopes == 0 && p.n_prelu == 0 && !p.rrelu)
+    if (optind < argc) {
+        cli_error(EXIT_USAGE, "plot: unexpected argument '%s'", argv[optind]);
+        goto done;
+    }
+    if ((p.train || seed_given) && !p.rrelu) {
+        cli_error(EXIT_USAGE, "plot: %s goes with --rrelu LOWER,UPPER",
+                  p.train ? "--train" : "--seed");
+        goto done;
+    }
+    /* The default curve unless other curves are asked for. */
+    if (p.n_slopes == 0 && p.n_prelu == 0 && !p.rrelu && !p.relu)
         p.slopes[p.n_slopes++] = LEAKY_DEFAULT_SLOPE;
-    if (p.csv && p.output)
-        return cli_error(EXIT_USAGE, "plot: give -o FILE or --csv, not both");
-    if (!p.csv && !p.output)
-        return cli_error(EXIT_USAGE, "plot: no output; give -o FILE.png (or .svg, .pdf) or "
-                                     "--csv (see leaky plot --help)");
-    if (!p.csv && chart_format_of(p.output) == CHART_FORMAT_NONE)
-        return cli_error(EXIT_USAGE,
-                         "plot: -o %s: unknown picture format; the name must end "
-                         "in .png, .svg or .pdf",
-                         p.output);
-    return run(&p);
+    if (!p.csv && !p.output) {
+        cli_error(EXIT_USAGE, "plot: no output; give -o FILE.png (or .svg, .pdf) or "
+                              "--csv FILE (- for standard output; see leaky plot --help)");
+        goto done;
+    }
+    if (p.output && chart_format_of(p.output) == CHART_FORMAT_NONE) {
+        cli_error(EXIT_USAGE,
+                  "plot: -o %s: unknown picture format; the name must end "
+                  "in .png, .svg or .pdf",
+                  p.output);
+        goto done;
+    }
+    if (!p.title) {
+        default_title(&p, title, sizeof title);
+        p.title = title;
+    }
+    rc = run(&p);
+done:
+    cli_activation_free(&act);
+    return rc;
 }

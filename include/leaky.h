@@ -138,7 +138,7 @@ leaky_status leaky_plain_relu_backward_f32(const float *x, const float *dy, floa
 /* PReLU (He et al. 2015) learns its slopes: one shared by the whole array, or one per
  * channel.  The array is seen as outer x channels x inner, dense and in C order:
  *     channel at dimension 1 (PyTorch, NCHW...):  outer = N, channels = C, inner = H*W*...
- *     channels last (NHWC; ONNX, TensorFlow):     outer = N*H*W*..., channels = C, inner = 1
+ *     channels last (NHWC, TensorFlow):           outer = N*H*W*..., channels = C, inner = 1
  * and element (o, c, i) takes the slope w[c] (w[0] when num_slopes is 1):
  *     y = x > 0 ? x : w[c] * x                          (one IEEE multiply, as leaky_relu)
  * num_slopes must be 1 or channels (both numbers are named in the error otherwise); every
@@ -159,6 +159,32 @@ leaky_status leaky_prelu_f32(const float *x, float *y, size_t outer, size_t chan
 leaky_status leaky_prelu_backward_f32(const float *x, const float *dy, float *dx, float *dslopes,
                                       size_t outer, size_t channels, size_t inner,
                                       const float *slopes, size_t num_slopes);
+
+/* PReLU with the slopes in an array of their own shape, broadcast to x's as ONNX's PRelu
+ * and NumPy do (unidirectionally): w_shape, aligned to the right of x_shape, has on each
+ * axis 1 (the slope is shared along it) or x's size; missing leading axes are 1.  So a
+ * scalar slope (w_ndim 0), one per channel on any axis ((C, 1, 1) on NCHW, (C) on NHWC),
+ * one per element (w_shape = x_shape) and slopes over several axes are all expressed.
+ * Both arrays are dense, in C order; element x[i...] takes w at the same index with the
+ * broadcast axes at 0:  y = x > 0 ? x : w * x  (one IEEE multiply: the bits of
+ * F.prelu, torch.where(x > 0, x, w * x) and ONNX's PRelu).  Slopes over adjacent axes
+ * run as one call of leaky_prelu_f32's plan; otherwise one call per index of the
+ * leading axes.  At most LEAKY_BROADCAST_MAX_DIMS axes; every slope finite; y may equal
+ * x.  LEAKY_EINVAL names the axis whose sizes do not broadcast. */
+#define LEAKY_BROADCAST_MAX_DIMS 64
+leaky_status leaky_prelu_broadcast_f32(const float *x, const size_t *x_shape, size_t x_ndim,
+                                       const float *w, const size_t *w_shape, size_t w_ndim,
+                                       float *y);
+
+/* Its backward pass: dx = x > 0 ? dy : w * dy, and when dw is not NULL the slope gradient
+ * in w's shape, dw = sum over the broadcast axes of (x > 0 ? 0 : x * dy), summed as
+ * leaky_prelu_backward_f32 sums (then per leading index, in index order, in double): the
+ * same bits for any thread count and on every CPU path.  dx may equal dy; dw must not
+ * overlap any other array. */
+leaky_status leaky_prelu_broadcast_backward_f32(const float *x, const size_t *x_shape,
+                                                size_t x_ndim, const float *w,
+                                                const size_t *w_shape, size_t w_ndim,
+                                                const float *dy, float *dx, float *dw);
 
 /* ------------------------------------------------------------------ RReLU */
 
@@ -220,6 +246,13 @@ leaky_status leaky_prelu_f64(const double *x, double *y, size_t outer, size_t ch
 leaky_status leaky_prelu_backward_f64(const double *x, const double *dy, double *dx,
                                       double *dslopes, size_t outer, size_t channels, size_t inner,
                                       const double *slopes, size_t num_slopes);
+leaky_status leaky_prelu_broadcast_f64(const double *x, const size_t *x_shape, size_t x_ndim,
+                                       const double *w, const size_t *w_shape, size_t w_ndim,
+                                       double *y);
+leaky_status leaky_prelu_broadcast_backward_f64(const double *x, const size_t *x_shape,
+                                                size_t x_ndim, const double *w,
+                                                const size_t *w_shape, size_t w_ndim,
+                                                const double *dy, double *dx, double *dw);
 leaky_status leaky_rrelu_train_f64(const double *x, double *y, size_t n, double lower, double upper,
                                    uint64_t seed, double *noise);
 leaky_status leaky_rrelu_backward_f64(const double *x, const double *dy, double *dx, size_t n,

@@ -22,23 +22,16 @@ int cli_bad_option(const char *command, int bad_opt, char **argv, int optind);
  * number or lies beyond the float range (rather than silently becoming infinite). */
 bool cli_parse_float(const char *text, float *value);
 
-/* Parses an option value that must be a finite float; on failure prints which option,
- * which value and what was expected, and returns false. */
-bool cli_parse_slope_option(const char *option, const char *text, float *value);
+/* The same for a double. */
+bool cli_parse_double(const char *text, double *value);
 
-/* PReLU and RReLU options, shared by the commands that take them.
- * A comma-separated list of finite floats ("0.25" or "0.1,0.2,0.3") into a new array
- * (*values, to free; *n values); false after printing which option, which item and what
- * was expected. */
-bool cli_parse_float_list(const char *option, const char *text, bool finite, float **values,
-                          size_t *n);
-/* "LOWER,UPPER": two finite floats with LOWER <= UPPER (and a finite UPPER - LOWER). */
-bool cli_parse_rrelu_bounds(const char *option, const char *text, float bounds[2], size_t *n);
 /* A seed: a decimal (or 0x hexadecimal) unsigned 64-bit integer. */
 bool cli_parse_seed(const char *option, const char *text, uint64_t *seed);
 
 /* The shortest decimal form that reads back to the same float (at most 9 digits). */
 void cli_format_float(char *buf, size_t size, float value);
+/* The same for a double (at most 17 digits). */
+void cli_format_double(char *buf, size_t size, double value);
 #define CLI_FLOAT_CHARS 32
 
 #endif

@@ -250,6 +250,34 @@ void outfile_abort(outfile *o)
     o->tmp_path = o->target = NULL;
 }
 
+bool outfile_print(const char *path, void (*print)(FILE *f, const void *ctx), const void *ctx,
+                   char *err, size_t err_size)
+{
+    outfile o;
+    if (!outfile_open(&o, path, err, err_size))
+        return false;
+    /* The stream gets its own descriptor, so closing it leaves o.fd for outfile_commit. */
+    const int fd = dup(o.fd);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        say(err, err_size, "cannot write %s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        outfile_abort(&o);
+        return false;
+    }
+    errno = 0;
+    print(f, ctx);
+    const bool written = fflush(f) == 0 && !ferror(f);
+    const int e = errno;
+    if (fclose(f) != 0 || !written) {
+        say(err, err_size, "cannot write %s: %s", path, strerror(written ? errno : e ? e : EIO));
+        outfile_abort(&o);
+        return false;
+    }
+    return outfile_commit(&o, err, err_size);
+}
+
 bool outfile_check(const char *path, char *err, size_t err_size)
 {
     char *target = follow_links(path);

@@ -28,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct outfile {
     const char *path; /* the target, as given */
@@ -49,6 +50,13 @@ bool outfile_commit(outfile *o, char *err, size_t err_size);
 
 /* Closes and removes the temporary file (nothing happens to the target). */
 void outfile_abort(outfile *o);
+
+/* A text file written whole or not at all through a stdio stream: opens path as
+ * outfile_open does, calls print(f, ctx), and commits when every write succeeded.  False,
+ * with a sentence in err naming the path and the system's reason, otherwise (nothing is
+ * left of a regular file then). */
+bool outfile_print(const char *path, void (*print)(FILE *f, const void *ctx), const void *ctx,
+                   char *err, size_t err_size);
 
 /* Whether path could be opened by outfile_open, checked before long work without
  * creating, opening or waiting for anything; false with a sentence in err. */

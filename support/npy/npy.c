@@ -124,6 +124,13 @@ static bool skip_bracketed(scan *s)
 
 static bool parse_descr(const char *d, npy_header *h, char *err, size_t err_size)
 {
+    /* ml_dtypes' bfloat16 by name: two little-endian bytes. */
+    if (strcmp(d, "bfloat16") == 0) {
+        h->byte_order = '<';
+        h->kind = 'V';
+        h->itemsize = 2;
+        return true;
+    }
     const char order = d[0];
     if (order != '<' && order != '>' && order != '|' && order != '=')
         return fail(err, err_size, "dtype '%s' does not start with a byte order (<, >, | or =)", d);

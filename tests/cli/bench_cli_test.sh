@@ -8,7 +8,7 @@ leaky=$1
 source "$(dirname "$0")/cli_lib.sh"
 
 run=(--sizes 256,1000,300K --threads 1,2 --reps 3 --sample-us 10 --gap-ms 0)
-if "$leaky" bench "${run[@]}" -o "$tmp/b.csv" --chart "$tmp/b.png" >"$tmp/out" 2>"$tmp/err"; then pass
+if "$leaky" bench "${run[@]}" --csv "$tmp/b.csv" --chart "$tmp/b.png" >"$tmp/out" 2>"$tmp/err"; then pass
 else fail "bench run: exit $? ($(cat "$tmp/err"))"; fi
 # One row per case, thread count, size and implementation that supports it:
 # leaky 4 cases x 2 counts x 3 sizes, memcpy and nt-copy (if AVX-512) forward, 1 thread.
@@ -43,8 +43,12 @@ expect_error "bench zero reps" 2 "--reps 0" -- "$leaky" bench --reps 0
 expect_error "bench bad case" 2 "'sideways' is not a case" -- "$leaky" bench --cases forward,sideways
 expect_error "bench chart format" 2 "--chart out.txt" -- "$leaky" bench --chart out.txt
 expect_error "bench stray argument" 2 "unexpected argument" -- "$leaky" bench 42
-expect_error "bench unwritable CSV" 1 "nonexistent" -- "$leaky" bench "${run[@]}" --cases forward \
-  --sizes 256 -o "$tmp/nonexistent/b.csv"
+expect_error "bench --sizes twice" 2 "--sizes given twice" -- "$leaky" bench --sizes 256 --sizes 512
+expect_error "bench -s is the slope" 2 "--slope 256,4K: expected a finite number" -- "$leaky" bench -s 256,4K
+expect_error "bench times Leaky ReLU" 2 "--activation relu: bench times Leaky ReLU" -- "$leaky" bench -a relu
+expect_error "bench -o is not the CSV" 2 "unknown option -o" -- "$leaky" bench -o x.csv
+expect_error "bench unwritable CSV" 1 "nonexistent" -- "$leaky" bench --cases forward \
+  --sizes 256 --threads 1 --reps 3 --sample-us 10 --gap-ms 0 --csv "$tmp/nonexistent/b.csv"
 [[ ! -e "$tmp/nonexistent" ]] && pass || fail "bench created a directory"
 
 # The thread count as leaky info reports it, from LEAKY_NUM_THREADS; a bad one is refused.

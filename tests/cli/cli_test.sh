@@ -18,7 +18,10 @@ expect "eval slope above 1" 0 "-3" -- "$leaky" eval --slope 1.5 -- -2
 expect "eval negative slope" 0 "0.5" -- "$leaky" eval --slope -0.5 -- -1
 expect "eval shortest form" 0 "0.1 -0.05 -0.010000001 16777216 1e-45" -- "$leaky" eval --slope 0.5 -- 0.1 -0.1 -0.020000002 16777216 1e-45
 expect "eval denormal result" 0 "-1e-39" -- "$leaky" eval -- -1e-37
-expect "eval stdin keeps lines" 0 $'-0.01 2\n3' -- bash -c "printf ' -1 2\n\n 3 ' | '$leaky' eval"
+expect "eval stdin keeps lines" 0 $'-0.01 2\n\n3' -- bash -c "printf ' -1 2\n\n 3 ' | '$leaky' eval"
+expect "eval stdin keeps empty lines, first and last" 0 $'\n\n1\n\n-0.01' -- bash -c "printf '\n\n1\n\n-1\n' | '$leaky' eval"
+if [[ "$(printf '1 2\n\n3\n\n' | "$leaky" eval | od -c)" == "$(printf '1 2\n\n3\n\n' | od -c)" ]]; then pass
+else fail "eval stdin: line breaks not kept byte for byte"; fi
 expect "eval empty stdin" 0 "" -- bash -c "'$leaky' eval </dev/null"
 
 # A million values streamed through stdin, each checked.
@@ -36,7 +39,7 @@ expect_error "negative number without --" 2 "put -- before negative numbers" -- 
 expect_error "bad slope" 2 "--slope x: expected a finite number" -- "$leaky" eval --slope x 1
 expect_error "infinite slope" 2 "--slope inf: expected a finite number" -- "$leaky" eval --slope inf 1
 expect_error "missing slope value" 2 "needs a value" -- "$leaky" eval --slope
-expect_error "relu with slope" 2 "not both" -- "$leaky" eval --relu --slope 0.1 1
+expect_error "relu with slope" 2 "--relu, then --slope 0.1: give one activation, not several \\(--relu has no slope" -- "$leaky" eval --relu --slope 0.1 1
 expect_error "unknown option" 2 "unknown option --frobnicate" -- "$leaky" eval --frobnicate
 expect_error "unknown command" 2 "unknown command 'frobnicate'" -- "$leaky" frobnicate
 expect_error "no command" 2 "usage" -- "$leaky"
@@ -73,6 +76,15 @@ expect_error "bad seed" 2 "--seed -3: expected an unsigned" -- "$leaky" eval --r
 expect_error "two functions" 2 "not several" -- "$leaky" eval --prelu 1 --rrelu 0,1 1
 
 # Help, version, info, demo.
+expect "help apply is apply --help" 0 "$("$leaky" apply --help)" -- "$leaky" help apply
+expect "help plot is plot --help" 0 "$("$leaky" plot --help)" -- "$leaky" help plot
+expect_error "help of an unknown command" 2 "help: unknown command 'nope'" -- "$leaky" help nope
+for word in PReLU RReLU float16 bfloat16 --activation; do
+  if "$leaky" --help | grep -q -- "$word"; then pass; else fail "leaky --help does not mention $word"; fi
+done
+"$leaky" demo -o "$tmp/nodir/a.png" >/dev/null 2>"$tmp/err"; rc=$?
+if [[ $rc -eq 1 ]] && grep -q "^leaky: demo: cannot create" "$tmp/err"; then pass
+else fail "demo -o nodir/a.png: exit $rc, $(cat "$tmp/err")"; fi
 expect "version" 0 "leaky 0.1.0" -- "$leaky" --version
 for cmd in eval demo info; do
   if "$leaky" $cmd --help | grep -q "usage: leaky $cmd"; then pass; else fail "$cmd --help"; fi
@@ -96,11 +108,28 @@ expect "eval bf16, a tie to even" 0 "-0.3 1 9e-41" -- "$leaky" eval -t bf16 --sl
 expect "eval f16 derivative, slope past the range" 0 "inf 1" -- "$leaky" eval --dtype f16 -d --slope 70000 -- -1 1
 expect "eval f16 NaN and inf" 0 "nan -inf inf" -- "$leaky" eval --dtype f16 -- nan -inf inf
 expect "eval f16 stdin" 0 $'-0.01 2\n3' -- bash -c "printf ' -1 2\n 3 ' | '$leaky' eval --dtype f16"
-expect "eval --dtype f32, then f16" 0 "1.0001" -- "$leaky" eval --dtype f16 --dtype f32 -- 1.0001
+# --dtype f64: every function in double, read and printed as double.
+expect "eval f64 leaky" 0 "-0.3 0.1 1e+300 -3e-321" -- "$leaky" eval --dtype f64 --slope 0.3 -- -1 0.1 1e300 -1e-320
+expect "eval f64 relu" 0 "0 nan 2 -0" -- "$leaky" eval -t f64 --relu -- -1 nan 2 -0
+expect "eval f64 derivative" 0 "0.3 1" -- "$leaky" eval -t f64 -s 0.3 -d -- -1 1
+expect "eval f64 prelu derivative" 0 "0.1 0.2 1 0.2" -- "$leaky" eval -t f64 -a prelu:0.1,0.2 -d -- -1 -1 3 -3
+expect "eval f64 rrelu eval" 0 "-0.2" -- "$leaky" eval -t f64 --rrelu 0.1,0.3 -- -1
+expect "eval f64 stdin" 0 $'-0.3 2\n\n4' -- bash -c "printf -- '-1 2\n\n4\n' | '$leaky' eval -t f64 -s 0.3"
+expect_error "eval f32 range" 2 "beyond the float range" -- "$leaky" eval -- 1e300
+expect_error "eval f64 range" 2 "beyond the double range" -- "$leaky" eval -t f64 -- 1e400
+expect_error "eval --dtype twice" 2 "--dtype given twice" -- "$leaky" eval --dtype f16 --dtype f32 -- 1.0001
+expect_error "eval --slope twice" 2 "--slope 0.1, then --slope 0.2: give one activation" -- "$leaky" eval -s 0.1 --slope 0.2 1
+expect_error "eval --seed twice" 2 "--seed given twice" -- "$leaky" eval --rrelu 0,1 --train --seed 1 --seed 1 1
+expect "eval --activation leaky:0.5" 0 "-1 3" -- "$leaky" eval --activation leaky:0.5 -- -2 3
+expect "eval -a prelu:0.1,0.2 = --prelu" 0 "-0.1 -0.2" -- "$leaky" eval -a prelu:0.1,0.2 -- -1 -1
+expect "eval -a rrelu:0.1:0.3 = --rrelu 0.1,0.3" 0 "-0.2" -- "$leaky" eval -a rrelu:0.1:0.3 -- -1
+expect "eval -a relu" 0 "0 2" -- "$leaky" eval -a relu -- -1 2
+expect_error "eval -a unknown" 2 "--activation elu: expected leaky" -- "$leaky" eval -a elu 1
+expect_error "eval -a rrelu one bound" 2 "--activation rrelu:1: expected two numbers LOWER:UPPER" -- "$leaky" eval -a rrelu:1 1
 expect "eval f16 rounds the input" 0 "1" -- "$leaky" eval --dtype f16 -- 1.0001
 expect_error "f16 overflowing argument" 2 "argument 2, '70000', is beyond the f16 range \(largest 65504\)" -- "$leaky" eval --dtype f16 -- 1 70000
-expect_error "f16 relu" 2 "--relu is float32 only" -- "$leaky" eval --dtype f16 --relu 1
-expect_error "unknown dtype" 2 "--dtype f8: expected f32, f16 or bf16" -- "$leaky" eval --dtype f8 1
+expect_error "f16 relu" 2 "--relu is float32 and float64 only" -- "$leaky" eval --dtype f16 --relu 1
+expect_error "unknown dtype" 2 "--dtype f8: expected f32, f64, f16 or bf16" -- "$leaky" eval --dtype f8 1
 # PReLU's forward on f16|bf16: float32 slopes, one rounding (leaky_prelu_f16, _bf16).
 expect "eval f16 prelu shared" 0 "-0.25 2 -1 0.1" -- "$leaky" eval --dtype f16 --prelu 0.25 -- -1 2 -4 0.1
 expect "eval bf16 prelu per channel" 0 "-0.1 -0.2 -0.2 3" -- "$leaky" eval --dtype bf16 --prelu 0.1,0.2 -- -1 -1 -2 3
@@ -113,8 +142,8 @@ many_w=$(printf '0.5%.0s,' $(seq 4099))0.25
 many_x=$(printf -- '-2 %.0s' $(seq 4100))
 many_y="$(printf -- '-1 %.0s' $(seq 4099))-0.5"
 expect "eval f16 prelu 4100 channels, 2 rows" 0 "$many_y $many_y" -- "$leaky" eval --dtype f16 --prelu "$many_w" -- $many_x $many_x
-expect_error "f16 prelu derivative" 2 "--prelu --derivative is float32 only; --dtype f16 has the PReLU forward" -- "$leaky" eval --dtype f16 --prelu 0.1 --derivative 1
-expect_error "bf16 rrelu" 2 "--rrelu is float32 only; --dtype bf16 goes with --slope or --prelu" -- "$leaky" eval --dtype bf16 --rrelu 0.1,0.2 1
+expect_error "f16 prelu derivative" 2 "--prelu --derivative is float32 and float64 only; --dtype f16 has the PReLU forward" -- "$leaky" eval --dtype f16 --prelu 0.1 --derivative 1
+expect_error "bf16 rrelu" 2 "--rrelu is float32 and float64 only; --dtype bf16 goes with --slope or --prelu" -- "$leaky" eval --dtype bf16 --rrelu 0.1,0.2 1
 expect_error "f16 prelu values not rows" 2 "3 values are not rows of the 2 channels" -- "$leaky" eval --dtype f16 --prelu 1,2 -- 1 2 3
 if out=$(printf '1\n1e5\n' | "$leaky" eval --dtype f16 2>"$tmp/err"); then fail "f16 stdin overflow accepted"
 elif [[ $? -ne 1 ]] || ! grep -q "line 2, value 2: '1e5' is beyond the f16 range" "$tmp/err"; then

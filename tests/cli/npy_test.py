@@ -267,8 +267,8 @@ check("malformed grad", rc == 1 and path("g.npy") + ": truncated" in err and
 np.save(path("g.npy"), good.reshape(4, 3))
 rc, out, err = run("apply", "--backward", "--grad", path("g.npy"), path("x.npy"),
                    path("result.npy"))
-check("grad shape mismatch",
-      rc == 1 and "float32 (4, 3) does not match" in err and "(3, 4)" in err and
+check("grad shape mismatch is a usage error (exit 2)",
+      rc == 2 and "float32 (4, 3) does not match" in err and "(3, 4)" in err and
       not os.path.exists(path("result.npy")), err)
 
 # Files that are not there or not files; outputs that cannot be made.
@@ -428,10 +428,44 @@ for name, args, pattern in [
         ("prelu bad slope", ["--prelu", "1,nan", path("x.npy"), path("y.npy")], "item 2"),
         ("rrelu order", ["--rrelu", "0.3,0.1", path("x.npy"), path("y.npy")], "LOWER <= UPPER"),
         ("train alone", ["--train", path("x.npy"), path("y.npy")], "--train goes with --rrelu"),
-        ("two functions", ["--prelu", "1", "--relu", path("x.npy"), path("y.npy")], "not several")]:
+        ("two functions", ["--prelu", "1", "--relu", path("x.npy"), path("y.npy")], "not several"),
+        ("slope twice", ["--slope", "0.1", "--slope", "0.2", path("x.npy"), path("y.npy")],
+         "--slope 0.1, then --slope 0.2: give one activation"),
+        ("activation and shorthand", ["--activation", "relu", "-s", "0.2", path("x.npy"),
+                                      path("y.npy")], "--activation relu, then --slope 0.2"),
+        ("bad activation", ["--activation", "elu", path("x.npy"), path("y.npy")],
+         "--activation elu: expected leaky\\[:A\\], relu"),
+        ("seed twice", ["--rrelu", "0,1", "--train", "--seed", "1", "--seed", "2", path("x.npy"),
+                        path("y.npy")], "--seed given twice"),
+        ("dtype twice", ["-t", "f32", "--dtype", "f32", path("x.npy"), path("y.npy")],
+         "--dtype given twice")]:
     rc, out, err = run("apply", *args)
     check(f"usage: {name}", rc == 2 and re.search(pattern, err) is not None and
           not os.path.exists(path("y.npy")), f"rc={rc} {err!r}")
+
+# --activation SPEC gives the same bits as its shorthand, -a being its short form.
+np.save(path("x.npy"), sample((2, 3, 4)))
+for spec, shorthand in [("leaky:0.05", ["--slope", "0.05"]), ("relu", ["--relu"]),
+                        ("prelu:0.25,0.1,-2", ["--prelu", "0.25,0.1,-2"]),
+                        ("rrelu:0.125:0.333", ["--rrelu", "0.125,0.333"]),
+                        ("leaky", ["--slope", "0.01"])]:
+    for opt in ("--activation", "-a"):
+        rc1, _, err1 = run("apply", opt, spec, path("x.npy"), path("y1.npy"))
+        rc2, _, err2 = run("apply", *shorthand, path("x.npy"), path("y2.npy"))
+        check(f"{opt} {spec} = {' '.join(shorthand)}",
+              rc1 == 0 and rc2 == 0 and same_bits(np.load(path("y1.npy")),
+                                                  np.load(path("y2.npy"))), err1 + err2)
+rc, out, err = run("apply", "--activation", "rrelu", "--train", path("x.npy"), path("y1.npy"))
+rc2, _, err2 = run("apply", "--rrelu", "0.125,0.33333334", "--train", path("x.npy"),
+                   path("y2.npy"))
+check("--activation rrelu has PyTorch's bounds", rc == 0 and rc2 == 0 and
+      same_bits(np.load(path("y1.npy")), np.load(path("y2.npy"))), err + err2)
+
+# A 0-d array has one channel: the message says so without "expected 1 or 1".
+np.save(path("x0.npy"), np.float32(-2))
+rc, out, err = run("apply", "--prelu", "0.1,0.2,0.3", path("x0.npy"), path("y0.npy"))
+check("prelu on a 0-d array", rc == 2 and "has 1 channel (a 0-d array has one); expected 1" in err
+      and "1 or 1" not in err and not os.path.exists(path("y0.npy")), err)
 
 # A big file (64 MiB, where the progress bar starts): the bar on a terminal, none in a pipe.
 
@@ -457,6 +491,26 @@ check("big file on a terminal: progress bar",
       p.wait() == 0 and b"100% of 64 MiB" in seen and b"\r" in seen, repr(seen[-200:]))
 for name in ("big.npy", "big_out.npy"):
     os.unlink(path(name))
+
+# --backward --from-output: the gradient from the forward's output, as from the input.
+for dt in (np.float32, np.float64):
+    xs = rng.standard_normal((5, 7)).astype(dt)
+    gs = rng.standard_normal((5, 7)).astype(dt)
+    np.save(path("fy.npy"), np.where(xs > 0, xs, dt(0.2) * xs))
+    np.save(path("fg.npy"), gs)
+    rc, out, err = run("apply", "--slope", "0.2", "--backward", "--from-output", "--grad",
+                       path("fg.npy"), path("fy.npy"), path("fdx.npy"))
+    check(f"{dt.__name__} backward from the output", rc == 0 and same_bits(
+        np.load(path("fdx.npy")), np.where(xs > 0, gs, dt(0.2) * gs)), err)
+for name, args, pattern in [
+        ("from-output without backward", ["--from-output"], "goes with --backward"),
+        ("from-output with relu", ["--relu", "--backward", "--from-output", "--grad",
+                                   path("fg.npy")], "goes with --backward and Leaky ReLU"),
+        ("from-output, negative slope", ["--slope", "-0.2", "--backward", "--from-output",
+                                         "--grad", path("fg.npy")], "only for a slope >= 0")]:
+    rc, out, err = run("apply", *args, path("fy.npy"), path("fo.npy"))
+    check(f"usage: {name}", rc == 2 and re.search(pattern, err) is not None and
+          not os.path.exists(path("fo.npy")), f"rc={rc} {err!r}")
 
 shutil.rmtree(tmp)
 print(f"npy: {passed} passed, {failed} failed")

@@ -97,7 +97,7 @@ if [[ -w /dev/full ]]; then
   full "--version" "$leaky" --version
   full "info" "$leaky" info
   full "eval" bash -c "echo 1 -2 | '$leaky' eval"
-  full "plot --csv" "$leaky" plot --csv
+  full "plot --csv" "$leaky" plot --csv -
   full "demo" "$leaky" demo -o demo.png
   full "bench" "$leaky" bench "${bench[@]}"
   full "apply --help" "$leaky" apply --help

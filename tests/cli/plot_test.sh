@@ -51,7 +51,7 @@ is_white "default empty (-0.75, 0.75)" "$map" -0.75 0.75 "$png"
 # points are all outside its box.
 if [[ -n "$inset" ]]; then pass; else fail "no zoom inset for slope 0.01"; fi
 read -r ix0 ix1 iy0 iy1 < <(sed 's/\.\./ /g; s/,//' <<<"$inset")
-hidden=$("$leaky" plot --csv | tail -n +2 | while IFS=, read -r x y; do to_pixel "$map" "$x" "$y"
+hidden=$("$leaky" plot --csv - | tail -n +2 | while IFS=, read -r x y; do to_pixel "$map" "$x" "$y"
   awk -v px="$px" -v py="$py" -v a="$ix0" -v b="$ix1" -v c="$iy0" -v d="$iy1" \
     'BEGIN { if (px >= a && px <= b && py >= c && py <= d) print "hidden" }'; done | wc -l)
 expect "inset hides no point of the curve" 0 0 -- echo "$hidden"
@@ -105,7 +105,7 @@ PY
 "$leaky" plot -o "$tmp/out/UPPER.PNG" && [[ -s "$tmp/out/UPPER.PNG" ]] && pass || fail "upper-case extension"
 
 # --csv: the same numbers as leaky eval, row by row.
-csv=$("$leaky" plot --csv --slope 0.05 --relu --derivative --points 9 --range -2:2)
+csv=$("$leaky" plot --csv - --slope 0.05 --relu --derivative --points 9 --range -2:2)
 expect "csv header" 0 "x,Leaky ReLU (a=0.05),ReLU,Leaky ReLU derivative (a=0.05),ReLU derivative" -- head -1 <<<"$csv"
 xs=$(tail -n +2 <<<"$csv" | cut -d, -f1 | tr '\n' ' ')
 for col in "2 --slope 0.05" "3 --relu" "4 --slope 0.05 --derivative" "5 --relu --derivative"; do
@@ -116,14 +116,41 @@ for col in "2 --slope 0.05" "3 --relu" "4 --slope 0.05 --derivative" "5 --relu -
   if [[ "$got" == "$want" ]]; then pass; else fail "csv column $n: '$got' != eval '$want'"; fi
 done
 expect "csv x is linspace" 0 "-2 -1.5 -1 -0.5 0 0.5 1 1.5 2 " -- echo "$xs"
-expect "csv default" 0 "101 x,Leaky ReLU -3,-0.03 3,3" -- bash -c "'$leaky' plot --csv | awk 'NR == 1 { h = \$0 } NR == 2 { f = \$0 } END { print NR, h, f, \$0 }'"
+expect "csv default" 0 "101 x,Leaky ReLU -3,-0.03 3,3" -- bash -c "'$leaky' plot --csv - | awk 'NR == 1 { h = \$0 } NR == 2 { f = \$0 } END { print NR, h, f, \$0 }'"
+
+# --csv FILE and -o FILE together: both written, the file holding what - prints.
+if "$leaky" plot --csv "$tmp/both.csv" -o "$tmp/both.png" -s 0.1 -a relu -n 7 2>"$tmp/err" &&
+   [[ -s "$tmp/both.png" ]] && [[ "$(cat "$tmp/both.csv")" == "$("$leaky" plot --csv - -s 0.1 --relu -n 7)" ]]
+then pass; else fail "--csv FILE with -o: $(cat "$tmp/err")"; fi
+# --activation adds curves as its shorthands do.
+expect "activation curves = shorthands" 0 "$("$leaky" plot --csv - -s 0.2 --prelu 0.1,0.3 --rrelu 0.1,0.2 -n 5)" -- \
+  "$leaky" plot --csv - -a leaky:0.2 -a prelu:0.1,0.3 -a rrelu:0.1:0.2 -n 5
+expect "relu alone draws ReLU only" 0 "x,ReLU" -- bash -c "'$leaky' plot --relu --csv - | head -1"
+
+# The default title names what is drawn.
+for case in "--slope 0.1|Graph of Leaky ReLU Activation Function" \
+            "--prelu 0.25|Graph of PReLU Activation Function" \
+            "--rrelu 0.1,0.3|Graph of RReLU Activation Function" \
+            "-a relu|Graph of ReLU Activation Function" \
+            "--prelu 0.25 --rrelu 0.1,0.3|Graph of PReLU and RReLU Activation Functions" \
+            "-s 0.1 --relu --prelu 0.2|Graph of Leaky ReLU, ReLU and PReLU Activation Functions"; do
+  IFS='|' read -r opts title <<<"$case"
+  # shellcheck disable=SC2086
+  got=$("$leaky" plot $opts -o "$tmp/t.svg" --verbose | head -1)
+  if [[ "$got" == *" titled \"$title\"" ]]; then pass; else fail "title for $opts: $got"; fi
+done
+expect "a given title" 0 1 -- bash -c "'$leaky' plot --title 'My chart' -o '$tmp/t.svg' -v | grep -c 'titled \"My chart\"\$'"
 
 # Errors: exit 2 for usage, 1 for I/O; never a file left behind (not even a temporary).
 before=$(ls -A "$tmp/out")
 expect_error "unknown extension" 2 "unknown picture format" -- "$leaky" plot -o "$tmp/out/x.jpg"
 expect_error "no extension" 2 "unknown picture format" -- "$leaky" plot -o "$tmp/out/x"
 expect_error "no output" 2 "no output" -- "$leaky" plot
-expect_error "-o and --csv" 2 "not both" -- "$leaky" plot --csv -o "$tmp/out/y.png"
+expect_error "--csv needs its file" 2 "--csv needs a value" -- "$leaky" plot --csv
+expect_error "points twice" 2 "--points given twice" -- "$leaky" plot --csv - -n 5 --points 6
+expect_error "output twice" 2 "--output given twice" -- "$leaky" plot -o "$tmp/out/y.png" -o "$tmp/out/z.png"
+expect_error "-t is not the title" 2 "unknown option -t" -- "$leaky" plot -t T -o "$tmp/out/y.png"
+expect_error "two rrelu" 2 "one RReLU per chart" -- "$leaky" plot --rrelu 0,1 -a rrelu --csv -
 expect_error "empty range" 2 "--range 1:1 is empty" -- "$leaky" plot -o "$tmp/out/y.png" --range 1:1
 expect_error "reversed range" 2 "--range 3:-3 is reversed" -- "$leaky" plot -o "$tmp/out/y.png" --range 3:-3
 expect_error "bad range" 2 "expected A:B" -- "$leaky" plot -o "$tmp/out/y.png" --range 3
@@ -166,7 +193,7 @@ cmp -s "$tmp/out/default.png" "$tmp/out/keep.png" && pass || fail "failed run ch
 
 # PReLU and RReLU: values from the library, the band between the bounds' lines,
 # the training draw inside it, and the picture's band in the RReLU colour.
-csv=$("$leaky" plot --csv --prelu 0.25 --rrelu 0.125,0.375 --train --seed 3 --points 7)
+csv=$("$leaky" plot --csv - --prelu 0.25 --rrelu 0.125,0.375 --train --seed 3 --points 7)
 expect "prelu/rrelu csv header" 0 "x,PReLU (w=0.25),RReLU training slopes [0.125, 0.375] low,RReLU training slopes [0.125, 0.375] high,RReLU eval (a=0.25),RReLU training draw (seed 3)" -- head -1 <<<"$csv"
 expect "prelu/rrelu csv at -2" 0 "-2,-0.5,-0.75,-0.25,-0.5" -- bash -c "sed -n 3p <<<'$csv' | cut -d, -f1-5"
 if tail -n +2 <<<"$csv" | awk -F, '{ if ($6 < $3 || $6 > $4) exit 1 }'; then pass
@@ -180,9 +207,9 @@ to_pixel "$rmap" -2.5 -0.7
 if got=$("$probe" "$png" at "$px" "$py") && [[ "$got" != ffffff ]]; then pass
 else fail "rrelu band not shaded at (-2.5, -0.7): $got"; fi
 is_white "outside the rrelu band" "$rmap" -2.5 -1.6 "$png"
-expect_error "train without rrelu" 2 "--train goes with --rrelu" -- "$leaky" plot --train --csv
-expect_error "rrelu reversed" 2 "LOWER <= UPPER" -- "$leaky" plot --rrelu 0.5,0.1 --csv
-expect_error "prelu not a number" 2 "item 1, 'x'" -- "$leaky" plot --prelu x --csv
+expect_error "train without rrelu" 2 "--train goes with --rrelu" -- "$leaky" plot --train --csv -
+expect_error "rrelu reversed" 2 "LOWER <= UPPER" -- "$leaky" plot --rrelu 0.5,0.1 --csv -
+expect_error "prelu not a number" 2 "item 1, 'x'" -- "$leaky" plot --prelu x --csv -
 
 for cmd in plot apply; do
   if "$leaky" $cmd --help | grep -q "usage: leaky $cmd"; then pass; else fail "$cmd --help"; fi

@@ -57,4 +57,23 @@ for p in "${programs[@]}"; do
   "$prefix/bin/$p" --version >/dev/null
   passed=$((passed + 1))
 done
+if [[ " ${programs[*]} " == *" leaky "* ]]; then
+  # The manual page, the completion and the licence come with the program.
+  for f in share/man/man1/leaky.1 share/bash-completion/completions/leaky share/doc/leaky/LICENSE; do
+    [[ -s "$prefix/$f" ]] || { echo "FAIL: $f not installed"; exit 1; }
+  done
+  if command -v groff >/dev/null; then
+    warnings=$(groff -man -ww -z "$prefix/share/man/man1/leaky.1" 2>&1)
+    [[ -z "$warnings" ]] || { echo "FAIL: leaky.1: $warnings"; exit 1; }
+  fi
+  # Completion: the commands, then a command's options from its --help.
+  words=$(PATH="$prefix/bin:$PATH" bash -c '
+    source "$1"
+    COMP_WORDS=(leaky ap); COMP_CWORD=1; _leaky; echo "${COMPREPLY[*]}"
+    COMP_WORDS=(leaky apply --prelu-f); COMP_CWORD=2; _leaky; echo "${COMPREPLY[*]}"
+    COMP_WORDS=(leaky eval --dtype f); COMP_CWORD=3; _leaky; echo "${COMPREPLY[*]}"' _ \
+    "$prefix/share/bash-completion/completions/leaky")
+  [[ "$words" == $'apply\n--prelu-file\nf32 f64 f16' ]] || { echo "FAIL: completion gave '$words'"; exit 1; }
+  passed=$((passed + 3))
+fi
 echo "install: $passed passed, 0 failed"

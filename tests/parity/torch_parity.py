@@ -198,6 +198,76 @@ for isa in isas:
         want = torch.nn.functional.rrelu(tx.new_tensor(x), lo32, up32, training=False).numpy()
         compare(f"{name} rrelu eval {lo},{up}", out, want)
 
+# ------------------------------------------------------------------ broadcast PReLU
+# leaky_prelu_broadcast_T against PyTorch: F.prelu where its weight fits (one slope, or one
+# per channel of dimension 1), torch.where(x > 0, x, w * x) with autograd for every other
+# shape NumPy's broadcasting allows; y and dx bit for bit, dw within 1e-6 of the sum of
+# |terms|.  Every float32 class of input goes through y.
+SHAPE = ctypes.POINTER(ctypes.c_size_t)
+for t, P in (("f32", F32P), ("f64", F64P)):
+    getattr(lib, f"leaky_prelu_broadcast_{t}").argtypes = [P, SHAPE, SZ, P, SHAPE, SZ, P]
+    getattr(lib, f"leaky_prelu_broadcast_backward_{t}").argtypes = [P, SHAPE, SZ, P, SHAPE, SZ,
+                                                                     P, P, P]
+
+
+def shape_arg(shape):
+    return (ctypes.c_size_t * max(len(shape), 1))(*shape)
+
+
+def check_broadcast(name, t, xs, ws, xflat, gflat):
+    dt = np.float32 if t == "f32" else np.float64
+    n = int(np.prod(xs))
+    xa = xflat[:n].astype(dt).reshape(xs)
+    ga = gflat[:n].astype(dt).reshape(xs)
+    w = rng.standard_normal(ws).astype(dt)
+    y, dx, dw = np.empty_like(xa), np.empty_like(xa), np.empty_like(w)
+    assert getattr(lib, f"leaky_prelu_broadcast_{t}")(
+        tptr(xa), shape_arg(xs), len(xs), tptr(w), shape_arg(ws), len(ws), tptr(y)) == 0
+    assert getattr(lib, f"leaky_prelu_broadcast_backward_{t}")(
+        tptr(xa), shape_arg(xs), len(xs), tptr(w), shape_arg(ws), len(ws), tptr(ga), tptr(dx),
+        tptr(dw)) == 0
+    tx = torch.from_numpy(xa.copy()).requires_grad_(True)
+    tw = torch.from_numpy(w.copy()).requires_grad_(True)
+    per_channel = len(ws) == len(xs) - 1 and all(d == 1 for d in ws[1:]) and len(xs) >= 2
+    if per_channel:
+        ty = torch.nn.functional.prelu(tx, tw.reshape(-1))
+    else:
+        ty = torch.where(tx > 0, tx, tw * tx)
+    ty.backward(torch.from_numpy(ga))
+    compare(f"{name} {t} broadcast y", y.reshape(-1), ty.detach().numpy().reshape(-1))
+    compare(f"{name} {t} broadcast dx", dx.reshape(-1), tx.grad.numpy().reshape(-1))
+    terms = np.where(xa > 0, 0.0, xa.astype(np.float64) * ga)
+    lead = len(xs) - len(ws)
+    axes = tuple(a for a in range(len(xs)) if a < lead or ws[a - lead] == 1)
+    want, mag = terms.sum(axis=axes).reshape(-1), np.abs(terms).sum(axis=axes).reshape(-1)
+    global checks, failures
+    checks += 1
+    if not np.all(np.abs(dw.reshape(-1) - want) <= 1e-6 * mag + 1e-30):
+        failures += 1
+        print(f"FAIL {name} {t} broadcast dw: {dw.reshape(-1)[:4]} vs {want[:4]}")
+
+
+for isa in isas:
+    lib.leaky_set_isa(isa)
+    name = lib.leaky_isa_name(isa).decode()
+    xf = x[np.isfinite(x)][: 1 << 20]
+    gf = rng.standard_normal(xf.size).astype(np.float32)
+    for t in ("f32", "f64"):
+        for xs, ws in (((8, 16, 32, 32), (16, 1, 1)), ((3, 4, 5), (3, 4, 5)), ((3, 4, 5), (5,)),
+                       ((8, 16, 9, 300), (8, 1, 9, 1)), ((4, 6, 10, 20), (6, 1, 20)),
+                       ((64, 128, 120), ()), ((2, 3, 4, 5), (1, 1, 5))):
+            check_broadcast(f"{name} x{xs} w{ws}", t, xs, ws, xf, gf)
+    # Every float32 class for y (NaN, inf, denormals): per element and per channel.
+    for ws in ((1 << 10, 1 << 10), (1 << 10, 1)):
+        xa = x[: 1 << 20].copy().reshape(1 << 10, 1 << 10)
+        w = rng.standard_normal(ws).astype(np.float32)
+        y = np.empty_like(xa)
+        assert lib.leaky_prelu_broadcast_f32(tptr(xa), shape_arg(xa.shape), 2, tptr(w),
+                                             shape_arg(ws), 2, tptr(y)) == 0
+        want = torch.where(torch.from_numpy(xa) > 0, torch.from_numpy(xa),
+                           torch.from_numpy(w) * torch.from_numpy(xa)).numpy()
+        compare(f"{name} broadcast y, all classes, w{ws}", y.reshape(-1), want.reshape(-1))
+
 print(f"torch {torch.__version__}, {x.size} inputs, paths "
       + " ".join(lib.leaky_isa_name(i).decode() for i in isas))
 print(f"torch_parity: {checks - failures} passed, {failures} failed")

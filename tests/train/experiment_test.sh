@@ -33,6 +33,14 @@ if "$leaky" experiment --data "$fake" --hidden 8 --epochs 3 --batch 16 --optimiz
   if grep -q "MLP 16-8-10" "$tmp/fake.txt"; then pass; else fail "fake run: table lacks the net 16-8-10: $(cat "$tmp/fake.txt")"; fi
 else fail "fake run: exit $? ($(cat "$tmp/err"))"; fi
 
+# --activation and its shorthands train the activations they name, in their order.
+if "$leaky" experiment --data "$fake" --hidden 8 --epochs 1 --batch 16 -s 0.2 -r \
+     --rrelu 0.1,0.3 -a prelu --out "$tmp/short-out" >"$tmp/short.txt" 2>"$tmp/err"; then
+  names=$(awk 'f { print $1 } /^activation/ { f = 1 }' "$tmp/short.txt" | tr '\n' ' ')
+  if [[ "$names" == "leaky:0.2 relu rrelu:0.1:0.3 prelu " ]]; then pass
+  else fail "shorthands trained '$names': $(cat "$tmp/short.txt")"; fi
+else fail "shorthands run: exit $? ($(cat "$tmp/err"))"; fi
+
 # A step far too large: every run diverges, is reported as such, and the command succeeds
 # (PReLU's slopes go NaN too, which the library refuses: still divergence, not a failure).
 if "$leaky" experiment --data "$fake" --hidden 8 --epochs 2 --batch 16 --optimizer sgd --lr 1e30 \
@@ -77,6 +85,14 @@ expect_error "count mismatch" 1 "300 images but 2 labels" -- \
 expect_error "epochs 0" 2 "--epochs 0: expected a whole number from 1" -- "$leaky" experiment --epochs 0
 expect_error "unknown activation" 2 "unknown activation 'tanh'" -- "$leaky" experiment --activations relu,tanh
 expect_error "bad slope" 2 "activation 'leaky:x'" -- "$leaky" experiment --activations leaky:x
+expect_error "bad slope, one --activation" 2 "activation 'leaky:x'" -- "$leaky" experiment -a relu --activation leaky:x
+expect_error "--activation takes one" 2 "--activation relu,prelu: expected one activation" -- "$leaky" experiment --activation relu,prelu
+expect_error "--activation and --activations" 2 "not both" -- "$leaky" experiment -a relu --activations prelu
+expect_error "--seed twice" 2 "--seed given twice" -- "$leaky" experiment --seed 1 --seed 2
+expect_error "-s is the slope" 2 "activation 'leaky:x'" -- "$leaky" experiment -s x
+expect_error "--rrelu is rrelu:L:U" 2 "activation 'rrelu:0.3:0.1'" -- "$leaky" experiment --rrelu 0.3,0.1
+expect_error "shorthands and --activations" 2 "not both" -- "$leaky" experiment --relu --activations prelu
+expect_error "--threads twice" 2 "--threads given twice" -- "$leaky" experiment -j 1 --threads 2
 expect_error "empty hidden" 2 "--hidden '': expected at least one width" -- "$leaky" experiment --hidden ''
 expect_error "zero width" 2 "--hidden 0: expected a whole number from 1" -- "$leaky" experiment --hidden 256,0
 expect_error "bad optimizer" 2 "--optimizer rmsprop: expected adam or sgd" -- "$leaky" experiment --optimizer rmsprop
