@@ -250,6 +250,7 @@ double leaky_rrelu_eval_slope_f64(double lower, double upper);
 typedef struct leaky_layer leaky_layer;
 
 typedef enum leaky_layer_kind {
+    LEAKY_LAYER_NONE = -1, /* leaky_layer_get_kind(NULL): no layer */
     LEAKY_LAYER_RELU,
     LEAKY_LAYER_LEAKY_RELU,
     LEAKY_LAYER_PRELU,
@@ -263,6 +264,9 @@ leaky_status leaky_layer_create_relu(leaky_layer **layer, bool inplace);
 /* Frees the layer; NULL is allowed. */
 void leaky_layer_destroy(leaky_layer *layer);
 
+/* The getters below return a value, not a status; given a NULL layer they record
+ * LEAKY_EINVAL's message for leaky_last_error() and return LEAKY_LAYER_NONE, false, 0,
+ * the name "(null)", or NaN for a slope or bound. */
 leaky_layer_kind leaky_layer_get_kind(const leaky_layer *layer);
 bool leaky_layer_is_inplace(const leaky_layer *layer);
 /* A short name for printing: "ReLU", "LeakyReLU", "PReLU", "RReLU". */
@@ -425,7 +429,7 @@ typedef enum leaky_isa {
 
 /* "scalar", "sse2", "avx2", "avx512", "neon"; NULL for a value out of range. */
 const char *leaky_isa_name(leaky_isa isa);
-/* Parses a name as above; EINVAL for an unknown one. */
+/* Parses a name as above; EINVAL for an unknown one or a NULL isa. */
 leaky_status leaky_isa_from_name(const char *name, leaky_isa *isa);
 /* Whether this build has the path (compiled in for this architecture). */
 bool leaky_isa_compiled(leaky_isa isa);
@@ -434,7 +438,8 @@ bool leaky_isa_supported(leaky_isa isa);
 /* The best path this CPU supports. */
 leaky_isa leaky_isa_best(void);
 /* The path in use: LEAKY_ISA's if set and valid, else the best one.
- * Returns EUNSUPPORTED or EINVAL (with leaky_last_error()) when LEAKY_ISA is unusable. */
+ * Returns EUNSUPPORTED or EINVAL (with leaky_last_error()) when LEAKY_ISA is unusable,
+ * EINVAL for a NULL isa. */
 leaky_status leaky_isa_active(leaky_isa *isa);
 /* Uses this path from now on, for every thread; EUNSUPPORTED if the CPU lacks it.
  * Meant for tests and benchmarks; call it while no other thread is inside the library. */
