@@ -154,8 +154,10 @@ leaky_status leaky_prelu_f32(const float *x, float *y, size_t outer, size_t chan
  * The terms are summed in short blocks (8 a lane, in float for float32, exactly in double
  * where a block would overflow) added into double, in a fixed order that depends on the
  * shape only: the same bits for any thread count and on every CPU path, and within 1e-6
- * (at most 4.8e-7) of the sum of |terms| of the exact sum.  dx may equal dy; dslopes must not overlap
- * any other array.  Accumulate into a running gradient yourself (or use the layer). */
+ * (at most 4.8e-7) of the sum of |terms| of the exact sum.  A NaN slope gradient is
+ * always the quiet NaN with its sign clear (NAN), whatever NaN terms it came from.
+ * dx may equal dy; dslopes must not overlap any other array.  Accumulate into a running
+ * gradient yourself (or use the layer). */
 leaky_status leaky_prelu_backward_f32(const float *x, const float *dy, float *dx, float *dslopes,
                                       size_t outer, size_t channels, size_t inner,
                                       const float *slopes, size_t num_slopes);
@@ -442,18 +444,31 @@ leaky_isa leaky_isa_best(void);
  * EINVAL for a NULL isa. */
 leaky_status leaky_isa_active(leaky_isa *isa);
 /* Uses this path from now on, for every thread; EUNSUPPORTED if the CPU lacks it.
- * Meant for tests and benchmarks; call it while no other thread is inside the library. */
+ * Meant for tests and benchmarks. Safe while other threads are inside the library: a call
+ * already running finishes on the path it started with, later calls take the new one. */
 leaky_status leaky_set_isa(leaky_isa isa);
 
 /* ---------------------------------------------------------------- threads */
 
 /* Uses up to count threads (the caller's included) for each later call on a large array;
  * 0 means one per core, the default. Overrides LEAKY_NUM_THREADS. EINVAL above 1024.
- * Call it while no other thread is inside the library (the pool is rebuilt on the next
- * large call). */
+ * Safe while other threads are inside the library: calls already running finish on the
+ * old pool, and the pool is rebuilt once none is using it (calls that start before then
+ * run on their own thread, with the same results). */
 leaky_status leaky_set_num_threads(size_t count);
 /* The number of threads a large call will use (0 resolved to the number of cores). */
 size_t leaky_get_num_threads(void);
+
+/* Stops the pool's threads and frees it: a program that checks for leaks, or that wants
+ * its threads back between phases, calls it. The library still works afterwards: the next
+ * large call starts a new pool. Calls running on other threads at that moment finish
+ * first, and the pool is freed when the last of them returns.
+ * Without it the threads are stopped and joined when the program exits or the library is
+ * unloaded (dlclose), so no thread outlives the code it runs.
+ * FORK: a child of a process whose pool has started (even while other threads were inside
+ * a call) does not inherit the pool's threads; its first large call starts its own pool,
+ * and leaky_set_num_threads works there as anywhere. */
+void leaky_shutdown(void);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

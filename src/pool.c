@@ -168,6 +168,14 @@ void leaky_pool_destroy(struct leaky_pool *p)
     free(p);
 }
 
+void leaky_pool_forget(struct leaky_pool *p)
+{
+    /* In a child of fork its threads are gone and its locks may be held by threads that
+     * no longer exist: destroying a condition variable with waiters that will never wake
+     * hangs, so only the memory is given back. */
+    free(p);
+}
+
 size_t leaky_pool_threads(const struct leaky_pool *p) { return p->nworkers + 1; }
 
 void leaky_pool_run(struct leaky_pool *p, size_t pieces, leaky_piece_fn *fn, void *ctx)

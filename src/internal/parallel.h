@@ -24,6 +24,8 @@ typedef void leaky_piece_fn(void *ctx, size_t i);
 struct leaky_pool;
 struct leaky_pool *leaky_pool_create(size_t threads);
 void leaky_pool_destroy(struct leaky_pool *pool);
+/* Frees a pool inherited across fork, whose threads did not follow: its memory only. */
+void leaky_pool_forget(struct leaky_pool *pool);
 size_t leaky_pool_threads(const struct leaky_pool *pool);
 void leaky_pool_run(struct leaky_pool *pool, size_t pieces, leaky_piece_fn *fn, void *ctx);
 
