@@ -188,17 +188,15 @@ static void misaligned_arrays(void)
          * bytes must match. */
 #define SAME(call, type, out_bytes)                                                              \
     do {                                                                                         \
-        memset(y, 0, BYTES), memset(ay, 0, BYTES);                                               \
-        {                                                                                        \
-            const type *xs = (const type *)(void *)x, *gs = (const type *)(void *)g;             \
-            type *ys = (type *)(void *)y;                                                        \
-            (void)gs;                                                                            \
-            call;                                                                                \
-        }                                                                                        \
-        {                                                                                        \
-            const type *xs = (const type *)(void *)ax, *gs = (const type *)(void *)ag;           \
-            type *ys = (type *)(void *)ay;                                                       \
-            (void)gs;                                                                            \
+        unsigned char *const sets[2][3] = {                                                      \
+            {x, g, y}, {(unsigned char *)ax, (unsigned char *)ag, (unsigned char *)ay}};         \
+        for (int a = 0; a < 2; a++) {                                                            \
+            memset(sets[a][2], 0, BYTES);                                                        \
+            const type *xs = (const type *)(void *)sets[a][0];                                   \
+            const type *gs = (const type *)(void *)sets[a][1];                                   \
+            type *ys = (type *)(void *)sets[a][2];                                               \
+            float *dws = a == 0 ? dw : adw;                                                      \
+            (void)gs, (void)dws;                                                                 \
             call;                                                                                \
         }                                                                                        \
         CHECK(memcmp(y, ay, out_bytes) == 0, "%s: %s at odd addresses", leaky_isa_name(isas[i]), \
@@ -214,9 +212,7 @@ static void misaligned_arrays(void)
         SAME(leaky_relu_backward_f32(xs, gs, ys, N, 0.1f), float, 4 * N);
         SAME(leaky_plain_relu_backward_f32(xs, gs, ys, N), float, 4 * N);
         SAME(leaky_rrelu_train_f32(xs, ys, N, 0.1f, 0.3f, 7, NULL), float, 4 * N);
-        SAME(leaky_prelu_backward_f32(xs, gs, ys, ys == (float *)(void *)y ? dw : adw, 10, 4, 25, w,
-                                      4),
-             float, 4 * N);
+        SAME(leaky_prelu_backward_f32(xs, gs, ys, dws, 10, 4, 25, w, 4), float, 4 * N);
         CHECK(memcmp(dw, adw, sizeof dw) == 0, "%s: slope gradient at odd addresses",
               leaky_isa_name(isas[i]));
         SAME(leaky_relu_f64(xs, ys, N, 0.1), double, 8 * N);

@@ -128,8 +128,7 @@ static void fork_loop(const char *mode)
         CHECK(other_right, "the other thread's calls during the forks");
     }
     CHECK(hangs == 0, "%s: %d of %d children hung", mode, hangs, FORKS);
-    CHECK(failures == 0, "%s: %d of %d children got wrong bits or crashed", mode, failures,
-          FORKS);
+    CHECK(failures == 0, "%s: %d of %d children got wrong bits or crashed", mode, failures, FORKS);
     CHECK(large_call_right(leaky_relu_f32, y, 0.01f), "the parent after the forks");
     free(y);
 }
@@ -186,8 +185,8 @@ static void shutdown_and_go_on(void)
     const int alone = threads_now();
     for (int round = 0; round < 20; round++) {
         CHECK(large_call_right(leaky_relu_f32, y, 0.01f), "round %d: the call", round);
-        CHECK(threads_now() == alone + 3, "round %d: %d threads with the pool, expected %d",
-              round, threads_now(), alone + 3);
+        CHECK(threads_now() == alone + 3, "round %d: %d threads with the pool, expected %d", round,
+              threads_now(), alone + 3);
         leaky_shutdown();
         CHECK(threads_now() == alone, "round %d: %d threads after leaky_shutdown, expected %d",
               round, threads_now(), alone);
