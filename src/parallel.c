@@ -19,6 +19,8 @@
 
 /* More threads than this is a typo, not a machine. */
 enum { MAX_THREADS = 1024 };
+/* See leaky_parallel_for_aligned. */
+enum { WAKE_GRAINS = 8 };
 
 /* The count the caller asked for (0: one per core); set by LEAKY_NUM_THREADS, then by
  * leaky_set_num_threads. */
@@ -216,18 +218,24 @@ void leaky_parallel_for_aligned(size_t n, size_t grain, const void *out, size_t 
     if (n == 0)
         return;
     const size_t threads = resolve(atomic_load_explicit(&requested, memory_order_relaxed));
-    size_t pieces = n / (grain ? grain : 1);
+    grain = grain ? grain : 1;
+    size_t pieces = n / grain; /* one a thread, of a grain at least */
     if (pieces > threads)
         pieces = threads;
     struct leaky_pool *p = pieces > 1 ? enter_pool(threads) : NULL;
     if (p) {
         enum { LINE = 64 };
+        /* Sleeping workers are woken only for pieces of WAKE_GRAINS grains, or for a call
+         * that follows the last one closely (a loop: src/pool.c): below, one wake-up costs
+         * the caller more than the worker saves it (docs/PERFORMANCE.md, "Threads after a
+         * pause"). */
+        const bool wake = n / pieces >= WAKE_GRAINS * grain;
         struct split s = {n, pieces, 0, 1, fn, ctx};
         if (elem_size && LINE % elem_size == 0 && (uintptr_t)out % elem_size == 0) {
             s.step = LINE / elem_size;
             s.head = ((LINE - (uintptr_t)out % LINE) % LINE) / elem_size;
         }
-        leaky_pool_run(p, pieces, run_piece, &s);
+        leaky_pool_run(p, pieces, wake, run_piece, &s);
         leave_pool();
         return;
     }

@@ -32,8 +32,15 @@
 #define cpu_relax() ((void)0)
 #endif
 
-/* How long an idle worker keeps looking for the next job before it sleeps. */
-enum { SPIN_NS = 100000 };
+/* How long an idle worker keeps looking for the next job before it sleeps. A job that
+ * comes within LOOP_NS of the end of the last one is part of a loop of calls: waking the
+ * workers for it pays off over the calls that follow while they spin. One that comes
+ * later follows other work (a network's other layers), where a wake-up for a job too
+ * small to pay for it alone would be lost on every call. */
+enum { SPIN_NS = 100000, LOOP_NS = SPIN_NS };
+/* After a shared job that lost time: see leaky_pool_run. */
+#define SOLO_SHARE 0.05
+enum { SOLO_MAX = 4096 };
 
 struct leaky_pool {
     pthread_mutex_t run_lock; /* one job at a time; a second caller runs alone */
@@ -44,7 +51,9 @@ struct leaky_pool {
     _Atomic size_t done;         /* pieces of the current job finished */
     _Atomic int caller_cpu;      /* where the current job's caller runs */
     _Atomic int sleepers;
+    _Atomic bool signalled; /* a wake-up was sent that no worker has yet taken */
     _Atomic bool stop;
+    _Atomic uint64_t last_end;   /* when the last job ended (now_ns) */
     unsigned solo_left, backoff; /* under run_lock: see leaky_pool_run */
     pthread_mutex_t sleep_lock;
     pthread_cond_t wake;
@@ -59,21 +68,23 @@ static double now_ns(void)
     return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
 }
 
-/* Claims and runs pieces of generation g until none is left. */
-static void work(struct leaky_pool *p, uint32_t g)
+/* Claims and runs pieces of generation g until none is left; returns how many it ran. */
+static size_t work(struct leaky_pool *p, uint32_t g)
 {
     uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
+    size_t ran = 0;
     for (;;) {
         const uint32_t gen = (uint32_t)(c >> 32);
         const size_t pieces = (c >> 16) & 0xffff, next = c & 0xffff;
         if (gen != g || next >= pieces)
-            return;
+            return ran;
         if (!atomic_compare_exchange_weak_explicit(&p->claim, &c, c + 1, memory_order_acq_rel,
                                                    memory_order_acquire))
             continue;
         leaky_piece_fn *fn = atomic_load_explicit(&p->fn, memory_order_relaxed);
         fn(atomic_load_explicit(&p->ctx, memory_order_relaxed), next);
         atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
+        ran++;
         c = atomic_load_explicit(&p->claim, memory_order_acquire);
     }
 }
@@ -111,6 +122,7 @@ static void *worker(void *arg)
                 atomic_fetch_add(&p->sleepers, 1);
                 while ((g = atomic_load(&p->generation)) == seen && !atomic_load(&p->stop))
                     pthread_cond_wait(&p->wake, &p->sleep_lock);
+                atomic_store(&p->signalled, false);
                 atomic_fetch_sub(&p->sleepers, 1);
                 pthread_mutex_unlock(&p->sleep_lock);
             }
@@ -125,9 +137,12 @@ static void *worker(void *arg)
     }
 }
 
+/* Wakes the sleeping workers, unless they were signalled and have not all run since: a
+ * woken thread the system has not yet run still counts as a sleeper, and signalling it
+ * again on every call would cost each call a system call. */
 static void wake_all(struct leaky_pool *p)
 {
-    if (atomic_load(&p->sleepers) > 0) {
+    if (atomic_load(&p->sleepers) > 0 && !atomic_exchange(&p->signalled, true)) {
         pthread_mutex_lock(&p->sleep_lock);
         pthread_cond_broadcast(&p->wake);
         pthread_mutex_unlock(&p->sleep_lock);
@@ -178,25 +193,36 @@ void leaky_pool_forget(struct leaky_pool *p)
 
 size_t leaky_pool_threads(const struct leaky_pool *p) { return p->nworkers + 1; }
 
-void leaky_pool_run(struct leaky_pool *p, size_t pieces, leaky_piece_fn *fn, void *ctx)
+size_t leaky_pool_asleep(struct leaky_pool *p) { return (size_t)atomic_load(&p->sleepers); }
+
+void leaky_pool_run(struct leaky_pool *p, size_t pieces, bool wake, leaky_piece_fn *fn, void *ctx)
 {
     if (pieces == 0)
         return;
-    /* Busy with another caller's job, or too many pieces to number: run them here. */
-    if (pieces > 0xffff || pthread_mutex_trylock(&p->run_lock) != 0) {
+    const double start = now_ns();
+    wake =
+        wake || start - (double)atomic_load_explicit(&p->last_end, memory_order_relaxed) < LOOP_NS;
+    /* Busy with another caller's job, too many pieces to number, or every worker asleep
+     * and the job, alone, too small to pay for waking one: run them here. */
+    if (pieces > 0xffff || (!wake && atomic_load(&p->sleepers) == (int)p->nworkers) ||
+        pthread_mutex_trylock(&p->run_lock) != 0) {
         for (size_t i = 0; i < pieces; i++)
             fn(ctx, i);
+        atomic_store_explicit(&p->last_end, (uint64_t)now_ns(), memory_order_relaxed);
         return;
     }
     /* When the other cores are taken by other processes, a worker can be preempted while it
-     * holds a piece, and the caller waits for it: if the last shared job kept the caller
-     * waiting longer than it worked itself, one thread would have been faster, so run
-     * alone for a while (1, 2, 4 ... 64 calls) before sharing again. */
+     * holds a piece, and the caller waits for it; or no worker comes in time, and the
+     * caller runs every piece after paying for the hand-off. If the last shared job kept
+     * the caller waiting longer than it worked itself, or got no help at all, one thread
+     * would have been faster, so run alone for a while (1, 2, 4 ... 64 calls, more after a
+     * long wait) before sharing again. */
     if (p->solo_left > 0) {
         p->solo_left--;
         pthread_mutex_unlock(&p->run_lock);
         for (size_t i = 0; i < pieces; i++)
             fn(ctx, i);
+        atomic_store_explicit(&p->last_end, (uint64_t)now_ns(), memory_order_relaxed);
         return;
     }
     const uint32_t g = atomic_load_explicit(&p->generation, memory_order_relaxed) + 1;
@@ -207,9 +233,10 @@ void leaky_pool_run(struct leaky_pool *p, size_t pieces, leaky_piece_fn *fn, voi
     atomic_store_explicit(&p->claim, (uint64_t)g << 32 | (uint64_t)pieces << 16,
                           memory_order_release);
     atomic_store(&p->generation, g);
-    wake_all(p);
-    const double start = now_ns();
-    work(p, g);
+    if (wake)
+        wake_all(p);
+    const double started = now_ns();
+    const size_t ran = work(p, g);
     const double worked = now_ns();
     /* The others' pieces are running (they were claimed): wait, yielding now and then in
      * case the thread running one was preempted and needs this core. */
@@ -218,9 +245,18 @@ void leaky_pool_run(struct leaky_pool *p, size_t pieces, leaky_piece_fn *fn, voi
         if (i % 4096 == 0)
             sched_yield();
     }
-    if (now_ns() - worked > worked - start) {
+    const double end = now_ns();
+    atomic_store_explicit(&p->last_end, (uint64_t)end, memory_order_relaxed);
+    const double waited = end - worked, own = worked - started;
+    if (waited > own || ran == pieces) {
+        /* A worker preempted while it held a piece can keep the caller a whole time slice
+         * (milliseconds) for a call of microseconds: the run alone lasts long enough to
+         * spread that loss to SOLO_SHARE of a call's time. */
+        const double spread = waited / (own > 1 ? own : 1) / SOLO_SHARE;
         p->solo_left = p->backoff ? p->backoff : 1;
-        p->backoff = p->solo_left < 64 ? 2 * p->solo_left : 64;
+        if (spread > p->solo_left)
+            p->solo_left = spread < SOLO_MAX ? (unsigned)spread : SOLO_MAX;
+        p->backoff = p->backoff < 64 ? 2 * (p->backoff ? p->backoff : 1) : 64;
     } else {
         p->backoff = 0;
     }
