@@ -120,6 +120,10 @@ static void *worker(void *arg)
                  * of us sees the other, so no wake-up is lost. */
                 pthread_mutex_lock(&p->sleep_lock);
                 atomic_fetch_add(&p->sleepers, 1);
+                /* A new sleeper needs a new signal (a caller that set the flag as the last
+                 * one left would otherwise never wake anyone again); cleared after the
+                 * count, so a caller that saw the count sees this or the job was seen. */
+                atomic_store(&p->signalled, false);
                 while ((g = atomic_load(&p->generation)) == seen && !atomic_load(&p->stop))
                     pthread_cond_wait(&p->wake, &p->sleep_lock);
                 atomic_store(&p->signalled, false);
