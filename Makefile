@@ -92,13 +92,14 @@ bench:
 	$(BUILD)/bench/leaky-bench-peers -o $(BENCH_OUT)/bench.csv --chart $(BENCH_OUT)/bench.png \
 	  $(BENCH_ARGS)
 
-# The tests of threads called from several threads at once (label tsan: the pool's setters
-# and shutdown while other threads call) under ThreadSanitizer.
+# The tests of threads called from several threads at once (label tsan: the pool with
+# several callers, its setters and shutdown while other threads call) under
+# ThreadSanitizer.
 tsan:
 	@scripts/install-deps.sh build check
 	cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEAKY_SANITIZE_THREAD=ON \
 	  -DLEAKY_BUILD_CLI=OFF
-	cmake --build $(BUILD_TSAN) -j $(JOBS) --target test_pool_life
+	cmake --build $(BUILD_TSAN) -j $(JOBS) --target test_pool_life test_parallel
 	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir $(BUILD_TSAN) -L tsan --output-on-failure \
 	  -j $(JOBS)
 
