@@ -119,8 +119,8 @@ static void binary(const struct half_type *t, leaky_binary_f32_fn *op, size_t n,
 }
 
 /* PReLU's slopes are float32 already: only x is widened. */
-static void prelu(const struct half_type *t, size_t n, const u16_any *x, const f32_any *w,
-                  u16_any *y, const struct leaky_f32_params *params)
+static void prelu(const struct half_type *t, size_t n, const u16_any *x, const float *w, u16_any *y,
+                  const struct leaky_f32_params *params)
 {
     float block[BLOCK];
     for (size_t i = 0; i < n; i += BLOCK) {
@@ -134,7 +134,7 @@ static void prelu(const struct half_type *t, size_t n, const u16_any *x, const f
 /* The entry points of one storage type t (f16 or bf16): each widens, runs the float32
  * reference and narrows through the shared loops above. */
 #define HALF_REFERENCE(t)                                                                        \
-    void leaky_##t##_vprelu__scalar(size_t n, const u16_any *x, const f32_any *w, u16_any *y,    \
+    void leaky_##t##_vprelu__scalar(size_t n, const u16_any *x, const float *w, u16_any *y,      \
                                     const struct leaky_f32_params *params)                       \
     {                                                                                            \
         prelu(&t, n, x, w, y, params);                                                           \
