@@ -38,9 +38,6 @@
  * later follows other work (a network's other layers), where a wake-up for a job too
  * small to pay for it alone would be lost on every call. */
 enum { SPIN_NS = 100000, LOOP_NS = SPIN_NS };
-/* After a shared job that lost time: see leaky_pool_run. */
-#define SOLO_SHARE 0.05
-enum { SOLO_MAX = 4096 };
 
 struct leaky_pool {
     pthread_mutex_t run_lock; /* one job at a time; a second caller runs alone */
@@ -68,23 +65,21 @@ static double now_ns(void)
     return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
 }
 
-/* Claims and runs pieces of generation g until none is left; returns how many it ran. */
-static size_t work(struct leaky_pool *p, uint32_t g)
+/* Claims and runs pieces of generation g until none is left. */
+static void work(struct leaky_pool *p, uint32_t g)
 {
     uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
-    size_t ran = 0;
     for (;;) {
         const uint32_t gen = (uint32_t)(c >> 32);
         const size_t pieces = (c >> 16) & 0xffff, next = c & 0xffff;
         if (gen != g || next >= pieces)
-            return ran;
+            return;
         if (!atomic_compare_exchange_weak_explicit(&p->claim, &c, c + 1, memory_order_acq_rel,
                                                    memory_order_acquire))
             continue;
         leaky_piece_fn *fn = atomic_load_explicit(&p->fn, memory_order_relaxed);
         fn(atomic_load_explicit(&p->ctx, memory_order_relaxed), next);
         atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
-        ran++;
         c = atomic_load_explicit(&p->claim, memory_order_acquire);
     }
 }
@@ -216,11 +211,9 @@ void leaky_pool_run(struct leaky_pool *p, size_t pieces, bool wake, leaky_piece_
         return;
     }
     /* When the other cores are taken by other processes, a worker can be preempted while it
-     * holds a piece, and the caller waits for it; or no worker comes in time, and the
-     * caller runs every piece after paying for the hand-off. If the last shared job kept
-     * the caller waiting longer than it worked itself, or got no help at all, one thread
-     * would have been faster, so run alone for a while (1, 2, 4 ... 64 calls, more after a
-     * long wait) before sharing again. */
+     * holds a piece, and the caller waits for it: if the last shared job kept the caller
+     * waiting longer than it worked itself, one thread would have been faster, so run
+     * alone for a while (1, 2, 4 ... 64 calls) before sharing again. */
     if (p->solo_left > 0) {
         p->solo_left--;
         pthread_mutex_unlock(&p->run_lock);
@@ -240,7 +233,7 @@ void leaky_pool_run(struct leaky_pool *p, size_t pieces, bool wake, leaky_piece_
     if (wake)
         wake_all(p);
     const double started = now_ns();
-    const size_t ran = work(p, g);
+    work(p, g);
     const double worked = now_ns();
     /* The others' pieces are running (they were claimed): wait, yielding now and then in
      * case the thread running one was preempted and needs this core. */
@@ -251,16 +244,9 @@ void leaky_pool_run(struct leaky_pool *p, size_t pieces, bool wake, leaky_piece_
     }
     const double end = now_ns();
     atomic_store_explicit(&p->last_end, (uint64_t)end, memory_order_relaxed);
-    const double waited = end - worked, own = worked - started;
-    if (waited > own || ran == pieces) {
-        /* A worker preempted while it held a piece can keep the caller a whole time slice
-         * (milliseconds) for a call of microseconds: the run alone lasts long enough to
-         * spread that loss to SOLO_SHARE of a call's time. */
-        const double spread = waited / (own > 1 ? own : 1) / SOLO_SHARE;
+    if (end - worked > worked - started) {
         p->solo_left = p->backoff ? p->backoff : 1;
-        if (spread > p->solo_left)
-            p->solo_left = spread < SOLO_MAX ? (unsigned)spread : SOLO_MAX;
-        p->backoff = p->backoff < 64 ? 2 * (p->backoff ? p->backoff : 1) : 64;
+        p->backoff = p->solo_left < 64 ? 2 * p->solo_left : 64;
     } else {
         p->backoff = 0;
     }
