@@ -7,10 +7,11 @@ BUILD_LIB  ?= build-lib
 BUILD_ARM  ?= build-aarch64
 BUILD_SAN  ?= build-sanitize
 BUILD_CLANG ?= build-clang
+BUILD_TSAN ?= build-tsan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps format run check check-lib check-long check-neon check-clang sanitize install clean bench
+.PHONY: all deps format run check check-lib check-long check-neon check-clang sanitize tsan install clean bench
 
 # The library, the leaky program and the tests. Installs nothing: make deps does.
 all:
@@ -91,6 +92,17 @@ bench:
 	$(BUILD)/bench/leaky-bench-peers --csv $(BENCH_OUT)/bench.csv --chart $(BENCH_OUT)/bench.png \
 	  $(BENCH_ARGS)
 
+# The tests of threads called from several threads at once (label tsan: the pool with
+# several callers, its setters and shutdown while other threads call) under
+# ThreadSanitizer.
+tsan:
+	@scripts/install-deps.sh build check
+	cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEAKY_SANITIZE_THREAD=ON \
+	  -DLEAKY_BUILD_CLI=OFF
+	cmake --build $(BUILD_TSAN) -j $(JOBS) --target test_pool_life test_parallel
+	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir $(BUILD_TSAN) -L tsan --output-on-failure \
+	  -j $(JOBS)
+
 PREFIX ?= /usr/local
 install: all
 	cmake --install $(BUILD) --prefix $(PREFIX)
@@ -101,4 +113,4 @@ install: all
 	esac
 
 clean:
-	rm -rf $(BUILD) $(BUILD_LIB) $(BUILD_ARM) $(BUILD_SAN) $(BUILD_CLANG)
+	rm -rf $(BUILD) $(BUILD_LIB) $(BUILD_ARM) $(BUILD_SAN) $(BUILD_CLANG) $(BUILD_TSAN)

@@ -154,8 +154,10 @@ leaky_status leaky_prelu_f32(const float *x, float *y, size_t outer, size_t chan
  * The terms are summed in short blocks (8 a lane, in float for float32, exactly in double
  * where a block would overflow) added into double, in a fixed order that depends on the
  * shape only: the same bits for any thread count and on every CPU path, and within 1e-6
- * (at most 4.8e-7) of the sum of |terms| of the exact sum.  dx may equal dy; dslopes must not overlap
- * any other array.  Accumulate into a running gradient yourself (or use the layer). */
+ * (at most 4.8e-7) of the sum of |terms| of the exact sum.  A NaN slope gradient is
+ * always the quiet NaN with its sign clear (NAN), whatever NaN terms it came from.
+ * dx may equal dy; dslopes must not overlap any other array.  Accumulate into a running
+ * gradient yourself (or use the layer). */
 leaky_status leaky_prelu_backward_f32(const float *x, const float *dy, float *dx, float *dslopes,
                                       size_t outer, size_t channels, size_t inner,
                                       const float *slopes, size_t num_slopes);
@@ -283,6 +285,7 @@ double leaky_rrelu_eval_slope_f64(double lower, double upper);
 typedef struct leaky_layer leaky_layer;
 
 typedef enum leaky_layer_kind {
+    LEAKY_LAYER_NONE = -1, /* leaky_layer_get_kind(NULL): no layer */
     LEAKY_LAYER_RELU,
     LEAKY_LAYER_LEAKY_RELU,
     LEAKY_LAYER_PRELU,
@@ -296,6 +299,9 @@ leaky_status leaky_layer_create_relu(leaky_layer **layer, bool inplace);
 /* Frees the layer; NULL is allowed. */
 void leaky_layer_destroy(leaky_layer *layer);
 
+/* The getters below return a value, not a status; given a NULL layer they record
+ * LEAKY_EINVAL's message for leaky_last_error() and return LEAKY_LAYER_NONE, false, 0,
+ * the name "(null)", or NaN for a slope or bound. */
 leaky_layer_kind leaky_layer_get_kind(const leaky_layer *layer);
 bool leaky_layer_is_inplace(const leaky_layer *layer);
 /* A short name for printing: "ReLU", "LeakyReLU", "PReLU", "RReLU". */
@@ -458,7 +464,7 @@ typedef enum leaky_isa {
 
 /* "scalar", "sse2", "avx2", "avx512", "neon"; NULL for a value out of range. */
 const char *leaky_isa_name(leaky_isa isa);
-/* Parses a name as above; EINVAL for an unknown one. */
+/* Parses a name as above; EINVAL for an unknown one or a NULL isa. */
 leaky_status leaky_isa_from_name(const char *name, leaky_isa *isa);
 /* Whether this build has the path (compiled in for this architecture). */
 bool leaky_isa_compiled(leaky_isa isa);
@@ -467,21 +473,35 @@ bool leaky_isa_supported(leaky_isa isa);
 /* The best path this CPU supports. */
 leaky_isa leaky_isa_best(void);
 /* The path in use: LEAKY_ISA's if set and valid, else the best one.
- * Returns EUNSUPPORTED or EINVAL (with leaky_last_error()) when LEAKY_ISA is unusable. */
+ * Returns EUNSUPPORTED or EINVAL (with leaky_last_error()) when LEAKY_ISA is unusable,
+ * EINVAL for a NULL isa. */
 leaky_status leaky_isa_active(leaky_isa *isa);
 /* Uses this path from now on, for every thread; EUNSUPPORTED if the CPU lacks it.
- * Meant for tests and benchmarks; call it while no other thread is inside the library. */
+ * Meant for tests and benchmarks. Safe while other threads are inside the library: a call
+ * already running finishes on the path it started with, later calls take the new one. */
 leaky_status leaky_set_isa(leaky_isa isa);
 
 /* ---------------------------------------------------------------- threads */
 
 /* Uses up to count threads (the caller's included) for each later call on a large array;
  * 0 means one per core, the default. Overrides LEAKY_NUM_THREADS. EINVAL above 1024.
- * Call it while no other thread is inside the library (the pool is rebuilt on the next
- * large call). */
+ * Safe while other threads are inside the library: calls already running finish on the
+ * old pool, and the pool is rebuilt once none is using it (calls that start before then
+ * run on their own thread, with the same results). */
 leaky_status leaky_set_num_threads(size_t count);
 /* The number of threads a large call will use (0 resolved to the number of cores). */
 size_t leaky_get_num_threads(void);
+
+/* Stops the pool's threads and frees it: a program that checks for leaks, or that wants
+ * its threads back between phases, calls it. The library still works afterwards: the next
+ * large call starts a new pool. Calls running on other threads at that moment finish
+ * first, and the pool is freed when the last of them returns.
+ * Without it the threads are stopped and joined when the program exits or the library is
+ * unloaded (dlclose), so no thread outlives the code it runs.
+ * FORK: a child of a process whose pool has started (even while other threads were inside
+ * a call) does not inherit the pool's threads; its first large call starts its own pool,
+ * and leaky_set_num_threads works there as anywhere. */
+void leaky_shutdown(void);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

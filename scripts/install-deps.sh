@@ -13,7 +13,7 @@ set -euo pipefail
 
 declare -A groups=(
   [build]="gcc make cmake pkg-config libcairo2-dev fonts-dejavu-core libopenblas-dev zlib1g-dev"
-  [check]="clang-format qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross python3 python3-numpy python3-torch clang libclang-rt-14-dev dataset-fashion-mnist python3-dev python3-pytest"
+  [check]="clang-format qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross python3 python3-numpy python3-torch clang libclang-rt-14-dev dataset-fashion-mnist python3-dev python3-pytest valgrind"
   [bench]="libxnnpack-dev libpthreadpool-dev libdnnl-dev python3 python3-numpy python3-torch dataset-fashion-mnist"
 )
 declare -A purpose=(
@@ -34,6 +34,7 @@ declare -A purpose=(
   [clang-format]="clang-format 14: make check checks the C sources are formatted"
   [clang]="clang: make check-clang and the .npy fuzzer"
   [libclang-rt-14-dev]="libFuzzer, for the .npy fuzzer (skipped without it)"
+  [valgrind]="valgrind: every block freed and thread joined at exit (skipped without it)"
   [dataset-fashion-mnist]="Fashion-MNIST: leaky experiment's test (skipped without it)"
   [python3-dev]="Python's headers: the Python module (not built without them)"
   [python3-pytest]="pytest: the Python module's tests (skipped without it)"

@@ -44,6 +44,9 @@ const char *leaky_isa_name(leaky_isa isa)
 
 leaky_status leaky_isa_from_name(const char *name, leaky_isa *isa)
 {
+    if (!isa)
+        return leaky_fail(LEAKY_EINVAL,
+                          "leaky_isa_from_name: isa is NULL; expected where to store the path");
     for (int i = 0; name && i < LEAKY_ISA_COUNT; i++) {
         if (strcmp(name, isa_info[i].name) == 0) {
             *isa = (leaky_isa)i;
@@ -135,6 +138,9 @@ const struct leaky_kernel_impl *leaky_kernel_impls(leaky_isa isa)
 
 leaky_status leaky_isa_active(leaky_isa *isa)
 {
+    if (!isa)
+        return leaky_fail(LEAKY_EINVAL,
+                          "leaky_isa_active: isa is NULL; expected where to store the path");
     const struct leaky_kernels *k = NULL;
     const leaky_status status = leaky_active_kernels(&k);
     if (status != LEAKY_OK)

@@ -115,10 +115,32 @@ leaky_status leaky_layer_set_training(leaky_layer *layer, bool training)
     return LEAKY_OK;
 }
 
-bool leaky_layer_is_training(const leaky_layer *layer) { return layer->training; }
-size_t leaky_layer_num_parameters(const leaky_layer *layer) { return layer->num_parameters; }
-float leaky_layer_rrelu_lower(const leaky_layer *layer) { return layer->lower; }
-float leaky_layer_rrelu_upper(const leaky_layer *layer) { return layer->upper; }
+/* The getters return a value, not a status: given NULL they record the error for
+ * leaky_last_error() and return what leaky.h names for that case. */
+static bool missing(const leaky_layer *layer, const char *fn)
+{
+    if (__builtin_expect(layer != NULL, 1))
+        return false;
+    leaky_fail(LEAKY_EINVAL, "%s: layer is NULL; expected a layer", fn);
+    return true;
+}
+
+bool leaky_layer_is_training(const leaky_layer *layer)
+{
+    return !missing(layer, "leaky_layer_is_training") && layer->training;
+}
+size_t leaky_layer_num_parameters(const leaky_layer *layer)
+{
+    return missing(layer, "leaky_layer_num_parameters") ? 0 : layer->num_parameters;
+}
+float leaky_layer_rrelu_lower(const leaky_layer *layer)
+{
+    return missing(layer, "leaky_layer_rrelu_lower") ? NAN : layer->lower;
+}
+float leaky_layer_rrelu_upper(const leaky_layer *layer)
+{
+    return missing(layer, "leaky_layer_rrelu_upper") ? NAN : layer->upper;
+}
 
 /* The slope arrays of a PReLU layer are copied whole: n must be their length. */
 static leaky_status check_parameters(const char *fn, const leaky_layer *layer, const void *p,
@@ -175,17 +197,29 @@ leaky_status leaky_layer_zero_grad(leaky_layer *layer)
     return LEAKY_OK;
 }
 
-leaky_layer_kind leaky_layer_get_kind(const leaky_layer *layer) { return layer->kind; }
-bool leaky_layer_is_inplace(const leaky_layer *layer) { return layer->inplace; }
-float leaky_layer_negative_slope(const leaky_layer *layer) { return layer->negative_slope; }
+leaky_layer_kind leaky_layer_get_kind(const leaky_layer *layer)
+{
+    return missing(layer, "leaky_layer_get_kind") ? LEAKY_LAYER_NONE : layer->kind;
+}
+bool leaky_layer_is_inplace(const leaky_layer *layer)
+{
+    return !missing(layer, "leaky_layer_is_inplace") && layer->inplace;
+}
+float leaky_layer_negative_slope(const leaky_layer *layer)
+{
+    return missing(layer, "leaky_layer_negative_slope") ? NAN : layer->negative_slope;
+}
 
 const char *leaky_layer_name(const leaky_layer *layer)
 {
+    if (missing(layer, "leaky_layer_name"))
+        return "(null)";
     switch (layer->kind) {
     case LEAKY_LAYER_RELU: return "ReLU";
     case LEAKY_LAYER_LEAKY_RELU: return "LeakyReLU";
     case LEAKY_LAYER_PRELU: return "PReLU";
     case LEAKY_LAYER_RRELU: return "RReLU";
+    case LEAKY_LAYER_NONE: break;
     }
     return "?";
 }
@@ -197,7 +231,7 @@ static leaky_status shape_elements(const char *fn, size_t ndim, const size_t *sh
         return leaky_fail(LEAKY_EINVAL, "%s: shape is NULL with ndim = %zu", fn, ndim);
     size_t count = 1;
     for (size_t d = 0; d < ndim; d++) {
-        if (shape[d] != 0 && count > SIZE_MAX / sizeof(float) / shape[d])
+        if (shape[d] != 0 && count > LEAKY_MAX_ELEMENTS / shape[d])
             return leaky_fail(LEAKY_EINVAL,
                               "%s: the shape's element count overflows at "
                               "dimension %zu (size %zu)",
@@ -274,6 +308,7 @@ leaky_status leaky_layer_forward_f32(leaky_layer *layer, const float *x, float *
             return LEAKY_OK;
         }
         break;
+    case LEAKY_LAYER_NONE: break; /* a layer is never created with it */
     }
     return leaky_relu_f32(x, y, n, layer->negative_slope);
 }

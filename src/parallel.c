@@ -19,6 +19,8 @@
 
 /* More threads than this is a typo, not a machine. */
 enum { MAX_THREADS = 1024 };
+/* See leaky_parallel_for_aligned. */
+enum { WAKE_GRAINS = 8 };
 
 /* The count the caller asked for (0: one per core); set by LEAKY_NUM_THREADS, then by
  * leaky_set_num_threads. */
@@ -96,25 +98,88 @@ size_t leaky_get_num_threads(void)
     return resolve(atomic_load_explicit(&requested, memory_order_relaxed));
 }
 
-/* The pool, created on the first call that splits work and again when the count changes
- * (leaky_set_num_threads asks for that to happen while no call is running). */
+/* The pool, created on the first call that splits work and again when the count changes.
+ * Callers hold it while they run on it (users), so it is destroyed only when nobody does:
+ * a count changed or leaky_shutdown called while calls run marks it stale, calls that
+ * start meanwhile run on their own thread, and the last user out destroys it.
+ * At most one pool exists at a time. */
 static struct leaky_pool *pool;
+static size_t users;
+static bool stale;
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
-/* A pool of count threads (the caller's included), or NULL when one cannot be made: then
- * the work runs on the caller's thread, which gives the same results. */
-static struct leaky_pool *pool_of(size_t count)
+/* Across fork: the child has only the thread that forked, none of the pool's, and a copy
+ * of the pool's locks in whatever state the parent's threads left them; it forgets that
+ * pool and makes its own on its first large call. pool_lock is held across the fork, so
+ * the child's copy is consistent. */
+static void before_fork(void) { pthread_mutex_lock(&pool_lock); }
+static void after_fork_parent(void) { pthread_mutex_unlock(&pool_lock); }
+static void after_fork_child(void)
 {
-    pthread_mutex_lock(&pool_lock);
-    if (pool && leaky_pool_threads(pool) != count) {
+    leaky_pool_forget(pool);
+    pool = NULL;
+    users = 0;
+    stale = false;
+    pthread_mutex_unlock(&pool_lock);
+}
+static void watch_fork(void) { pthread_atfork(before_fork, after_fork_parent, after_fork_child); }
+
+/* Under pool_lock: destroys the pool if it is stale and unused. */
+static void drop_if_stale(void)
+{
+    if (pool && stale && users == 0) {
         leaky_pool_destroy(pool);
         pool = NULL;
+        stale = false;
     }
+}
+
+/* A pool of count threads (the caller's included), held until leave_pool; or NULL: then
+ * the work runs on the caller's thread, which gives the same results. */
+static struct leaky_pool *enter_pool(size_t count)
+{
+    pthread_once(&atfork_once, watch_fork);
+    pthread_mutex_lock(&pool_lock);
+    if (pool && leaky_pool_threads(pool) != count)
+        stale = true;
+    drop_if_stale();
     if (!pool)
         pool = leaky_pool_create(count);
-    struct leaky_pool *p = pool;
+    struct leaky_pool *p = stale ? NULL : pool;
+    if (p)
+        users++;
     pthread_mutex_unlock(&pool_lock);
     return p;
+}
+
+static void leave_pool(void)
+{
+    pthread_mutex_lock(&pool_lock);
+    users--;
+    drop_if_stale();
+    pthread_mutex_unlock(&pool_lock);
+}
+
+void leaky_shutdown(void)
+{
+    pthread_mutex_lock(&pool_lock);
+    stale = pool != NULL;
+    drop_if_stale();
+    pthread_mutex_unlock(&pool_lock);
+}
+
+/* Workers must not outlive the code they run: when the library is unloaded (dlclose) or
+ * the program exits, they are stopped and joined. A call still running on another thread
+ * then keeps its pool, to be freed when it returns (an exit with calls in flight), and a
+ * lock held elsewhere is not waited for. */
+__attribute__((destructor)) static void stop_workers(void)
+{
+    if (pthread_mutex_trylock(&pool_lock) != 0)
+        return;
+    stale = pool != NULL;
+    drop_if_stale();
+    pthread_mutex_unlock(&pool_lock);
 }
 
 struct split {
@@ -153,18 +218,25 @@ void leaky_parallel_for_aligned(size_t n, size_t grain, const void *out, size_t 
     if (n == 0)
         return;
     const size_t threads = resolve(atomic_load_explicit(&requested, memory_order_relaxed));
-    size_t pieces = n / (grain ? grain : 1);
+    grain = grain ? grain : 1;
+    size_t pieces = n / grain; /* one a thread, of a grain at least */
     if (pieces > threads)
         pieces = threads;
-    struct leaky_pool *p = pieces > 1 ? pool_of(threads) : NULL;
+    struct leaky_pool *p = pieces > 1 ? enter_pool(threads) : NULL;
     if (p) {
         enum { LINE = 64 };
+        /* Sleeping workers are woken only for pieces of WAKE_GRAINS grains, or for a call
+         * that follows the last one closely (a loop: src/pool.c): below, one wake-up costs
+         * the caller more than the worker saves it (docs/PERFORMANCE.md, "Threads after a
+         * pause"). */
+        const bool wake = n / pieces >= WAKE_GRAINS * grain;
         struct split s = {n, pieces, 0, 1, fn, ctx};
         if (elem_size && LINE % elem_size == 0 && (uintptr_t)out % elem_size == 0) {
             s.step = LINE / elem_size;
             s.head = ((LINE - (uintptr_t)out % LINE) % LINE) / elem_size;
         }
-        leaky_pool_run(p, pieces, run_piece, &s);
+        leaky_pool_run(p, pieces, wake, run_piece, &s);
+        leave_pool();
         return;
     }
     fn(ctx, 0, n);

@@ -32,8 +32,12 @@
 #define cpu_relax() ((void)0)
 #endif
 
-/* How long an idle worker keeps looking for the next job before it sleeps. */
-enum { SPIN_NS = 100000 };
+/* How long an idle worker keeps looking for the next job before it sleeps. A job that
+ * comes within LOOP_NS of the end of the last one is part of a loop of calls: waking the
+ * workers for it pays off over the calls that follow while they spin. One that comes
+ * later follows other work (a network's other layers), where a wake-up for a job too
+ * small to pay for it alone would be lost on every call. */
+enum { SPIN_NS = 100000, LOOP_NS = SPIN_NS };
 
 struct leaky_pool {
     pthread_mutex_t run_lock; /* one job at a time; a second caller runs alone */
@@ -44,7 +48,9 @@ struct leaky_pool {
     _Atomic size_t done;         /* pieces of the current job finished */
     _Atomic int caller_cpu;      /* where the current job's caller runs */
     _Atomic int sleepers;
+    _Atomic bool signalled; /* a wake-up was sent that no worker has yet taken */
     _Atomic bool stop;
+    _Atomic uint64_t last_end;   /* when the last job ended (now_ns) */
     unsigned solo_left, backoff; /* under run_lock: see leaky_pool_run */
     pthread_mutex_t sleep_lock;
     pthread_cond_t wake;
@@ -109,8 +115,13 @@ static void *worker(void *arg)
                  * of us sees the other, so no wake-up is lost. */
                 pthread_mutex_lock(&p->sleep_lock);
                 atomic_fetch_add(&p->sleepers, 1);
+                /* A new sleeper needs a new signal (a caller that set the flag as the last
+                 * one left would otherwise never wake anyone again); cleared after the
+                 * count, so a caller that saw the count sees this or the job was seen. */
+                atomic_store(&p->signalled, false);
                 while ((g = atomic_load(&p->generation)) == seen && !atomic_load(&p->stop))
                     pthread_cond_wait(&p->wake, &p->sleep_lock);
+                atomic_store(&p->signalled, false);
                 atomic_fetch_sub(&p->sleepers, 1);
                 pthread_mutex_unlock(&p->sleep_lock);
             }
@@ -125,9 +136,12 @@ static void *worker(void *arg)
     }
 }
 
+/* Wakes the sleeping workers, unless they were signalled and have not all run since: a
+ * woken thread the system has not yet run still counts as a sleeper, and signalling it
+ * again on every call would cost each call a system call. */
 static void wake_all(struct leaky_pool *p)
 {
-    if (atomic_load(&p->sleepers) > 0) {
+    if (atomic_load(&p->sleepers) > 0 && !atomic_exchange(&p->signalled, true)) {
         pthread_mutex_lock(&p->sleep_lock);
         pthread_cond_broadcast(&p->wake);
         pthread_mutex_unlock(&p->sleep_lock);
@@ -168,16 +182,32 @@ void leaky_pool_destroy(struct leaky_pool *p)
     free(p);
 }
 
+void leaky_pool_forget(struct leaky_pool *p)
+{
+    /* In a child of fork its threads are gone and its locks may be held by threads that
+     * no longer exist: destroying a condition variable with waiters that will never wake
+     * hangs, so only the memory is given back. */
+    free(p);
+}
+
 size_t leaky_pool_threads(const struct leaky_pool *p) { return p->nworkers + 1; }
 
-void leaky_pool_run(struct leaky_pool *p, size_t pieces, leaky_piece_fn *fn, void *ctx)
+size_t leaky_pool_asleep(struct leaky_pool *p) { return (size_t)atomic_load(&p->sleepers); }
+
+void leaky_pool_run(struct leaky_pool *p, size_t pieces, bool wake, leaky_piece_fn *fn, void *ctx)
 {
     if (pieces == 0)
         return;
-    /* Busy with another caller's job, or too many pieces to number: run them here. */
-    if (pieces > 0xffff || pthread_mutex_trylock(&p->run_lock) != 0) {
+    const double start = now_ns();
+    wake =
+        wake || start - (double)atomic_load_explicit(&p->last_end, memory_order_relaxed) < LOOP_NS;
+    /* Busy with another caller's job, too many pieces to number, or every worker asleep
+     * and the job, alone, too small to pay for waking one: run them here. */
+    if (pieces > 0xffff || (!wake && atomic_load(&p->sleepers) == (int)p->nworkers) ||
+        pthread_mutex_trylock(&p->run_lock) != 0) {
         for (size_t i = 0; i < pieces; i++)
             fn(ctx, i);
+        atomic_store_explicit(&p->last_end, (uint64_t)now_ns(), memory_order_relaxed);
         return;
     }
     /* When the other cores are taken by other processes, a worker can be preempted while it
@@ -189,6 +219,7 @@ void leaky_pool_run(struct leaky_pool *p, size_t pieces, leaky_piece_fn *fn, voi
         pthread_mutex_unlock(&p->run_lock);
         for (size_t i = 0; i < pieces; i++)
             fn(ctx, i);
+        atomic_store_explicit(&p->last_end, (uint64_t)now_ns(), memory_order_relaxed);
         return;
     }
     const uint32_t g = atomic_load_explicit(&p->generation, memory_order_relaxed) + 1;
@@ -199,8 +230,9 @@ void leaky_pool_run(struct leaky_pool *p, size_t pieces, leaky_piece_fn *fn, voi
     atomic_store_explicit(&p->claim, (uint64_t)g << 32 | (uint64_t)pieces << 16,
                           memory_order_release);
     atomic_store(&p->generation, g);
-    wake_all(p);
-    const double start = now_ns();
+    if (wake)
+        wake_all(p);
+    const double started = now_ns();
     work(p, g);
     const double worked = now_ns();
     /* The others' pieces are running (they were claimed): wait, yielding now and then in
@@ -210,7 +242,9 @@ void leaky_pool_run(struct leaky_pool *p, size_t pieces, leaky_piece_fn *fn, voi
         if (i % 4096 == 0)
             sched_yield();
     }
-    if (now_ns() - worked > worked - start) {
+    const double end = now_ns();
+    atomic_store_explicit(&p->last_end, (uint64_t)end, memory_order_relaxed);
+    if (end - worked > worked - started) {
         p->solo_left = p->backoff ? p->backoff : 1;
         p->backoff = p->solo_left < 64 ? 2 * p->solo_left : 64;
     } else {

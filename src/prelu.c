@@ -55,10 +55,11 @@ struct plan {
     size_t blocks, rows_per_block, pieces_per_row, sums_per_block;
 };
 
-static leaky_status check_slopes(const char *fn, size_t channels, const T *slopes,
+/* n: the element count; with none, slopes may be NULL (nothing reads them). */
+static leaky_status check_slopes(const char *fn, size_t n, size_t channels, const T *slopes,
                                  size_t num_slopes)
 {
-    if (!slopes)
+    if (!slopes && n > 0)
         return leaky_fail(LEAKY_EINVAL, "%s: slopes is NULL; expected %s", fn,
                           channels == 1 ? "1 slope" : "1 slope or one per channel");
     if (num_slopes != 1 && num_slopes != channels)
@@ -66,6 +67,8 @@ static leaky_status check_slopes(const char *fn, size_t channels, const T *slope
                           "%s: num_slopes is %zu but the array has %zu "
                           "channels; expected 1 (one shared slope) or %zu (one per channel)",
                           fn, num_slopes, channels, channels);
+    if (!slopes)
+        return LEAKY_OK;
         /* One pass without branches over the exponent fields (all ones: inf or NaN), an OR the
      * compiler vectorizes (a small call's checks cost more than its work when each slope
      * took a branch, and much of it as a chain of float compares: docs/PRELU_RRELU.md,
@@ -95,7 +98,7 @@ static leaky_status count(const char *fn, size_t outer, size_t channels, size_t 
     size_t total = outer;
     const size_t dims[2] = {channels, inner};
     for (int d = 0; d < 2; d++) {
-        if (dims[d] != 0 && total > SIZE_MAX / sizeof(double) / dims[d])
+        if (dims[d] != 0 && total > LEAKY_MAX_ELEMENTS / dims[d])
             return leaky_fail(LEAKY_EINVAL,
                               "%s: outer x channels x inner = %zu x %zu x %zu "
                               "is larger than any array can be",
@@ -269,8 +272,8 @@ static leaky_status forward(const char *fn, const void *x, void *y, size_t elem_
                             size_t inner, const T *slopes, size_t num_slopes)
 {
     size_t n = 0;
-    LEAKY_TRY(check_slopes(fn, channels, slopes, num_slopes));
     LEAKY_TRY(count(fn, outer, channels, inner, &n));
+    LEAKY_TRY(check_slopes(fn, n, channels, slopes, num_slopes));
     if (n == 0)
         return LEAKY_OK;
     LEAKY_TRY(leaky_check_unary(fn, LEAKY_OPERAND(x), elem_size, LEAKY_OPERAND(y), elem_size, n));
@@ -379,8 +382,8 @@ leaky_status TAPI(prelu_backward)(const T *x, const T *dy, T *dx, T *dslopes, si
 {
     static const char fn[] = "leaky_prelu_backward_" TSTR;
     size_t n = 0;
-    LEAKY_TRY(check_slopes(fn, channels, slopes, num_slopes));
     LEAKY_TRY(count(fn, outer, channels, inner, &n));
+    LEAKY_TRY(check_slopes(fn, n, channels, slopes, num_slopes));
     const size_t bytes = n * sizeof(T), slope_bytes = num_slopes * sizeof(T);
     if (dslopes)
         LEAKY_TRY(leaky_check_disjoint(fn, LEAKY_OPERAND(dslopes), slope_bytes,
@@ -440,8 +443,11 @@ leaky_status TAPI(prelu_backward)(const T *x, const T *dy, T *dx, T *dslopes, si
                     total[(first + s) % p.channels] += block[s];
             }
         }
+        /* A NaN's sign and payload come from whichever NaN term an addition met first,
+         * and that order differs between paths and with dx's alignment: a NaN gradient
+         * is the one quiet NaN, sign clear, so every path gives the same bits. */
         for (size_t s = 0; s < num_slopes; s++)
-            dslopes[s] = (T)total[s];
+            dslopes[s] = isnan(total[s]) ? (T)NAN : (T)total[s];
     }
     free(sums);
     free(row);

@@ -39,10 +39,15 @@ leaky_status leaky_check_disjoint_failed(const char *fn, struct leaky_operand a,
                                          struct leaky_operand b, const char *why);
 leaky_status leaky_check_slope_failed(const char *fn, double slope);
 
+/* The most elements any array may have: its bytes, at 8 an element, and the end pointer
+ * of any array (its start + bytes) must fit a ptrdiff_t. SIZE_MAX / 8 let 2^60 to 2^61
+ * doubles through, 2^63 bytes and more, whose end wraps around the address space. */
+#define LEAKY_MAX_ELEMENTS ((size_t)PTRDIFF_MAX / sizeof(double))
+
 /* An array of n elements: not NULL when n > 0, and n within what any array can hold. */
 static inline bool leaky_array_ok(const void *p, size_t n)
 {
-    return (n == 0 || p != NULL) && n <= SIZE_MAX / sizeof(double);
+    return (n == 0 || p != NULL) && n <= LEAKY_MAX_ELEMENTS;
 }
 static inline leaky_status leaky_check_array(const char *fn, struct leaky_operand a, size_t n)
 {

@@ -3,6 +3,7 @@
 #ifndef LEAKY_INTERNAL_PARALLEL_H
 #define LEAKY_INTERNAL_PARALLEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "leaky.h"
@@ -19,13 +20,19 @@ void leaky_parallel_for_aligned(size_t n, size_t grain, const void *out, size_t 
                                 leaky_range_fn *fn, void *ctx);
 /* The thread pool under leaky_parallel_for (src/pool.c): threads counts the caller's.
  * run calls fn(ctx, i) for i < pieces (at most 65535), spread over the pool's threads and
- * the caller's, and returns when all are done. */
+ * the caller's, and returns when all are done; wake: whether the job is worth waking
+ * sleeping workers for (if not, only workers still spinning from the last job help). */
 typedef void leaky_piece_fn(void *ctx, size_t i);
 struct leaky_pool;
 struct leaky_pool *leaky_pool_create(size_t threads);
 void leaky_pool_destroy(struct leaky_pool *pool);
+/* Frees a pool inherited across fork, whose threads did not follow: its memory only. */
+void leaky_pool_forget(struct leaky_pool *pool);
 size_t leaky_pool_threads(const struct leaky_pool *pool);
-void leaky_pool_run(struct leaky_pool *pool, size_t pieces, leaky_piece_fn *fn, void *ctx);
+/* How many of its workers sleep now (the tests of the wake-up policy). */
+size_t leaky_pool_asleep(struct leaky_pool *pool);
+void leaky_pool_run(struct leaky_pool *pool, size_t pieces, bool wake, leaky_piece_fn *fn,
+                    void *ctx);
 
 /* Whether LEAKY_NUM_THREADS is usable; if not, its message goes into message. Read once. */
 leaky_status leaky_parallel_env_status(char *message, size_t size);

@@ -70,13 +70,17 @@ uint16_t leaky_narrow_bf16(float f)
 
 enum { BLOCK = 256 };
 
-static void widen_block(size_t n, const uint16_t *h, float *f, float (*widen)(uint16_t))
+/* The arrays may start at any byte: see T_ANY in ref.c. */
+typedef uint16_t u16_any __attribute__((aligned(1)));
+typedef float f32_any __attribute__((aligned(1)));
+
+static void widen_block(size_t n, const u16_any *h, f32_any *f, float (*widen)(uint16_t))
 {
     for (size_t i = 0; i < n; i++)
         f[i] = widen(h[i]);
 }
 
-static void narrow_block(size_t n, const float *f, uint16_t *h, uint16_t (*narrow)(float))
+static void narrow_block(size_t n, const f32_any *f, u16_any *h, uint16_t (*narrow)(float))
 {
     for (size_t i = 0; i < n; i++)
         h[i] = narrow(f[i]);
@@ -89,8 +93,8 @@ struct half_type {
 static const struct half_type f16 = {leaky_widen_f16, leaky_narrow_f16};
 static const struct half_type bf16 = {leaky_widen_bf16, leaky_narrow_bf16};
 
-static void unary(const struct half_type *t, leaky_unary_f32_fn *op, size_t n, const uint16_t *x,
-                  uint16_t *y, const struct leaky_f32_params *params)
+static void unary(const struct half_type *t, leaky_unary_f32_fn *op, size_t n, const u16_any *x,
+                  u16_any *y, const struct leaky_f32_params *params)
 {
     float block[BLOCK];
     for (size_t i = 0; i < n; i += BLOCK) {
@@ -101,8 +105,8 @@ static void unary(const struct half_type *t, leaky_unary_f32_fn *op, size_t n, c
     }
 }
 
-static void binary(const struct half_type *t, leaky_binary_f32_fn *op, size_t n, const uint16_t *x,
-                   const uint16_t *g, uint16_t *out, const struct leaky_f32_params *params)
+static void binary(const struct half_type *t, leaky_binary_f32_fn *op, size_t n, const u16_any *x,
+                   const u16_any *g, u16_any *out, const struct leaky_f32_params *params)
 {
     float xb[BLOCK], gb[BLOCK];
     for (size_t i = 0; i < n; i += BLOCK) {
@@ -115,8 +119,8 @@ static void binary(const struct half_type *t, leaky_binary_f32_fn *op, size_t n,
 }
 
 /* PReLU's slopes are float32 already: only x is widened. */
-static void prelu(const struct half_type *t, size_t n, const uint16_t *x, const float *w,
-                  uint16_t *y, const struct leaky_f32_params *params)
+static void prelu(const struct half_type *t, size_t n, const u16_any *x, const float *w, u16_any *y,
+                  const struct leaky_f32_params *params)
 {
     float block[BLOCK];
     for (size_t i = 0; i < n; i += BLOCK) {
@@ -129,47 +133,47 @@ static void prelu(const struct half_type *t, size_t n, const uint16_t *x, const 
 
 /* The entry points of one storage type t (f16 or bf16): each widens, runs the float32
  * reference and narrows through the shared loops above. */
-#define HALF_REFERENCE(t)                                                                         \
-    void leaky_##t##_vprelu__scalar(size_t n, const uint16_t *x, const float *w, uint16_t *y,     \
-                                    const struct leaky_f32_params *params)                        \
-    {                                                                                             \
-        prelu(&t, n, x, w, y, params);                                                            \
-    }                                                                                             \
-    void leaky_##t##_vlrelu__scalar(size_t n, const uint16_t *x, uint16_t *y,                     \
-                                    const struct leaky_f32_params *params)                        \
-    {                                                                                             \
-        unary(&t, leaky_f32_vlrelu__scalar, n, x, y, params);                                     \
-    }                                                                                             \
-    void leaky_##t##_vlrelu_backward__scalar(size_t n, const uint16_t *x, const uint16_t *dy,     \
-                                             uint16_t *dx, const struct leaky_f32_params *params) \
-    {                                                                                             \
-        binary(&t, leaky_f32_vlrelu_backward__scalar, n, x, dy, dx, params);                      \
-    }                                                                                             \
-    void leaky_##t##_vlrelu_derivative__scalar(size_t n, const uint16_t *x, uint16_t *d,          \
-                                               const struct leaky_f32_params *params)             \
-    {                                                                                             \
-        unary(&t, leaky_f32_vlrelu_derivative__scalar, n, x, d, params);                          \
+#define HALF_REFERENCE(t)                                                                        \
+    void leaky_##t##_vprelu__scalar(size_t n, const u16_any *x, const float *w, u16_any *y,      \
+                                    const struct leaky_f32_params *params)                       \
+    {                                                                                            \
+        prelu(&t, n, x, w, y, params);                                                           \
+    }                                                                                            \
+    void leaky_##t##_vlrelu__scalar(size_t n, const u16_any *x, u16_any *y,                      \
+                                    const struct leaky_f32_params *params)                       \
+    {                                                                                            \
+        unary(&t, leaky_f32_vlrelu__scalar, n, x, y, params);                                    \
+    }                                                                                            \
+    void leaky_##t##_vlrelu_backward__scalar(size_t n, const u16_any *x, const u16_any *dy,      \
+                                             u16_any *dx, const struct leaky_f32_params *params) \
+    {                                                                                            \
+        binary(&t, leaky_f32_vlrelu_backward__scalar, n, x, dy, dx, params);                     \
+    }                                                                                            \
+    void leaky_##t##_vlrelu_derivative__scalar(size_t n, const u16_any *x, u16_any *d,           \
+                                               const struct leaky_f32_params *params)            \
+    {                                                                                            \
+        unary(&t, leaky_f32_vlrelu_derivative__scalar, n, x, d, params);                         \
     }
 
 HALF_REFERENCE(f16)
 HALF_REFERENCE(bf16)
 
-void leaky_f16_widen__scalar(size_t n, const uint16_t *x, float *y)
+void leaky_f16_widen__scalar(size_t n, const u16_any *x, f32_any *y)
 {
     widen_block(n, x, y, leaky_widen_f16);
 }
 
-void leaky_f16_narrow__scalar(size_t n, const float *x, uint16_t *y)
+void leaky_f16_narrow__scalar(size_t n, const f32_any *x, u16_any *y)
 {
     narrow_block(n, x, y, leaky_narrow_f16);
 }
 
-void leaky_bf16_widen__scalar(size_t n, const uint16_t *x, float *y)
+void leaky_bf16_widen__scalar(size_t n, const u16_any *x, f32_any *y)
 {
     widen_block(n, x, y, leaky_widen_bf16);
 }
 
-void leaky_bf16_narrow__scalar(size_t n, const float *x, uint16_t *y)
+void leaky_bf16_narrow__scalar(size_t n, const f32_any *x, u16_any *y)
 {
     narrow_block(n, x, y, leaky_narrow_bf16);
 }

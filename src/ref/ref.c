@@ -11,6 +11,12 @@
 
 #define REF(name) LEAKY_PASTE3(leaky_, TNAME(name), __scalar)
 
+/* Arrays may start at any byte (a numpy view, a packed record), and this path reads
+ * them element by element: through a type of alignment 1, which the compiler turns into
+ * plain moves where the CPU allows them, so no access is undefined (kernels.h declares
+ * the same functions with T *: the types are compatible). */
+typedef T T_ANY __attribute__((aligned(1)));
+
 /* A gradient passed through where x > 0: not even a signalling NaN changes (LEAKY_OPAQUE). */
 static inline T pass_through(T dy)
 {
@@ -18,42 +24,44 @@ static inline T pass_through(T dy)
     return dy;
 }
 
-void REF(vlrelu)(size_t n, const T *x, T *y, const TPARAMS *params)
+void REF(vlrelu)(size_t n, const T_ANY *x, T_ANY *y, const TPARAMS *params)
 {
     const T slope = params->slope;
     for (size_t i = 0; i < n; i++)
         y[i] = x[i] > 0 ? x[i] : slope * x[i];
 }
 
-void REF(vlrelu_backward)(size_t n, const T *x, const T *dy, T *dx, const TPARAMS *params)
+void REF(vlrelu_backward)(size_t n, const T_ANY *x, const T_ANY *dy, T_ANY *dx,
+                          const TPARAMS *params)
 {
     const T slope = params->slope;
     for (size_t i = 0; i < n; i++)
         dx[i] = x[i] > 0 ? pass_through(dy[i]) : slope * dy[i];
 }
 
-void REF(vlrelu_derivative)(size_t n, const T *x, T *d, const TPARAMS *params)
+void REF(vlrelu_derivative)(size_t n, const T_ANY *x, T_ANY *d, const TPARAMS *params)
 {
     const T slope = params->slope;
     for (size_t i = 0; i < n; i++)
         d[i] = x[i] > 0 ? 1 : slope;
 }
 
-void REF(vrelu)(size_t n, const T *x, T *y, const TPARAMS *params)
+void REF(vrelu)(size_t n, const T_ANY *x, T_ANY *y, const TPARAMS *params)
 {
     (void)params;
     for (size_t i = 0; i < n; i++)
         y[i] = x[i] < 0 ? 0 : x[i];
 }
 
-void REF(vrelu_backward)(size_t n, const T *x, const T *dy, T *dx, const TPARAMS *params)
+void REF(vrelu_backward)(size_t n, const T_ANY *x, const T_ANY *dy, T_ANY *dx,
+                         const TPARAMS *params)
 {
     (void)params;
     for (size_t i = 0; i < n; i++)
         dx[i] = x[i] <= 0 ? 0 : dy[i];
 }
 
-void REF(vprelu)(size_t n, const T *x, const T *w, T *y, const TPARAMS *params)
+void REF(vprelu)(size_t n, const T_ANY *x, const T_ANY *w, T_ANY *y, const TPARAMS *params)
 {
     (void)params;
     for (size_t i = 0; i < n; i++)
@@ -64,7 +72,7 @@ void REF(vprelu)(size_t n, const T *x, const T *w, T *y, const TPARAMS *params)
  * x[0], x[stride], ..., summed as kernels/acc.h explains: for float32 in float over
  * x * 2^64 * dy, then scaled back in double, unless that sum is not finite, when the
  * exact double sum (the product of two floats is exact in double) is taken instead. */
-static double block_sum(size_t m, size_t stride, const T *x, const T *dy)
+static double block_sum(size_t m, size_t stride, const T_ANY *x, const T_ANY *dy)
 {
 #if defined(LEAKY_TYPE_F64)
     double f = 0;
@@ -89,8 +97,8 @@ static double block_sum(size_t m, size_t stride, const T *x, const T *dy)
 static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
 /* The sums first, then dx (which may be dy). */
-void REF(vprelu_backward)(size_t n, size_t period, const T *x, const T *dy, const T *w, T *dx,
-                          double *acc)
+void REF(vprelu_backward)(size_t n, size_t period, const T_ANY *x, const T_ANY *dy, const T_ANY *w,
+                          T_ANY *dx, double *acc)
 {
     const size_t periods = n / period;
     for (size_t p = 0; p < periods; p += LEAKY_ACC_BLOCK)
@@ -111,9 +119,9 @@ static double add_lanes(double lanes[LEAKY_ACC_LANES])
 }
 
 /* Run r: lane l's block b holds the elements b * 128 + l + 16 q (q < 8) below len. */
-void REF(vprelu_backward_runs)(size_t runs, size_t len, const T *x, const T *dy, T *dx,
-                               const T *slopes, size_t channels, size_t channel, bool nontemporal,
-                               double *sums)
+void REF(vprelu_backward_runs)(size_t runs, size_t len, const T_ANY *x, const T_ANY *dy, T_ANY *dx,
+                               const T_ANY *slopes, size_t channels, size_t channel,
+                               bool nontemporal, double *sums)
 {
     (void)nontemporal;
     const size_t span = LEAKY_ACC_LANES * LEAKY_ACC_BLOCK;
@@ -139,7 +147,7 @@ static inline T draw(const TRRELU *p, size_t i)
     return p->lower + p->range * (T)u;
 }
 
-void REF(vrrelu)(size_t n, const T *x, T *y, T *noise, const TRRELU *params)
+void REF(vrrelu)(size_t n, const T_ANY *x, T_ANY *y, T_ANY *noise, const TRRELU *params)
 {
     for (size_t i = 0; i < n; i++) {
         const T r = draw(params, i);
@@ -150,7 +158,8 @@ void REF(vrrelu)(size_t n, const T *x, T *y, T *noise, const TRRELU *params)
     }
 }
 
-void REF(vrrelu_backward)(size_t n, const T *x, const T *dy, T *dx, const TRRELU *params)
+void REF(vrrelu_backward)(size_t n, const T_ANY *x, const T_ANY *dy, T_ANY *dx,
+                          const TRRELU *params)
 {
     for (size_t i = 0; i < n; i++)
         dx[i] = x[i] > 0 ? pass_through(dy[i]) : draw(params, i) * dy[i];

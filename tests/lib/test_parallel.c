@@ -104,11 +104,55 @@ static void *call_jobs(void *arg)
             const struct timespec pause = {0, 300000}; /* past the workers' spin */
             nanosleep(&pause, NULL);
         }
-        leaky_pool_run(c->pool, pieces, count_piece, &job);
+        /* Woken or not (only spinning workers help), every piece runs once. */
+        leaky_pool_run(c->pool, pieces, j % 3 != 0, count_piece, &job);
         for (size_t i = 0; i < MAX_JOB_PIECES; i++)
             c->wrong += atomic_load(&job.runs[i]) != (i < pieces);
     }
     return NULL;
+}
+
+/* A job not worth waking for, after the workers have fallen asleep: the caller runs every
+ * piece itself and returns without waiting for a thread to wake. */
+struct thread_job {
+    pthread_t caller;
+    _Atomic int elsewhere;
+};
+
+/* A slow piece (a millisecond), so that a worker woken for the job would surely take
+ * some of them. */
+static void note_thread(void *ctx, size_t i)
+{
+    struct thread_job *job = ctx;
+    (void)i;
+    if (!pthread_equal(pthread_self(), job->caller))
+        atomic_fetch_add(&job->elsewhere, 1);
+    const struct timespec piece = {0, 1000000};
+    nanosleep(&piece, NULL);
+}
+
+static void check_no_wake_after_pause(void)
+{
+    struct leaky_pool *pool = leaky_pool_create(4);
+    CHECK(pool != NULL, "pool of 4");
+    if (!pool)
+        return;
+    for (int round = 0; round < 5; round++) {
+        /* Past the workers' spin, until all sleep (a loaded machine runs them late), and
+         * long after the last job (one that closely follows another is part of a loop,
+         * which wakes them). */
+        const struct timespec pause = {0, 2000000};
+        nanosleep(&pause, NULL);
+        for (int wait = 0; wait < 2000 && leaky_pool_asleep(pool) < 3; wait++)
+            nanosleep(&pause, NULL);
+        CHECK(leaky_pool_asleep(pool) == 3, "round %d: the workers fell asleep", round);
+        struct thread_job job = {pthread_self(), 0};
+        leaky_pool_run(pool, 8, false, note_thread, &job);
+        CHECK(atomic_load(&job.elsewhere) == 0,
+              "round %d: %d pieces of a job not worth a wake-up ran on a woken worker", round,
+              atomic_load(&job.elsewhere));
+    }
+    leaky_pool_destroy(pool);
 }
 
 static void check_pool(void)
@@ -378,6 +422,7 @@ int main(int argc, char **argv)
     }
     check_count_api();
     check_pool();
+    check_no_wake_after_pause();
     for (size_t t = 2; t <= 4; t++) {
         leaky_set_num_threads(t);
         check_split(t);

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/* The thread pool under what host programs do: fork with the pool asleep, spinning or
+ * busy with another thread's call (each child checks its results and resizes, under an
+ * alarm, so a deadlock fails instead of hanging); the thread count and the CPU path
+ * changed while other threads call; leaky_shutdown, after which the library still works;
+ * dlopen, a large call and dlclose in a loop (a worker left running would execute
+ * unmapped code); and a large call then exit, for valgrind.
+ * Usage: test_pool_life fork-asleep | fork-spinning | fork-busy | setters | shutdown |
+ *        exit | dlopen path/to/libleaky.so */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "test.h"
+
+/* Large enough to be split over 4 threads (leaky.h: 128 KiB written a thread). */
+enum { N = 1 << 18, FORKS = 200, DLOPENS = 50 };
+
+static float *input;
+
+static void fill(void)
+{
+    input = malloc(N * sizeof *input);
+    for (size_t i = 0; i < N; i++)
+        input[i] = (float)((int)(mix((uint32_t)i) % 2001) - 1000) / 7.0f;
+}
+
+typedef leaky_status relu_fn(const float *, float *, size_t, float);
+
+/* One large call, checked against the rule y = x > 0 ? x : slope * x; returns whether every
+ * bit matched. */
+static bool large_call_right(relu_fn *relu, float *y, float slope)
+{
+    if (relu(input, y, N, slope) != LEAKY_OK)
+        return false;
+    for (size_t i = 0; i < N; i++) {
+        const float want = input[i] > 0 ? input[i] : slope * input[i];
+        if (bits_of(y[i]) != bits_of(want))
+            return false;
+    }
+    return true;
+}
+
+/* The threads of this process, from /proc. */
+static int threads_now(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return -1;
+    int count = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        count += e->d_name[0] != '.';
+    closedir(d);
+    return count;
+}
+
+static void pause_ms(long ms)
+{
+    struct timespec t = {ms / 1000, ms % 1000 * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+/* ------------------------------------------------------------------- fork */
+
+static atomic_bool stop_calling;
+/* The other thread's output, global: a child of fork has no such thread, and the buffer
+ * must stay reachable there for LeakSanitizer. */
+static float *other_y;
+
+static void *keep_calling(void *arg)
+{
+    bool right = true;
+    while (!atomic_load(&stop_calling))
+        right &= large_call_right(leaky_relu_f32, other_y, 0.125f);
+    *(bool *)arg = right;
+    return NULL;
+}
+
+/* The child: a large call on the pool it inherited (none), a resize and another; killed
+ * by the alarm if it deadlocks. Exits through exit(), so its own pool is joined too. */
+static void child(void)
+{
+    alarm(10);
+    float *y = malloc(N * sizeof *y);
+    bool right = large_call_right(leaky_relu_f32, y, 0.01f);
+    right &= leaky_set_num_threads(3) == LEAKY_OK;
+    right &= large_call_right(leaky_relu_f32, y, 0.5f);
+    right &= leaky_set_num_threads(2) == LEAKY_OK;
+    right &= large_call_right(leaky_relu_f32, y, -2.0f);
+    exit(right ? 0 : 1);
+}
+
+static void fork_loop(const char *mode)
+{
+    leaky_set_num_threads(4);
+    float *y = malloc(N * sizeof *y);
+    CHECK(large_call_right(leaky_relu_f32, y, 0.01f), "the parent's first large call");
+    pthread_t other;
+    bool other_right = true;
+    const bool busy = strcmp(mode, "fork-busy") == 0;
+    if (busy) {
+        other_y = malloc(N * sizeof *other_y);
+        pthread_create(&other, NULL, keep_calling, &other_right);
+    }
+    int failures = 0, hangs = 0;
+    for (int f = 0; f < FORKS; f++) {
+        if (strcmp(mode, "fork-spinning") == 0)
+            large_call_right(leaky_relu_f32, y, 0.25f); /* workers spin for 100 us after */
+        else if (!busy)
+            pause_ms(1); /* past the spin: workers asleep */
+        const pid_t pid = fork();
+        if (pid == 0)
+            child();
+        int status = 0;
+        CHECK(pid > 0 && waitpid(pid, &status, 0) == pid, "fork %d", f);
+        if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+            hangs++;
+        else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            failures++;
+    }
+    if (busy) {
+        atomic_store(&stop_calling, true);
+        pthread_join(other, NULL);
+        CHECK(other_right, "the other thread's calls during the forks");
+        free(other_y);
+    }
+    CHECK(hangs == 0, "%s: %d of %d children hung", mode, hangs, FORKS);
+    CHECK(failures == 0, "%s: %d of %d children got wrong bits or crashed", mode, failures, FORKS);
+    CHECK(large_call_right(leaky_relu_f32, y, 0.01f), "the parent after the forks");
+    free(y);
+}
+
+/* ---------------------------------------------------------------- setters */
+
+static void *call_and_check(void *arg)
+{
+    float *y = malloc(N * sizeof *y);
+    int wrong = 0;
+    for (int i = 0; !atomic_load(&stop_calling); i++)
+        wrong += !large_call_right(leaky_relu_f32, y, i % 2 ? 0.01f : 3.0f);
+    free(y);
+    *(int *)arg = wrong;
+    return NULL;
+}
+
+/* Three threads call while this one changes the count, the path and shuts the pool down:
+ * every result stays right, nothing crashes (ThreadSanitizer: no race). */
+static void setters(void)
+{
+    enum { CALLERS = 3 };
+    leaky_isa isas[LEAKY_ISA_COUNT];
+    const int nisas = test_isas(isas);
+    pthread_t callers[CALLERS];
+    int wrong[CALLERS];
+    for (int t = 0; t < CALLERS; t++)
+        pthread_create(&callers[t], NULL, call_and_check, &wrong[t]);
+    for (int i = 0; i < 400; i++) {
+        CHECK(leaky_set_num_threads((size_t)(i % 4) + 1) == LEAKY_OK, "set_num_threads");
+        CHECK(leaky_set_isa(isas[i % nisas]) == LEAKY_OK, "set_isa");
+        if (i % 50 == 49)
+            leaky_shutdown();
+        pause_ms(1);
+    }
+    atomic_store(&stop_calling, true);
+    for (int t = 0; t < CALLERS; t++) {
+        pthread_join(callers[t], NULL);
+        CHECK(wrong[t] == 0, "caller %d: %d calls with wrong bits", t, wrong[t]);
+    }
+    leaky_set_isa(leaky_isa_best());
+}
+
+/* --------------------------------------------------------------- shutdown */
+
+static void shutdown_and_go_on(void)
+{
+    leaky_set_num_threads(4);
+    float *y = malloc(N * sizeof *y);
+    /* The count without the pool, taken after a first pool has come and gone: a
+     * sanitizer's own thread starts with the first thread the program makes. */
+    CHECK(large_call_right(leaky_relu_f32, y, 0.01f), "the first call");
+    leaky_shutdown();
+    const int alone = threads_now();
+    for (int round = 0; round < 20; round++) {
+        CHECK(large_call_right(leaky_relu_f32, y, 0.01f), "round %d: the call", round);
+        CHECK(threads_now() == alone + 3, "round %d: %d threads with the pool, expected %d", round,
+              threads_now(), alone + 3);
+        leaky_shutdown();
+        CHECK(threads_now() == alone, "round %d: %d threads after leaky_shutdown, expected %d",
+              round, threads_now(), alone);
+    }
+    leaky_shutdown(); /* twice, and with no pool: nothing to do */
+    CHECK(threads_now() == alone, "a second shutdown");
+    free(y);
+}
+
+/* ----------------------------------------------------------------- dlopen */
+
+static void dlopen_loop(const char *path)
+{
+    float *y = malloc(N * sizeof *y);
+    for (int round = 0; round < DLOPENS; round++) {
+        void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        CHECK(lib != NULL, "dlopen %s: %s", path, dlerror());
+        if (!lib)
+            break;
+        leaky_status (*set_threads)(size_t) =
+            (leaky_status(*)(size_t))dlsym(lib, "leaky_set_num_threads");
+        relu_fn *relu = (relu_fn *)dlsym(lib, "leaky_relu_f32");
+        CHECK(set_threads && relu, "the library's symbols");
+        if (set_threads && relu) {
+            set_threads(8);
+            CHECK(large_call_right(relu, y, 0.01f), "round %d: the call", round);
+        }
+        CHECK(dlclose(lib) == 0, "dlclose: %s", dlerror());
+    }
+    pause_ms(20); /* a worker left behind would now run unmapped code */
+    free(y);
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "";
+    fill();
+    if (strncmp(mode, "fork-", 5) == 0) {
+        fork_loop(mode);
+    } else if (strcmp(mode, "setters") == 0) {
+        setters();
+    } else if (strcmp(mode, "shutdown") == 0) {
+        shutdown_and_go_on();
+    } else if (strcmp(mode, "exit") == 0) {
+        float *y = malloc(N * sizeof *y);
+        leaky_set_num_threads(4);
+        CHECK(large_call_right(leaky_relu_f32, y, 0.01f), "the call");
+        free(y);
+    } else if (strcmp(mode, "dlopen") == 0 && argc > 2) {
+        dlopen_loop(argv[2]);
+    } else {
+        fprintf(stderr,
+                "usage: test_pool_life fork-asleep|fork-spinning|fork-busy|setters|shutdown|"
+                "exit|dlopen LIB\n");
+        return 2;
+    }
+    free(input);
+    return test_finish(mode);
+}
