@@ -16,8 +16,8 @@ leaky_status TAPI(bias_leaky_relu)(const T *x, const T *bias, T *y, size_t outer
     return ACT(forward)(fn, x, y, outer, channels, inner, &negative_slope, 1, bias);
 }
 
-leaky_status TAPI(bias_leaky_relu_backward)(const T *x, const T *bias, const T *dy, T *dx,
-                                            T *dbias, size_t outer, size_t channels, size_t inner,
+leaky_status TAPI(bias_leaky_relu_backward)(const T *x, const T *bias, const T *dy, T *dx, T *dbias,
+                                            size_t outer, size_t channels, size_t inner,
                                             T negative_slope)
 {
     static const char fn[] = "leaky_bias_leaky_relu_backward_" TSTR;
@@ -35,21 +35,33 @@ leaky_status TAPI(bias_relu)(const T *x, const T *bias, T *y, size_t outer, size
 leaky_status TAPI(bias_relu_backward)(const T *x, const T *bias, const T *dy, T *dx, T *dbias,
                                       size_t outer, size_t channels, size_t inner)
 {
-    return ACT(backward)("leaky_bias_relu_backward_" TSTR, x, dy, dx, NULL, dbias, outer,
-                         channels, inner, NULL, 0, bias);
+    return ACT(backward)("leaky_bias_relu_backward_" TSTR, x, dy, dx, NULL, dbias, outer, channels,
+                         inner, NULL, 0, bias);
+}
+
+/* NULL slopes mean ReLU to prelu.c: PReLU's must be there. */
+static leaky_status check_slopes_there(const char *fn, const T *slopes)
+{
+    if (!slopes)
+        return leaky_fail(LEAKY_EINVAL, "%s: slopes is NULL; expected 1 slope or one per channel",
+                          fn);
+    return LEAKY_OK;
 }
 
 leaky_status TAPI(bias_prelu)(const T *x, const T *bias, T *y, size_t outer, size_t channels,
                               size_t inner, const T *slopes, size_t num_slopes)
 {
-    return ACT(forward)("leaky_bias_prelu_" TSTR, x, y, outer, channels, inner, slopes,
-                        num_slopes, bias);
+    static const char fn[] = "leaky_bias_prelu_" TSTR;
+    LEAKY_TRY(check_slopes_there(fn, slopes));
+    return ACT(forward)(fn, x, y, outer, channels, inner, slopes, num_slopes, bias);
 }
 
 leaky_status TAPI(bias_prelu_backward)(const T *x, const T *bias, const T *dy, T *dx, T *dbias,
                                        T *dslopes, size_t outer, size_t channels, size_t inner,
                                        const T *slopes, size_t num_slopes)
 {
-    return ACT(backward)("leaky_bias_prelu_backward_" TSTR, x, dy, dx, dslopes, dbias, outer,
-                         channels, inner, slopes, num_slopes, bias);
+    static const char fn[] = "leaky_bias_prelu_backward_" TSTR;
+    LEAKY_TRY(check_slopes_there(fn, slopes));
+    return ACT(backward)(fn, x, dy, dx, dslopes, dbias, outer, channels, inner, slopes, num_slopes,
+                         bias);
 }

@@ -10,14 +10,13 @@
 
 #include "leaky.h"
 
-#define LEAKY_ACT_DECLARE(t, T)                                                                    \
-    leaky_status leaky_##t##_act_forward(const char *fn, const T *x, T *y, size_t outer,          \
-                                         size_t channels, size_t inner, const T *slopes,           \
-                                         size_t num_slopes, const T *bias);                        \
-    leaky_status leaky_##t##_act_backward(const char *fn, const T *x, const T *dy, T *dx,         \
-                                          T *dslopes, T *dbias, size_t outer, size_t channels,     \
-                                          size_t inner, const T *slopes, size_t num_slopes,        \
-                                          const T *bias);
+#define LEAKY_ACT_DECLARE(t, T)                                                             \
+    leaky_status leaky_##t##_act_forward(const char *fn, const T *x, T *y, size_t outer,    \
+                                         size_t channels, size_t inner, const T *slopes,    \
+                                         size_t num_slopes, const T *bias);                 \
+    leaky_status leaky_##t##_act_backward(                                                  \
+        const char *fn, const T *x, const T *dy, T *dx, T *dslopes, T *dbias, size_t outer, \
+        size_t channels, size_t inner, const T *slopes, size_t num_slopes, const T *bias);
 LEAKY_ACT_DECLARE(f32, float)
 LEAKY_ACT_DECLARE(f64, double)
 #undef LEAKY_ACT_DECLARE

@@ -24,8 +24,8 @@ static inline __attribute__((always_inline)) vT at_part(const T *p, size_t i, si
 
 /* k (below VT_LANES) elements from i. */
 static inline __attribute__((always_inline)) void part(size_t i, size_t k, const T *x, const T *b,
-                                                       const T *w, T *y, bool row, bool relu,
-                                                       vT b1, vT w1)
+                                                       const T *w, T *y, bool row, bool relu, vT b1,
+                                                       vT w1)
 {
     vT_store_part(y + i,
                   act(vT_load_part(x + i, k), at_part(b, i, k, row, b1),
@@ -33,9 +33,8 @@ static inline __attribute__((always_inline)) void part(size_t i, size_t k, const
                   k);
 }
 
-static inline __attribute__((always_inline)) void body(size_t n, const T *x, const T *b,
-                                                       const T *w, T *y, bool row, bool relu,
-                                                       int stream)
+static inline __attribute__((always_inline)) void body(size_t n, const T *x, const T *b, const T *w,
+                                                       T *y, bool row, bool relu, int stream)
 {
     const vT b1 = row ? vT_zero() : vT_set1(b[0]);
     const vT w1 = row || relu ? vT_zero() : vT_set1(w[0]);
@@ -51,8 +50,8 @@ static inline __attribute__((always_inline)) void body(size_t n, const T *x, con
     for (; i + 4 * VT_LANES <= n; i += 4 * VT_LANES)
         for (size_t u = 0; u < 4 * VT_LANES; u += VT_LANES)
             vT_put(y + i + u,
-                   act(vT_load(x + i + u), at(b, i + u, row, b1),
-                       relu ? b1 : at(w, i + u, row, w1), relu),
+                   act(vT_load(x + i + u), at(b, i + u, row, b1), relu ? b1 : at(w, i + u, row, w1),
+                       relu),
                    stream);
     for (; i + VT_LANES <= n; i += VT_LANES)
         vT_put(y + i, act(vT_load(x + i), at(b, i, row, b1), relu ? b1 : at(w, i, row, w1), relu),
@@ -73,8 +72,8 @@ static inline __attribute__((always_inline)) void stores(size_t n, const T *x, c
         body(n, x, b, w, y, row, relu, 0);
 }
 
-void LEAKY_KNAME(TNAME(vbias_act))(size_t n, const T *x, const T *b, const T *w, size_t step,
-                                   T *y, const TPARAMS *params)
+void LEAKY_KNAME(TNAME(vbias_act))(size_t n, const T *x, const T *b, const T *w, size_t step, T *y,
+                                   const TPARAMS *params)
 {
     const bool nt = params->nontemporal;
     if (step == 0 && !w)
