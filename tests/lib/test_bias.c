@@ -43,9 +43,9 @@ struct shape {
 };
 /* Channels 0 to 67; maps of 1 (channels last), 3, 7x7, 64 and more; rows of either plan. */
 static const struct shape shapes[] = {
-    {3, 5, 7},   {2, 64, 49}, {2, 3, 100},  {1, 67, 1}, {5, 17, 3},  {4, 1, 33},
-    {0, 4, 5},   {2, 0, 3},   {300, 64, 1}, {3, 2, 16}, {1, 1, 1},   {7, 9, 64},
-    {2, 33, 17}, {1, 66, 2},  {40, 3, 1},   {6, 8, 31}, {1, 6, 600}, {9, 1, 1}, {1, 2, 17000}};
+    {3, 5, 7},  {2, 64, 49},  {2, 3, 100}, {1, 67, 1}, {5, 17, 3},   {4, 1, 33},  {0, 4, 5},
+    {2, 0, 3},  {300, 64, 1}, {3, 2, 16},  {1, 1, 1},  {7, 9, 64},   {2, 33, 17}, {1, 66, 2},
+    {40, 3, 1}, {6, 8, 31},   {1, 6, 600}, {9, 1, 1},  {1, 2, 17000}};
 
 #define TT float
 #define TS f32
@@ -89,8 +89,7 @@ static void check_errors(void)
         CHECK(y[i] == 99, "an error wrote y[%d]", i);
     CHECK(b[0] == 1 && dy[1] == 1 && x[0] == -6, "an error wrote an input");
     leaky_bias_prelu_f32(x, b, y, 2, 3, 2, w, 2);
-    CHECK(strstr(leaky_last_error(), "num_slopes is 2") != NULL, "message: %s",
-          leaky_last_error());
+    CHECK(strstr(leaky_last_error(), "num_slopes is 2") != NULL, "message: %s", leaky_last_error());
     leaky_bias_leaky_relu_f32(x, NULL, y, 2, 3, 2, 0.1f);
     CHECK(strstr(leaky_last_error(), "bias") != NULL, "message: %s", leaky_last_error());
     (void)dw;
