@@ -132,8 +132,7 @@ static double fused_time(const struct layout *l, const struct bench_case *c, siz
     const double t0 = bench_now_ns();
     if (c->op == BENCH_FORWARD)
         for (size_t i = 0; i < calls; i++)
-            st |= leaky_bias_leaky_relu_f32(c->x, bias, c->y, s.outer, CHANNELS, s.inner,
-                                            c->slope);
+            st |= leaky_bias_leaky_relu_f32(c->x, bias, c->y, s.outer, CHANNELS, s.inner, c->slope);
     else
         for (size_t i = 0; i < calls; i++)
             st |= leaky_bias_leaky_relu_backward_f32(c->x, bias, c->g, c->y, dbias, s.outer,
@@ -183,17 +182,17 @@ static bool bias_setup(const struct bench_case *c, void **state)
 }
 static void bias_release(void *state) { (void)state; }
 
-#define BIAS_LAYOUT(k)                                                                       \
+#define BIAS_LAYOUT(k)                                                                        \
     static bool supports_##k(const struct bench_case *c) { return supports(&layouts[k], c); } \
-    static double fused_##k(void *state, const struct bench_case *c, size_t calls)           \
-    {                                                                                        \
-        (void)state;                                                                         \
-        return fused_time(&layouts[k], c, calls);                                            \
-    }                                                                                        \
-    static double unfused_##k(void *state, const struct bench_case *c, size_t calls)         \
-    {                                                                                        \
-        (void)state;                                                                         \
-        return unfused_time(&layouts[k], c, calls);                                          \
+    static double fused_##k(void *state, const struct bench_case *c, size_t calls)            \
+    {                                                                                         \
+        (void)state;                                                                          \
+        return fused_time(&layouts[k], c, calls);                                             \
+    }                                                                                         \
+    static double unfused_##k(void *state, const struct bench_case *c, size_t calls)          \
+    {                                                                                         \
+        (void)state;                                                                          \
+        return unfused_time(&layouts[k], c, calls);                                           \
     }
 BIAS_LAYOUT(0)
 BIAS_LAYOUT(1)

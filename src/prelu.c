@@ -48,7 +48,12 @@ enum {
     RUN_ROWS_MAX = BLOCK / BACKWARD_RUN_MIN_FEW, /* runs: rows per block, at most */
     ROW_MIN = 2048,      /* rows: elements per row, at least (a row stays in L1) */
     ROW_BLOCK = 1 << 18, /* rows: elements per block, about (a block holds period sums) */
-    ROW_BLOCK_MIN = 8    /* rows: rows per block, at least */
+    ROW_BLOCK_MIN = 8,   /* rows: rows per block, at least */
+    /* Bias + activation's forward in the rows plan: the rows' period at least this (short
+     * periods would cost a wrap every few vectors), and the next period's first elements
+     * after it. */
+    BIAS_REPEAT_MIN = 256,
+    BIAS_REPEAT_EXTRA = 64
 };
 
 struct plan {
@@ -56,6 +61,7 @@ struct plan {
     size_t n, channels, inner; /* the shape (a shared slope: 1 channel, inner = n) */
     size_t rows, width;        /* the array as rows x width */
     size_t period;             /* rows: channels x inner, a slope per position */
+    size_t repeat;             /* rows, bias + activation's forward: its rows' period */
     const T *slopes;           /* runs: one per channel; rows: the expanded row (NULL: ReLU) */
     const T *bias;             /* as slopes (NULL: none) */
     size_t blocks, rows_per_block, pieces_per_row, sums_per_block;
@@ -154,7 +160,7 @@ static bool stream_to(const struct plan *p, const void *out, const void *in, siz
  * free than in its kernel. */
 enum { ROW_ON_STACK = 8192 / sizeof(T) };
 
-/* A row of `expanded` elements (a whole number of periods) from one value per channel. */
+/* A row of `expanded` elements from one value per channel: periods of channels x inner. */
 static void expand(T *w, const T *values, size_t channels, size_t inner, size_t expanded)
 {
     /* One period (each value repeated inner times), then copies of it: no divisions, which
@@ -167,8 +173,9 @@ static void expand(T *w, const T *values, size_t channels, size_t inner, size_t 
             for (size_t i = 0; i < inner; i++)
                 run[i] = values[c];
         }
-    for (size_t j = channels * inner; j < expanded; j += channels * inner)
-        memcpy(w + j, w, channels * inner * sizeof *w);
+    const size_t period = channels * inner;
+    for (size_t j = period; j < expanded; j += period)
+        memcpy(w + j, w, min_size(period, expanded - j) * sizeof *w);
 }
 
 /* The plan for a shape (n > 0).  The rows plan's expanded slope and bias rows go into
@@ -212,8 +219,14 @@ static leaky_status make_plan(const char *fn, struct plan *p, bool backward, siz
     const size_t periods = period >= ROW_MIN ? 1 : (ROW_MIN + period - 1) / period;
     p->width = period * min_size(periods, rows);
     /* The forward's kernel takes a slope per element of its row, the backward's one period
-     * of them (it indexes the slopes by position in the period). */
-    const size_t expanded = backward ? period : p->width;
+     * of them (it indexes the slopes by position in the period); bias + activation's
+     * forward rows that repeat every BIAS_REPEAT_MIN elements or more, one call for a
+     * thread's whole range (kernels.h, bias_act). */
+    size_t expanded = backward ? period : p->width;
+    if (bias && !backward) {
+        p->repeat = period * ((BIAS_REPEAT_MIN + period - 1) / period);
+        expanded = p->repeat + BIAS_REPEAT_EXTRA;
+    }
     const size_t size = ((slopes != NULL) + (bias != NULL)) * expanded;
     T *w = on_stack;
     if (size > ROW_ON_STACK) {
@@ -266,7 +279,7 @@ static void forward_run(const struct forward_job *job, size_t at, size_t len, si
     const TPARAMS params = {.slope = p->slopes ? p->slopes[c] : 0, .nontemporal = job->stream};
     if (job->bias) {
         job->k->TNAME(vbias_act)(len, (const T *)job->x + at, p->bias + c,
-                                 p->slopes ? p->slopes + c : NULL, 0, (T *)job->y + at, &params);
+                                 p->slopes ? p->slopes + c : NULL, 0, 0, (T *)job->y + at, &params);
         return;
     }
 #if defined(LEAKY_TYPE_F32)
@@ -285,9 +298,9 @@ static void forward_row(const struct forward_job *job, size_t at, size_t len, si
     const struct plan *p = job->p;
     const T *w = p->slopes ? p->slopes + in : NULL;
     const TPARAMS stores = {.slope = 0, .nontemporal = job->stream};
-    if (job->bias) {
-        job->k->TNAME(vbias_act)(len, (const T *)job->x + at, p->bias + in, w, 1, (T *)job->y + at,
-                                 &stores);
+    if (job->bias) { /* rows that repeat */
+        job->k->TNAME(vbias_act)(len, (const T *)job->x + at, p->bias, p->slopes, p->repeat, in,
+                                 (T *)job->y + at, &stores);
         return;
     }
 #if defined(LEAKY_TYPE_F32)
@@ -309,6 +322,9 @@ static void forward_range(void *ctx, size_t begin, size_t end)
             const size_t stop = min_size((run + 1) * p->width, end);
             forward_run(job, begin, stop - begin, run % p->channels);
             begin = stop;
+        } else if (job->bias) {
+            forward_row(job, begin, end - begin, begin % p->repeat);
+            begin = end;
         } else {
             const size_t at = begin % p->width;
             const size_t len = min_size(p->width - at, end - begin);
@@ -417,6 +433,7 @@ struct backward_job {
     double *sums;  /* runs: one per channel or row of a block; rows: period per block */
     double *bsums; /* the bias's, as sums (NULL: no bias) */
     bool stream;
+    bool slope_sums; /* with a bias, whether the slope's are wanted */
 };
 
 static void run_block(const struct backward_job *job, size_t unit)
@@ -431,11 +448,11 @@ static void run_block(const struct backward_job *job, size_t unit)
     double row_sums[RUN_ROWS_MAX], row_bsums[RUN_ROWS_MAX];
     size_t c = first_row % p->channels;
     job->k->TNAME(vprelu_backward_runs)(rows, len, job->x + at, job->dy + at, job->dx + at,
-                                        p->slopes, p->bias, p->channels, c, job->stream, row_sums,
-                                        row_bsums);
+                                        p->slopes, p->bias, p->channels, c, job->stream,
+                                        job->slope_sums ? row_sums : NULL, row_bsums);
     for (size_t r = 0; r < rows; r++, c = c + 1 == p->channels ? 0 : c + 1) {
         const size_t s = at_sums + (p->sums_per_block == p->channels ? c : r);
-        if (p->slopes)
+        if (p->slopes && job->slope_sums)
             job->sums[s] += row_sums[r];
         if (p->bias)
             job->bsums[s] += row_bsums[r];
@@ -449,7 +466,8 @@ static void row_block(const struct backward_job *job, size_t unit)
     const size_t begin = unit * p->rows_per_block * p->width;
     const size_t end = min_size(p->n, begin + p->rows_per_block * p->width);
     job->k->TNAME(vprelu_backward)(end - begin, p->period, job->x + begin, job->dy + begin,
-                                   p->slopes, p->bias, job->dx + begin, job->sums + at_sums,
+                                   p->slopes, p->bias, job->dx + begin,
+                                   job->slope_sums ? job->sums + at_sums : NULL,
                                    job->bsums ? job->bsums + at_sums : NULL);
 }
 
@@ -572,8 +590,15 @@ static leaky_status backward(const char *fn, const T *x, const T *dy, T *dx, T *
                           fn, count_all * sizeof *sums);
     }
     double *bsums = bias ? sums + nsums : NULL, *total = sums + (bias ? 2 : 1) * nsums;
-    struct backward_job job = {
-        &p, k, x, dy, dx, sums, bsums, stream_to(&p, dx, dy, 3 * n * sizeof(T), sizeof(T))};
+    struct backward_job job = {&p,
+                               k,
+                               x,
+                               dy,
+                               dx,
+                               sums,
+                               bsums,
+                               stream_to(&p, dx, dy, 3 * n * sizeof(T), sizeof(T)),
+                               !bias || dslopes};
     leaky_parallel_for(p.blocks, leaky_grain(sizeof(T)) / (n / p.blocks + 1) + 1, backward_range,
                        &job);
     if (dslopes) {

@@ -33,13 +33,19 @@ enum {
 };
 
 /* What a step differentiates, a constant in each inlined caller:
- *   ACC_PRELU      z = x; dx = z > 0 ? dy : w * dy; one sum, the slope's terms
- *                  (z > 0 ? 0 : z * dy)
- *   ACC_BIAS       z = x + b; the same dx; two sums, the bias's terms (dx) and the slope's
- *   ACC_BIAS_RELU  z = x + b; dx = z <= 0 ? 0 : dy (torch.relu's backward); the bias's sum
+ *   ACC_PRELU       z = x; dx = z > 0 ? dy : w * dy; one sum, the slope's terms
+ *                   (z > 0 ? 0 : z * dy)
+ *   ACC_BIAS_PRELU  z = x + b; the same dx; two sums, the bias's terms (dx) and the slope's
+ *   ACC_BIAS_LEAKY  the same, the bias's sum only
+ *   ACC_BIAS_RELU   z = x + b; dx = z <= 0 ? 0 : dy (torch.relu's backward); the bias's sum
  * The bias's terms are summed as the slope's are: in float over dx * 2^64 for float32, a
  * lane whose block sum is not finite taking the exact double sum of its terms. */
-enum acc_act { ACC_PRELU, ACC_BIAS, ACC_BIAS_RELU };
+enum acc_act { ACC_PRELU, ACC_BIAS_PRELU, ACC_BIAS_LEAKY, ACC_BIAS_RELU };
+static inline bool acc_slope_sums(enum acc_act act)
+{
+    return act == ACC_PRELU || act == ACC_BIAS_PRELU;
+}
+static inline bool acc_bias_sums(enum acc_act act) { return act != ACC_PRELU; }
 
 /* The pre-activation of vector v, and its gradient dx. */
 static inline __attribute__((always_inline)) vT acc_z(vT x, const vT *b, size_t v, enum acc_act act)
@@ -182,9 +188,9 @@ static inline __attribute__((always_inline)) void acc_row(size_t nv, size_t widt
                                              : vT_backward_where(negative, g, op.w[v]);
         if (mode == ACC_DX_NOW)
             vT_store_n(dx + o, d, whole ? VT_LANES : k);
-        if (op.act != ACC_PRELU)
+        if (acc_bias_sums(op.act))
             fb[v] = vT_add(fb[v], ACC_SCALE(d));
-        if (op.act != ACC_BIAS_RELU)
+        if (acc_slope_sums(op.act))
             f[v] = vT_add(f[v], vT_mul_where(negative, ACC_SCALE(z), g));
     }
 }
@@ -263,12 +269,12 @@ static inline __attribute__((always_inline)) void acc_block(size_t m, size_t str
     acc_terms(m, stride, nv, width, wlast, x, dy, dx, op, f, fb, mode, whole_last);
     for (size_t v = 0; v < nv; v++) {
         vf64 c[ACC_VECS];
-        if (op.act != ACC_BIAS_RELU) {
+        if (acc_slope_sums(op.act)) {
             acc_sums(f[v], v, m, stride, width, wlast, x, dy, op, false, c);
             for (int h = 0; h < ACC_VECS; h++)
                 acc[v][h] = vf64_add(acc[v][h], c[h]);
         }
-        if (op.act != ACC_PRELU) {
+        if (acc_bias_sums(op.act)) {
             acc_sums(fb[v], v, m, stride, width, wlast, x, dy, op, true, c);
             for (int h = 0; h < ACC_VECS; h++)
                 accb[v][h] = vf64_add(accb[v][h], c[h]);

@@ -42,9 +42,9 @@ static inline __attribute__((always_inline)) void in_registers(size_t periods, s
         load_op(c, v * VT_LANES, VT_LANES, act, wv + v, bv + v);
         for (int h = 0; h < ACC_VECS; h++)
             a[v][h] = ab[v][h] = vf64_zero();
-        if (act != ACC_BIAS_RELU)
+        if (acc_slope_sums(act))
             acc_load(a[v], c->acc + v * VT_LANES, VT_LANES);
-        if (act != ACC_PRELU)
+        if (acc_bias_sums(act))
             acc_load(ab[v], c->bacc + v * VT_LANES, VT_LANES);
     }
     const struct acc_op op = {act, wv, bv};
@@ -59,9 +59,9 @@ static inline __attribute__((always_inline)) void in_registers(size_t periods, s
         acc_block(periods - p, period, nv, period, period, x + p * period, dy + p * period,
                   dx + p * period, op, a, ab, in_place ? ACC_DX_AFTER : ACC_DX_NOW, false);
     for (size_t v = 0; v < nv; v++) {
-        if (act != ACC_BIAS_RELU)
+        if (acc_slope_sums(act))
             acc_store(c->acc + v * VT_LANES, a[v], VT_LANES);
-        if (act != ACC_PRELU)
+        if (acc_bias_sums(act))
             acc_store(c->bacc + v * VT_LANES, ab[v], VT_LANES);
     }
 }
@@ -98,11 +98,11 @@ static inline __attribute__((always_inline)) void tile_block(size_t m, size_t pe
     for (size_t v = 0; v < nv; v++) {
         const size_t k = acc_lanes(width, v);
         vf64 s[ACC_VECS];
-        if (act != ACC_BIAS_RELU) {
+        if (acc_slope_sums(act)) {
             acc_sums(f[v], v, m, period, width, width, x, dy, op, false, s);
             add_into(c->acc, j + v * VT_LANES, k, s);
         }
-        if (act != ACC_PRELU) {
+        if (acc_bias_sums(act)) {
             acc_sums(fb[v], v, m, period, width, width, x, dy, op, true, s);
             add_into(c->bacc, j + v * VT_LANES, k, s);
         }
@@ -157,8 +157,10 @@ void LEAKY_KNAME(TNAME(vprelu_backward))(size_t n, size_t period, const T *x, co
     const struct row_call c = {x, dy, w, b, dx, acc, bacc};
     if (!b)
         row_as(n, period, &c, ACC_PRELU);
-    else if (w)
-        row_as(n, period, &c, ACC_BIAS);
-    else
+    else if (!w)
         row_as(n, period, &c, ACC_BIAS_RELU);
+    else if (!acc)
+        row_as(n, period, &c, ACC_BIAS_LEAKY);
+    else
+        row_as(n, period, &c, ACC_BIAS_PRELU);
 }

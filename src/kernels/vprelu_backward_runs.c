@@ -51,9 +51,9 @@ static inline __attribute__((always_inline)) void run(size_t n, const T *x, cons
     }
     if (stream)
         acc_stream_rest(done, n, x, dy, dx, op);
-    if (act != ACC_BIAS_RELU)
+    if (acc_slope_sums(act))
         *sum = acc_tree(acc);
-    if (act != ACC_PRELU)
+    if (acc_bias_sums(act))
         *bias_sum = acc_tree(accb);
 }
 
@@ -82,7 +82,7 @@ static inline __attribute__((always_inline)) void runs_as(size_t runs, size_t le
             !VF_CHEAP_PARTS && mode != ACC_DX_AFTER && r + 1 < runs && len >= VT_LANES;
         run(len, a->x + at, a->dy + at, a->dx + at, act == ACC_BIAS_RELU ? 0 : a->slopes[channel],
             act == ACC_PRELU ? 0 : a->bias[channel], act, mode, whole_end,
-            act == ACC_BIAS_RELU ? NULL : a->sums + r, act == ACC_PRELU ? NULL : a->bias_sums + r);
+            acc_slope_sums(act) ? a->sums + r : NULL, acc_bias_sums(act) ? a->bias_sums + r : NULL);
         channel = channel + 1 == a->channels ? 0 : channel + 1;
     }
 }
@@ -126,8 +126,10 @@ void LEAKY_KNAME(TNAME(vprelu_backward_runs))(size_t runs, size_t len, const T *
     const struct runs_call a = {x, dy, slopes, bias, dx, channels, channel, sums, bias_sums};
     if (!bias)
         runs_of(runs, len, &a, ACC_PRELU, nontemporal);
-    else if (slopes)
-        runs_of(runs, len, &a, ACC_BIAS, nontemporal);
-    else
+    else if (!slopes)
         runs_of(runs, len, &a, ACC_BIAS_RELU, nontemporal);
+    else if (!sums)
+        runs_of(runs, len, &a, ACC_BIAS_LEAKY, nontemporal);
+    else
+        runs_of(runs, len, &a, ACC_BIAS_PRELU, nontemporal);
 }

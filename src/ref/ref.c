@@ -60,13 +60,13 @@ void REF(vprelu)(size_t n, const T *x, const T *w, T *y, const TPARAMS *params)
         y[i] = x[i] > 0 ? x[i] : w[i] * x[i];
 }
 
-void REF(vbias_act)(size_t n, const T *x, const T *b, const T *w, size_t step, T *y,
+void REF(vbias_act)(size_t n, const T *x, const T *b, const T *w, size_t period, size_t phase, T *y,
                     const TPARAMS *params)
 {
     (void)params;
-    for (size_t i = 0; i < n; i++) {
-        const T z = x[i] + b[i * step];
-        y[i] = !w ? (z < 0 ? 0 : z) : z > 0 ? z : w[i * step] * z;
+    for (size_t i = 0, j = phase; i < n; i++, j = period && j + 1 == period ? 0 : j + !!period) {
+        const T z = x[i] + b[j];
+        y[i] = !w ? (z < 0 ? 0 : z) : z > 0 ? z : w[j] * z;
     }
 }
 
@@ -131,7 +131,7 @@ void REF(vprelu_backward)(size_t n, size_t period, const T *x, const T *dy, cons
         for (size_t j = 0; j < period; j++) {
             const struct act a = {b != NULL, w == NULL, b ? b[j] : 0, w ? w[j] : 0};
             const size_t m = min_size(periods - p, LEAKY_ACC_BLOCK), at = p * period + j;
-            if (w)
+            if (w && acc)
                 acc[j] += block_sum(m, period, x + at, dy + at, &a, false);
             if (b)
                 bacc[j] += block_sum(m, period, x + at, dy + at, &a, true);
@@ -173,7 +173,7 @@ void REF(vprelu_backward_runs)(size_t runs, size_t len, const T *x, const T *dy,
     for (size_t r = 0; r < runs; r++, x += len, dy += len, dx += len) {
         const struct act a = {bias != NULL, slopes == NULL, bias ? bias[channel] : 0,
                               slopes ? slopes[channel] : 0};
-        if (slopes)
+        if (slopes && sums)
             sums[r] = run_sum(len, x, dy, &a, false);
         if (bias)
             bias_sums[r] = run_sum(len, x, dy, &a, true);

@@ -424,11 +424,14 @@ static void drive_convert(const struct subject *s, const struct convert_kind *k)
 }
 
 /* The activations a PReLU backward kernel differentiates: PReLU's (no bias), bias +
- * PReLU (slopes and a bias), bias + ReLU (a bias, no slopes). */
-enum { ACTS = 3 };
-static const char *const act_labels[ACTS] = {"PReLU", "bias + PReLU", "bias + ReLU"};
+ * PReLU (slopes and a bias), bias + ReLU (a bias, no slopes), bias + Leaky ReLU (slopes
+ * and a bias, no slope sums wanted). */
+enum { ACTS = 4 };
+static const char *const act_labels[ACTS] = {"PReLU", "bias + PReLU", "bias + ReLU",
+                                             "bias + Leaky ReLU"};
 static bool act_slopes(int act) { return act != 2; }
 static bool act_bias(int act) { return act != 0; }
+static bool act_slope_sums(int act) { return act <= 1; }
 
 /* PReLU's backward over a row of whole periods: dx, and the sums added into acc (the
  * slopes') and bacc (the bias's): both compared, so that a sum the activation has not is
@@ -464,7 +467,8 @@ static void drive_row(const struct subject *s, const struct row_kind *k)
                     want_sums[j] = (double)(j % 7) * 0.375 - 1.0;
                     want_bsums[j] = (double)(j % 5) * 0.25 + 2.0;
                 }
-                k->call(s->ref, n, period, x, dy, w, b, want, want_sums, want_bsums);
+                k->call(s->ref, n, period, x, dy, w, b, want,
+                        act_slope_sums(act) ? want_sums : NULL, want_bsums);
                 for (int in_place = 0; in_place <= 1; in_place++) {
                     const void *xa = area_copy(&in1, z, c->xs, n, x);
                     const void *dya = in_place ? NULL : area_copy(&in2, z, c->gs, n, dy);
@@ -476,7 +480,8 @@ static void drive_row(const struct subject *s, const struct row_kind *k)
                         acc[j] = (double)(j % 7) * 0.375 - 1.0;
                         bacc[j] = (double)(j % 5) * 0.25 + 2.0;
                     }
-                    k->call(s->got, n, period, xa, in_place ? dx : dya, w, b, dx, acc, bacc);
+                    k->call(s->got, n, period, xa, in_place ? dx : dya, w, b, dx,
+                            act_slope_sums(act) ? acc : NULL, bacc);
                     char mode[64];
                     snprintf(mode, sizeof mode, "%s, %s", act_labels[act],
                              in_place ? "in place (dx = dy)" : "out of place");
@@ -528,7 +533,7 @@ static void drive_runs(const struct subject *s, const struct runs_kind *k)
                     for (size_t r = 0; r < runs; r++)
                         want_sums[r] = want_bsums[r] = 7.5;
                     k->call(s->ref, runs, len, x, dy, want, slopes, bias, VARIANTS, (size_t)v,
-                            false, want_sums, want_bsums);
+                            false, act_slope_sums(act) ? want_sums : NULL, want_bsums);
                     for (int in_place = 0; in_place <= !nt; in_place++) {
                         const void *xa = area_copy(&in1, z, c->xs, n, x);
                         const void *dya = in_place ? NULL : area_copy(&in2, z, c->gs, n, dy);
@@ -539,7 +544,7 @@ static void drive_runs(const struct subject *s, const struct runs_kind *k)
                         for (size_t r = 0; r < runs; r++)
                             sums[r] = bsums[r] = 7.5;
                         k->call(s->got, runs, len, xa, in_place ? dx : dya, dx, slopes, bias,
-                                VARIANTS, (size_t)v, nt, sums, bsums);
+                                VARIANTS, (size_t)v, nt, act_slope_sums(act) ? sums : NULL, bsums);
                         char mode[96];
                         snprintf(mode, sizeof mode, "%s, %zu run%s, %s", act_labels[act], runs,
                                  runs > 1 ? "s" : "",
@@ -561,48 +566,59 @@ static void drive_runs(const struct subject *s, const struct runs_kind *k)
                 }
 }
 
-/* Bias + activation's forward: y from x with one bias and slope (step 0) or a row of them
- * (step 1), or ReLU (no slopes); out of place (streamed or not), then in place. */
+/* Bias + activation's forward: y from x with one bias and slope (period 0) or rows of them
+ * that repeat (periods of 64 to 256, from every phase), or ReLU (no slopes); out of place
+ * (streamed or not), then in place. */
 struct bias_act_kind {
     size_t size;
     const void *x, *w, *slopes; /* any values; finite rows (biases and slopes); VARIANTS */
-    void (*call)(any_fn f, size_t n, const void *x, const void *b, const void *w, size_t step,
-                 void *y, bool nt);
+    void (*call)(any_fn f, size_t n, const void *x, const void *b, const void *w, size_t period,
+                 size_t phase, void *y, bool nt);
 };
 
 static void drive_bias_act(const struct subject *s, const struct bias_act_kind *k)
 {
-    static const char *const forms[4] = {"one bias and slope", "one bias, ReLU",
-                                         "bias and slope rows", "bias row, ReLU"};
+    static const size_t periods[VARIANTS] = {64, 67, 100, 128, 256};
     const size_t z = k->size;
     for (int form = 0; form < 4; form++)
-        for (int v = 0; v < VARIANTS; v++)
+        for (int v = 0; v < VARIANTS; v++) {
+            const bool rows = form >= 2, relu = form % 2;
+            const size_t period = rows ? periods[v] : 0;
+            /* The rows: a period and the next one's first 64 elements, biases then slopes. */
+            unsigned char *b = want2, *w = want2 + (periods[VARIANTS - 1] + 64) * z;
+            const unsigned char *src = (const unsigned char *)k->w + (size_t)v * 997 * z;
+            for (size_t j = 0; rows && j < period + 64; j++) {
+                memcpy(b + j * z, src + j % period * z, z);
+                memcpy(w + j * z, src + (j % period + 1031) * z, z);
+            }
+            if (!rows) {
+                memcpy(b, src, z);
+                memcpy(w, (const unsigned char *)k->slopes + (size_t)v * z, z);
+            }
+            char label[64];
+            snprintf(label, sizeof label, "%s, %s %zu", relu ? "ReLU" : "slopes",
+                     rows ? "rows of period" : "one value", period);
             for (int nt = 0; nt <= 1; nt++)
                 for (size_t q = 0; q < ncalls; q++) {
                     const struct call *c = &calls[q];
-                    const size_t step = form >= 2;
-                    const bool relu = form % 2;
+                    const size_t phase = rows ? (c->n * 7 + c->xs) % period : 0;
                     const unsigned char *x = (const unsigned char *)k->x + c->off * z;
-                    const unsigned char *row = (const unsigned char *)k->w + (c->off + 397) * z;
-                    const void *b = step ? row : (const unsigned char *)k->w + (size_t)v * 31 * z;
-                    const void *w = relu   ? NULL
-                                    : step ? row + (size_t)(v + 1) * 1031 * z
-                                           : (const unsigned char *)k->slopes + (size_t)v * z;
-                    k->call(s->ref, c->n, x, b, w, step, want, false);
+                    const void *wr = relu ? NULL : w;
+                    k->call(s->ref, c->n, x, b, wr, period, phase, want, false);
                     for (int in_place = 0; in_place <= !nt; in_place++) {
                         const void *xa = area_copy(&in1, z, c->xs, c->n, x);
                         void *y = in_place ? area_copy(&out1, z, c->ys, c->n, x)
                                            : area_open(&out1, z, c->ys, c->n);
-                        k->call(s->got, c->n, in_place ? y : xa, b, w, step, y, nt);
-                        char mode[80];
-                        snprintf(mode, sizeof mode, "%s, %s", forms[form],
+                        k->call(s->got, c->n, in_place ? y : xa, b, wr, period, phase, y, nt);
+                        char mode[96];
+                        snprintf(mode, sizeof mode, "phase %zu, %s", phase,
                                  in_place ? "in place" : "out of place");
-                        verdict(s, c, mode, slope_labels[v], nt, "y",
-                                first_difference(want, y, z, c->n), c->n, want, y, z,
-                                area_intact(&out1, z, c->ys, c->n),
+                        verdict(s, c, mode, label, nt, "y", first_difference(want, y, z, c->n),
+                                c->n, want, y, z, area_intact(&out1, z, c->ys, c->n),
                                 in_place || first_difference(x, xa, z, c->n) == c->n);
                     }
                 }
+        }
 }
 
 /* RReLU's forward: y, and the noise when asked for (out of place, without it, in place). */
