@@ -683,25 +683,26 @@ static const struct named_goal named_goals[] = {
  * (biasCL); unf*: a compiled bias-add loop then leaky_relu_f32 in place, backward
  * leaky_relu_backward_f32 then a compiled per-channel sum; onednn-*: oneDNN's binary add
  * with a relu(alpha) post-op (leaky-bench-peers). */
-#define BIAS_GOALS(layout, t)                                                                \
-    {{"bias " layout " forward, 16M elements, " #t " thread, against the two passes",        \
-      "bias" layout, CASE_FORWARD, t, 16 * M, AGAINST_IMPL, 0.5, GOAL_AT_MOST},              \
-     "unf" layout},                                                                          \
-        {{"bias " layout " forward, 16M elements, " #t " thread, against oneDNN's fused",    \
-          "bias" layout, CASE_FORWARD, t, 16 * M, AGAINST_IMPL, 0.9, GOAL_AT_MOST},          \
-         "onednn-" layout},                                                                  \
-        {{"bias " layout " backward, 16M elements, " #t " thread, against its forward",      \
-          "bias" layout, CASE_BACKWARD, t, 16 * M, AGAINST_FORWARD, 1.6, GOAL_AT_MOST},      \
-         NULL},                                                                              \
-        {{"bias " layout " backward, 16M elements, " #t " thread, against the unfused pair", \
-          "bias" layout, CASE_BACKWARD, t, 16 * M, AGAINST_IMPL, 0.6, GOAL_AT_MOST},         \
+#define BIAS_GOALS(layout, t, threads)                                                             \
+    {{"bias " layout " forward, 16M elements, " threads ", against the two passes", "bias" layout, \
+      CASE_FORWARD, t, 16 * M, AGAINST_IMPL, 0.5, GOAL_AT_MOST},                                   \
+     "unf" layout},                                                                                \
+        {{"bias " layout " forward, 16M elements, " threads ", against oneDNN's fused",            \
+          "bias" layout, CASE_FORWARD, t, 16 * M, AGAINST_IMPL, 0.9, GOAL_AT_MOST},                \
+         "onednn-" layout},                                                                        \
+        {{"bias " layout " backward, 16M elements, " threads ", against its forward",              \
+          "bias" layout, CASE_BACKWARD, t, 16 * M, AGAINST_FORWARD, 1.6, GOAL_AT_MOST},            \
+         NULL},                                                                                    \
+        {{"bias " layout " backward, 16M elements, " threads ", against the unfused pair",         \
+          "bias" layout, CASE_BACKWARD, t, 16 * M, AGAINST_IMPL, 0.6, GOAL_AT_MOST},               \
          "unf" layout},
-    BIAS_GOALS("7x7", 1) BIAS_GOALS("7x7", 2) BIAS_GOALS("56", 1) BIAS_GOALS("56", 2)
-        BIAS_GOALS("CL", 1) BIAS_GOALS("CL", 2)
+    BIAS_GOALS("7x7", 1, "1 thread") BIAS_GOALS("7x7", 2, "2 threads")
+        BIAS_GOALS("56", 1, "1 thread") BIAS_GOALS("56", 2, "2 threads")
+            BIAS_GOALS("CL", 1, "1 thread") BIAS_GOALS("CL", 2, "2 threads")
 #undef BIAS_GOALS
-            {{"bias 7x7 forward, 16M elements, 1 thread, against the non-temporal copy", "bias7x7",
-              CASE_FORWARD, 1, 16 * M, AGAINST_NT_COPY, 1.1, GOAL_AT_MOST},
-             NULL},
+                {{"bias 7x7 forward, 16M elements, 1 thread, against the non-temporal copy",
+                  "bias7x7", CASE_FORWARD, 1, 16 * M, AGAINST_NT_COPY, 1.1, GOAL_AT_MOST},
+                 NULL},
     {{"bias 56 forward, 16M elements, 1 thread, against the non-temporal copy", "bias56",
       CASE_FORWARD, 1, 16 * M, AGAINST_NT_COPY, 1.1, GOAL_AT_MOST},
      NULL},
