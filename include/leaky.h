@@ -372,6 +372,21 @@ leaky_status leaky_layer_zero_grad(leaky_layer *layer);
 /* RReLU's bounds (0 for other layers). */
 float leaky_layer_rrelu_lower(const leaky_layer *layer);
 float leaky_layer_rrelu_upper(const leaky_layer *layer);
+/* A bias before the activation (the bias of the convolution or linear layer before it,
+ * applied with the activation in one pass: leaky_bias_*): channels values, all 0 at first,
+ * the channel at dimension 1 of the shape or, when channels_last, the last (a PReLU
+ * layer's own choice).  A ReLU, LeakyReLU or PReLU layer that works out of place may hold
+ * one (EINVAL otherwise); adding one again replaces it.  Its forward then computes
+ * y = activation(x + bias[c]) (the shape's channels must be the bias's count), and its
+ * backward takes the forward's input x, writes dx and ADDS the bias gradient (and PReLU's
+ * slope gradient) into the layer's; zero_grad clears both. */
+leaky_status leaky_layer_add_bias(leaky_layer *layer, size_t channels, bool channels_last);
+/* The number of biases (0: none). */
+size_t leaky_layer_num_bias(const leaky_layer *layer);
+/* Copies the bias out / in, and its accumulated gradient out (n must be the count). */
+leaky_status leaky_layer_get_bias(const leaky_layer *layer, float *bias, size_t n);
+leaky_status leaky_layer_set_bias(leaky_layer *layer, const float *bias, size_t n);
+leaky_status leaky_layer_get_bias_grad(const leaky_layer *layer, float *grad, size_t n);
 
 /* ------------------------------------------- float16, bfloat16 and int8 */
 

@@ -95,6 +95,80 @@ static void check_errors(void)
     (void)dw;
 }
 
+/* A layer with a bias gives the fused functions' results, and accumulates its gradients. */
+static void check_layers(void)
+{
+    float x[24], dy[24], y[24], want[24], dx[24], want_dx[24], db[3], dw[3], grad[3];
+    const float bias[3] = {0.5f, -1.0f, 2.0f}, slopes[3] = {0.25f, -0.5f, 1.5f};
+    for (int i = 0; i < 24; i++)
+        x[i] = (float)random_value(), dy[i] = (float)random_value();
+    const size_t nchw[3] = {2, 3, 4}, last[2] = {8, 3};
+    leaky_layer *l = NULL;
+
+    CHECK(leaky_layer_create_leaky_relu(&l, 0.1f, false) == LEAKY_OK, "create");
+    CHECK(leaky_layer_num_bias(l) == 0, "no bias at first");
+    CHECK(leaky_layer_add_bias(l, 3, false) == LEAKY_OK, "%s", leaky_last_error());
+    CHECK(leaky_layer_num_bias(l) == 3, "3 biases");
+    CHECK(leaky_layer_get_bias(l, grad, 3) == LEAKY_OK && grad[0] == 0 && grad[2] == 0,
+          "a new bias is 0");
+    CHECK(leaky_layer_set_bias(l, bias, 3) == LEAKY_OK, "set_bias");
+    CHECK(leaky_layer_forward_f32(l, x, y, 3, nchw) == LEAKY_OK, "%s", leaky_last_error());
+    leaky_bias_leaky_relu_f32(x, bias, want, 2, 3, 4, 0.1f);
+    CHECK(memcmp(y, want, sizeof y) == 0, "leaky layer with a bias: y differs");
+    for (int twice = 0; twice < 2; twice++)
+        CHECK(leaky_layer_backward_f32(l, x, dy, dx, 3, nchw) == LEAKY_OK, "%s",
+              leaky_last_error());
+    leaky_bias_leaky_relu_backward_f32(x, bias, dy, want_dx, db, 2, 3, 4, 0.1f);
+    CHECK(memcmp(dx, want_dx, sizeof dx) == 0, "leaky layer with a bias: dx differs");
+    CHECK(leaky_layer_get_bias_grad(l, grad, 3) == LEAKY_OK, "get_bias_grad");
+    for (int c = 0; c < 3; c++)
+        CHECK(grad[c] == db[c] + db[c], "bias grad[%d] %g, two backwards of %g", c, (double)grad[c],
+              (double)db[c]);
+    CHECK(leaky_layer_zero_grad(l) == LEAKY_OK && leaky_layer_get_bias_grad(l, grad, 3) == 0 &&
+              grad[1] == 0,
+          "zero_grad clears the bias grad");
+    CHECK(leaky_layer_forward_f32(l, x, y, 2, (const size_t[]){6, 4}) == LEAKY_EINVAL,
+          "4 channels against 3 biases");
+    CHECK(strstr(leaky_last_error(), "bias") != NULL, "message: %s", leaky_last_error());
+    CHECK(leaky_layer_get_bias(l, grad, 2) == LEAKY_EINVAL, "get_bias with n = 2");
+    leaky_layer_destroy(l);
+
+    CHECK(leaky_layer_create_prelu(&l, 3, 0.25f, false) == LEAKY_OK, "create prelu");
+    CHECK(leaky_layer_set_slopes(l, slopes, 3) == LEAKY_OK, "slopes");
+    CHECK(leaky_layer_add_bias(l, 3, false) == LEAKY_OK && leaky_layer_set_bias(l, bias, 3) == 0,
+          "prelu bias");
+    leaky_layer_forward_f32(l, x, y, 3, nchw);
+    leaky_bias_prelu_f32(x, bias, want, 2, 3, 4, slopes, 3);
+    CHECK(memcmp(y, want, sizeof y) == 0, "prelu layer with a bias: y differs");
+    leaky_layer_backward_f32(l, x, dy, dx, 3, nchw);
+    leaky_bias_prelu_backward_f32(x, bias, dy, want_dx, db, dw, 2, 3, 4, slopes, 3);
+    CHECK(memcmp(dx, want_dx, sizeof dx) == 0, "prelu layer with a bias: dx differs");
+    leaky_layer_get_bias_grad(l, grad, 3);
+    CHECK(memcmp(grad, db, sizeof db) == 0, "prelu layer: bias grad differs");
+    leaky_layer_get_slope_grad(l, grad, 3);
+    CHECK(memcmp(grad, dw, sizeof dw) == 0, "prelu layer: slope grad differs");
+    leaky_layer_destroy(l);
+
+    CHECK(leaky_layer_create_relu(&l, false) == LEAKY_OK, "create relu");
+    CHECK(leaky_layer_add_bias(l, 3, true) == LEAKY_OK, "channels last bias");
+    leaky_layer_set_bias(l, bias, 3);
+    leaky_layer_forward_f32(l, x, y, 2, last);
+    leaky_bias_relu_f32(x, bias, want, 8, 3, 1);
+    CHECK(memcmp(y, want, sizeof y) == 0, "relu layer, channels last: y differs");
+    leaky_layer_destroy(l);
+
+    CHECK(leaky_layer_create_relu(&l, true) == LEAKY_OK, "in place");
+    CHECK(leaky_layer_add_bias(l, 3, false) == LEAKY_EINVAL, "in-place layer with a bias");
+    leaky_layer_destroy(l);
+    CHECK(leaky_layer_create_rrelu(&l, 0.1f, 0.3f, 1) == LEAKY_OK, "rrelu");
+    CHECK(leaky_layer_add_bias(l, 3, false) == LEAKY_EINVAL, "RReLU with a bias");
+    CHECK(strstr(leaky_last_error(), "RReLU") != NULL, "message: %s", leaky_last_error());
+    leaky_layer_destroy(l);
+    CHECK(leaky_layer_create_relu(&l, false) == LEAKY_OK, "relu");
+    CHECK(leaky_layer_add_bias(l, 0, false) == LEAKY_EINVAL, "0 channels");
+    leaky_layer_destroy(l);
+}
+
 static uint64_t digest_all(void)
 {
     digest_f32();
@@ -112,5 +186,6 @@ int main(int argc, char **argv)
     check_all_f32(isas, nisa);
     check_all_f64(isas, nisa);
     check_errors();
+    check_layers();
     return test_finish("bias");
 }
