@@ -219,7 +219,7 @@ static const struct bench_impl builtins[] = {
 
 static const char *const case_names[] = {"forward", "forward-inplace", "backward",
                                          "backward-inplace"};
-enum { NCASES = 4, MAX_SIZES = 16, MAX_THREADS_LIST = 4, MAX_IMPLS = 16, PIPELINE_CALLS = 8 };
+enum { NCASES = 4, MAX_SIZES = 16, MAX_THREADS_LIST = 4, MAX_IMPLS = 24, PIPELINE_CALLS = 8 };
 
 struct options {
     size_t sizes[MAX_SIZES], nsizes;
@@ -727,6 +727,7 @@ enum goal_against {
     AGAINST_ONE_THREAD,   /* the same implementation and case on 1 thread */
     AGAINST_FORWARD,      /* the same implementation's forward, out of place */
     AGAINST_LOOP,         /* the plain C loop, same case and size, 1 thread */
+    AGAINST_IMPL,         /* another implementation by name (named_goals), same case */
 };
 
 enum goal_direction {
@@ -793,11 +794,57 @@ static const struct goal goals[] = {
     {"PReLU backward, 64M elements, 1 thread, against PReLU forward", "prelu", CASE_BACKWARD, 1,
      64 * M, AGAINST_FORWARD, 2.0, GOAL_AT_MOST},
 };
+
+/* Goals against another implementation by name (AGAINST_IMPL), printed after the others. */
+struct named_goal {
+    struct goal goal;
+    const char *other;
+};
+static const struct named_goal named_goals[] = {
+/* Bias + activation, 64 channels: NCHW 7x7 (bias7x7) and 56x56 (bias56), channels last
+ * (biasCL); unf*: a compiled bias-add loop then leaky_relu_f32 in place, backward
+ * leaky_relu_backward_f32 then a compiled per-channel sum; onednn-*: oneDNN's binary add
+ * with a relu(alpha) post-op (leaky-bench-peers). */
+#define BIAS_GOALS(layout, t, threads)                                                             \
+    {{"bias " layout " forward, 16M elements, " threads ", against the two passes", "bias" layout, \
+      CASE_FORWARD, t, 16 * M, AGAINST_IMPL, 0.5, GOAL_AT_MOST},                                   \
+     "unf" layout},                                                                                \
+        {{"bias " layout " forward, 16M elements, " threads ", against oneDNN's fused",            \
+          "bias" layout, CASE_FORWARD, t, 16 * M, AGAINST_IMPL, 0.9, GOAL_AT_MOST},                \
+         "onednn-" layout},                                                                        \
+        {{"bias " layout " backward, 16M elements, " threads ", against its forward",              \
+          "bias" layout, CASE_BACKWARD, t, 16 * M, AGAINST_FORWARD, 1.6, GOAL_AT_MOST},            \
+         NULL},                                                                                    \
+        {{"bias " layout " backward, 16M elements, " threads ", against the unfused pair",         \
+          "bias" layout, CASE_BACKWARD, t, 16 * M, AGAINST_IMPL, 0.6, GOAL_AT_MOST},               \
+         "unf" layout},
+    BIAS_GOALS("7x7", 1, "1 thread") BIAS_GOALS("7x7", 2, "2 threads")
+        BIAS_GOALS("56", 1, "1 thread") BIAS_GOALS("56", 2, "2 threads")
+            BIAS_GOALS("CL", 1, "1 thread") BIAS_GOALS("CL", 2, "2 threads")
+#undef BIAS_GOALS
+                {{"bias 7x7 forward, 16M elements, 1 thread, against the non-temporal copy",
+                  "bias7x7", CASE_FORWARD, 1, 16 * M, AGAINST_NT_COPY, 1.1, GOAL_AT_MOST},
+                 NULL},
+    {{"bias 56 forward, 16M elements, 1 thread, against the non-temporal copy", "bias56",
+      CASE_FORWARD, 1, 16 * M, AGAINST_NT_COPY, 1.1, GOAL_AT_MOST},
+     NULL},
+    {{"bias CL forward, 16M elements, 1 thread, against the non-temporal copy", "biasCL",
+      CASE_FORWARD, 1, 16 * M, AGAINST_NT_COPY, 1.1, GOAL_AT_MOST},
+     NULL},
+    {{"bias CL forward, 4K elements, 1 thread, against leaky_relu_f32", "biasCL", CASE_FORWARD, 1,
+      4 * K, AGAINST_IMPL, 2.0, GOAL_AT_MOST},
+     "leaky"},
+    {{"bias CL forward, 4K elements, 2 threads, against leaky_relu_f32", "biasCL", CASE_FORWARD, 2,
+      4 * K, AGAINST_IMPL, 2.0, GOAL_AT_MOST},
+     "leaky"},
+};
 #undef K
 #undef M
 
-/* What r, a result the goal measures, is compared with (NULL when the run lacks it). */
-static const struct result *goal_comparison(const struct goal *g, const struct result *r)
+/* What r, a result the goal measures, is compared with (NULL when the run lacks it);
+ * other: the implementation of an AGAINST_IMPL goal. */
+static const struct result *goal_comparison(const struct goal *g, const char *other,
+                                            const struct result *r)
 {
     switch (g->against) {
     case AGAINST_FASTEST_PEER: return best_peer(r->kase, r->threads, r->n);
@@ -806,6 +853,7 @@ static const struct result *goal_comparison(const struct goal *g, const struct r
     case AGAINST_ONE_THREAD: return find(r->kase, 1, r->n, r->impl);
     case AGAINST_FORWARD: return find(CASE_FORWARD, r->threads, r->n, r->impl);
     case AGAINST_LOOP: return find(r->kase, 1, r->n, "loop");
+    case AGAINST_IMPL: return other ? find(r->kase, r->threads, r->n, other) : NULL;
     }
     return NULL;
 }
@@ -821,12 +869,12 @@ static bool goal_met(const struct goal *g, double ratio)
     return g->direction == GOAL_AT_LEAST ? ratio >= g->limit : ratio <= g->limit;
 }
 
-static void print_goal(const struct goal *g, int width)
+static void print_goal(const struct goal *g, const char *other, int width)
 {
     const char *sign = g->direction == GOAL_AT_LEAST ? ">=" : "<=";
     if (g->kase != CASE_EVERY && g->n != 0) {
         const struct result *r = find(g->kase, g->threads, g->n, g->impl);
-        const struct result *c = r ? goal_comparison(g, r) : NULL;
+        const struct result *c = r ? goal_comparison(g, other, r) : NULL;
         if (!c) {
             printf("  %-*s  not measured\n", width, g->what);
             return;
@@ -847,7 +895,7 @@ static void print_goal(const struct goal *g, int width)
             (g->kase != CASE_EVERY && r->kase != g->kase) ||
             (g->kase == CASE_EVERY ? r->n < g->n : g->n != 0 && r->n != g->n))
             continue;
-        const struct result *c = goal_comparison(g, r);
+        const struct result *c = goal_comparison(g, other, r);
         if (!c)
             continue;
         compared++;
@@ -874,9 +922,15 @@ static void print_goals(void)
         const int len = (int)strlen(goals[k].what);
         width = len > width ? len : width;
     }
+    for (size_t k = 0; k < sizeof named_goals / sizeof named_goals[0]; k++) {
+        const int len = (int)strlen(named_goals[k].goal.what);
+        width = len > width ? len : width;
+    }
     printf("\ngoals (medians; ratios within this run)\n");
     for (size_t k = 0; k < sizeof goals / sizeof goals[0]; k++)
-        print_goal(&goals[k], width);
+        print_goal(&goals[k], NULL, width);
+    for (size_t k = 0; k < sizeof named_goals / sizeof named_goals[0]; k++)
+        print_goal(&named_goals[k].goal, named_goals[k].other, width);
 }
 
 /* ------------------------------------------------------------------ CSV, chart */
@@ -1008,6 +1062,10 @@ int bench_main(const char *program, int argc, char **argv, const struct bench_im
     size_t nimpls = 0;
     for (size_t k = 0; k < sizeof builtins / sizeof builtins[0]; k++)
         impls[nimpls++] = builtins[k];
+    size_t nbias = 0;
+    const struct bench_impl *bias = bench_bias_impls(&nbias);
+    for (size_t k = 0; k < nbias; k++)
+        impls[nimpls++] = bias[k];
     for (size_t k = 0; k < nextra && nimpls < MAX_IMPLS; k++)
         impls[nimpls++] = extra[k];
 

@@ -39,6 +39,11 @@ struct bench_impl {
     void (*release)(void *state);
 };
 
+/* Bias + activation's implementations (bench/bias.c): fused and unfused, per layout, 64
+ * channels (NCHW 7x7: bias7x7, unf7x7; 56x56: bias56, unf56; channels last: biasCL,
+ * unfCL), forward and backward out of place. */
+const struct bench_impl *bench_bias_impls(size_t *count);
+
 /* Nanoseconds from a monotonic clock. */
 double bench_now_ns(void);
 

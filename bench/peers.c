@@ -306,11 +306,97 @@ static bool any_case(const struct bench_case *c)
     return true;
 }
 
+/* Bias + activation as oneDNN fuses it: a binary add of a per-channel bias (64 channels)
+ * with an eltwise relu(alpha) post-op, forward, on bench/bias.c's shapes: NCHW with maps of
+ * 7x7 and 56x56, and channels last (rows of 64). */
+enum { BIAS_CHANNELS = 64 };
+static float dnnl_bias_values[BIAS_CHANNELS];
+
+static bool dnnl_bias_setup(const struct bench_case *c, void **state, size_t map)
+{
+    *state = NULL;
+    if (c->op != BENCH_FORWARD || c->in_place || c->n < BIAS_CHANNELS * map * map)
+        return false;
+    if (!dnnl_cpu_engine && (dnnl_engine_create(&dnnl_cpu_engine, dnnl_cpu, 0) != dnnl_success ||
+                             dnnl_stream_create(&dnnl_cpu_stream, dnnl_cpu_engine,
+                                                dnnl_stream_default_flags) != dnnl_success))
+        return false;
+    struct dnnl *s = calloc(1, sizeof *s);
+    if (!s)
+        return false;
+    for (int k = 0; k < BIAS_CHANNELS; k++)
+        dnnl_bias_values[k] = 0.03125f * (float)(k - BIAS_CHANNELS / 2);
+    const dnnl_dim_t outer = (dnnl_dim_t)(c->n / (BIAS_CHANNELS * map * map)), m = (dnnl_dim_t)map;
+    dnnl_memory_desc_t md0, md1;
+    bool ok;
+    if (map == 1) { /* channels last: rows of 64 */
+        dnnl_dims_t d0 = {outer, BIAS_CHANNELS}, d1 = {1, BIAS_CHANNELS};
+        ok = dnnl_memory_desc_init_by_tag(&md0, 2, d0, dnnl_f32, dnnl_ab) == dnnl_success &&
+             dnnl_memory_desc_init_by_tag(&md1, 2, d1, dnnl_f32, dnnl_ab) == dnnl_success;
+    } else {
+        dnnl_dims_t d0 = {outer, BIAS_CHANNELS, m, m}, d1 = {1, BIAS_CHANNELS, 1, 1};
+        ok = dnnl_memory_desc_init_by_tag(&md0, 4, d0, dnnl_f32, dnnl_nchw) == dnnl_success &&
+             dnnl_memory_desc_init_by_tag(&md1, 4, d1, dnnl_f32, dnnl_nchw) == dnnl_success;
+    }
+    dnnl_post_ops_t po = NULL;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_binary_desc_t bd;
+    dnnl_primitive_desc_t pd = NULL;
+    ok =
+        ok && dnnl_post_ops_create(&po) == dnnl_success &&
+        dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, c->slope, 0.0f) == dnnl_success &&
+        dnnl_primitive_attr_create(&attr) == dnnl_success &&
+        dnnl_primitive_attr_set_post_ops(attr, po) == dnnl_success &&
+        dnnl_binary_desc_init(&bd, dnnl_binary_add, &md0, &md1, &md0) == dnnl_success &&
+        dnnl_primitive_desc_create(&pd, &bd, attr, dnnl_cpu_engine, NULL) == dnnl_success &&
+        dnnl_primitive_create(&s->prim, pd) == dnnl_success &&
+        dnnl_memory_create(&s->mem[0], &md0, dnnl_cpu_engine, c->x) == dnnl_success &&
+        dnnl_memory_create(&s->mem[1], &md1, dnnl_cpu_engine, dnnl_bias_values) == dnnl_success &&
+        dnnl_memory_create(&s->mem[2], &md0, dnnl_cpu_engine, c->y) == dnnl_success;
+    if (pd)
+        dnnl_primitive_desc_destroy(pd);
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
+    if (po)
+        dnnl_post_ops_destroy(po);
+    if (!ok) {
+        fprintf(stderr, "leaky-bench-peers: oneDNN binary add setup failed for n=%zu\n", c->n);
+        dnnl_release(s);
+        return false;
+    }
+    s->args[0] = (dnnl_exec_arg_t){DNNL_ARG_SRC_0, s->mem[0]};
+    s->args[1] = (dnnl_exec_arg_t){DNNL_ARG_SRC_1, s->mem[1]};
+    s->args[2] = (dnnl_exec_arg_t){DNNL_ARG_DST, s->mem[2]};
+    s->nargs = 3;
+    *state = s;
+    return true;
+}
+static bool dnnl_bias_supports(const struct bench_case *c)
+{
+    return c->op == BENCH_FORWARD && !c->in_place;
+}
+static bool dnnl_bias7(const struct bench_case *c, void **state)
+{
+    return dnnl_bias_setup(c, state, 7);
+}
+static bool dnnl_bias56(const struct bench_case *c, void **state)
+{
+    return dnnl_bias_setup(c, state, 56);
+}
+static bool dnnl_bias_cl(const struct bench_case *c, void **state)
+{
+    return dnnl_bias_setup(c, state, 1);
+}
+
 static const struct bench_impl peers[] = {
     {"xnnpack", false, xnn_supports, xnn_setup, xnn_time, xnn_release},
     {"onednn", false, any_case, dnnl_setup, dnnl_time, dnnl_release},
     {"torch", false, torch_supports, torch_setup, py_time, py_release},
     {"numpy", false, numpy_supports, numpy_setup, py_time, py_release},
+    /* Baselines of bias + activation's goals, not peers of leaky_relu_f32. */
+    {"onednn-7x7", true, dnnl_bias_supports, dnnl_bias7, dnnl_time, dnnl_release},
+    {"onednn-56", true, dnnl_bias_supports, dnnl_bias56, dnnl_time, dnnl_release},
+    {"onednn-CL", true, dnnl_bias_supports, dnnl_bias_cl, dnnl_time, dnnl_release},
 };
 
 int main(int argc, char **argv)

@@ -266,6 +266,70 @@ leaky_status leaky_rrelu_backward_at_f64(const double *x, const double *dy, doub
 leaky_status leaky_rrelu_eval_f64(const double *x, double *y, size_t n, double lower, double upper);
 double leaky_rrelu_eval_slope_f64(double lower, double upper);
 
+/* ------------------------------------------------------- bias + activation */
+
+/* A layer's bias added and its activation applied in one pass over memory, as engines fuse
+ * them (oneDNN's post-ops, ONNX Runtime's MLAS, StyleGAN's bias_act): the output is read
+ * and written once instead of twice.  The array is outer x channels x inner as for PReLU
+ * (NCHW: outer = N, inner = H*W; channels last and matrices: inner = 1), and element
+ * (o, c, i) computes
+ *     z = x + bias[c]                                   (one IEEE add)
+ *     y = activation(z)                                 (exactly the function above)
+ * bit-identical to PyTorch's F.leaky_relu(x + b.view(1, C, 1), a), torch.relu(...) and
+ * F.prelu(..., w), and their autograd dx.  y may equal x; bias (channels elements; NULL
+ * only when channels is 0) must not overlap y.  Large calls run on several threads and,
+ * out of place, stream their output past the caches, as leaky_relu_f32.
+ *
+ * The backward takes the forward's input x (not z) and gives
+ *     dx = dz = activation'(z) * dy                     (as the functions above)
+ *     dbias[c] = sum over channel c of dz               (overwritten; NULL: not wanted)
+ * summed as PReLU's slope gradient is (see leaky_prelu_backward_f32): the terms of a
+ * channel in short blocks in a fixed order that depends on the shape only, the same bits
+ * for any thread count and on every CPU path, within 4.8e-7 (float32) of the sum of |dz|
+ * of the exact sum.  dx may equal dy (not x); dbias must not overlap any other array. */
+leaky_status leaky_bias_leaky_relu_f32(const float *x, const float *bias, float *y, size_t outer,
+                                       size_t channels, size_t inner, float negative_slope);
+leaky_status leaky_bias_leaky_relu_backward_f32(const float *x, const float *bias, const float *dy,
+                                                float *dx, float *dbias, size_t outer,
+                                                size_t channels, size_t inner,
+                                                float negative_slope);
+/* ReLU as torch.relu: y = z < 0 ? 0 : z; its backward dz = z <= 0 ? 0 : dy. */
+leaky_status leaky_bias_relu_f32(const float *x, const float *bias, float *y, size_t outer,
+                                 size_t channels, size_t inner);
+leaky_status leaky_bias_relu_backward_f32(const float *x, const float *bias, const float *dy,
+                                          float *dx, float *dbias, size_t outer, size_t channels,
+                                          size_t inner);
+/* PReLU with 1 or channels slopes (checked as leaky_prelu_f32's); the backward also gives
+ * the slope gradient when dslopes is not NULL, overwriting dslopes[0 .. num_slopes):
+ * dslopes[k] = sum of (z > 0 ? 0 : z * dy) over slope k's elements, summed as dbias (one
+ * shared slope: the channels' sums added in channel order). */
+leaky_status leaky_bias_prelu_f32(const float *x, const float *bias, float *y, size_t outer,
+                                  size_t channels, size_t inner, const float *slopes,
+                                  size_t num_slopes);
+leaky_status leaky_bias_prelu_backward_f32(const float *x, const float *bias, const float *dy,
+                                           float *dx, float *dbias, float *dslopes, size_t outer,
+                                           size_t channels, size_t inner, const float *slopes,
+                                           size_t num_slopes);
+/* float64: the same rules, rounded to double, the sums in double. */
+leaky_status leaky_bias_leaky_relu_f64(const double *x, const double *bias, double *y, size_t outer,
+                                       size_t channels, size_t inner, double negative_slope);
+leaky_status leaky_bias_leaky_relu_backward_f64(const double *x, const double *bias,
+                                                const double *dy, double *dx, double *dbias,
+                                                size_t outer, size_t channels, size_t inner,
+                                                double negative_slope);
+leaky_status leaky_bias_relu_f64(const double *x, const double *bias, double *y, size_t outer,
+                                 size_t channels, size_t inner);
+leaky_status leaky_bias_relu_backward_f64(const double *x, const double *bias, const double *dy,
+                                          double *dx, double *dbias, size_t outer, size_t channels,
+                                          size_t inner);
+leaky_status leaky_bias_prelu_f64(const double *x, const double *bias, double *y, size_t outer,
+                                  size_t channels, size_t inner, const double *slopes,
+                                  size_t num_slopes);
+leaky_status leaky_bias_prelu_backward_f64(const double *x, const double *bias, const double *dy,
+                                           double *dx, double *dbias, double *dslopes, size_t outer,
+                                           size_t channels, size_t inner, const double *slopes,
+                                           size_t num_slopes);
+
 /* ----------------------------------------------------------- layer objects */
 
 /* A layer carries its parameters, like PyTorch's modules:
@@ -347,6 +411,21 @@ leaky_status leaky_layer_zero_grad(leaky_layer *layer);
 /* RReLU's bounds (0 for other layers). */
 float leaky_layer_rrelu_lower(const leaky_layer *layer);
 float leaky_layer_rrelu_upper(const leaky_layer *layer);
+/* A bias before the activation (the bias of the convolution or linear layer before it,
+ * applied with the activation in one pass: leaky_bias_*): channels values, all 0 at first,
+ * the channel at dimension 1 of the shape or, when channels_last, the last (a PReLU
+ * layer's own choice).  A ReLU, LeakyReLU or PReLU layer that works out of place may hold
+ * one (EINVAL otherwise); adding one again replaces it.  Its forward then computes
+ * y = activation(x + bias[c]) (the shape's channels must be the bias's count), and its
+ * backward takes the forward's input x, writes dx and ADDS the bias gradient (and PReLU's
+ * slope gradient) into the layer's; zero_grad clears both. */
+leaky_status leaky_layer_add_bias(leaky_layer *layer, size_t channels, bool channels_last);
+/* The number of biases (0: none, or layer NULL). */
+size_t leaky_layer_num_bias(const leaky_layer *layer);
+/* Copies the bias out / in, and its accumulated gradient out (n must be the count). */
+leaky_status leaky_layer_get_bias(const leaky_layer *layer, float *bias, size_t n);
+leaky_status leaky_layer_set_bias(leaky_layer *layer, const float *bias, size_t n);
+leaky_status leaky_layer_get_bias_grad(const leaky_layer *layer, float *grad, size_t n);
 
 /* ------------------------------------------- float16, bfloat16 and int8 */
 

@@ -18,6 +18,10 @@ struct leaky_layer {
     /* RReLU: the bounds, the seed, and the key of the last training forward. */
     float lower, upper;
     uint64_t seed, forwards, last_key;
+    /* A bias (leaky_layer_add_bias): its values, their accumulated gradient, room for one
+     * backward's gradient; NULL: none. */
+    size_t num_bias;
+    float *bias, *bias_grad, *bias_step;
 };
 
 static leaky_status create(leaky_layer **layer, leaky_layer_kind kind, float slope, bool inplace,
@@ -103,7 +107,7 @@ leaky_status leaky_layer_create_rrelu(leaky_layer **layer, float lower, float up
 void leaky_layer_destroy(leaky_layer *layer)
 {
     if (layer)
-        free(layer->slopes);
+        free(layer->slopes), free(layer->bias);
     free(layer);
 }
 
@@ -194,6 +198,8 @@ leaky_status leaky_layer_zero_grad(leaky_layer *layer)
         return leaky_fail(LEAKY_EINVAL, "leaky_layer_zero_grad: layer is NULL");
     for (size_t k = 0; k < layer->num_parameters; k++)
         layer->grad[k] = 0.0f;
+    for (size_t c = 0; c < layer->num_bias; c++)
+        layer->bias_grad[c] = 0.0f;
     return LEAKY_OK;
 }
 
@@ -270,6 +276,134 @@ static void prelu_view(const leaky_layer *layer, size_t ndim, const size_t *shap
     v[2] = inner;
 }
 
+/* ------------------------------------------------------------------ bias */
+
+leaky_status leaky_layer_add_bias(leaky_layer *layer, size_t channels, bool channels_last)
+{
+    static const char fn[] = "leaky_layer_add_bias";
+    LEAKY_TRY(check_layer(fn, layer));
+    if (layer->kind == LEAKY_LAYER_RRELU || layer->inplace)
+        return leaky_fail(LEAKY_EINVAL,
+                          "%s: a%s %s layer cannot hold a bias; expected an out-of-place ReLU, "
+                          "LeakyReLU or PReLU layer",
+                          fn, layer->inplace ? "n in-place" : "", leaky_layer_name(layer));
+    if (layer->kind == LEAKY_LAYER_PRELU && layer->channels_last != channels_last)
+        return leaky_fail(LEAKY_EINVAL,
+                          "%s: channels_last is %s but the PReLU layer's channel is %s; "
+                          "expected the same",
+                          fn, channels_last ? "true" : "false",
+                          layer->channels_last ? "last" : "at dimension 1");
+    if (channels == 0 || channels > SIZE_MAX / (3 * sizeof(float)))
+        return leaky_fail(LEAKY_EINVAL, "%s: channels is %zu; expected 1 or more", fn, channels);
+    float *b = calloc(3 * channels, sizeof *b);
+    if (!b)
+        return leaky_fail(LEAKY_ENOMEM, "%s: cannot allocate %zu biases", fn, channels);
+    free(layer->bias);
+    layer->bias = b, layer->bias_grad = b + channels, layer->bias_step = b + 2 * channels;
+    layer->num_bias = channels;
+    layer->channels_last = channels_last;
+    return LEAKY_OK;
+}
+
+size_t leaky_layer_num_bias(const leaky_layer *layer)
+{
+    return missing(layer, "leaky_layer_num_bias") ? 0 : layer->num_bias;
+}
+
+/* The bias arrays are copied whole: n must be their length. */
+static leaky_status check_bias(const char *fn, const leaky_layer *layer, const void *p, size_t n)
+{
+    LEAKY_TRY(check_layer(fn, layer));
+    if (!layer->bias)
+        return leaky_fail(LEAKY_EINVAL,
+                          "%s: the %s layer has no bias; expected one from "
+                          "leaky_layer_add_bias",
+                          fn, leaky_layer_name(layer));
+    if (n != layer->num_bias)
+        return leaky_fail(LEAKY_EINVAL, "%s: n is %zu but the layer has %zu biases", fn, n,
+                          layer->num_bias);
+    if (!p)
+        return leaky_fail(LEAKY_EINVAL, "%s: the array is NULL; expected %zu floats", fn, n);
+    return LEAKY_OK;
+}
+
+leaky_status leaky_layer_get_bias(const leaky_layer *layer, float *bias, size_t n)
+{
+    LEAKY_TRY(check_bias("leaky_layer_get_bias", layer, bias, n));
+    memcpy(bias, layer->bias, n * sizeof *bias);
+    return LEAKY_OK;
+}
+
+leaky_status leaky_layer_set_bias(leaky_layer *layer, const float *bias, size_t n)
+{
+    LEAKY_TRY(check_bias("leaky_layer_set_bias", layer, bias, n));
+    memmove(layer->bias, bias, n * sizeof *bias);
+    return LEAKY_OK;
+}
+
+leaky_status leaky_layer_get_bias_grad(const leaky_layer *layer, float *grad, size_t n)
+{
+    LEAKY_TRY(check_bias("leaky_layer_get_bias_grad", layer, grad, n));
+    memcpy(grad, layer->bias_grad, n * sizeof *grad);
+    return LEAKY_OK;
+}
+
+/* The shape's channels (PReLU's view) against the bias's count. */
+static leaky_status bias_view(const char *fn, const leaky_layer *layer, size_t ndim,
+                              const size_t *shape, size_t n, size_t v[3])
+{
+    prelu_view(layer, ndim, shape, n, v);
+    if (v[1] != layer->num_bias)
+        return leaky_fail(
+            LEAKY_EINVAL, "%s: the shape has %zu channels (%s) but the layer has %zu biases", fn,
+            v[1], layer->channels_last ? "its last dimension" : "dimension 1", layer->num_bias);
+    return LEAKY_OK;
+}
+
+static leaky_status bias_forward(const char *fn, const leaky_layer *layer, const float *x, float *y,
+                                 size_t ndim, const size_t *shape, size_t n)
+{
+    size_t v[3];
+    LEAKY_TRY(bias_view(fn, layer, ndim, shape, n, v));
+    switch (layer->kind) {
+    case LEAKY_LAYER_RELU: return leaky_bias_relu_f32(x, layer->bias, y, v[0], v[1], v[2]);
+    case LEAKY_LAYER_PRELU:
+        return leaky_bias_prelu_f32(x, layer->bias, y, v[0], v[1], v[2], layer->slopes,
+                                    layer->num_parameters);
+    default:
+        return leaky_bias_leaky_relu_f32(x, layer->bias, y, v[0], v[1], v[2],
+                                         layer->negative_slope);
+    }
+}
+
+/* saved: the forward's input (a layer with a bias works out of place). */
+static leaky_status bias_backward(const char *fn, leaky_layer *layer, const float *saved,
+                                  const float *dy, float *dx, size_t ndim, const size_t *shape,
+                                  size_t n)
+{
+    size_t v[3];
+    LEAKY_TRY(bias_view(fn, layer, ndim, shape, n, v));
+    switch (layer->kind) {
+    case LEAKY_LAYER_RELU:
+        LEAKY_TRY(leaky_bias_relu_backward_f32(saved, layer->bias, dy, dx, layer->bias_step, v[0],
+                                               v[1], v[2]));
+        break;
+    case LEAKY_LAYER_PRELU:
+        LEAKY_TRY(leaky_bias_prelu_backward_f32(saved, layer->bias, dy, dx, layer->bias_step,
+                                                layer->step, v[0], v[1], v[2], layer->slopes,
+                                                layer->num_parameters));
+        for (size_t k = 0; k < layer->num_parameters; k++)
+            layer->grad[k] += layer->step[k];
+        break;
+    default:
+        LEAKY_TRY(leaky_bias_leaky_relu_backward_f32(saved, layer->bias, dy, dx, layer->bias_step,
+                                                     v[0], v[1], v[2], layer->negative_slope));
+    }
+    for (size_t c = 0; c < layer->num_bias; c++)
+        layer->bias_grad[c] += layer->bias_step[c];
+    return LEAKY_OK;
+}
+
 /* The key of RReLU training forward number k. */
 static uint64_t rrelu_key(const leaky_layer *layer, uint64_t k)
 {
@@ -291,6 +425,8 @@ leaky_status leaky_layer_forward_f32(leaky_layer *layer, const float *x, float *
                           "%s: this %s layer works in place, so y must be x; "
                           "got two different arrays",
                           fn, leaky_layer_name(layer));
+    if (layer->bias)
+        return bias_forward(fn, layer, x, y, ndim, shape, n);
     switch (layer->kind) {
     case LEAKY_LAYER_RELU: return leaky_plain_relu_f32(x, y, n);
     case LEAKY_LAYER_LEAKY_RELU: break;
@@ -323,6 +459,8 @@ leaky_status leaky_layer_backward_f32(leaky_layer *layer, const float *saved, co
         status = shape_elements(fn, ndim, shape, &n);
     if (status != LEAKY_OK)
         return status;
+    if (layer->bias)
+        return bias_backward(fn, layer, saved, dy, dx, ndim, shape, n);
     /* ReLU's input and output have the same sign, so either serves as saved. */
     if (layer->kind == LEAKY_LAYER_RELU)
         return leaky_plain_relu_backward_f32(saved, dy, dx, n);

@@ -22,11 +22,16 @@
  * on its own (in float for float32) and then added into double: kernels/acc.h.
  * The blocks' sums wait in an array and are then added into the slopes block by block
  * (and column by column), so the split between threads never changes the order of the
- * additions. */
+ * additions.
+ *
+ * Bias + activation (bias.c) runs through the same plans and sums: z = x + bias[c] in
+ * place of x, with one slope per channel or ReLU (slopes NULL), the bias's gradient summed
+ * beside the slope's in the same lanes, blocks and order (act_forward, act_backward). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal/act.h"
 #include "internal/check.h"
 #include "internal/parallel.h"
 #include "internal/run.h"
@@ -43,7 +48,16 @@ enum {
     RUN_ROWS_MAX = BLOCK / BACKWARD_RUN_MIN_FEW, /* runs: rows per block, at most */
     ROW_MIN = 2048,      /* rows: elements per row, at least (a row stays in L1) */
     ROW_BLOCK = 1 << 18, /* rows: elements per block, about (a block holds period sums) */
-    ROW_BLOCK_MIN = 8    /* rows: rows per block, at least */
+    ROW_BLOCK_MIN = 8,   /* rows: rows per block, at least */
+    /* Bias + activation's forward in the rows plan: the rows' period at least this (short
+     * periods would cost a wrap every few vectors), and the next period's first elements
+     * after it. */
+    BIAS_REPEAT_MIN = 256,
+    BIAS_REPEAT_EXTRA = 64,
+    /* Bias + activation's backward streams dx in runs of this many elements or more: a
+     * short run's streamed stores, between plain ones at its ends, took twice as long
+     * (NCHW 7x7 at 16M elements) as plain stores. */
+    BIAS_STREAM_RUN_MIN = 256
 };
 
 struct plan {
@@ -51,7 +65,9 @@ struct plan {
     size_t n, channels, inner; /* the shape (a shared slope: 1 channel, inner = n) */
     size_t rows, width;        /* the array as rows x width */
     size_t period;             /* rows: channels x inner, a slope per position */
-    const T *slopes;           /* runs: one per channel; rows: the expanded row */
+    size_t repeat;             /* rows, bias + activation's forward: its rows' period */
+    const T *slopes;           /* runs: one per channel; rows: the expanded row (NULL: ReLU) */
+    const T *bias;             /* as slopes (NULL: none) */
     size_t blocks, rows_per_block, pieces_per_row, sums_per_block;
 };
 
@@ -111,6 +127,31 @@ static leaky_status count(const char *fn, size_t outer, size_t channels, size_t 
 
 static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
+/* Bias + activation's arguments past the slopes: the bias apart from out (n elements), and with one slope shared by several channels, that slope for each channel
+ * (the plans index slopes by channel), in on_stack (PER_CHANNEL_ON_STACK elements) or in
+ * memory allocated here and returned in *mem to be freed. */
+enum { PER_CHANNEL_ON_STACK = 256 };
+static leaky_status bias_args(const char *fn, const T *bias, size_t channels, const void *out,
+                              size_t n, const T **slopes, size_t num_slopes, T *on_stack, T **mem)
+{
+    *mem = NULL;
+    LEAKY_TRY(leaky_check_disjoint(fn, LEAKY_OPERAND(bias), channels * sizeof(T),
+                                   (struct leaky_operand){"the output", out}, n * sizeof(T)));
+    if (!*slopes || num_slopes == channels)
+        return LEAKY_OK;
+    T *w = on_stack;
+    if (channels > PER_CHANNEL_ON_STACK) {
+        w = *mem = malloc(channels * sizeof *w);
+        if (!w)
+            return leaky_fail(LEAKY_ENOMEM, "%s: cannot allocate %zu bytes for the slopes", fn,
+                              channels * sizeof *w);
+    }
+    for (size_t c = 0; c < channels; c++)
+        w[c] = (*slopes)[0];
+    *slopes = w;
+    return LEAKY_OK;
+}
+
 /* Large calls out of place stream their output as Leaky ReLU's do (leaky_stream), in the
  * runs plan only, forward and backward both: the rows plan's streamed dx, which has to
  * follow each block of sums and load the slopes again, made its backward erratic
@@ -126,15 +167,35 @@ static bool stream_to(const struct plan *p, const void *out, const void *in, siz
  * free than in its kernel. */
 enum { ROW_ON_STACK = 8192 / sizeof(T) };
 
-/* The plan for a shape (n > 0). The rows plan's expanded slope row goes into on_stack
- * (ROW_ON_STACK elements) when it fits, else into memory allocated here and returned in
- * *row for the caller to free. */
+/* A row of `expanded` elements from one value per channel: periods of channels x inner. */
+static void expand(T *w, const T *values, size_t channels, size_t inner, size_t expanded)
+{
+    /* One period (each value repeated inner times), then copies of it: no divisions, which
+     * would cost more than a small call's whole work. */
+    if (inner == 1)
+        memcpy(w, values, channels * sizeof *w);
+    else
+        for (size_t c = 0; c < channels; c++) {
+            T *run = w + c * inner;
+            for (size_t i = 0; i < inner; i++)
+                run[i] = values[c];
+        }
+    const size_t period = channels * inner;
+    for (size_t j = period; j < expanded; j += period)
+        memcpy(w + j, w, min_size(period, expanded - j) * sizeof *w);
+}
+
+/* The plan for a shape (n > 0).  The rows plan's expanded slope and bias rows go into
+ * on_stack (ROW_ON_STACK elements) when they fit, else into memory allocated here and
+ * returned in *row for the caller to free.  With a bias, num_slopes is channels (or slopes
+ * is NULL: ReLU). */
 static leaky_status make_plan(const char *fn, struct plan *p, bool backward, size_t n,
                               size_t channels, size_t inner, const T *slopes, size_t num_slopes,
-                              T *on_stack, T **row)
+                              const T *bias, T *on_stack, T **row)
 {
     *row = NULL;
-    *p = (struct plan){.n = n, .slopes = slopes, .channels = channels, .inner = inner};
+    *p =
+        (struct plan){.n = n, .slopes = slopes, .bias = bias, .channels = channels, .inner = inner};
     bool runs = inner >= FORWARD_RUN_MIN;
     if (backward) {
         const bool few_periods = n / (channels * inner) < LEAKY_ACC_BLOCK;
@@ -165,28 +226,31 @@ static leaky_status make_plan(const char *fn, struct plan *p, bool backward, siz
     const size_t periods = period >= ROW_MIN ? 1 : (ROW_MIN + period - 1) / period;
     p->width = period * min_size(periods, rows);
     /* The forward's kernel takes a slope per element of its row, the backward's one period
-     * of them (it indexes the slopes by position in the period). */
-    const size_t expanded = backward ? period : p->width;
+     * of them (it indexes the slopes by position in the period); bias + activation's
+     * forward rows that repeat every BIAS_REPEAT_MIN elements or more, one call for a
+     * thread's whole range (kernels.h, bias_act). */
+    size_t expanded = backward ? period : p->width;
+    if (bias && !backward) {
+        p->repeat = period * ((BIAS_REPEAT_MIN + period - 1) / period);
+        expanded = p->repeat + BIAS_REPEAT_EXTRA;
+    }
+    const size_t size = ((slopes != NULL) + (bias != NULL)) * expanded;
     T *w = on_stack;
-    if (expanded > ROW_ON_STACK) {
-        w = *row = malloc(expanded * sizeof *w);
+    if (size > ROW_ON_STACK) {
+        w = *row = malloc(size * sizeof *w);
         if (!w)
             return leaky_fail(LEAKY_ENOMEM, "%s: cannot allocate %zu bytes for the slope row", fn,
-                              expanded * sizeof *w);
+                              size * sizeof *w);
     }
-    /* One period (each slope repeated inner times), then copies of it: no divisions, which
-     * would cost more than a small call's whole work. */
-    if (inner == 1)
-        memcpy(w, slopes, channels * sizeof *w);
-    else
-        for (size_t c = 0; c < channels; c++) {
-            T *run = w + c * inner;
-            for (size_t i = 0; i < inner; i++)
-                run[i] = slopes[c];
-        }
-    for (size_t j = period; j < expanded; j += period)
-        memcpy(w + j, w, period * sizeof *w);
-    p->slopes = w;
+    if (slopes) {
+        expand(w, slopes, channels, inner, expanded);
+        p->slopes = w;
+        w += expanded;
+    }
+    if (bias) {
+        expand(w, bias, channels, inner, expanded);
+        p->bias = w;
+    }
     /* The last row may be short (a whole number of periods). */
     p->rows = (n + p->width - 1) / p->width;
     p->rows_per_block = ROW_BLOCK / p->width > ROW_BLOCK_MIN ? ROW_BLOCK / p->width : ROW_BLOCK_MIN;
@@ -207,16 +271,24 @@ struct forward_job {
     const void *x;
     void *y;
     bool stream; /* the 16-bit kernels ignore it */
+    bool bias;   /* bias + activation: the plan's bias, and its slopes or ReLU */
 #if defined(LEAKY_TYPE_F32)
     leaky_unary_u16_fn *half_run; /* NULL: T storage */
     leaky_prelu_u16_fn *half_row;
 #endif
 };
 
-/* One kernel call of the runs plan: len elements from at, with one slope. */
-static void forward_run(const struct forward_job *job, size_t at, size_t len, T slope)
+/* One kernel call of the runs plan: len elements from at, with the slope (and bias) of
+ * channel c. */
+static void forward_run(const struct forward_job *job, size_t at, size_t len, size_t c)
 {
-    const TPARAMS params = {.slope = slope, .nontemporal = job->stream};
+    const struct plan *p = job->p;
+    const TPARAMS params = {.slope = p->slopes ? p->slopes[c] : 0, .nontemporal = job->stream};
+    if (job->bias) {
+        job->k->TNAME(vbias_act)(len, (const T *)job->x + at, p->bias + c,
+                                 p->slopes ? p->slopes + c : NULL, 0, 0, (T *)job->y + at, &params);
+        return;
+    }
 #if defined(LEAKY_TYPE_F32)
     if (job->half_run) {
         job->half_run(len, (const uint16_t *)job->x + at, (uint16_t *)job->y + at, &params);
@@ -226,10 +298,18 @@ static void forward_run(const struct forward_job *job, size_t at, size_t len, T 
     job->k->TNAME(vlrelu)(len, (const T *)job->x + at, (T *)job->y + at, &params);
 }
 
-/* One kernel call of the rows plan: len elements from at, element j with the slope w[j]. */
-static void forward_row(const struct forward_job *job, size_t at, size_t len, const T *w)
+/* One kernel call of the rows plan: len elements from at, element j with the slope and bias
+ * at position `in` + j of the plan's rows. */
+static void forward_row(const struct forward_job *job, size_t at, size_t len, size_t in)
 {
+    const struct plan *p = job->p;
+    const T *w = p->slopes ? p->slopes + in : NULL;
     const TPARAMS stores = {.slope = 0, .nontemporal = job->stream};
+    if (job->bias) { /* rows that repeat */
+        job->k->TNAME(vbias_act)(len, (const T *)job->x + at, p->bias, p->slopes, p->repeat, in,
+                                 (T *)job->y + at, &stores);
+        return;
+    }
 #if defined(LEAKY_TYPE_F32)
     if (job->half_row) {
         job->half_row(len, (const uint16_t *)job->x + at, w, (uint16_t *)job->y + at, &stores);
@@ -247,12 +327,15 @@ static void forward_range(void *ctx, size_t begin, size_t end)
         if (p->runs) {
             const size_t run = begin / p->width;
             const size_t stop = min_size((run + 1) * p->width, end);
-            forward_run(job, begin, stop - begin, p->slopes[run % p->channels]);
+            forward_run(job, begin, stop - begin, run % p->channels);
             begin = stop;
+        } else if (job->bias) {
+            forward_row(job, begin, end - begin, begin % p->repeat);
+            begin = end;
         } else {
             const size_t at = begin % p->width;
             const size_t len = min_size(p->width - at, end - begin);
-            forward_row(job, begin, len, p->slopes + at);
+            forward_row(job, begin, len, at);
             begin += len;
         }
     }
@@ -266,21 +349,31 @@ struct half_kernels {
     half_row_slot row;
 };
 
-/* The forward for elements of elem_size bytes: T, or the 16-bit storage of half. */
+/* The forward for elements of elem_size bytes: T, or the 16-bit storage of half; with a
+ * bias, bias + activation, its arguments checked by the caller (bias.c). */
 static leaky_status forward(const char *fn, const void *x, void *y, size_t elem_size,
                             const struct half_kernels *half, size_t outer, size_t channels,
-                            size_t inner, const T *slopes, size_t num_slopes)
+                            size_t inner, const T *slopes, size_t num_slopes, const T *bias)
 {
     size_t n = 0;
     LEAKY_TRY(count(fn, outer, channels, inner, &n));
-    LEAKY_TRY(check_slopes(fn, n, channels, slopes, num_slopes));
+    if (slopes || !bias)
+        LEAKY_TRY(check_slopes(fn, n, channels, slopes, num_slopes));
     if (n == 0)
         return LEAKY_OK;
     LEAKY_TRY(leaky_check_unary(fn, LEAKY_OPERAND(x), elem_size, LEAKY_OPERAND(y), elem_size, n));
-    LEAKY_TRY(leaky_check_disjoint(fn, LEAKY_OPERAND(slopes), num_slopes * sizeof(T),
-                                   LEAKY_OPERAND(y), n * elem_size));
-    struct forward_job job = {.x = x, .y = y};
-    LEAKY_TRY(leaky_active_kernels(&job.k));
+    if (slopes)
+        LEAKY_TRY(leaky_check_disjoint(fn, LEAKY_OPERAND(slopes), num_slopes * sizeof(T),
+                                       LEAKY_OPERAND(y), n * elem_size));
+    T per_channel[PER_CHANNEL_ON_STACK], *mem = NULL;
+    if (bias)
+        LEAKY_TRY(bias_args(fn, bias, channels, y, n, &slopes, num_slopes, per_channel, &mem));
+    struct forward_job job = {.x = x, .y = y, .bias = bias != NULL};
+    leaky_status status = leaky_active_kernels(&job.k);
+    if (status != LEAKY_OK) {
+        free(mem);
+        return status;
+    }
 #if defined(LEAKY_TYPE_F32)
     if (half) {
         job.half_run = LEAKY_KERNEL_AT(job.k, half->run);
@@ -291,11 +384,20 @@ static leaky_status forward(const char *fn, const void *x, void *y, size_t elem_
 #endif
     struct plan p;
     T on_stack[ROW_ON_STACK], *row = NULL;
-    LEAKY_TRY(make_plan(fn, &p, false, n, channels, inner, slopes, num_slopes, on_stack, &row));
+    status = make_plan(fn, &p, false, n, channels, inner, slopes, bias ? channels : num_slopes,
+                       bias, on_stack, &row);
+    if (status != LEAKY_OK) {
+        free(mem);
+        return status;
+    }
     job.p = &p;
-    job.stream = stream_to(&p, y, x, 2 * n * elem_size, elem_size);
+    /* Bias + activation streams in the rows plan too: channels last at 16M elements took
+     * 1.4x the time of a streamed copy with cached stores. */
+    job.stream = bias ? leaky_stream(y, x, 2 * n * elem_size, elem_size)
+                      : stream_to(&p, y, x, 2 * n * elem_size, elem_size);
     leaky_run(n, elem_size, y, forward_range, &job);
     free(row);
+    free(mem);
     return LEAKY_OK;
 }
 
@@ -303,7 +405,7 @@ leaky_status TAPI(prelu)(const T *x, T *y, size_t outer, size_t channels, size_t
                          const T *slopes, size_t num_slopes)
 {
     return forward("leaky_prelu_" TSTR, x, y, sizeof(T), NULL, outer, channels, inner, slopes,
-                   num_slopes);
+                   num_slopes, NULL);
 }
 
 #if defined(LEAKY_TYPE_F32)
@@ -315,7 +417,7 @@ leaky_status leaky_prelu_f16(const uint16_t *x, uint16_t *y, size_t outer, size_
     const struct half_kernels f16 = {LEAKY_SLOT(half_run_slot, f16_vlrelu),
                                      LEAKY_SLOT(half_row_slot, f16_vprelu)};
     return forward("leaky_prelu_f16", x, y, sizeof *x, &f16, outer, channels, inner, slopes,
-                   num_slopes);
+                   num_slopes, NULL);
 }
 
 leaky_status leaky_prelu_bf16(const uint16_t *x, uint16_t *y, size_t outer, size_t channels,
@@ -324,7 +426,7 @@ leaky_status leaky_prelu_bf16(const uint16_t *x, uint16_t *y, size_t outer, size
     const struct half_kernels bf16 = {LEAKY_SLOT(half_run_slot, bf16_vlrelu),
                                       LEAKY_SLOT(half_row_slot, bf16_vprelu)};
     return forward("leaky_prelu_bf16", x, y, sizeof *x, &bf16, outer, channels, inner, slopes,
-                   num_slopes);
+                   num_slopes, NULL);
 }
 #endif
 
@@ -335,35 +437,45 @@ struct backward_job {
     const struct leaky_kernels *k;
     const T *x, *dy;
     T *dx;
-    double *sums; /* runs: one per channel or row of a block; rows: period per block */
+    double *sums;  /* runs: one per channel or row of a block; rows: period per block */
+    double *bsums; /* the bias's, as sums (NULL: no bias) */
     bool stream;
+    bool slope_sums; /* with a bias, whether the slope's are wanted */
 };
 
 static void run_block(const struct backward_job *job, size_t unit)
 {
     const struct plan *p = job->p;
-    double *sums = job->sums + unit * p->sums_per_block;
+    const size_t at_sums = unit * p->sums_per_block;
     const size_t first_row = unit / p->pieces_per_row * p->rows_per_block;
     const size_t rows = min_size(first_row + p->rows_per_block, p->rows) - first_row;
     const size_t piece = unit % p->pieces_per_row * BLOCK;
     const size_t len = p->pieces_per_row == 1 ? p->width : min_size(p->width - piece, BLOCK);
     const size_t at = first_row * p->width + piece;
-    double row_sums[RUN_ROWS_MAX];
+    double row_sums[RUN_ROWS_MAX], row_bsums[RUN_ROWS_MAX];
     size_t c = first_row % p->channels;
     job->k->TNAME(vprelu_backward_runs)(rows, len, job->x + at, job->dy + at, job->dx + at,
-                                        p->slopes, p->channels, c, job->stream, row_sums);
-    for (size_t r = 0; r < rows; r++, c = c + 1 == p->channels ? 0 : c + 1)
-        sums[p->sums_per_block == p->channels ? c : r] += row_sums[r];
+                                        p->slopes, p->bias, p->channels, c, job->stream,
+                                        job->slope_sums ? row_sums : NULL, row_bsums);
+    for (size_t r = 0; r < rows; r++, c = c + 1 == p->channels ? 0 : c + 1) {
+        const size_t s = at_sums + (p->sums_per_block == p->channels ? c : r);
+        if (p->slopes && job->slope_sums)
+            job->sums[s] += row_sums[r];
+        if (p->bias)
+            job->bsums[s] += row_bsums[r];
+    }
 }
 
 static void row_block(const struct backward_job *job, size_t unit)
 {
     const struct plan *p = job->p;
-    double *acc = job->sums + unit * p->sums_per_block;
+    const size_t at_sums = unit * p->sums_per_block;
     const size_t begin = unit * p->rows_per_block * p->width;
     const size_t end = min_size(p->n, begin + p->rows_per_block * p->width);
     job->k->TNAME(vprelu_backward)(end - begin, p->period, job->x + begin, job->dy + begin,
-                                   p->slopes, job->dx + begin, acc);
+                                   p->slopes, p->bias, job->dx + begin,
+                                   job->slope_sums ? job->sums + at_sums : NULL,
+                                   job->bsums ? job->bsums + at_sums : NULL);
 }
 
 static void backward_range(void *ctx, size_t begin, size_t end)
@@ -377,79 +489,178 @@ static void backward_range(void *ctx, size_t begin, size_t end)
     }
 }
 
-leaky_status TAPI(prelu_backward)(const T *x, const T *dy, T *dx, T *dslopes, size_t outer,
-                                  size_t channels, size_t inner, const T *slopes, size_t num_slopes)
+/* The totals of the blocks' sums, block by block, then sum by sum: the channel of sum s of
+ * block b. */
+static void add_blocks(const struct plan *p, const double *sums, double *total)
 {
-    static const char fn[] = "leaky_prelu_backward_" TSTR;
-    size_t n = 0;
-    LEAKY_TRY(count(fn, outer, channels, inner, &n));
-    LEAKY_TRY(check_slopes(fn, n, channels, slopes, num_slopes));
+    for (size_t b = 0; b < p->blocks; b++) {
+        const double *block = sums + b * p->sums_per_block;
+        if (!p->runs) { /* a sum per position of the period: channel-major */
+            /* Position by position, each channel's sums in order; channels in the
+             * inner loop: independent additions, not one chain of latencies. */
+            for (size_t i = 0; i < p->inner; i++)
+                for (size_t c = 0; c < p->channels; c++)
+                    total[c] += block[c * p->inner + i];
+        } else if (p->sums_per_block == p->channels) {
+            for (size_t c = 0; c < p->channels; c++)
+                total[c] += block[c];
+        } else { /* one sum per row (or piece) of the block */
+            const size_t first = b / p->pieces_per_row * p->rows_per_block;
+            for (size_t s = 0; s < p->sums_per_block; s++)
+                total[(first + s) % p->channels] += block[s];
+        }
+    }
+}
+
+/* The gradients' checks: dslopes (num_slopes) and dbias (channels), where not NULL, apart
+ * from the slopes, the bias and each other; with n elements, from x, dy and dx too. */
+static leaky_status check_gradients(const char *fn, const T *x, const T *dy, const T *dx, size_t n,
+                                    const T *slopes, T *dslopes, size_t num_slopes, const T *bias,
+                                    T *dbias, size_t channels)
+{
     const size_t bytes = n * sizeof(T), slope_bytes = num_slopes * sizeof(T);
-    if (dslopes)
+    const size_t bias_bytes = channels * sizeof(T);
+    const struct leaky_operand others[] = {LEAKY_OPERAND(x), LEAKY_OPERAND(dy), LEAKY_OPERAND(dx)};
+    if (dslopes) {
         LEAKY_TRY(leaky_check_disjoint(fn, LEAKY_OPERAND(dslopes), slope_bytes,
                                        LEAKY_OPERAND(slopes), slope_bytes));
-    if (n == 0) {
-        for (size_t s = 0; dslopes && s < num_slopes; s++)
-            dslopes[s] = 0;
-        return LEAKY_OK;
-    }
-    LEAKY_TRY(leaky_check_binary(fn, LEAKY_OPERAND(x), LEAKY_OPERAND(dy), LEAKY_OPERAND(dx),
-                                 sizeof(T), n));
-    LEAKY_TRY(
-        leaky_check_disjoint(fn, LEAKY_OPERAND(slopes), slope_bytes, LEAKY_OPERAND(dx), bytes));
-    if (dslopes) {
-        const struct leaky_operand others[] = {LEAKY_OPERAND(x), LEAKY_OPERAND(dy),
-                                               LEAKY_OPERAND(dx)};
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 3 && n > 0; i++)
             LEAKY_TRY(
                 leaky_check_disjoint(fn, LEAKY_OPERAND(dslopes), slope_bytes, others[i], bytes));
     }
+    if (dbias) {
+        LEAKY_TRY(leaky_check_disjoint(fn, LEAKY_OPERAND(dbias), bias_bytes, LEAKY_OPERAND(bias),
+                                       bias_bytes));
+        LEAKY_TRY(leaky_check_disjoint(fn, LEAKY_OPERAND(dbias), bias_bytes, LEAKY_OPERAND(dslopes),
+                                       dslopes ? slope_bytes : 0));
+        for (int i = 0; i < 3 && n > 0; i++)
+            LEAKY_TRY(leaky_check_disjoint(fn, LEAKY_OPERAND(dbias), bias_bytes, others[i], bytes));
+    }
+    return LEAKY_OK;
+}
+
+/* The backward; with a bias, bias + activation's (slopes NULL: ReLU), dbias its gradient. */
+static leaky_status backward(const char *fn, const T *x, const T *dy, T *dx, T *dslopes,
+                             size_t outer, size_t channels, size_t inner, const T *slopes,
+                             size_t num_slopes, const T *bias, T *dbias)
+{
+    size_t n = 0;
+    LEAKY_TRY(count(fn, outer, channels, inner, &n));
+    if (slopes || !bias)
+        LEAKY_TRY(check_slopes(fn, n, channels, slopes, num_slopes));
+    if (!slopes && bias) /* bias + ReLU: no slopes, so no slope gradient */
+        dslopes = NULL, num_slopes = 0;
+    LEAKY_TRY(
+        check_gradients(fn, x, dy, dx, 0, slopes, dslopes, num_slopes, bias, dbias, channels));
+    if (n == 0) {
+        for (size_t s = 0; dslopes && s < num_slopes; s++)
+            dslopes[s] = 0;
+        for (size_t c = 0; dbias && c < channels; c++)
+            dbias[c] = 0;
+        return LEAKY_OK;
+    }
+    const size_t bytes = n * sizeof(T), slope_bytes = num_slopes * sizeof(T);
+    LEAKY_TRY(leaky_check_binary(fn, LEAKY_OPERAND(x), LEAKY_OPERAND(dy), LEAKY_OPERAND(dx),
+                                 sizeof(T), n));
+    if (slopes)
+        LEAKY_TRY(
+            leaky_check_disjoint(fn, LEAKY_OPERAND(slopes), slope_bytes, LEAKY_OPERAND(dx), bytes));
+    LEAKY_TRY(
+        check_gradients(fn, x, dy, dx, n, slopes, dslopes, num_slopes, bias, dbias, channels));
+    T per_channel[PER_CHANNEL_ON_STACK], *mem = NULL;
+    const T *channel_slopes = slopes;
+    if (bias)
+        LEAKY_TRY(
+            bias_args(fn, bias, channels, dx, n, &channel_slopes, num_slopes, per_channel, &mem));
     const struct leaky_kernels *k = NULL;
-    LEAKY_TRY(leaky_active_kernels(&k));
     struct plan p;
     T on_stack[ROW_ON_STACK], *row = NULL;
-    LEAKY_TRY(make_plan(fn, &p, true, n, channels, inner, slopes, num_slopes, on_stack, &row));
-    /* The blocks' sums, then the slopes' totals: allocated before anything is written. */
+    leaky_status status = leaky_active_kernels(&k);
+    if (status == LEAKY_OK)
+        status = make_plan(fn, &p, true, n, channels, inner, channel_slopes,
+                           bias ? channels : num_slopes, bias, on_stack, &row);
+    if (status != LEAKY_OK) {
+        free(mem);
+        return status;
+    }
+    /* The blocks' sums (the slope's, then the bias's), then the totals: allocated before
+     * anything is written. */
     const size_t nsums = p.blocks * p.sums_per_block;
-    double *sums = calloc(nsums + num_slopes, sizeof *sums);
+    const size_t count_all = (bias ? 2 : 1) * nsums + (bias ? 2 * channels : num_slopes);
+    double *sums = calloc(count_all, sizeof *sums);
     if (!sums) {
         free(row);
+        free(mem);
         return leaky_fail(LEAKY_ENOMEM,
                           "%s: cannot allocate %zu bytes for the gradient's "
                           "partial sums",
-                          fn, (nsums + num_slopes) * sizeof *sums);
+                          fn, count_all * sizeof *sums);
     }
-    double *total = sums + nsums;
-    struct backward_job job = {
-        &p, k, x, dy, dx, sums, stream_to(&p, dx, dy, 3 * n * sizeof(T), sizeof(T))};
+    double *bsums = bias ? sums + nsums : NULL, *total = sums + (bias ? 2 : 1) * nsums;
+    struct backward_job job = {&p,
+                               k,
+                               x,
+                               dy,
+                               dx,
+                               sums,
+                               bsums,
+                               stream_to(&p, dx, dy, 3 * n * sizeof(T), sizeof(T)) &&
+                                   (!bias || p.width >= BIAS_STREAM_RUN_MIN),
+                               !bias || dslopes};
     leaky_parallel_for(p.blocks, leaky_grain(sizeof(T)) / (n / p.blocks + 1) + 1, backward_range,
                        &job);
     if (dslopes) {
-        /* Block by block, then sum by sum: the slope of sum s of block b. */
-        for (size_t b = 0; b < p.blocks; b++) {
-            const double *block = sums + b * p.sums_per_block;
-            if (!p.runs) { /* a sum per position of the period: channel-major */
-                /* Position by position, each channel's sums in order; channels in the
-                 * inner loop: independent additions, not one chain of latencies. */
-                for (size_t i = 0; i < p.inner; i++)
-                    for (size_t c = 0; c < p.channels; c++)
-                        total[c] += block[c * p.inner + i];
-            } else if (p.sums_per_block == p.channels) {
-                for (size_t c = 0; c < p.channels; c++)
-                    total[c] += block[c];
-            } else { /* one sum per row (or piece) of the block */
-                const size_t first = b / p.pieces_per_row * p.rows_per_block;
-                for (size_t s = 0; s < p.sums_per_block; s++)
-                    total[(first + s) % p.channels] += block[s];
-            }
-        }
+        add_blocks(&p, sums, total);
+        /* One slope of several channels (bias + PReLU): their totals in channel order. */
+        for (size_t c = 1; bias && num_slopes == 1 && c < channels; c++)
+            total[0] += total[c];
         /* A NaN's sign and payload come from whichever NaN term an addition met first,
          * and that order differs between paths and with dx's alignment: a NaN gradient
-         * is the one quiet NaN, sign clear, so every path gives the same bits. */
+         * is the one quiet NaN, sign clear, so every path gives the same bits (dbias's
+         * too). */
         for (size_t s = 0; s < num_slopes; s++)
             dslopes[s] = isnan(total[s]) ? (T)NAN : (T)total[s];
     }
+    if (dbias) {
+        double *btotal = total + (bias ? channels : 0);
+        add_blocks(&p, bsums, btotal);
+        for (size_t c = 0; c < channels; c++)
+            dbias[c] = isnan(btotal[c]) ? (T)NAN : (T)btotal[c];
+    }
     free(sums);
     free(row);
+    free(mem);
     return LEAKY_OK;
+}
+
+leaky_status TAPI(prelu_backward)(const T *x, const T *dy, T *dx, T *dslopes, size_t outer,
+                                  size_t channels, size_t inner, const T *slopes, size_t num_slopes)
+{
+    return backward("leaky_prelu_backward_" TSTR, x, dy, dx, dslopes, outer, channels, inner,
+                    slopes, num_slopes, NULL, NULL);
+}
+
+leaky_status LEAKY_PASTE3(leaky_, LEAKY_T, _act_forward)(const char *fn, const T *x, T *y,
+                                                         size_t outer, size_t channels,
+                                                         size_t inner, const T *slopes,
+                                                         size_t num_slopes, const T *bias)
+{
+    static const T no_channels[1];
+    LEAKY_TRY(leaky_check_array(fn, LEAKY_OPERAND(bias), channels));
+    if (!bias) /* no channels: bias + activation all the same */
+        bias = no_channels;
+    return forward(fn, x, y, sizeof(T), NULL, outer, channels, inner, slopes, num_slopes, bias);
+}
+
+leaky_status LEAKY_PASTE3(leaky_, LEAKY_T,
+                          _act_backward)(const char *fn, const T *x, const T *dy, T *dx, T *dslopes,
+                                         T *dbias, size_t outer, size_t channels, size_t inner,
+                                         const T *slopes, size_t num_slopes, const T *bias)
+{
+    static const T no_channels[1];
+    LEAKY_TRY(leaky_check_array(fn, LEAKY_OPERAND(bias), channels));
+    if (!bias)
+        bias = no_channels;
+    return backward(fn, x, dy, dx, dslopes, outer, channels, inner, slopes, num_slopes, bias,
+                    dbias);
 }

@@ -43,6 +43,7 @@
     X(t##_vprelu,               t##_vprelu,               leaky_binary_##t##_fn,              yes, yes, yes, yes, yes) \
     X(t##_vprelu_backward,      t##_vprelu_backward,      leaky_prelu_row_backward_##t##_fn,  yes, yes, yes, yes, yes) \
     X(t##_vprelu_backward_runs, t##_vprelu_backward_runs, leaky_prelu_runs_backward_##t##_fn, yes, yes, yes, yes, yes) \
+    X(t##_vbias_act,            t##_vbias_act,            leaky_bias_act_##t##_fn,            yes, yes, yes, yes, yes) \
     X(t##_vrrelu,               t##_vrrelu,               leaky_rrelu_##t##_fn,               yes, yes, yes, yes, yes) \
     X(t##_vrrelu_backward,      t##_vrrelu_backward,      leaky_rrelu_backward_##t##_fn,      yes, yes, yes, yes, yes)
 

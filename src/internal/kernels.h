@@ -55,25 +55,43 @@ enum { LEAKY_ACC_LANES = 16, LEAKY_ACC_BLOCK = 8 };
  *                       its element j go to lane j % 16 in blocks of LEAKY_ACC_BLOCK
  *                       (j / 128), and the 16 lanes are added as a fixed tree (k + 8, + 4,
  *                       + 2, + 1).  nontemporal: stream dx (out of place).  dx may be dy.
+ *                       With bias (not NULL) it is bias + activation's backward, z = x +
+ *                       bias[(channel + r) % channels] in place of x: bias_sums[r] = the
+ *                       run's sum of dx, in the same lanes and blocks; sums NULL: no slope
+ *                       sums; slopes NULL means ReLU's backward (dx = z <= 0 ? 0 : dy, and
+ *                       sums is not written).
  *   prelu_row_backward  PReLU backward over a row of n / period periods (n a multiple of
  *                       period) with a slope per position in the period w[j]: dx, and
  *                       acc[j] += the block sums of the terms at position j, a block per
- *                       LEAKY_ACC_BLOCK periods, in order.  dx may be dy.
+ *                       LEAKY_ACC_BLOCK periods, in order.  dx may be dy.  With a bias per
+ *                       position b[j] (not NULL), z = x + b[j] in place of x and bacc[j] +=
+ *                       the block sums of dx; acc NULL: no slope sums; w NULL means ReLU's
+ *                       (acc not written).
+ *   bias_act            bias + activation forward: z = x + b, then y = z > 0 ? z : w * z, or
+ *                       y = z < 0 ? 0 : z (torch.relu) where w is NULL; b and w one value
+ *                       (period 0: b[0], w[0]) or rows that repeat every period (at least
+ *                       64) elements, element i taking position (phase + i) % period; a row
+ *                       holds period + 64 elements (its next period's first 64 after it).
+ *                       nontemporal: stream y (out of place).  y may be x.
  *   rrelu               RReLU training forward (noise may be NULL; y may be x);
  *   rrelu_backward      its backward (dx may be dy). */
-#define LEAKY_KERNEL_TYPES(t, T)                                                                   \
-    typedef void leaky_unary_##t##_fn(size_t n, const T *x, T *y,                                  \
-                                      const struct leaky_##t##_params *params);                    \
-    typedef void leaky_binary_##t##_fn(size_t n, const T *x, const T *g, T *out,                   \
-                                       const struct leaky_##t##_params *params);                   \
-    typedef void leaky_prelu_runs_backward_##t##_fn(                                               \
-        size_t runs, size_t len, const T *x, const T *dy, T *dx, const T *slopes, size_t channels, \
-        size_t channel, bool nontemporal, double *sums);                                           \
-    typedef void leaky_prelu_row_backward_##t##_fn(size_t n, size_t period, const T *x,            \
-                                                   const T *dy, const T *w, T *dx, double *acc);   \
-    typedef void leaky_rrelu_##t##_fn(size_t n, const T *x, T *y, T *noise,                        \
-                                      const struct leaky_rrelu_##t##_params *params);              \
-    typedef void leaky_rrelu_backward_##t##_fn(size_t n, const T *x, const T *dy, T *dx,           \
+#define LEAKY_KERNEL_TYPES(t, T)                                                                 \
+    typedef void leaky_unary_##t##_fn(size_t n, const T *x, T *y,                                \
+                                      const struct leaky_##t##_params *params);                  \
+    typedef void leaky_binary_##t##_fn(size_t n, const T *x, const T *g, T *out,                 \
+                                       const struct leaky_##t##_params *params);                 \
+    typedef void leaky_prelu_runs_backward_##t##_fn(                                             \
+        size_t runs, size_t len, const T *x, const T *dy, T *dx, const T *slopes, const T *bias, \
+        size_t channels, size_t channel, bool nontemporal, double *sums, double *bias_sums);     \
+    typedef void leaky_prelu_row_backward_##t##_fn(size_t n, size_t period, const T *x,          \
+                                                   const T *dy, const T *w, const T *b, T *dx,   \
+                                                   double *acc, double *bacc);                   \
+    typedef void leaky_bias_act_##t##_fn(size_t n, const T *x, const T *b, const T *w,           \
+                                         size_t period, size_t phase, T *y,                      \
+                                         const struct leaky_##t##_params *params);               \
+    typedef void leaky_rrelu_##t##_fn(size_t n, const T *x, T *y, T *noise,                      \
+                                      const struct leaky_rrelu_##t##_params *params);            \
+    typedef void leaky_rrelu_backward_##t##_fn(size_t n, const T *x, const T *dy, T *dx,         \
                                                const struct leaky_rrelu_##t##_params *params);
 LEAKY_KERNEL_TYPES(f32, float)
 LEAKY_KERNEL_TYPES(f64, double)

@@ -32,6 +32,33 @@ enum {
         LEAKY_ACC_LANES / VT_LANES > ACC_TILE_VECS ? LEAKY_ACC_LANES / VT_LANES : ACC_TILE_VECS
 };
 
+/* What a step differentiates, a constant in each inlined caller:
+ *   ACC_PRELU       z = x; dx = z > 0 ? dy : w * dy; one sum, the slope's terms
+ *                   (z > 0 ? 0 : z * dy)
+ *   ACC_BIAS_PRELU  z = x + b; the same dx; two sums, the bias's terms (dx) and the slope's
+ *   ACC_BIAS_LEAKY  the same, the bias's sum only
+ *   ACC_BIAS_RELU   z = x + b; dx = z <= 0 ? 0 : dy (torch.relu's backward); the bias's sum
+ * The bias's terms are summed as the slope's are: in float over dx * 2^64 for float32, a
+ * lane whose block sum is not finite taking the exact double sum of its terms. */
+enum acc_act { ACC_PRELU, ACC_BIAS_PRELU, ACC_BIAS_LEAKY, ACC_BIAS_RELU };
+static inline bool acc_slope_sums(enum acc_act act)
+{
+    return act == ACC_PRELU || act == ACC_BIAS_PRELU;
+}
+static inline bool acc_bias_sums(enum acc_act act) { return act != ACC_PRELU; }
+
+/* The pre-activation of vector v, and its gradient dx. */
+static inline __attribute__((always_inline)) vT acc_z(vT x, const vT *b, size_t v, enum acc_act act)
+{
+    return act == ACC_PRELU ? x : vT_add(x, b[v]);
+}
+static inline __attribute__((always_inline)) vT acc_dz(vT z, vT g, const vT *w, size_t v,
+                                                       enum acc_act act)
+{
+    return act == ACC_BIAS_RELU ? vT_select(vT_le(z, vT_zero()), vT_zero(), g)
+                                : vT_backward(z, g, w[v]);
+}
+
 /* Loads or stores the first k (1 to VT_LANES) of the VT_LANES doubles at p. */
 static inline void acc_load(vf64 *acc, const double *p, size_t k)
 {
@@ -56,11 +83,18 @@ static inline size_t acc_lanes(size_t width, size_t v)
                                              : VT_LANES;
 }
 
-/* dx = x > 0 ? dy : w * dy over m rows of nv vectors: row q at offset q * stride, width
- * elements (the last row wlast), vector v at + v * VT_LANES with slopes w[v]. */
+/* A step's activation: act, and vector v's slopes w[v] and biases b[v] (b unused by
+ * ACC_PRELU, w by ACC_BIAS_RELU). */
+struct acc_op {
+    enum acc_act act;
+    const vT *w, *b;
+};
+
+/* dx over m rows of nv vectors: row q at offset q * stride, width elements (the last row
+ * wlast), vector v at + v * VT_LANES. */
 static inline __attribute__((always_inline)) void acc_dx(size_t m, size_t stride, size_t nv,
                                                          size_t width, size_t wlast, const T *x,
-                                                         const T *dy, T *dx, const vT *w)
+                                                         const T *dy, T *dx, struct acc_op op)
 {
     for (size_t q = 0; q < m; q++)
         for (size_t v = 0; v < nv; v++) {
@@ -68,36 +102,44 @@ static inline __attribute__((always_inline)) void acc_dx(size_t m, size_t stride
                          o = q * stride + v * VT_LANES;
             if (k == 0)
                 continue;
-            const vT xv = vT_load_n(x + o, k), g = vT_load_n(dy + o, k);
-            vT_store_n(dx + o, vT_backward(xv, g, w[v]), k);
+            const vT z = acc_z(vT_load_n(x + o, k), op.b, v, op.act), g = vT_load_n(dy + o, k);
+            vT_store_n(dx + o, acc_dz(z, g, op.w, v, op.act), k);
         }
 }
 
 /* Streamed dx (ACC_DX_NONE) follows the sums in vectors aligned to dx's own boundary, with
- * one slope.  acc_stream_head stores the elements before the first aligned vector and
- * returns their count, acc_stream_upto the whole vectors from done up to at most `to`
- * (returns the new done), acc_stream_rest the rest up to n; the caller fences the
- * streamed stores (vT_stream_fence) once it is done. */
-static inline size_t acc_stream_head(size_t n, const T *x, const T *dy, T *dx, vT slope)
+ * one slope and bias (vector 0 of op's).  acc_stream_head stores the elements before the
+ * first aligned vector and returns their count, acc_stream_upto the whole vectors from done
+ * up to at most `to` (returns the new done), acc_stream_rest the rest up to n; the caller
+ * fences the streamed stores (vT_stream_fence) once it is done. */
+static inline __attribute__((always_inline)) size_t acc_stream_head(size_t n, const T *x,
+                                                                    const T *dy, T *dx,
+                                                                    struct acc_op op)
 {
     size_t head = (VT_BYTES - (uintptr_t)dx % VT_BYTES) % VT_BYTES / sizeof(T);
     head = head < n ? head : n;
     if (head > 0)
-        acc_dx(1, 0, 1, head, head, x, dy, dx, &slope);
+        acc_dx(1, 0, 1, head, head, x, dy, dx, op);
     return head;
 }
-static inline size_t acc_stream_upto(size_t done, size_t to, const T *x, const T *dy, T *dx,
-                                     vT slope)
+static inline __attribute__((always_inline)) size_t acc_stream_upto(size_t done, size_t to,
+                                                                    const T *x, const T *dy, T *dx,
+                                                                    struct acc_op op)
 {
     for (; done + VT_LANES <= to; done += VT_LANES)
-        vT_put(dx + done, vT_backward(vT_load(x + done), vT_load(dy + done), slope), 1);
+        vT_put(
+            dx + done,
+            acc_dz(acc_z(vT_load(x + done), op.b, 0, op.act), vT_load(dy + done), op.w, 0, op.act),
+            1);
     return done;
 }
-static inline void acc_stream_rest(size_t done, size_t n, const T *x, const T *dy, T *dx, vT slope)
+static inline __attribute__((always_inline)) void acc_stream_rest(size_t done, size_t n, const T *x,
+                                                                  const T *dy, T *dx,
+                                                                  struct acc_op op)
 {
-    done = acc_stream_upto(done, n, x, dy, dx, slope);
+    done = acc_stream_upto(done, n, x, dy, dx, op);
     if (done < n)
-        acc_dx(1, 0, 1, n - done, n - done, x + done, dy + done, dx + done, &slope);
+        acc_dx(1, 0, 1, n - done, n - done, x + done, dy + done, dx + done, op);
 }
 
 /* A block: m (1 to LEAKY_ACC_BLOCK) rows of nv (1 to ACC_MAX_VECS) vectors as acc_dx has
@@ -107,69 +149,82 @@ static inline void acc_stream_rest(size_t done, size_t n, const T *x, const T *d
  * reads dy again), or not at all (ACC_DX_NONE: the caller streams it). */
 enum acc_dx { ACC_DX_NOW, ACC_DX_AFTER, ACC_DX_NONE };
 
-/* One row of a block: the terms of its nv vectors (width elements) added into f.  A
- * partial vector is loaded and stored masked, or, where the caller allows it (whole: the
- * memory past the row is the next run's, which rewrites its dx), whole, its lanes past
- * the row counted as x = dy = 0 (a term of +0): masked stores cost several times a whole
- * one on AVX2. */
+/* One row of a block: the terms of its nv vectors (width elements) added into f (the
+ * slope's) and fb (the bias's).  A partial vector is loaded and stored masked, or, where
+ * the caller allows it (whole: the memory past the row is the next run's, which rewrites
+ * its dx), whole, its lanes past the row counted as z = dy = 0 (terms of +0): masked
+ * stores cost several times a whole one on AVX2. */
 static inline vT acc_lane_index(void)
 {
     static const T index[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
     return vT_load(index);
 }
+#if defined(LEAKY_TYPE_F64)
+#define ACC_SCALE(v) (v)
+#else
+#define ACC_SCALE(v) vT_mul((v), vT_set1(0x1p64f))
+#endif
 static inline __attribute__((always_inline)) void acc_row(size_t nv, size_t width, const T *x,
-                                                          const T *dy, T *dx, const vT *w, vT *f,
-                                                          enum acc_dx mode, bool whole)
+                                                          const T *dy, T *dx, struct acc_op op,
+                                                          vT *f, vT *fb, enum acc_dx mode,
+                                                          bool whole)
 {
     const vT zero = vT_zero();
     for (size_t v = 0; v < nv; v++) {
         const size_t k = acc_lanes(width, v), o = v * VT_LANES;
         if (k == 0)
             continue;
-        vT xv, g;
+        vT z, g;
         if (whole && k < VT_LANES) {
             const vmT in_row = vT_lt(acc_lane_index(), vT_set1((T)k));
-            xv = vT_select(in_row, vT_load(x + o), zero);
+            z = vT_select(in_row, acc_z(vT_load(x + o), op.b, v, op.act), zero);
             g = vT_select(in_row, vT_load(dy + o), zero);
         } else {
-            xv = vT_load_n(x + o, k);
+            z = acc_z(vT_load_n(x + o, k), op.b, v, op.act);
             g = vT_load_n(dy + o, k);
         }
-        const vmT negative = vT_ngt(xv, zero); /* x <= 0 or NaN: a term */
+        const vmT negative = vT_ngt(z, zero); /* z <= 0 or NaN: a slope term */
+        const vT d = op.act == ACC_BIAS_RELU ? vT_select(vT_le(z, zero), zero, g)
+                                             : vT_backward_where(negative, g, op.w[v]);
         if (mode == ACC_DX_NOW)
-            vT_store_n(dx + o, vT_backward_where(negative, g, w[v]), whole ? VT_LANES : k);
-#if defined(LEAKY_TYPE_F64)
-        f[v] = vT_add(f[v], vT_mul_where(negative, xv, g));
-#else
-        f[v] = vT_add(f[v], vT_mul_where(negative, vT_mul(xv, vT_set1(0x1p64f)), g));
-#endif
+            vT_store_n(dx + o, d, whole ? VT_LANES : k);
+        if (acc_bias_sums(op.act))
+            fb[v] = vT_add(fb[v], ACC_SCALE(d));
+        if (acc_slope_sums(op.act))
+            f[v] = vT_add(f[v], vT_mul_where(negative, ACC_SCALE(z), g));
     }
 }
 
-/* The block's terms: f[v] = the float (float32: scaled by 2^64) sum of vector v's lanes.
- * The last row on its own: the others keep a width known at compile time where the
- * caller's is, and only the last may be loaded whole past its end (whole_last). */
+/* The block's terms: f[v] and fb[v] = the float (float32: scaled by 2^64) sums of vector
+ * v's lanes.  The last row on its own: the others keep a width known at compile time where
+ * the caller's is, and only the last may be loaded whole past its end (whole_last). */
 static inline __attribute__((always_inline)) void acc_terms(size_t m, size_t stride, size_t nv,
                                                             size_t width, size_t wlast, const T *x,
-                                                            const T *dy, T *dx, const vT *w, vT *f,
-                                                            enum acc_dx mode, bool whole_last)
+                                                            const T *dy, T *dx, struct acc_op op,
+                                                            vT *f, vT *fb, enum acc_dx mode,
+                                                            bool whole_last)
 {
     for (size_t v = 0; v < nv; v++)
-        f[v] = vT_zero();
+        f[v] = fb[v] = vT_zero();
     for (size_t q = 0; q + 1 < m; q++)
-        acc_row(nv, width, x + q * stride, dy + q * stride, dx + q * stride, w, f, mode, false);
+        acc_row(nv, width, x + q * stride, dy + q * stride, dx + q * stride, op, f, fb, mode,
+                false);
     const size_t o = (m - 1) * stride;
-    acc_row(nv, wlast, x + o, dy + o, dx + o, w, f, mode, whole_last);
+    acc_row(nv, wlast, x + o, dy + o, dx + o, op, f, fb, mode, whole_last);
 }
 
-/* Vector v's block sums in double, c[0..ACC_VECS), from its float sums fv: float32 scales
- * them back, or takes a lane's exact double sum where its float sum is not finite. */
+/* Vector v's block sums in double, c[0..ACC_VECS), from its float sums fv (the bias's when
+ * bias): float32 scales them back, or takes a lane's exact double sum where its float sum
+ * is not finite (each slope term, a product of two floats, and each bias term, a float,
+ * exact in double). */
 static inline __attribute__((always_inline)) void acc_sums(vT fv, size_t v, size_t m, size_t stride,
                                                            size_t width, size_t wlast, const T *x,
-                                                           const T *dy, vf64 c[ACC_VECS])
+                                                           const T *dy, struct acc_op op, bool bias,
+                                                           vf64 c[ACC_VECS])
 {
 #if defined(LEAKY_TYPE_F64)
-    (void)v, (void)m, (void)stride, (void)width, (void)wlast, (void)x, (void)dy;
+    (void)v, (void)m, (void)stride, (void)width, (void)wlast, (void)x, (void)dy, (void)op;
+    (void)bias;
     c[0] = fv;
 #else
     const vf64 zero64 = vf64_zero(), one64 = vf64_set1(1), down = vf64_set1(0x1p-64);
@@ -184,34 +239,49 @@ static inline __attribute__((always_inline)) void acc_sums(vT fv, size_t v, size
         const size_t o = q * stride + v * VT_LANES;
         if (k == 0)
             continue;
-        const vT xv = vT_load_n(x + o, k), g = vT_load_n(dy + o, k);
-        const vmT pos = vT_gt(xv, vT_zero());
-        const vT xs = vT_select(pos, vT_zero(), xv), gs = vT_select(pos, vT_zero(), g);
-        e[0] = vf64_add(e[0], vf64_mul(vf32_widen_lo(xs), vf32_widen_lo(gs)));
-        e[1] = vf64_add(e[1], vf64_mul(vf32_widen_hi(xs), vf32_widen_hi(gs)));
+        const vT z = acc_z(vT_load_n(x + o, k), op.b, v, op.act), g = vT_load_n(dy + o, k);
+        if (bias) {
+            const vT d = acc_dz(z, g, op.w, v, op.act);
+            e[0] = vf64_add(e[0], vf32_widen_lo(d));
+            e[1] = vf64_add(e[1], vf32_widen_hi(d));
+        } else {
+            const vmT pos = vT_gt(z, vT_zero());
+            const vT zs = vT_select(pos, vT_zero(), z), gs = vT_select(pos, vT_zero(), g);
+            e[0] = vf64_add(e[0], vf64_mul(vf32_widen_lo(zs), vf32_widen_lo(gs)));
+            e[1] = vf64_add(e[1], vf64_mul(vf32_widen_hi(zs), vf32_widen_hi(gs)));
+        }
     }
     for (int h = 0; h < ACC_VECS; h++)
         c[h] = vf64_select(vf64_lt(vf64_mul(c[h], zero64), one64), c[h], e[h]);
 #endif
 }
 
-/* The block's sums added into acc[v], vectors of doubles (held in registers). */
+/* The block's sums added into acc[v] (the slope's) and accb[v] (the bias's), vectors of
+ * doubles (held in registers); op.act says which of the two it keeps. */
 static inline __attribute__((always_inline)) void acc_block(size_t m, size_t stride, size_t nv,
                                                             size_t width, size_t wlast, const T *x,
-                                                            const T *dy, T *dx, const vT *w,
-                                                            vf64 (*acc)[ACC_VECS], enum acc_dx mode,
-                                                            bool whole_last)
+                                                            const T *dy, T *dx, struct acc_op op,
+                                                            vf64 (*acc)[ACC_VECS],
+                                                            vf64 (*accb)[ACC_VECS],
+                                                            enum acc_dx mode, bool whole_last)
 {
-    vT f[ACC_MAX_VECS];
-    acc_terms(m, stride, nv, width, wlast, x, dy, dx, w, f, mode, whole_last);
+    vT f[ACC_MAX_VECS], fb[ACC_MAX_VECS];
+    acc_terms(m, stride, nv, width, wlast, x, dy, dx, op, f, fb, mode, whole_last);
     for (size_t v = 0; v < nv; v++) {
         vf64 c[ACC_VECS];
-        acc_sums(f[v], v, m, stride, width, wlast, x, dy, c);
-        for (int h = 0; h < ACC_VECS; h++)
-            acc[v][h] = vf64_add(acc[v][h], c[h]);
+        if (acc_slope_sums(op.act)) {
+            acc_sums(f[v], v, m, stride, width, wlast, x, dy, op, false, c);
+            for (int h = 0; h < ACC_VECS; h++)
+                acc[v][h] = vf64_add(acc[v][h], c[h]);
+        }
+        if (acc_bias_sums(op.act)) {
+            acc_sums(fb[v], v, m, stride, width, wlast, x, dy, op, true, c);
+            for (int h = 0; h < ACC_VECS; h++)
+                accb[v][h] = vf64_add(accb[v][h], c[h]);
+        }
     }
     if (mode == ACC_DX_AFTER)
-        acc_dx(m, stride, nv, width, wlast, x, dy, dx, w);
+        acc_dx(m, stride, nv, width, wlast, x, dy, dx, op);
 }
 
 /* The 16 lanes of a run (LEAKY_ACC_LANES doubles: lane v * VT_LANES + h * VF64_LANES + i

@@ -7,76 +7,125 @@
  * ACC_TILE_VECS vectors, a tile's 8 periods one after the other, adding its block sums
  * into acc once per block.  Tiles of 16 vectors, faster than 8 (whose float sums fit in
  * registers) or 32 for periods of 96 to 4096 elements (docs/PRELU_RRELU.md, 'Small
- * maps'). */
+ * maps').
+ * With a bias per position b[j] the same walk differentiates bias + activation
+ * (z = x + b[j]): the bias's terms (dx) go to bacc[j] beside the slope's (acc.h's acc_op). */
 #include "simd/vtype.h"
 #include "kernels/acc.h"
 
 static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
+/* A call's arguments: the rows, the slopes (w) and biases (b) of a period's positions,
+ * and their sums (acc, bacc), as act uses them. */
+struct row_call {
+    const T *x, *dy, *w, *b;
+    T *dx;
+    double *acc, *bacc;
+};
+
+/* The vectors of slopes and biases at position j, k lanes. */
+static inline __attribute__((always_inline)) void load_op(const struct row_call *a, size_t j,
+                                                          size_t k, enum acc_act act, vT *w, vT *b)
+{
+    *w = act == ACC_BIAS_RELU ? vT_zero() : vT_load_n(a->w + j, k);
+    *b = act == ACC_PRELU ? vT_zero() : vT_load_n(a->b + j, k);
+}
+
 /* nv whole vectors per period, sums in registers (inlined for each nv). */
 static inline __attribute__((always_inline)) void in_registers(size_t periods, size_t nv,
-                                                               const T *x, const T *dy, const T *w,
-                                                               T *dx, double *acc, bool in_place)
+                                                               const struct row_call *c,
+                                                               enum acc_act act, bool in_place)
 {
-    vT wv[ACC_ROW_VECS];
-    vf64 a[ACC_ROW_VECS][ACC_VECS];
+    vT wv[ACC_ROW_VECS], bv[ACC_ROW_VECS];
+    vf64 a[ACC_ROW_VECS][ACC_VECS], ab[ACC_ROW_VECS][ACC_VECS];
     for (size_t v = 0; v < nv; v++) {
-        wv[v] = vT_load(w + v * VT_LANES);
-        acc_load(a[v], acc + v * VT_LANES, VT_LANES);
+        load_op(c, v * VT_LANES, VT_LANES, act, wv + v, bv + v);
+        for (int h = 0; h < ACC_VECS; h++)
+            a[v][h] = ab[v][h] = vf64_zero();
+        if (acc_slope_sums(act))
+            acc_load(a[v], c->acc + v * VT_LANES, VT_LANES);
+        if (acc_bias_sums(act))
+            acc_load(ab[v], c->bacc + v * VT_LANES, VT_LANES);
     }
+    const struct acc_op op = {act, wv, bv};
     const size_t period = nv * VT_LANES;
+    const T *x = c->x, *dy = c->dy;
+    T *dx = c->dx;
     size_t p = 0;
     for (; p + LEAKY_ACC_BLOCK <= periods; p += LEAKY_ACC_BLOCK)
         acc_block(LEAKY_ACC_BLOCK, period, nv, period, period, x + p * period, dy + p * period,
-                  dx + p * period, wv, a, in_place ? ACC_DX_AFTER : ACC_DX_NOW, false);
+                  dx + p * period, op, a, ab, in_place ? ACC_DX_AFTER : ACC_DX_NOW, false);
     if (p < periods)
         acc_block(periods - p, period, nv, period, period, x + p * period, dy + p * period,
-                  dx + p * period, wv, a, in_place ? ACC_DX_AFTER : ACC_DX_NOW, false);
-    for (size_t v = 0; v < nv; v++)
-        acc_store(acc + v * VT_LANES, a[v], VT_LANES);
+                  dx + p * period, op, a, ab, in_place ? ACC_DX_AFTER : ACC_DX_NOW, false);
+    for (size_t v = 0; v < nv; v++) {
+        if (acc_slope_sums(act))
+            acc_store(c->acc + v * VT_LANES, a[v], VT_LANES);
+        if (acc_bias_sums(act))
+            acc_store(c->bacc + v * VT_LANES, ab[v], VT_LANES);
+    }
+}
+
+/* Vector v's block sums c added into sums (k lanes at position j). */
+static inline __attribute__((always_inline)) void add_into(double *sums, size_t j, size_t k,
+                                                           const vf64 *c)
+{
+    vf64 a[ACC_VECS];
+    acc_load(a, sums + j, k);
+    for (int h = 0; h < ACC_VECS; h++)
+        a[h] = vf64_add(a[h], c[h]);
+    acc_store(sums + j, a, k);
 }
 
 /* One tile (width elements, up to ACC_TILE_VECS vectors) of m periods at stride period:
  * acc_block's steps, its block sums added straight into acc in memory (a copy of the
  * tile's sums in a local array, as acc_block holds them, spent its time copying). */
+/* The tile at position j of the rows at `at`. */
 static inline __attribute__((always_inline)) void tile_block(size_t m, size_t period, size_t width,
-                                                             const T *x, const T *dy, const T *w,
-                                                             T *dx, double *acc, bool in_place)
+                                                             const struct row_call *c, size_t at,
+                                                             size_t j, enum acc_act act,
+                                                             bool in_place)
 {
     const size_t nv = (width + VT_LANES - 1) / VT_LANES;
-    vT wv[ACC_TILE_VECS], f[ACC_TILE_VECS];
+    const T *x = c->x + at + j, *dy = c->dy + at + j;
+    T *dx = c->dx + at + j;
+    vT wv[ACC_TILE_VECS], bv[ACC_TILE_VECS], f[ACC_TILE_VECS], fb[ACC_TILE_VECS];
     for (size_t v = 0; v < nv; v++)
-        wv[v] = vT_load_n(w + v * VT_LANES, acc_lanes(width, v));
-    acc_terms(m, period, nv, width, width, x, dy, dx, wv, f, in_place ? ACC_DX_AFTER : ACC_DX_NOW,
-              false);
+        load_op(c, j + v * VT_LANES, acc_lanes(width, v), act, wv + v, bv + v);
+    const struct acc_op op = {act, wv, bv};
+    acc_terms(m, period, nv, width, width, x, dy, dx, op, f, fb,
+              in_place ? ACC_DX_AFTER : ACC_DX_NOW, false);
     for (size_t v = 0; v < nv; v++) {
         const size_t k = acc_lanes(width, v);
-        vf64 a[ACC_VECS], c[ACC_VECS];
-        acc_sums(f[v], v, m, period, width, width, x, dy, c);
-        acc_load(a, acc + v * VT_LANES, k);
-        for (int h = 0; h < ACC_VECS; h++)
-            a[h] = vf64_add(a[h], c[h]);
-        acc_store(acc + v * VT_LANES, a, k);
+        vf64 s[ACC_VECS];
+        if (acc_slope_sums(act)) {
+            acc_sums(f[v], v, m, period, width, width, x, dy, op, false, s);
+            add_into(c->acc, j + v * VT_LANES, k, s);
+        }
+        if (acc_bias_sums(act)) {
+            acc_sums(fb[v], v, m, period, width, width, x, dy, op, true, s);
+            add_into(c->bacc, j + v * VT_LANES, k, s);
+        }
     }
     if (in_place)
-        acc_dx(m, period, nv, width, width, x, dy, dx, wv);
+        acc_dx(m, period, nv, width, width, x, dy, dx, op);
 }
 
-static inline __attribute__((always_inline)) void row(size_t n, size_t period, const T *x,
-                                                      const T *dy, const T *w, T *dx, double *acc,
+static inline __attribute__((always_inline)) void row(size_t n, size_t period,
+                                                      const struct row_call *c, enum acc_act act,
                                                       bool in_place)
 {
     const size_t periods = n / period;
     if (period % VT_LANES == 0 && period <= ACC_ROW_VECS * VT_LANES) {
         switch (period / VT_LANES) {
-        case 1: in_registers(periods, 1, x, dy, w, dx, acc, in_place); return;
-        case 2: in_registers(periods, 2, x, dy, w, dx, acc, in_place); return;
-        case 3: in_registers(periods, 3, x, dy, w, dx, acc, in_place); return;
-        case 4: in_registers(periods, 4, x, dy, w, dx, acc, in_place); return;
-        case 5: in_registers(periods, 5, x, dy, w, dx, acc, in_place); return;
-        case 6: in_registers(periods, 6, x, dy, w, dx, acc, in_place); return;
-        case 7: in_registers(periods, 7, x, dy, w, dx, acc, in_place); return;
-        default: in_registers(periods, 8, x, dy, w, dx, acc, in_place); return;
+        case 1: in_registers(periods, 1, c, act, in_place); return;
+        case 2: in_registers(periods, 2, c, act, in_place); return;
+        case 3: in_registers(periods, 3, c, act, in_place); return;
+        case 4: in_registers(periods, 4, c, act, in_place); return;
+        case 5: in_registers(periods, 5, c, act, in_place); return;
+        case 6: in_registers(periods, 6, c, act, in_place); return;
+        case 7: in_registers(periods, 7, c, act, in_place); return;
+        default: in_registers(periods, 8, c, act, in_place); return;
         }
     }
     const size_t tile = ACC_TILE_VECS * VT_LANES;
@@ -87,19 +136,31 @@ static inline __attribute__((always_inline)) void row(size_t n, size_t period, c
          * blocks to test for in the loop. */
         if (m == LEAKY_ACC_BLOCK)
             for (; j + tile <= period; j += tile)
-                tile_block(LEAKY_ACC_BLOCK, period, tile, x + at + j, dy + at + j, w + j,
-                           dx + at + j, acc + j, in_place);
+                tile_block(LEAKY_ACC_BLOCK, period, tile, c, at, j, act, in_place);
         for (; j < period; j += tile)
-            tile_block(m, period, min_size(period - j, tile), x + at + j, dy + at + j, w + j,
-                       dx + at + j, acc + j, in_place);
+            tile_block(m, period, min_size(period - j, tile), c, at, j, act, in_place);
     }
 }
 
-void LEAKY_KNAME(TNAME(vprelu_backward))(size_t n, size_t period, const T *x, const T *dy,
-                                         const T *w, T *dx, double *acc)
+static inline __attribute__((always_inline)) void row_as(size_t n, size_t period,
+                                                         const struct row_call *c, enum acc_act act)
 {
-    if (dx == dy)
-        row(n, period, x, dy, w, dx, acc, true);
+    if (c->dx == c->dy)
+        row(n, period, c, act, true);
     else
-        row(n, period, x, dy, w, dx, acc, false);
+        row(n, period, c, act, false);
+}
+
+void LEAKY_KNAME(TNAME(vprelu_backward))(size_t n, size_t period, const T *x, const T *dy,
+                                         const T *w, const T *b, T *dx, double *acc, double *bacc)
+{
+    const struct row_call c = {x, dy, w, b, dx, acc, bacc};
+    if (!b)
+        row_as(n, period, &c, ACC_PRELU);
+    else if (!w)
+        row_as(n, period, &c, ACC_BIAS_RELU);
+    else if (!acc)
+        row_as(n, period, &c, ACC_BIAS_LEAKY);
+    else
+        row_as(n, period, &c, ACC_BIAS_PRELU);
 }

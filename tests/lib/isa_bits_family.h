@@ -92,11 +92,11 @@ static void FN(check_block)(struct FN(bufs) * b, size_t n, const char *where)
                 double sw[4], sg[4], si[4];
                 const size_t channel = (at + s) % 6;
                 r->KER(vprelu_backward_runs)(runs, len, b->x + at, b->g + at, b->want + at, slopes,
-                                             6, channel, false, sw);
+                                             NULL, 6, channel, false, sw, NULL);
                 p->KER(vprelu_backward_runs)(runs, len, b->x + at, b->g + at, b->got + at, slopes,
-                                             6, channel, at % 3 == 0, sg);
+                                             NULL, 6, channel, at % 3 == 0, sg, NULL);
                 p->KER(vprelu_backward_runs)(runs, len, b->x + at, b->got2 + at, b->got2 + at,
-                                             slopes, 6, channel, false, si);
+                                             slopes, NULL, 6, channel, false, si, NULL);
                 for (size_t q = 0; q < runs; q++)
                     CHECK(FN(same_sum)(sw[q], sg[q]) && FN(same_sum)(sw[q], si[q]),
                           "%s vprelu_backward_runs run %zu of %zu on %s, chunk at %zu (%s): %a "
@@ -109,10 +109,10 @@ static void FN(check_block)(struct FN(bufs) * b, size_t n, const char *where)
             static const size_t apart[] = {16, 32, 49, 64};
             for (size_t a = 0, len; a < 4 && s + 3 * (len = apart[a]) <= n; a++) {
                 double sw[3], sg[3];
-                r->KER(vprelu_backward_runs)(3, len, b->x + s, b->g + s, b->want + s, slopes, 6, s,
-                                             false, sw);
-                p->KER(vprelu_backward_runs)(3, len, b->x + s, b->g + s, b->got + s, slopes, 6, s,
-                                             false, sg);
+                r->KER(vprelu_backward_runs)(3, len, b->x + s, b->g + s, b->want + s, slopes, NULL,
+                                             6, s, false, sw, NULL);
+                p->KER(vprelu_backward_runs)(3, len, b->x + s, b->g + s, b->got + s, slopes, NULL,
+                                             6, s, false, sg, NULL);
                 for (size_t q = 0; q < 3; q++)
                     CHECK(FN(same_sum)(sw[q], sg[q]),
                           "%s vprelu_backward_runs of %zu, run %zu "
@@ -152,12 +152,12 @@ static void FN(check_block)(struct FN(bufs) * b, size_t n, const char *where)
             for (size_t at = 0, len; at < whole; at += len) {
                 len = (1 + at / period % 19) * period;
                 len = len < whole - at ? len : whole - at;
-                r->KER(vprelu_backward)(len, period, b->x + at, b->g + at, b->w, b->want + at,
-                                        b->acc_want);
-                p->KER(vprelu_backward)(len, period, b->x + at, b->g + at, b->w, b->got + at,
-                                        b->acc_got);
-                p->KER(vprelu_backward)(len, period, b->x + at, b->got2 + at, b->w, b->got2 + at,
-                                        b->acc_got + period);
+                r->KER(vprelu_backward)(len, period, b->x + at, b->g + at, b->w, NULL, b->want + at,
+                                        b->acc_want, NULL);
+                p->KER(vprelu_backward)(len, period, b->x + at, b->g + at, b->w, NULL, b->got + at,
+                                        b->acc_got, NULL);
+                p->KER(vprelu_backward)(len, period, b->x + at, b->got2 + at, b->w, NULL,
+                                        b->got2 + at, b->acc_got + period, NULL);
             }
             CHECK(FN(same)(b->want, b->got, whole) && FN(same)(b->want, b->got2, whole),
                   "%s vprelu_backward dx (or in place), period %zu, on %s (%s)", TNAME_STR, period,

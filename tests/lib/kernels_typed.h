@@ -23,16 +23,24 @@ static void FN(call_binary)(any_fn f, size_t n, const void *x, const void *g, vo
 }
 
 static void FN(call_row)(any_fn f, size_t n, size_t period, const void *x, const void *dy,
-                         const void *w, void *dx, double *acc)
+                         const void *w, const void *b, void *dx, double *acc, double *bacc)
 {
-    ((KTYPE(prelu_row_backward) *)f)(n, period, x, dy, w, dx, acc);
+    ((KTYPE(prelu_row_backward) *)f)(n, period, x, dy, w, b, dx, acc, bacc);
 }
 
 static void FN(call_runs)(any_fn f, size_t runs, size_t len, const void *x, const void *dy,
-                          void *dx, const void *slopes, size_t channels, size_t channel, bool nt,
-                          double *sums)
+                          void *dx, const void *slopes, const void *bias, size_t channels,
+                          size_t channel, bool nt, double *sums, double *bias_sums)
 {
-    ((KTYPE(prelu_runs_backward) *)f)(runs, len, x, dy, dx, slopes, channels, channel, nt, sums);
+    ((KTYPE(prelu_runs_backward) *)f)(runs, len, x, dy, dx, slopes, bias, channels, channel, nt,
+                                      sums, bias_sums);
+}
+
+static void FN(call_bias_act)(any_fn f, size_t n, const void *x, const void *b, const void *w,
+                              size_t period, size_t phase, void *y, bool nt)
+{
+    const PARAMS p = {0, nt};
+    ((KTYPE(bias_act) *)f)(n, x, b, w, period, phase, y, &p);
 }
 
 /* RReLU's parameters for a variant: its bounds and first index, keys from the seed. */
@@ -74,9 +82,17 @@ static void FN(drive_row)(const struct subject *s)
     drive_row(s, &(struct row_kind){sizeof(TT), in->TX, in->TG, in->TW, FN(call_row)});
 }
 
+/* The biases: five finite values of any magnitude. */
 static void FN(drive_runs)(const struct subject *s)
 {
-    drive_runs(s, &(struct runs_kind){sizeof(TT), in->TX, in->TG, TSLOPES, FN(call_runs)});
+    drive_runs(
+        s, &(struct runs_kind){sizeof(TT), in->TX, in->TG, TSLOPES, in->TW + 4000, FN(call_runs)});
+}
+
+static void FN(drive_bias_act)(const struct subject *s)
+{
+    drive_bias_act(s,
+                   &(struct bias_act_kind){sizeof(TT), in->TX, in->TW, TSLOPES, FN(call_bias_act)});
 }
 
 static void FN(drive_rrelu)(const struct subject *s)

@@ -86,6 +86,29 @@ static inline int test_simd_paths(leaky_isa *isas, const struct leaky_kernels **
     return n;
 }
 
+/* The commands of a program that threads_test.sh runs: `paths` prints the paths this CPU
+ * runs, one a line; `digest` calls digest() and prints its value (77, a skip, when LEAKY_ISA
+ * is unusable).  Returns the exit code, or -1 for neither command. */
+static inline int test_threads_commands(int argc, char **argv, uint64_t (*digest)(void))
+{
+    if (argc == 2 && strcmp(argv[1], "paths") == 0) {
+        for (int i = 0; i < LEAKY_ISA_COUNT; i++)
+            if (leaky_isa_supported((leaky_isa)i))
+                printf("%s\n", leaky_isa_name((leaky_isa)i));
+        return 0;
+    }
+    if (argc == 2 && strcmp(argv[1], "digest") == 0) {
+        leaky_isa active;
+        if (leaky_isa_active(&active) != LEAKY_OK) {
+            fprintf(stderr, "%s\n", leaky_last_error());
+            return 77;
+        }
+        printf("%016llx\n", (unsigned long long)digest());
+        return 0;
+    }
+    return -1;
+}
+
 static inline int test_finish(const char *name)
 {
     printf("%s: %llu passed, %llu failed\n", name, test_passed, test_failed);

@@ -34,6 +34,7 @@ static void null_layer_getters(void)
     CHECK(!leaky_layer_is_inplace(NULL), "is_inplace(NULL) is false");
     CHECK(!leaky_layer_is_training(NULL), "is_training(NULL) is false");
     CHECK(leaky_layer_num_parameters(NULL) == 0, "num_parameters(NULL) is 0");
+    CHECK(leaky_layer_num_bias(NULL) == 0, "num_bias(NULL) is 0");
     CHECK(isnan(leaky_layer_negative_slope(NULL)), "negative_slope(NULL) is NaN");
     CHECK(isnan(leaky_layer_rrelu_lower(NULL)), "rrelu_lower(NULL) is NaN");
     CHECK(isnan(leaky_layer_rrelu_upper(NULL)), "rrelu_upper(NULL) is NaN");

@@ -423,60 +423,93 @@ static void drive_convert(const struct subject *s, const struct convert_kind *k)
     }
 }
 
-/* PReLU's backward over a row of whole periods: dx, and the sums added into acc. */
+/* The activations a PReLU backward kernel differentiates: PReLU's (no bias), bias +
+ * PReLU (slopes and a bias), bias + ReLU (a bias, no slopes), bias + Leaky ReLU (slopes
+ * and a bias, no slope sums wanted). */
+enum { ACTS = 4 };
+static const char *const act_labels[ACTS] = {"PReLU", "bias + PReLU", "bias + ReLU",
+                                             "bias + Leaky ReLU"};
+static bool act_slopes(int act) { return act != 2; }
+static bool act_bias(int act) { return act != 0; }
+static bool act_slope_sums(int act) { return act <= 1; }
+
+/* PReLU's backward over a row of whole periods: dx, and the sums added into acc (the
+ * slopes') and bacc (the bias's): both compared, so that a sum the activation has not is
+ * left alone. */
 struct row_kind {
     size_t size;
     const void *x, *dy, *w;
     void (*call)(any_fn f, size_t n, size_t period, const void *x, const void *dy, const void *w,
-                 void *dx, double *acc);
+                 const void *b, void *dx, double *acc, double *bacc);
 };
 
 static void drive_row(const struct subject *s, const struct row_kind *k)
 {
     static const size_t periods[] = {1, 2, 3, 5, 8, 16, 17, 24, 64, 67};
     const size_t z = k->size;
-    for (int v = 0; v < VARIANTS; v++)
-        for (size_t q = 0; q < ncalls; q++) {
-            const struct call *c = &calls[q];
-            size_t period = periods[(c->n + c->xs) % COUNT(periods)];
-            period = period <= c->n ? period : c->n ? c->n : 1;
-            const size_t n = c->n / period * period;
-            const unsigned char *x = (const unsigned char *)k->x + c->off * z;
-            const unsigned char *dy = (const unsigned char *)k->dy + c->off * z;
-            const void *w = (const unsigned char *)k->w + (c->off + (size_t)v * 397) * z;
-            for (size_t j = 0; j < period; j++)
-                want_sums[j] = (double)(j % 7) * 0.375 - 1.0;
-            k->call(s->ref, n, period, x, dy, w, want, want_sums);
-            for (int in_place = 0; in_place <= 1; in_place++) {
-                const void *xa = area_copy(&in1, z, c->xs, n, x);
-                const void *dya = in_place ? NULL : area_copy(&in2, z, c->gs, n, dy);
-                void *dx =
-                    in_place ? area_copy(&out1, z, c->ys, n, dy) : area_open(&out1, z, c->ys, n);
-                double *acc = area_open(&sums1, sizeof(double), c->xs % 4, period);
-                for (size_t j = 0; j < period; j++)
-                    acc[j] = (double)(j % 7) * 0.375 - 1.0;
-                k->call(s->got, n, period, xa, in_place ? dx : dya, w, dx, acc);
-                const char *mode = in_place ? "in place (dx = dy)" : "out of place";
-                const struct call shape = {n, c->xs, c->gs, c->ys, c->off};
-                verdict(s, &shape, mode, row_labels[v], false, "dx",
-                        first_difference(want, dx, z, n), n, want, dx, z,
-                        area_intact(&out1, z, c->ys, n),
-                        first_difference(x, xa, z, n) == n &&
-                            (in_place || first_difference(dy, dya, z, n) == n));
-                verdict(s, &shape, mode, row_labels[v], false, "acc",
-                        first_sum_difference(want_sums, acc, period), period, want_sums, acc,
-                        sizeof(double), area_intact(&sums1, sizeof(double), c->xs % 4, period),
-                        true);
+    double *want_bsums = want_sums + MAX_TOTAL / 2;
+    for (int act = 0; act < ACTS; act++)
+        for (int v = 0; v < VARIANTS; v++)
+            for (size_t q = 0; q < ncalls; q++) {
+                const struct call *c = &calls[q];
+                size_t period = periods[(c->n + c->xs) % COUNT(periods)];
+                period = period <= c->n ? period : c->n ? c->n : 1;
+                const size_t n = c->n / period * period;
+                const unsigned char *x = (const unsigned char *)k->x + c->off * z;
+                const unsigned char *dy = (const unsigned char *)k->dy + c->off * z;
+                const void *w = act_slopes(act)
+                                    ? (const unsigned char *)k->w + (c->off + (size_t)v * 397) * z
+                                    : NULL;
+                const void *b = act_bias(act) ? (const unsigned char *)k->w +
+                                                    (c->off + (size_t)v * 397 + 1031) * z
+                                              : NULL;
+                for (size_t j = 0; j < period; j++) {
+                    want_sums[j] = (double)(j % 7) * 0.375 - 1.0;
+                    want_bsums[j] = (double)(j % 5) * 0.25 + 2.0;
+                }
+                k->call(s->ref, n, period, x, dy, w, b, want,
+                        act_slope_sums(act) ? want_sums : NULL, want_bsums);
+                for (int in_place = 0; in_place <= 1; in_place++) {
+                    const void *xa = area_copy(&in1, z, c->xs, n, x);
+                    const void *dya = in_place ? NULL : area_copy(&in2, z, c->gs, n, dy);
+                    void *dx = in_place ? area_copy(&out1, z, c->ys, n, dy)
+                                        : area_open(&out1, z, c->ys, n);
+                    double *acc = area_open(&sums1, sizeof(double), c->xs % 4, period);
+                    double *bacc = area_open(&out2, sizeof(double), c->gs % 4, period);
+                    for (size_t j = 0; j < period; j++) {
+                        acc[j] = (double)(j % 7) * 0.375 - 1.0;
+                        bacc[j] = (double)(j % 5) * 0.25 + 2.0;
+                    }
+                    k->call(s->got, n, period, xa, in_place ? dx : dya, w, b, dx,
+                            act_slope_sums(act) ? acc : NULL, bacc);
+                    char mode[64];
+                    snprintf(mode, sizeof mode, "%s, %s", act_labels[act],
+                             in_place ? "in place (dx = dy)" : "out of place");
+                    const struct call shape = {n, c->xs, c->gs, c->ys, c->off};
+                    verdict(s, &shape, mode, row_labels[v], false, "dx",
+                            first_difference(want, dx, z, n), n, want, dx, z,
+                            area_intact(&out1, z, c->ys, n),
+                            first_difference(x, xa, z, n) == n &&
+                                (in_place || first_difference(dy, dya, z, n) == n));
+                    verdict(s, &shape, mode, row_labels[v], false, "acc",
+                            first_sum_difference(want_sums, acc, period), period, want_sums, acc,
+                            sizeof(double), area_intact(&sums1, sizeof(double), c->xs % 4, period),
+                            true);
+                    verdict(s, &shape, mode, row_labels[v], false, "bacc",
+                            first_sum_difference(want_bsums, bacc, period), period, want_bsums,
+                            bacc, sizeof(double),
+                            area_intact(&out2, sizeof(double), c->gs % 4, period), true);
+                }
             }
-        }
 }
 
-/* PReLU's backward over runs with a slope each: dx, and a sum per run. */
+/* PReLU's backward over runs with a slope (and a bias) each: dx, and sums per run. */
 struct runs_kind {
     size_t size;
-    const void *x, *dy, *slopes; /* VARIANTS slopes, the channels */
+    const void *x, *dy, *slopes, *bias; /* VARIANTS slopes and biases, the channels */
     void (*call)(any_fn f, size_t runs, size_t len, const void *x, const void *dy, void *dx,
-                 const void *slopes, size_t channels, size_t channel, bool nt, double *sums);
+                 const void *slopes, const void *bias, size_t channels, size_t channel, bool nt,
+                 double *sums, double *bias_sums);
 };
 
 static void drive_runs(const struct subject *s, const struct runs_kind *k)
@@ -485,38 +518,107 @@ static void drive_runs(const struct subject *s, const struct runs_kind *k)
                                                          "first slope -0.5", "first slope 1.5",
                                                          "first slope 1e-30"};
     const size_t z = k->size;
-    for (int v = 0; v < VARIANTS; v++)
-        for (int nt = 0; nt <= 1; nt++)
-            for (size_t q = 0; q < ncalls; q++) {
-                const struct call *c = &calls[q];
-                const size_t runs = 1 + (c->xs + (size_t)v) % (c->n > 67 ? 2 : 3);
-                const size_t len = c->n, n = runs * len;
-                const unsigned char *x = (const unsigned char *)k->x + c->off * z;
-                const unsigned char *dy = (const unsigned char *)k->dy + c->off * z;
-                k->call(s->ref, runs, len, x, dy, want, k->slopes, VARIANTS, (size_t)v, false,
-                        want_sums);
-                for (int in_place = 0; in_place <= !nt; in_place++) {
-                    const void *xa = area_copy(&in1, z, c->xs, n, x);
-                    const void *dya = in_place ? NULL : area_copy(&in2, z, c->gs, n, dy);
-                    void *dx = in_place ? area_copy(&out1, z, c->ys, n, dy)
-                                        : area_open(&out1, z, c->ys, n);
-                    double *sums = area_open(&sums1, sizeof(double), c->xs % 4, runs);
-                    k->call(s->got, runs, len, xa, in_place ? dx : dya, dx, k->slopes, VARIANTS,
-                            (size_t)v, nt, sums);
-                    char mode[64];
-                    snprintf(mode, sizeof mode, "%zu run%s, %s", runs, runs > 1 ? "s" : "",
-                             in_place ? "in place (dx = dy)" : "out of place");
-                    verdict(s, c, mode, channel_labels[v], nt, "dx",
-                            first_difference(want, dx, z, n), n, want, dx, z,
-                            area_intact(&out1, z, c->ys, n),
-                            first_difference(x, xa, z, n) == n &&
-                                (in_place || first_difference(dy, dya, z, n) == n));
-                    verdict(s, c, mode, channel_labels[v], nt, "sums",
-                            first_sum_difference(want_sums, sums, runs), runs, want_sums, sums,
-                            sizeof(double), area_intact(&sums1, sizeof(double), c->xs % 4, runs),
-                            true);
+    double *want_bsums = want_sums + MAX_TOTAL / 2;
+    for (int act = 0; act < ACTS; act++)
+        for (int v = 0; v < VARIANTS; v++)
+            for (int nt = 0; nt <= 1; nt++)
+                for (size_t q = 0; q < ncalls; q++) {
+                    const struct call *c = &calls[q];
+                    const size_t runs = 1 + (c->xs + (size_t)v) % (c->n > 67 ? 2 : 3);
+                    const size_t len = c->n, n = runs * len;
+                    const unsigned char *x = (const unsigned char *)k->x + c->off * z;
+                    const unsigned char *dy = (const unsigned char *)k->dy + c->off * z;
+                    const void *slopes = act_slopes(act) ? k->slopes : NULL;
+                    const void *bias = act_bias(act) ? k->bias : NULL;
+                    for (size_t r = 0; r < runs; r++)
+                        want_sums[r] = want_bsums[r] = 7.5;
+                    k->call(s->ref, runs, len, x, dy, want, slopes, bias, VARIANTS, (size_t)v,
+                            false, act_slope_sums(act) ? want_sums : NULL, want_bsums);
+                    for (int in_place = 0; in_place <= !nt; in_place++) {
+                        const void *xa = area_copy(&in1, z, c->xs, n, x);
+                        const void *dya = in_place ? NULL : area_copy(&in2, z, c->gs, n, dy);
+                        void *dx = in_place ? area_copy(&out1, z, c->ys, n, dy)
+                                            : area_open(&out1, z, c->ys, n);
+                        double *sums = area_open(&sums1, sizeof(double), c->xs % 4, runs);
+                        double *bsums = area_open(&out2, sizeof(double), c->gs % 4, runs);
+                        for (size_t r = 0; r < runs; r++)
+                            sums[r] = bsums[r] = 7.5;
+                        k->call(s->got, runs, len, xa, in_place ? dx : dya, dx, slopes, bias,
+                                VARIANTS, (size_t)v, nt, act_slope_sums(act) ? sums : NULL, bsums);
+                        char mode[96];
+                        snprintf(mode, sizeof mode, "%s, %zu run%s, %s", act_labels[act], runs,
+                                 runs > 1 ? "s" : "",
+                                 in_place ? "in place (dx = dy)" : "out of place");
+                        verdict(s, c, mode, channel_labels[v], nt, "dx",
+                                first_difference(want, dx, z, n), n, want, dx, z,
+                                area_intact(&out1, z, c->ys, n),
+                                first_difference(x, xa, z, n) == n &&
+                                    (in_place || first_difference(dy, dya, z, n) == n));
+                        verdict(s, c, mode, channel_labels[v], nt, "sums",
+                                first_sum_difference(want_sums, sums, runs), runs, want_sums, sums,
+                                sizeof(double),
+                                area_intact(&sums1, sizeof(double), c->xs % 4, runs), true);
+                        verdict(s, c, mode, channel_labels[v], nt, "bias_sums",
+                                first_sum_difference(want_bsums, bsums, runs), runs, want_bsums,
+                                bsums, sizeof(double),
+                                area_intact(&out2, sizeof(double), c->gs % 4, runs), true);
+                    }
                 }
+}
+
+/* Bias + activation's forward: y from x with one bias and slope (period 0) or rows of them
+ * that repeat (periods of 64 to 256, from every phase), or ReLU (no slopes); out of place
+ * (streamed or not), then in place. */
+struct bias_act_kind {
+    size_t size;
+    const void *x, *w, *slopes; /* any values; finite rows (biases and slopes); VARIANTS */
+    void (*call)(any_fn f, size_t n, const void *x, const void *b, const void *w, size_t period,
+                 size_t phase, void *y, bool nt);
+};
+
+static void drive_bias_act(const struct subject *s, const struct bias_act_kind *k)
+{
+    static const size_t periods[VARIANTS] = {64, 67, 100, 128, 256};
+    const size_t z = k->size;
+    for (int form = 0; form < 4; form++)
+        for (int v = 0; v < VARIANTS; v++) {
+            const bool rows = form >= 2, relu = form % 2;
+            const size_t period = rows ? periods[v] : 0;
+            /* The rows: a period and the next one's first 64 elements, biases then slopes. */
+            unsigned char *b = want2, *w = want2 + (periods[VARIANTS - 1] + 64) * z;
+            const unsigned char *src = (const unsigned char *)k->w + (size_t)v * 997 * z;
+            for (size_t j = 0; rows && j < period + 64; j++) {
+                memcpy(b + j * z, src + j % period * z, z);
+                memcpy(w + j * z, src + (j % period + 1031) * z, z);
             }
+            if (!rows) {
+                memcpy(b, src, z);
+                memcpy(w, (const unsigned char *)k->slopes + (size_t)v * z, z);
+            }
+            char label[64];
+            snprintf(label, sizeof label, "%s, %s %zu", relu ? "ReLU" : "slopes",
+                     rows ? "rows of period" : "one value", period);
+            for (int nt = 0; nt <= 1; nt++)
+                for (size_t q = 0; q < ncalls; q++) {
+                    const struct call *c = &calls[q];
+                    const size_t phase = rows ? (c->n * 7 + c->xs) % period : 0;
+                    const unsigned char *x = (const unsigned char *)k->x + c->off * z;
+                    const void *wr = relu ? NULL : w;
+                    k->call(s->ref, c->n, x, b, wr, period, phase, want, false);
+                    for (int in_place = 0; in_place <= !nt; in_place++) {
+                        const void *xa = area_copy(&in1, z, c->xs, c->n, x);
+                        void *y = in_place ? area_copy(&out1, z, c->ys, c->n, x)
+                                           : area_open(&out1, z, c->ys, c->n);
+                        k->call(s->got, c->n, in_place ? y : xa, b, wr, period, phase, y, nt);
+                        char mode[96];
+                        snprintf(mode, sizeof mode, "phase %zu, %s", phase,
+                                 in_place ? "in place" : "out of place");
+                        verdict(s, c, mode, label, nt, "y", first_difference(want, y, z, c->n),
+                                c->n, want, y, z, area_intact(&out1, z, c->ys, c->n),
+                                in_place || first_difference(x, xa, z, c->n) == c->n);
+                    }
+                }
+        }
 }
 
 /* RReLU's forward: y, and the noise when asked for (out of place, without it, in place). */
@@ -654,13 +756,15 @@ static void drive_lut8(const struct subject *s)
              : drive_unary_f32, leaky_binary_f32_fn *              \
              : drive_binary_f32, leaky_prelu_row_backward_f32_fn * \
              : drive_row_f32, leaky_prelu_runs_backward_f32_fn *   \
-             : drive_runs_f32, leaky_rrelu_f32_fn *                \
+             : drive_runs_f32, leaky_bias_act_f32_fn *             \
+             : drive_bias_act_f32, leaky_rrelu_f32_fn *            \
              : drive_rrelu_f32, leaky_rrelu_backward_f32_fn *      \
              : drive_rrelu_backward_f32, leaky_unary_f64_fn *      \
              : drive_unary_f64, leaky_binary_f64_fn *              \
              : drive_binary_f64, leaky_prelu_row_backward_f64_fn * \
              : drive_row_f64, leaky_prelu_runs_backward_f64_fn *   \
-             : drive_runs_f64, leaky_rrelu_f64_fn *                \
+             : drive_runs_f64, leaky_bias_act_f64_fn *             \
+             : drive_bias_act_f64, leaky_rrelu_f64_fn *            \
              : drive_rrelu_f64, leaky_rrelu_backward_f64_fn *      \
              : drive_rrelu_backward_f64, leaky_unary_u16_fn *      \
              : drive_unary_u16, leaky_binary_u16_fn *              \

@@ -242,10 +242,12 @@ static void stream_binary(const char *name, size_t offset, leaky_isa isa)
 #define STREAM_leaky_binary_f32_fn stream_binary
 /* PReLU's and RReLU's kernels are not checked here: PReLU's forward is passed plain
  * stores, RReLU's have no such flag, and PReLU's backward runs, streamed or not, and the
- * float64 loops are checked in test_isa_bits_family. */
+ * float64 loops are checked in test_isa_bits_family; bias + activation's, streamed at
+ * every misalignment, in test_kernels. */
 #define STREAM_NONE(name, offset, isa) ((void)(isa))
 #define STREAM_leaky_prelu_row_backward_f32_fn STREAM_NONE
 #define STREAM_leaky_prelu_runs_backward_f32_fn STREAM_NONE
+#define STREAM_leaky_bias_act_f32_fn STREAM_NONE
 #define STREAM_leaky_rrelu_f32_fn STREAM_NONE
 #define STREAM_leaky_rrelu_backward_f32_fn STREAM_NONE
 #define STREAM_ONE(name, slot, type, ...) \

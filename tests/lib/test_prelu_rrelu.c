@@ -213,25 +213,18 @@ static void check_layers(void)
           leaky_last_error());
 }
 
+static uint64_t digest_all(void)
+{
+    f32_digest();
+    f64_digest();
+    return digest;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc == 2 && strcmp(argv[1], "paths") == 0) { /* for threads_test.sh */
-        for (int i = 0; i < LEAKY_ISA_COUNT; i++)
-            if (leaky_isa_supported((leaky_isa)i))
-                printf("%s\n", leaky_isa_name((leaky_isa)i));
-        return 0;
-    }
-    if (argc == 2 && strcmp(argv[1], "digest") == 0) {
-        leaky_isa active;
-        if (leaky_isa_active(&active) != LEAKY_OK) {
-            fprintf(stderr, "%s\n", leaky_last_error());
-            return 77;
-        }
-        f32_digest();
-        f64_digest();
-        printf("%016llx\n", (unsigned long long)digest);
-        return 0;
-    }
+    const int command = test_threads_commands(argc, argv, digest_all);
+    if (command >= 0)
+        return command;
     leaky_isa isas[LEAKY_ISA_COUNT];
     const int nisa = test_isas(isas);
     printf("seed %llu\n", (unsigned long long)rng);

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/* Bias + activation forward: z = x + b (one rounding), then y = z > 0 ? z : w * z, or
+ * torch.relu's y = z < 0 ? 0 : z where w is NULL.  b and w are one value for the whole
+ * call (period 0: a run of one channel) or rows of period (64 or more) elements that
+ * repeat (the rows plan's period of channels x inner, or a whole number of them), element i
+ * of the call at position (phase + i) % period; each variant inlined with its own loop. */
+#include "simd/vtype.h"
+
+static inline __attribute__((always_inline)) vT act(vT x, vT b, vT w, bool relu)
+{
+    const vT zero = vT_zero(), z = vT_add(x, b);
+    return relu ? vT_select(vT_lt(z, zero), zero, z) : vT_select(vT_gt(z, zero), z, vT_mul(w, z));
+}
+
+/* Element i's bias or slope: from the row, or the call's one value. */
+static inline __attribute__((always_inline)) vT at(const T *p, size_t i, bool row, vT one)
+{
+    return row ? vT_load(p + i) : one;
+}
+static inline __attribute__((always_inline)) vT at_part(const T *p, size_t i, size_t k, bool row,
+                                                        vT one)
+{
+    return row ? vT_load_part(p + i, k) : one;
+}
+
+/* k (below VT_LANES) elements from i, at position j of the rows. */
+static inline __attribute__((always_inline)) void part(size_t i, size_t j, size_t k, const T *x,
+                                                       const T *b, const T *w, T *y, bool row,
+                                                       bool relu, vT b1, vT w1)
+{
+    vT_store_part(y + i,
+                  act(vT_load_part(x + i, k), at_part(b, j, k, row, b1),
+                      relu ? b1 : at_part(w, j, k, row, w1), relu),
+                  k);
+}
+
+/* The rows hold a period and the first 64 elements of the next, so that the vectors from any
+ * position j < period are whole in them; j wraps after each step (at most 64 <= period). */
+static inline __attribute__((always_inline)) size_t wrap(size_t j, size_t period)
+{
+    return j >= period ? j - period : j;
+}
+
+static inline __attribute__((always_inline)) void body(size_t n, const T *x, const T *b, const T *w,
+                                                       size_t period, size_t phase, T *y, bool relu,
+                                                       int stream)
+{
+    const bool row = period > 0;
+    const vT b1 = row ? vT_zero() : vT_set1(b[0]);
+    const vT w1 = row || relu ? vT_zero() : vT_set1(w[0]);
+    size_t i = 0, j = row ? phase : 0;
+    if (stream) {
+        /* Streamed stores need an aligned address: a partial vector reaches it first. */
+        i = (VT_BYTES - (uintptr_t)y % VT_BYTES) % VT_BYTES / sizeof(T);
+        i = i < n ? i : n;
+        if (i > 0)
+            part(0, j, i, x, b, w, y, row, relu, b1, w1);
+        j = row ? wrap(j + i, period) : 0;
+    }
+    /* Four independent vectors per iteration keep the load and store ports busy. */
+    for (; i + 4 * VT_LANES <= n; i += 4 * VT_LANES, j = row ? wrap(j + 4 * VT_LANES, period) : 0)
+        for (size_t u = 0; u < 4 * VT_LANES; u += VT_LANES)
+            vT_put(y + i + u,
+                   act(vT_load(x + i + u), at(b, j + u, row, b1), relu ? b1 : at(w, j + u, row, w1),
+                       relu),
+                   stream);
+    for (; i + VT_LANES <= n; i += VT_LANES, j = row ? wrap(j + VT_LANES, period) : 0)
+        vT_put(y + i, act(vT_load(x + i), at(b, j, row, b1), relu ? b1 : at(w, j, row, w1), relu),
+               stream);
+    if (stream)
+        vT_stream_fence();
+    if (i < n)
+        part(i, j, n - i, x, b, w, y, row, relu, b1, w1);
+}
+
+static inline __attribute__((always_inline)) void stores(size_t n, const T *x, const T *b,
+                                                         const T *w, size_t period, size_t phase,
+                                                         T *y, bool relu, bool nontemporal)
+{
+    if (nontemporal)
+        body(n, x, b, w, period, phase, y, relu, 1);
+    else
+        body(n, x, b, w, period, phase, y, relu, 0);
+}
+
+void LEAKY_KNAME(TNAME(vbias_act))(size_t n, const T *x, const T *b, const T *w, size_t period,
+                                   size_t phase, T *y, const TPARAMS *params)
+{
+    const bool nt = params->nontemporal;
+    if (period == 0 && !w)
+        stores(n, x, b, w, 0, 0, y, true, nt);
+    else if (period == 0)
+        stores(n, x, b, w, 0, 0, y, false, nt);
+    else if (!w)
+        stores(n, x, b, w, period, phase, y, true, nt);
+    else
+        stores(n, x, b, w, period, phase, y, false, nt);
+}
