@@ -1201,7 +1201,7 @@ static int merge(struct config *cfg, const char *first, char **more, size_t n_mo
         const struct shard *a = &shards[0], *b = &shards[i];
         if (a->body != b->body || memcmp(a->text, b->text, a->body) != 0) {
             char diff[1024];
-            first_difference(a->text, b->text, diff, sizeof diff);
+            first_difference(b->text, a->text, diff, sizeof diff);
             rc = cli_error(EXIT_FAILURE_,
                            "experiment: --merge: %s and %s ran with different settings: %s", b->dir,
                            a->dir, diff);
@@ -1253,8 +1253,12 @@ static int merge(struct config *cfg, const char *first, char **more, size_t n_mo
         rc = prepare_out(cfg->out_dir);
     if (rc == EXIT_OK)
         rc = experiment_report(&g);
-    if (rc == EXIT_OK && !write_settings(cfg, args))
-        rc = EXIT_FAILURE_;
+    if (rc == EXIT_OK) {
+        /* args is cut into the options now: the settings as read, once more. */
+        shards[0].text[shards[0].body] = '\0';
+        if (!write_settings(cfg, shards[0].text))
+            rc = EXIT_FAILURE_;
+    }
     if (g.runs)
         grid_free(&g);
     free(seen);

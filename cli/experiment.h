@@ -53,10 +53,7 @@ struct grid {
     double *store;
 };
 
-static inline size_t hidden_layers(const struct config *cfg)
-{
-    return cfg->n_sizes - 2;
-}
+static inline size_t hidden_layers(const struct config *cfg) { return cfg->n_sizes - 2; }
 
 static inline struct run *grid_run(const struct grid *g, size_t a, size_t s)
 {
@@ -67,8 +64,8 @@ static inline struct run *grid_run(const struct grid *g, size_t a, size_t s)
 void experiment_csv_header(const struct config *cfg, char *buf, size_t size);
 
 /* The run's lines of results.csv. */
-void experiment_format_rows(FILE *f, const struct config *cfg, const activation *act,
-                            uint64_t seed, const struct run *run);
+void experiment_format_rows(FILE *f, const struct config *cfg, const activation *act, uint64_t seed,
+                            const struct run *run);
 
 /* Reads one line of results.csv back into run's epoch e (the numbers the report uses, so
  * that a run and a merge of shards report the same bits). False if it is not one. */

@@ -24,14 +24,15 @@
 
 void experiment_csv_header(const struct config *cfg, char *buf, size_t size)
 {
-    size_t at = (size_t)snprintf(buf, size, "activation,seed,epoch,train_loss,test_loss,"
-                                            "test_accuracy,epoch_seconds");
+    size_t at = (size_t)snprintf(buf, size,
+                                 "activation,seed,epoch,train_loss,test_loss,"
+                                 "test_accuracy,epoch_seconds");
     for (size_t h = 0; h < hidden_layers(cfg) && at < size; h++)
         at += (size_t)snprintf(buf + at, size - at, ",dead_fraction_layer%zu", h + 1);
 }
 
-void experiment_format_rows(FILE *f, const struct config *cfg, const activation *act,
-                            uint64_t seed, const struct run *run)
+void experiment_format_rows(FILE *f, const struct config *cfg, const activation *act, uint64_t seed,
+                            const struct run *run)
 {
     const size_t hidden = hidden_layers(cfg);
     for (size_t e = 0; e < cfg->epochs; e++) {
@@ -43,8 +44,7 @@ void experiment_format_rows(FILE *f, const struct config *cfg, const activation 
     }
 }
 
-bool experiment_parse_row(const struct config *cfg, const char *line, struct run *run,
-                          size_t epoch)
+bool experiment_parse_row(const struct config *cfg, const char *line, struct run *run, size_t epoch)
 {
     const size_t hidden = hidden_layers(cfg);
     const char *p = strchr(line, ',');
@@ -153,9 +153,9 @@ struct measure {
 
 struct act_summary {
     size_t diverged;
-    struct measure acc;                   /* final test accuracy */
-    struct measure dead[MLP_MAX_LAYERS];  /* the peak share of dead units, per layer */
-    double seconds, epochs;               /* the training time, summed */
+    struct measure acc;                  /* final test accuracy */
+    struct measure dead[MLP_MAX_LAYERS]; /* the peak share of dead units, per layer */
+    double seconds, epochs;              /* the training time, summed */
 };
 
 /* The final accuracy of a run (NaN when it diverged), or its peak dead share of layer h:
@@ -266,10 +266,7 @@ static int verdict(const struct measure *m)
     return m->d.diff > 0 ? 1 : -1;
 }
 
-static void csv_number(FILE *f, double v)
-{
-    fprintf(f, ",%.17g", v);
-}
+static void csv_number(FILE *f, double v) { fprintf(f, ",%.17g", v); }
 
 static void csv_measure(FILE *f, const struct measure *m, bool baseline, bool with_sd_ci,
                         bool higher_wins)
@@ -303,10 +300,17 @@ static bool write_summary(const struct grid *g, const struct act_summary *sum)
     fprintf(t.f, "activation,seeds,mean_accuracy,std_accuracy,ci95_low,ci95_high,"
                  "diff_vs_baseline,diff_ci95_low,diff_ci95_high,p_value,p_holm,wins,losses");
     for (size_t h = 0; h < hidden; h++) {
-        static const char *const cols[] = {"mean",          "std",           "ci95_low",
-                                           "ci95_high",     "diff_vs_baseline",
-                                           "diff_ci95_low", "diff_ci95_high", "p_value",
-                                           "p_holm",        "fewer",         "more"};
+        static const char *const cols[] = {"mean",
+                                           "std",
+                                           "ci95_low",
+                                           "ci95_high",
+                                           "diff_vs_baseline",
+                                           "diff_ci95_low",
+                                           "diff_ci95_high",
+                                           "p_value",
+                                           "p_holm",
+                                           "fewer",
+                                           "more"};
         for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
             fprintf(t.f, ",peak_dead_layer%zu_%s", h + 1, cols[c]);
     }
@@ -349,9 +353,9 @@ static void format_seed_list(const struct config *cfg, char *buf, size_t size)
         size_t j = i;
         while (j + 1 < cfg->n_seeds && cfg->seeds[j + 1] == cfg->seeds[j] + 1)
             j++;
-        at += (size_t)snprintf(buf + at, size - at, j > i ? "%s%llu-%llu" : "%s%llu",
-                               i ? "," : "", (unsigned long long)cfg->seeds[i],
-                               (unsigned long long)cfg->seeds[j]);
+        at +=
+            (size_t)snprintf(buf + at, size - at, j > i ? "%s%llu-%llu" : "%s%llu", i ? "," : "",
+                             (unsigned long long)cfg->seeds[i], (unsigned long long)cfg->seeds[j]);
         i = j + 1;
     }
 }
@@ -376,8 +380,8 @@ static void print_sentence(const struct config *cfg, const struct act_summary *s
     if (a == 0) {
         printf("  %s is the baseline: final test accuracy %.4f (95%% interval %s) over %zu "
                "seed%s",
-               name, m->s.mean, interval(ci, sizeof ci, m->s.ci_low, m->s.ci_high, "%.4f"),
-               m->s.n, m->s.n == 1 ? "" : "s");
+               name, m->s.mean, interval(ci, sizeof ci, m->s.ci_low, m->s.ci_high, "%.4f"), m->s.n,
+               m->s.n == 1 ? "" : "s");
     } else if (m->d.n < 2) {
         printf("  %s cannot be told apart from %s: %s", name, base,
                m->d.n == 0 ? "no seed where both finished"
@@ -417,7 +421,10 @@ static void describe_best(const struct config *cfg, const struct act_summary *su
     const int v = best == 0 ? 0 : verdict(m);
     snprintf(buf, size, "best slope %s: %.4f (95%% interval %s); %s %s", cfg->acts[best].name,
              m->s.mean, interval(ci, sizeof ci, m->s.ci_low, m->s.ci_high, "%.4f"),
-             best == 0 ? "it is" : v > 0 ? "beats" : v < 0 ? "trails" : "cannot be told from",
+             best == 0 ? "it is"
+             : v > 0   ? "beats"
+             : v < 0   ? "trails"
+                       : "cannot be told from",
              best == 0 ? "the baseline" : cfg->acts[0].name);
 }
 
@@ -456,8 +463,8 @@ static void print_table(const struct grid *g, const struct act_summary *sum)
             char wl[32];
             snprintf(wl, sizeof wl, "%zu/%zu", m->d.wins, m->d.losses);
             printf(" %+9.4f %-20s %9.3g %9.3g %8s", m->d.diff,
-                   interval(dci, sizeof dci, m->d.ci_low, m->d.ci_high, "%+.4f"), m->d.p,
-                   m->p_holm, wl);
+                   interval(dci, sizeof dci, m->d.ci_low, m->d.ci_high, "%+.4f"), m->d.p, m->p_holm,
+                   wl);
         }
         printf(" %8.2f\n", sum[a].epochs > 0 ? sum[a].seconds / sum[a].epochs : NAN);
     }
@@ -486,8 +493,8 @@ static void print_table(const struct grid *g, const struct act_summary *sum)
             snprintf(lo, sizeof lo, "%+.1f", 100 * m->d.ci_low);
             snprintf(hi, sizeof hi, "%+.1f", 100 * m->d.ci_high);
             snprintf(dci, sizeof dci, "%s to %s points", lo, hi);
-            printf(" %+8.1f%% %-22s %9.3g %10s\n", 100 * m->d.diff,
-                   isnan(m->d.ci_low) ? "-" : dci, m->p_holm, fm);
+            printf(" %+8.1f%% %-22s %9.3g %10s\n", 100 * m->d.diff, isnan(m->d.ci_low) ? "-" : dci,
+                   m->p_holm, fm);
         }
 
     printf("\nAgainst %s, final test accuracy, at the 5%% level (Holm-adjusted over the %zu "
@@ -674,10 +681,18 @@ static bool write_sweep_chart(const struct grid *g, const struct act_summary *su
     }
     chart_series series[4];
     size_t ns = 0;
-    series[ns++] = (chart_series){.x = x, .y = lo, .y_upper = hi, .n = n, .style = CHART_BAND,
+    series[ns++] = (chart_series){.x = x,
+                                  .y = lo,
+                                  .y_upper = hi,
+                                  .n = n,
+                                  .style = CHART_BAND,
                                   .rgb = CHART_RGB(chart_palette(1))};
-    series[ns++] = (chart_series){.name = "Leaky ReLU: mean, 95% interval", .x = x, .y = mean,
-                                  .n = n, .markers = true, .rgb = CHART_RGB(chart_palette(1))};
+    series[ns++] = (chart_series){.name = "Leaky ReLU: mean, 95% interval",
+                                  .x = x,
+                                  .y = mean,
+                                  .n = n,
+                                  .markers = true,
+                                  .rgb = CHART_RGB(chart_palette(1))};
     double rx[2] = {n ? x[0] : 1e-3, n ? x[n - 1] : 1}, rm[2], rl[2], rh[2];
     char relu_name[64];
     if (relu < cfg->n_acts) {
@@ -686,10 +701,18 @@ static bool write_sweep_chart(const struct grid *g, const struct act_summary *su
         rl[0] = rl[1] = m->s.ci_low;
         rh[0] = rh[1] = m->s.ci_high;
         snprintf(relu_name, sizeof relu_name, "%s: mean, 95%% interval", cfg->acts[relu].name);
-        series[ns++] = (chart_series){.x = rx, .y = rl, .y_upper = rh, .n = 2,
-                                      .style = CHART_BAND, .rgb = CHART_RGB(chart_palette(0))};
-        series[ns++] = (chart_series){.name = relu_name, .x = rx, .y = rm, .n = 2,
-                                      .style = CHART_DASHED, .rgb = CHART_RGB(chart_palette(0))};
+        series[ns++] = (chart_series){.x = rx,
+                                      .y = rl,
+                                      .y_upper = rh,
+                                      .n = 2,
+                                      .style = CHART_BAND,
+                                      .rgb = CHART_RGB(chart_palette(0))};
+        series[ns++] = (chart_series){.name = relu_name,
+                                      .x = rx,
+                                      .y = rm,
+                                      .n = 2,
+                                      .style = CHART_DASHED,
+                                      .rgb = CHART_RGB(chart_palette(0))};
     }
     char note[512], best_text[256] = "", title[256], net[128];
     const size_t best = best_slope(cfg, sum);

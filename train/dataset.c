@@ -42,8 +42,7 @@ static void count_classes(dataset *set)
     set->classes = top + 1;
 }
 
-bool dataset_load_idx(const char *dir, const char *prefix, dataset *set, char *err,
-                      size_t err_size)
+bool dataset_load_idx(const char *dir, const char *prefix, dataset *set, char *err, size_t err_size)
 {
     memset(set, 0, sizeof *set);
     mnist_set m;
@@ -154,26 +153,33 @@ bool dataset_load_npy(const char *features, const char *labels, dataset *set, ch
     char shape[256];
     const bool x_float = xh.kind == 'f' && (xh.itemsize == 4 || xh.itemsize == 8);
     const bool x_byte = xh.kind == 'u' && xh.itemsize == 1;
-    const bool y_int = (yh.kind == 'i' || yh.kind == 'u') &&
-                       (yh.itemsize == 1 || yh.itemsize == 2 || yh.itemsize == 4 ||
-                        yh.itemsize == 8);
+    const bool y_int =
+        (yh.kind == 'i' || yh.kind == 'u') &&
+        (yh.itemsize == 1 || yh.itemsize == 2 || yh.itemsize == 4 || yh.itemsize == 8);
     if (xh.structured || !(x_float || x_byte)) {
-        failf(err, err_size, "%s: the features are of dtype '%s'; expected float32, float64 or "
-              "uint8", features, xh.descr);
+        failf(err, err_size,
+              "%s: the features are of dtype '%s'; expected float32, float64 or "
+              "uint8",
+              features, xh.descr);
     } else if (xh.ndim == 0) {
-        failf(err, err_size, "%s: a single number; expected an array whose first axis is the "
-              "examples", features);
+        failf(err, err_size,
+              "%s: a single number; expected an array whose first axis is the "
+              "examples",
+              features);
     } else if (yh.structured || !y_int) {
-        failf(err, err_size, "%s: the labels are of dtype '%s'; expected integers (int8 to "
-              "int64, uint8 to uint64)", labels, yh.descr);
+        failf(err, err_size,
+              "%s: the labels are of dtype '%s'; expected integers (int8 to "
+              "int64, uint8 to uint64)",
+              labels, yh.descr);
     } else if (!(yh.ndim == 1 || (yh.ndim == 2 && yh.shape[1] == 1))) {
         npy_format_shape(shape, sizeof shape, yh.shape, yh.ndim);
         failf(err, err_size, "%s: the labels have shape %s; expected (n,) or (n, 1)", labels,
               shape);
     } else if (xh.shape[0] != yh.shape[0]) {
-        failf(err, err_size, "%s has %llu examples but %s has %llu labels; expected as many "
-              "labels as examples", features, (unsigned long long)xh.shape[0], labels,
-              (unsigned long long)yh.shape[0]);
+        failf(err, err_size,
+              "%s has %llu examples but %s has %llu labels; expected as many "
+              "labels as examples",
+              features, (unsigned long long)xh.shape[0], labels, (unsigned long long)yh.shape[0]);
     } else if (xh.shape[0] == 0 || xh.count == 0) {
         failf(err, err_size, "%s: no examples (shape with a zero)", features);
     } else {
@@ -185,8 +191,8 @@ bool dataset_load_npy(const char *features, const char *labels, dataset *set, ch
         else
             set->values = malloc(set->count * set->features * sizeof(float));
         if (!set->labels || !(set->bytes || set->values)) {
-            failf(err, err_size, "%s: out of memory for %zu x %zu features", features,
-                  set->count, set->features);
+            failf(err, err_size, "%s: out of memory for %zu x %zu features", features, set->count,
+                  set->features);
             goto done;
         }
         const uint8_t *xp = xd + xh.data_offset, *yp = yd + yh.data_offset;
@@ -205,9 +211,10 @@ bool dataset_load_npy(const char *features, const char *labels, dataset *set, ch
             for (size_t i = 0; i < set->count * set->features; i++) {
                 const double v = npy_element(xp, &xh, i);
                 if (!isfinite(v) || !isfinite((float)v)) {
-                    failf(err, err_size, "%s: feature %zu of example %zu is %g; expected a "
-                          "finite float32 number", features, i % set->features,
-                          i / set->features, v);
+                    failf(err, err_size,
+                          "%s: feature %zu of example %zu is %g; expected a "
+                          "finite float32 number",
+                          features, i % set->features, i / set->features, v);
                     goto done;
                 }
                 set->values[i] = (float)v;
@@ -303,8 +310,10 @@ bool dataset_load_csv(const char *path, const char *label_column, dataset *set, 
         if (fields == 0) {
             fields = n;
             if (n < 2) {
-                failf(err, err_size, "%s: line %zu has one field; expected features and a "
-                      "label separated by commas", path, line_no);
+                failf(err, err_size,
+                      "%s: line %zu has one field; expected features and a "
+                      "label separated by commas",
+                      path, line_no);
                 goto done;
             }
             bool header = false;
@@ -329,15 +338,19 @@ bool dataset_load_csv(const char *path, const char *label_column, dataset *set, 
                         label_known = true;
                     }
                 if (!label_known) {
-                    failf(err, err_size, "--label-column %s: no such column in the header of "
-                          "%s (line 1)", label_column, path);
+                    failf(err, err_size,
+                          "--label-column %s: no such column in the header of "
+                          "%s (line 1)",
+                          label_column, path);
                     goto done;
                 }
                 continue;
             }
             if (!label_known) {
-                failf(err, err_size, "--label-column %s: %s has no header line, so the label "
-                      "column must be a number (0 to %zu)", label_column, path, n - 1);
+                failf(err, err_size,
+                      "--label-column %s: %s has no header line, so the label "
+                      "column must be a number (0 to %zu)",
+                      label_column, path, n - 1);
                 goto done;
             }
         }
@@ -362,23 +375,26 @@ bool dataset_load_csv(const char *path, const char *label_column, dataset *set, 
         float *row = set->values + rows * (fields - 1);
         for (size_t i = 0, k = 0; i < n; i++) {
             if (!parse_field(starts[i], lens[i], &v)) {
-                failf(err, err_size, "%s: line %zu, field %zu is '%.*s'; expected a number",
-                      path, line_no, i, (int)(lens[i] < 40 ? lens[i] : 40), starts[i]);
+                failf(err, err_size, "%s: line %zu, field %zu is '%.*s'; expected a number", path,
+                      line_no, i, (int)(lens[i] < 40 ? lens[i] : 40), starts[i]);
                 goto done;
             }
             if (i == label) {
                 if (v != floor(v) || v < 0 || v >= DATASET_MAX_CLASSES) {
-                    failf(err, err_size, "%s: line %zu: the label is %.*s; expected a whole "
-                          "number from 0 to %d", path, line_no,
-                          (int)(lens[i] < 40 ? lens[i] : 40), starts[i],
+                    failf(err, err_size,
+                          "%s: line %zu: the label is %.*s; expected a whole "
+                          "number from 0 to %d",
+                          path, line_no, (int)(lens[i] < 40 ? lens[i] : 40), starts[i],
                           DATASET_MAX_CLASSES - 1);
                     goto done;
                 }
                 set->labels[rows] = (uint8_t)v;
             } else {
                 if (!isfinite(v) || !isfinite((float)v)) {
-                    failf(err, err_size, "%s: line %zu, field %zu is %g; expected a finite "
-                          "float32 number", path, line_no, i, v);
+                    failf(err, err_size,
+                          "%s: line %zu, field %zu is %g; expected a finite "
+                          "float32 number",
+                          path, line_no, i, v);
                     goto done;
                 }
                 row[k++] = (float)v;
@@ -456,10 +472,7 @@ bool dataset_split(const dataset *set, double fraction, uint64_t seed, uint32_t 
     return true;
 }
 
-static size_t row_of(const dataset_view *v, size_t i)
-{
-    return v->rows ? v->rows[i] : i;
-}
+static size_t row_of(const dataset_view *v, size_t i) { return v->rows ? v->rows[i] : i; }
 
 /* Rewrites feature k of every row of set as (v - mean) / std. */
 static void standardise_column(dataset *set, size_t k, double mean, double std)
