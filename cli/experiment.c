@@ -274,26 +274,6 @@ static bool parse_seeds(const char *text, struct config *cfg)
     }
 }
 
-/* The seeds written back as ranges: what --seeds reads. */
-static void format_seeds(const struct config *cfg, char *buf, size_t size)
-{
-    size_t at = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < cfg->n_seeds && at < size;) {
-        size_t j = i;
-        while (j + 1 < cfg->n_seeds && cfg->seeds[j + 1] == cfg->seeds[j] + 1)
-            j++;
-        if (j > i)
-            at += (size_t)snprintf(buf + at, size - at, "%s%llu-%llu", i ? "," : "",
-                                   (unsigned long long)cfg->seeds[i],
-                                   (unsigned long long)cfg->seeds[j]);
-        else
-            at += (size_t)snprintf(buf + at, size - at, "%s%llu", i ? "," : "",
-                                   (unsigned long long)cfg->seeds[i]);
-        i = j + 1;
-    }
-}
-
 static bool parse_hidden(const char *text, struct config *cfg)
 {
     char buf[512];
@@ -543,7 +523,7 @@ static char *format_settings(const struct config *cfg, bool with_shard)
         cli_format_float(b, sizeof b, cfg->sweep_hi);
         fprintf(f, "--sweep=leaky:%s..%s:%zu\n", a, b, cfg->sweep_k);
     }
-    format_seeds(cfg, seeds, sizeof seeds);
+    experiment_format_seeds(cfg, seeds, sizeof seeds);
     fprintf(f, "--seeds=%s\n--epochs=%zu\n", seeds, cfg->epochs);
     if (cfg->subset)
         fprintf(f, "--subset=%zu\n", cfg->subset);

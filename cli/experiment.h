@@ -60,6 +60,9 @@ static inline struct run *grid_run(const struct grid *g, size_t a, size_t s)
     return &g->runs[a * g->cfg->n_seeds + s];
 }
 
+/* The seeds as ranges, such as 1-10 or 1,4,9: what --seeds reads. */
+void experiment_format_seeds(const struct config *cfg, char *buf, size_t size);
+
 /* The header of results.csv. */
 void experiment_csv_header(const struct config *cfg, char *buf, size_t size);
 

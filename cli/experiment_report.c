@@ -345,7 +345,7 @@ static void format_net(const struct config *cfg, char *buf, size_t size)
         at += (size_t)snprintf(buf + at, size - at, "%s%zu", i ? "-" : "", cfg->sizes[i]);
 }
 
-static void format_seed_list(const struct config *cfg, char *buf, size_t size)
+void experiment_format_seeds(const struct config *cfg, char *buf, size_t size)
 {
     size_t at = 0;
     buf[0] = '\0';
@@ -435,7 +435,7 @@ static void print_table(const struct grid *g, const struct act_summary *sum)
     char data[4200], net[128], seeds[8 * MAX_SEEDS], ci[128], dci[128];
     describe_data(cfg, data, sizeof data);
     format_net(cfg, net, sizeof net);
-    format_seed_list(cfg, seeds, sizeof seeds);
+    experiment_format_seeds(cfg, seeds, sizeof seeds);
     printf("%s: %zu training and %zu test examples; MLP %s", data, cfg->train_count,
            cfg->test_count, net);
     if (cfg->opt.kind == OPT_ADAM)
@@ -539,7 +539,7 @@ static const char *data_title(const struct config *cfg)
 static void chart_note(const struct config *cfg, char *buf, size_t size, const char *extra)
 {
     char seeds[64];
-    format_seed_list(cfg, seeds, sizeof seeds);
+    experiment_format_seeds(cfg, seeds, sizeof seeds);
     snprintf(buf, size, "%s lr %g, batch %zu, seed%s %s%s%s",
              cfg->opt.kind == OPT_ADAM ? "Adam" : "SGD", (double)cfg->opt.lr, cfg->batch,
              cfg->n_seeds == 1 ? "" : "s", seeds, cfg->provoke ? ", --provoke-dying" : "", extra);
@@ -714,14 +714,14 @@ static bool write_sweep_chart(const struct grid *g, const struct act_summary *su
                                       .style = CHART_DASHED,
                                       .rgb = CHART_RGB(chart_palette(0))};
     }
-    char note[512], best_text[256] = "", title[256], net[128];
+    /* The note names the best slope, which leaves no room for chart_note's settings. */
+    char note[512] = "", seeds[64], title[256], net[128];
+    experiment_format_seeds(cfg, seeds, sizeof seeds);
     const size_t best = best_slope(cfg, sum);
     if (best < cfg->n_acts) {
-        best_text[0] = ';';
-        best_text[1] = ' ';
-        describe_best(cfg, sum, best, best_text + 2, sizeof best_text - 2);
+        describe_best(cfg, sum, best, title, sizeof title);
+        snprintf(note, sizeof note, "seed%s %s; %s", cfg->n_seeds == 1 ? "" : "s", seeds, title);
     }
-    chart_note(cfg, note, sizeof note, best_text);
     format_net(cfg, net, sizeof net);
     snprintf(title, sizeof title, "Final test accuracy against the slope, MLP %s on %s", net,
              data_title(cfg));
