@@ -444,8 +444,8 @@ static void print_table(const struct grid *g, const struct act_summary *sum)
         printf(", sgd lr %g momentum %g", (double)cfg->opt.lr, (double)cfg->opt.momentum);
     if (cfg->hidden_bias != 0.0f)
         printf(", hidden biases start at %g", (double)cfg->hidden_bias);
-    printf(", batch %zu, %zu epochs, seed%s %s, %zu threads\n", cfg->batch, cfg->epochs,
-           cfg->n_seeds == 1 ? "" : "s", seeds, cfg->threads);
+    printf(", batch %zu, %zu epochs, seed%s %s, %zu thread%s\n", cfg->batch, cfg->epochs,
+           cfg->n_seeds == 1 ? "" : "s", seeds, cfg->threads, cfg->threads == 1 ? "" : "s");
 
     printf("\nFinal test accuracy: mean, deviation and 95%% t interval over the seeds; against "
            "%s, the paired difference, its 95%% interval, the paired t-test's p and its Holm "
