@@ -433,6 +433,10 @@ static void print_table(const struct grid *g, const struct act_summary *sum)
     const struct config *cfg = g->cfg;
     const size_t hidden = hidden_layers(cfg);
     char data[4200], net[128], seeds[8 * MAX_SEEDS], ci[128], dci[128];
+    int w = 12; /* the activations' column, as wide as the longest name */
+    for (size_t a = 0; a < cfg->n_acts; a++)
+        if ((int)strlen(cfg->acts[a].name) > w)
+            w = (int)strlen(cfg->acts[a].name);
     describe_data(cfg, data, sizeof data);
     format_net(cfg, net, sizeof net);
     experiment_format_seeds(cfg, seeds, sizeof seeds);
@@ -451,11 +455,11 @@ static void print_table(const struct grid *g, const struct act_summary *sum)
            "%s, the paired difference, its 95%% interval, the paired t-test's p and its Holm "
            "adjustment, seeds won/lost\n",
            cfg->acts[0].name);
-    printf("%-12s %5s %8s %8s %-18s %9s %-20s %9s %9s %8s %8s\n", "activation", "seeds", "mean",
+    printf("%-*s %5s %8s %8s %-18s %9s %-20s %9s %9s %8s %8s\n", w, "activation", "seeds", "mean",
            "sd", "95% interval", "diff", "95% interval", "p", "p Holm", "won/lost", "s/epoch");
     for (size_t a = 0; a < cfg->n_acts; a++) {
         const struct measure *m = &sum[a].acc;
-        printf("%-12s %5zu %8.4f %8.4f %-18s", cfg->acts[a].name, m->s.n, m->s.mean, m->s.sd,
+        printf("%-*s %5zu %8.4f %8.4f %-18s", w, cfg->acts[a].name, m->s.n, m->s.mean, m->s.sd,
                interval(ci, sizeof ci, m->s.ci_low, m->s.ci_high, "%.4f"));
         if (a == 0) {
             printf(" %9s %-20s %9s %9s %8s", "baseline", "", "", "", "");
@@ -473,7 +477,7 @@ static void print_table(const struct grid *g, const struct act_summary *sum)
            "95%% interval; against %s, the paired difference, its interval, Holm-adjusted p, "
            "seeds with fewer/more dead\n",
            cfg->acts[0].name);
-    printf("%-12s %5s %8s %-20s %9s %-22s %9s %10s\n", "activation", "layer", "mean",
+    printf("%-*s %5s %8s %-20s %9s %-22s %9s %10s\n", w, "activation", "layer", "mean",
            "95% interval", "diff", "95% interval", "p Holm", "fewer/more");
     for (size_t a = 0; a < cfg->n_acts; a++)
         for (size_t h = 0; h < hidden; h++) {
@@ -482,7 +486,7 @@ static void print_table(const struct grid *g, const struct act_summary *sum)
             snprintf(lo, sizeof lo, "%.1f%%", 100 * m->s.ci_low);
             snprintf(hi, sizeof hi, "%.1f%%", 100 * m->s.ci_high);
             snprintf(ci, sizeof ci, "%s to %s", lo, hi);
-            printf("%-12s %5zu %7.1f%% %-20s", cfg->acts[a].name, h + 1, 100 * m->s.mean,
+            printf("%-*s %5zu %7.1f%% %-20s", w, cfg->acts[a].name, h + 1, 100 * m->s.mean,
                    isnan(m->s.ci_low) ? "-" : ci);
             if (a == 0) {
                 printf(" %9s\n", "baseline");
@@ -723,8 +727,7 @@ static bool write_sweep_chart(const struct grid *g, const struct act_summary *su
         snprintf(note, sizeof note, "seed%s %s; %s", cfg->n_seeds == 1 ? "" : "s", seeds, title);
     }
     format_net(cfg, net, sizeof net);
-    snprintf(title, sizeof title, "Final test accuracy against the slope, MLP %s on %s", net,
-             data_title(cfg));
+    snprintf(title, sizeof title, "Final accuracy by slope, MLP %s on %s", net, data_title(cfg));
     const chart c = {.title = title,
                      .x_label = "negative slope of Leaky ReLU (log scale)",
                      .y_label = "final test accuracy",
