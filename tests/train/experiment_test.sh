@@ -36,7 +36,7 @@ else fail "fake run: exit $? ($(cat "$tmp/err"))"; fi
 # --activation and its shorthands train the activations they name, in their order.
 if "$leaky" experiment --data "$fake" --hidden 8 --epochs 1 --batch 16 -s 0.2 -r \
      --rrelu 0.1,0.3 -a prelu --out "$tmp/short-out" >"$tmp/short.txt" 2>"$tmp/err"; then
-  names=$(awk 'f { print $1 } /^activation/ { f = 1 }' "$tmp/short.txt" | tr '\n' ' ')
+  names=$(awk 'f && !NF { exit } f { print $1 } /^activation/ { f = 1 }' "$tmp/short.txt" | tr '\n' ' ')
   if [[ "$names" == "leaky:0.2 relu rrelu:0.1:0.3 prelu " ]]; then pass
   else fail "shorthands trained '$names': $(cat "$tmp/short.txt")"; fi
 else fail "shorthands run: exit $? ($(cat "$tmp/err"))"; fi
@@ -45,9 +45,9 @@ else fail "shorthands run: exit $? ($(cat "$tmp/err"))"; fi
 # (PReLU's slopes go NaN too, which the library refuses: still divergence, not a failure).
 if "$leaky" experiment --data "$fake" --hidden 8 --epochs 2 --batch 16 --optimizer sgd --lr 1e30 \
      --out "$tmp/diverge" >"$tmp/diverge.txt" 2>"$tmp/err"; then
-  if [[ $(grep -c "diverged in epoch 1" "$tmp/diverge.txt") -eq 5 ]]; then pass
+  if [[ $(grep -c "1 of 1 runs diverged and are left out" "$tmp/diverge.txt") -eq 5 ]]; then pass
   else fail "diverging run: $(cat "$tmp/diverge.txt")"; fi
-  if grep -q "^prelu,2,nan,nan,nan,nan,nan" "$tmp/diverge/results.csv"; then pass
+  if grep -q "^prelu,1,2,nan,nan,nan,nan,nan" "$tmp/diverge/results.csv"; then pass
   else fail "diverging run: results.csv $(cat "$tmp/diverge/results.csv")"; fi
 else fail "diverging run: exit $? ($(cat "$tmp/err"))"; fi
 
@@ -99,7 +99,7 @@ expect_error "bad optimizer" 2 "--optimizer rmsprop: expected adam or sgd" -- "$
 expect_error "bad lr" 2 "--lr -1: expected a positive finite number" -- "$leaky" experiment --lr=-1
 expect_error "bad momentum" 2 "--momentum 1: expected a number from 0" -- "$leaky" experiment --momentum 1
 expect_error "unknown option" 2 "unknown option --nope" -- "$leaky" experiment --nope
-expect_error "subset too big" 2 "--subset 301: the training set has only 300 images" -- \
+expect_error "subset too big" 2 "--subset 301: the training set has only 300 examples" -- \
   "$leaky" experiment --data "$fake" --subset 301 --out "$tmp/o"
 expect_error "empty out" 2 "--out '': expected a folder" -- "$leaky" experiment --out ''
 touch "$tmp/a-file"
@@ -129,7 +129,7 @@ sleep 0.05
 kill -TERM "$pid"; wait "$pid"; rc=$?
 [[ $rc -eq 143 ]] && pass || fail "SIGTERM before the first result: exit $rc"
 [[ ! -e "$tmp/cut" ]] && pass || fail "SIGTERM before the first result: left $(find "$tmp/cut")"
-"$leaky" experiment "${long[@]}" --activations relu,leaky,prelu,rrelu,relu --out "$tmp/cut2" >/dev/null 2>&1 &
+"$leaky" experiment "${long[@]}" --activations relu,leaky,prelu,rrelu,leaky:0.2 --out "$tmp/cut2" >/dev/null 2>&1 &
 pid=$!
 for ((i = 0; i < 200; i++)); do [[ -e "$tmp/cut2/results.csv" ]] && break; sleep 0.02; done
 kill -INT "$pid"; wait "$pid"; rc=$?
@@ -155,23 +155,23 @@ for run in 1 2; do
 done
 csv=$tmp/run1/results.csv
 if [[ -f "$csv" ]]; then
-  if [[ $(head -1 "$csv") == "activation,epoch,train_loss,test_loss,test_accuracy,epoch_seconds,dead_fraction_layer1,dead_fraction_layer2" ]]; then pass
+  if [[ $(head -1 "$csv") == "activation,seed,epoch,train_loss,test_loss,test_accuracy,epoch_seconds,dead_fraction_layer1,dead_fraction_layer2" ]]; then pass
   else fail "results.csv header: $(head -1 "$csv")"; fi
   if [[ $(wc -l <"$csv") -eq 11 ]]; then pass; else fail "results.csv has $(wc -l <"$csv") lines, expected 1 + 5 x 2"; fi
   # Per activation: epoch 2's loss below epoch 1's, and far better than chance on the test set.
-  if awk -F, 'NR > 1 { if ($2 == 1) first[$1] = $3; else { if (!($3 < first[$1])) { print $1 ": loss " first[$1] " then " $3; bad = 1 }
-                       if (!($5 > 0.6)) { print $1 ": test accuracy " $5; bad = 1 } } }
+  if awk -F, 'NR > 1 { if ($3 == 1) first[$1] = $4; else { if (!($4 < first[$1])) { print $1 ": loss " first[$1] " then " $4; bad = 1 }
+                       if (!($6 > 0.6)) { print $1 ": test accuracy " $6; bad = 1 } } }
               END { exit bad }' "$csv" >"$tmp/why"; then pass
   else fail "small run: $(cat "$tmp/why")"; fi
   for act in relu leaky:0.01 leaky:0.2 prelu rrelu; do
     if grep -q "^$act " "$tmp/table1"; then pass; else fail "table lacks a row for $act"; fi
   done
   # Same seed, same numbers: everything but the seconds.
-  if cmp -s <(cut -d, -f1-5,7- "$csv") <(cut -d, -f1-5,7- "$tmp/run2/results.csv"); then pass
-  else fail "two runs with the same seed differ: $(diff <(cut -d, -f1-5,7- "$csv") <(cut -d, -f1-5,7- "$tmp/run2/results.csv"))"; fi
+  if cmp -s <(cut -d, -f1-6,8- "$csv") <(cut -d, -f1-6,8- "$tmp/run2/results.csv"); then pass
+  else fail "two runs with the same seed differ: $(diff <(cut -d, -f1-6,8- "$csv") <(cut -d, -f1-6,8- "$tmp/run2/results.csv"))"; fi
   # And another seed, other numbers (so the comparison above can fail).
   "$leaky" experiment --data "$data" "${small[@]}" --seed 2 --out "$tmp/run3" >/dev/null 2>&1
-  if ! cmp -s <(cut -d, -f1-5,7- "$csv") <(cut -d, -f1-5,7- "$tmp/run3/results.csv"); then pass
+  if ! cmp -s <(cut -d, -f1-6,8- "$csv") <(cut -d, -f1-6,8- "$tmp/run3/results.csv"); then pass
   else fail "seeds 1 and 2 gave the same numbers"; fi
 else
   fail "small run wrote no results.csv"
@@ -180,7 +180,7 @@ fi
 # exists to show (46% against 0% of the second layer here, at its peak).
 if "$leaky" experiment --data "$data" --provoke-dying --subset 10000 --epochs 3 --threads 2 \
      --activations relu,leaky:0.2 --out "$tmp/dying" >/dev/null 2>"$tmp/err"; then
-  if awk -F, 'NR > 1 { if ($8 > peak[$1]) peak[$1] = $8 }
+  if awk -F, 'NR > 1 { if ($9 > peak[$1]) peak[$1] = $9 }
               END { printf "relu %.3f, leaky:0.2 %.3f\n", peak["relu"], peak["leaky:0.2"]
                     exit !(peak["relu"] >= 0.25 && peak["leaky:0.2"] <= 0.05) }' \
        "$tmp/dying/results.csv" >"$tmp/why"; then pass
