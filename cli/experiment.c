@@ -17,7 +17,7 @@
 
 #include "chart.h"
 #include "cli.h"
-#include "mlp.h"
+#include "model.h"
 #include "mnist.h"
 #include "outfile.h"
 
@@ -26,9 +26,11 @@ enum { MAX_ACTIVATIONS = 16, ERR_SIZE = 1024 };
 #define DEFAULT_ACTIVATIONS "relu,leaky:0.01,leaky:0.2,prelu,rrelu"
 
 struct config {
+    model_kind model;
+    size_t height, width; /* the images */
     activation acts[MAX_ACTIVATIONS];
     size_t n_acts;
-    size_t sizes[MLP_MAX_LAYERS + 1]; /* inputs, hidden..., classes */
+    size_t sizes[MLP_MAX_LAYERS + 1]; /* inputs, hidden (a CNN's: its channels)..., classes */
     size_t n_sizes;
     size_t epochs, subset, batch, threads;
     uint64_t seed;
@@ -66,7 +68,10 @@ static void help(void)
            "                          " DEFAULT_ACTIVATIONS "\n"
            "  -e, --epochs N          passes over the training set (default 20)\n"
            "  -n, --subset N          train on the first N training images only (default all)\n"
-           "      --hidden LIST       hidden layer widths (default 256,128)\n"
+           "      --model NAME        mlp (default) or cnn: conv 3x3 32, max-pool 2, conv\n"
+           "                          3x3 64, max-pool 2, dense 128 (its dead units are\n"
+           "                          channels dead at every position)\n"
+           "      --hidden LIST       the mlp's hidden layer widths (default 256,128)\n"
            "  -b, --batch N           mini-batch size (default 128)\n"
            "      --optimizer NAME    adam (default) or sgd (momentum 0.9)\n"
            "      --lr X              learning rate (default 0.001 for adam, 0.05 for sgd)\n"
@@ -402,7 +407,7 @@ static void gather(const struct data *d, const uint32_t *order, size_t first, si
             __builtin_prefetch(row + pixels - 1);
         }
         const size_t i = order ? order[first + r] : first + r;
-        mlp_scale_bytes(set->pixels + i * pixels, x + r * pixels, pixels, d->scale, d->shift);
+        nn_scale_bytes(set->pixels + i * pixels, x + r * pixels, pixels, d->scale, d->shift);
         labels[r] = set->labels[i];
     }
 }
@@ -436,7 +441,7 @@ static int train_fail(const char *what, const activation *act)
 }
 
 /* Mean loss and accuracy over a whole split, in evaluation mode. */
-static int evaluate(mlp *net, const struct data *d, float *x, uint8_t *labels, double *loss,
+static int evaluate(model *net, const struct data *d, float *x, uint8_t *labels, double *loss,
                     double *acc)
 {
     double total = 0.0;
@@ -446,8 +451,8 @@ static int evaluate(mlp *net, const struct data *d, float *x, uint8_t *labels, d
         gather(d, NULL, first, rows, x, labels);
         double l;
         size_t c;
-        if (mlp_loss(net, x, labels, rows, MLP_EVAL, &l, &c) != LEAKY_OK)
-            return train_fail("evaluating", &net->act);
+        if (model_loss(net, x, labels, rows, NN_EVAL, &l, &c) != LEAKY_OK)
+            return train_fail("evaluating", net->act);
         total += l * (double)rows;
         right += c;
     }
@@ -461,18 +466,25 @@ static int train_one(const struct config *cfg, const struct data *train, const s
 {
     const activation *act = run->act;
     const size_t hidden = cfg->n_sizes - 2;
-    mlp net;
+    const model_spec spec = {.kind = cfg->model,
+                             .channels = 1,
+                             .height = cfg->height,
+                             .width = cfg->width,
+                             .classes = MNIST_CLASSES,
+                             .hidden = cfg->sizes + 1,
+                             .n_hidden = hidden};
+    model net;
     float *x = malloc(cfg->batch * train->pixels * sizeof(float));
     uint8_t *labels = malloc(cfg->batch);
     uint32_t *order = malloc(train->count * sizeof *order);
-    if (!x || !labels || !order || !mlp_create(&net, cfg->sizes, cfg->n_sizes, act, cfg->batch)) {
+    if (!x || !labels || !order || !model_create(&net, &spec, act, cfg->batch)) {
         free(x);
         free(labels);
         free(order);
         return cli_error(EXIT_FAILURE_, "experiment: out of memory for the network");
     }
     /* Every activation starts from the same weights and sees the same batches. */
-    mlp_init(&net, cfg->seed, cfg->hidden_bias);
+    model_init(&net, cfg->seed, cfg->hidden_bias);
     optimizer opt = cfg->opt;
     uint64_t shuffle_state = cfg->seed ^ 0x5f3759df0badc0deu;
     uint64_t noise_state = cfg->seed ^ 0x2545f4914f6cdd1du;
@@ -488,7 +500,7 @@ static int train_one(const struct config *cfg, const struct data *train, const s
             order[i - 1] = order[j];
             order[j] = t;
         }
-        mlp_dead_reset(&net);
+        model_dead_reset(&net);
         double total = 0.0;
         const double start = now_seconds();
         for (size_t b = 0; b < batches; b++) {
@@ -496,18 +508,18 @@ static int train_one(const struct config *cfg, const struct data *train, const s
             const size_t rows =
                 train->count - first < cfg->batch ? train->count - first : cfg->batch;
             gather(train, order, first, rows, x, labels);
-            net.noise_seed = rng_next(&noise_state); /* RReLU: fresh slopes every batch */
+            *net.noise_seed = rng_next(&noise_state); /* RReLU: fresh slopes every batch */
             double loss;
-            if (mlp_loss_grad(&net, x, labels, rows, &loss) != LEAKY_OK) {
+            if (model_loss_grad(&net, x, labels, rows, &loss) != LEAKY_OK) {
                 /* PReLU refuses slopes gone NaN: that is divergence, not a failure. */
-                if (!mlp_params_finite(&net)) {
+                if (!nn_params_finite(net.par)) {
                     total = NAN;
                     break;
                 }
                 rc = train_fail("training", act);
                 break;
             }
-            mlp_step(&net, &opt);
+            nn_step(net.par, &opt);
             total += loss * (double)rows;
             if (!isfinite(total))
                 break; /* diverged: the rest of the epoch cannot bring it back */
@@ -536,7 +548,8 @@ static int train_one(const struct config *cfg, const struct data *train, const s
             break;
         }
         for (size_t h = 0; h < hidden; h++)
-            run->dead[e * hidden + h] = (double)mlp_dead_count(&net, h) / (double)cfg->sizes[h + 1];
+            run->dead[e * hidden + h] =
+                (double)model_dead_count(&net, h) / (double)cfg->sizes[h + 1];
         rc = evaluate(&net, test, x, labels, &run->test_loss[e], &run->test_acc[e]);
         if (rc == EXIT_OK && pg->on) {
             fprintf(stderr, "\r%-12s epoch %3zu/%zu  loss %.4f  test acc %.4f  dead", act->name,
@@ -546,7 +559,7 @@ static int train_one(const struct config *cfg, const struct data *train, const s
             fprintf(stderr, "  %.2f s\033[K\n", run->seconds[e]);
         }
     }
-    mlp_destroy(&net);
+    model_destroy(&net);
     free(x);
     free(labels);
     free(order);
@@ -566,7 +579,8 @@ static double mean(const double *v, size_t n)
 static void print_table(const struct config *cfg, const struct run *runs, size_t train_count)
 {
     const size_t hidden = cfg->n_sizes - 2, E = cfg->epochs;
-    printf("%s: %zu training images, MLP ", cfg->data_dir, train_count);
+    printf("%s: %zu training images, %s ", cfg->data_dir, train_count,
+           cfg->model == MODEL_CNN ? "CNN" : "MLP");
     for (size_t i = 0; i < cfg->n_sizes; i++)
         printf("%s%zu", i ? "-" : "", cfg->sizes[i]);
     if (cfg->opt.kind == OPT_ADAM)
@@ -624,11 +638,20 @@ static void print_table(const struct config *cfg, const struct run *runs, size_t
 
 int cmd_experiment(int argc, char **argv)
 {
-    enum { OPT_HIDDEN = 256, OPT_OPTIMIZER, OPT_LR, OPT_MOMENTUM, OPT_BIAS, OPT_PROVOKE };
+    enum {
+        OPT_HIDDEN = 256,
+        OPT_OPTIMIZER,
+        OPT_LR,
+        OPT_MOMENTUM,
+        OPT_BIAS,
+        OPT_PROVOKE,
+        OPT_MODEL
+    };
     static const struct option options[] = {{"activations", required_argument, NULL, 'a'},
                                             {"epochs", required_argument, NULL, 'e'},
                                             {"subset", required_argument, NULL, 'n'},
                                             {"hidden", required_argument, NULL, OPT_HIDDEN},
+                                            {"model", required_argument, NULL, OPT_MODEL},
                                             {"batch", required_argument, NULL, 'b'},
                                             {"optimizer", required_argument, NULL, OPT_OPTIMIZER},
                                             {"lr", required_argument, NULL, OPT_LR},
@@ -645,7 +668,7 @@ int cmd_experiment(int argc, char **argv)
         .epochs = 20, .batch = 128, .seed = 1, .data_dir = MNIST_DEFAULT_DIR, .out_dir = "."};
     const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     cfg.threads = cpus > 0 ? (size_t)cpus : 1;
-    const char *activations = DEFAULT_ACTIVATIONS, *hidden = "256,128", *opt_name = NULL;
+    const char *activations = DEFAULT_ACTIVATIONS, *hidden = NULL, *opt_name = NULL;
     const char *lr_text = NULL, *bias_text = NULL, *momentum_text = NULL;
     size_t seed;
     int opt;
@@ -663,6 +686,10 @@ int cmd_experiment(int argc, char **argv)
                 return EXIT_USAGE;
             break;
         case OPT_HIDDEN: hidden = optarg; break;
+        case OPT_MODEL:
+            if (!model_kind_parse(optarg, &cfg.model))
+                return cli_error(EXIT_USAGE, "experiment: --model %s: expected mlp or cnn", optarg);
+            break;
         case 'b':
             if (!parse_count("--batch", optarg, 1, 65536, &cfg.batch))
                 return EXIT_USAGE;
@@ -692,7 +719,16 @@ int cmd_experiment(int argc, char **argv)
     if (!cfg.out_dir[0] || !cfg.data_dir[0])
         return cli_error(EXIT_USAGE, "experiment: %s '': expected a folder",
                          cfg.out_dir[0] ? "--data" : "--out");
-    if (!parse_activations(activations, &cfg) || !parse_hidden(hidden, &cfg))
+    if (hidden && cfg.model == MODEL_CNN)
+        return cli_error(EXIT_USAGE,
+                         "experiment: --hidden is the mlp's; the cnn's layers are fixed");
+    /* The CNN's activation layers stand where the perceptron's hidden layers do, their
+     * channels as the widths the dead fractions are counted against. */
+    if (!parse_activations(activations, &cfg) ||
+        !parse_hidden(hidden                   ? hidden
+                      : cfg.model == MODEL_CNN ? "32,64,128"
+                                               : "256,128",
+                      &cfg))
         return EXIT_USAGE;
 
     /* Adam by default. --provoke-dying keeps Adam but with a step 50 times too large and the
@@ -749,6 +785,11 @@ int cmd_experiment(int argc, char **argv)
                        "experiment: the test images are %zu x %zu pixels, the "
                        "training images %zu x %zu",
                        test_set.rows, test_set.cols, train_set.rows, train_set.cols);
+    } else if (cfg.model == MODEL_CNN && (train_set.rows < 4 || train_set.cols < 4)) {
+        rc = cli_error(EXIT_FAILURE_,
+                       "experiment: --model cnn: the images are %zu x %zu pixels, expected at "
+                       "least 4 x 4 (two 2x2 poolings)",
+                       train_set.rows, train_set.cols);
     } else if (cfg.subset > train_set.count) {
         rc = cli_error(EXIT_USAGE,
                        "experiment: --subset %zu: the training set has only %zu "
@@ -768,6 +809,8 @@ int cmd_experiment(int argc, char **argv)
         return rc;
     }
     cfg.sizes[0] = train_set.rows * train_set.cols;
+    cfg.height = train_set.rows;
+    cfg.width = train_set.cols;
 
     struct data train = {.set = &train_set,
                          .pixels = cfg.sizes[0],
