@@ -6,7 +6,7 @@
  *     -> fully connected (fc units) -> bias + activation -> fully connected (classes)
  *
  * (32, 64, 128 and 10 for Fashion-MNIST; smaller in the tests). A convolution is im2col
- * and one cblas_sgemm per image, written without its bias; every bias + activation,
+ * and one cblas_sgemm per piece of a few images, written without its bias; every bias + activation,
  * forward and backward, is one call of the library's fused functions (nn_bias_act), PReLU
  * with a slope per channel in the convolutions and per unit in the dense layer. The pools
  * take the first largest of each 2x2 window (as PyTorch) and drop an odd last row or
@@ -49,8 +49,11 @@ typedef struct cnn {
      * its maximum (the index within the image's map), logits. */
     float *z[CNN_HIDDEN], *a[CNN_HIDDEN], *p[2], *logits;
     uint32_t *argmax[2];
-    /* Scratch: one image's im2col columns, and the gradients flowing back. */
-    float *cols, *dcols, *delta, *delta_prev;
+    /* Scratch: a piece of images' im2col columns (and their gradient), their maps as the
+     * product gives them (channels x the images' positions), the gradients flowing back.
+     * piece: images per piece, from cnn_create (may be lowered, not raised). */
+    size_t piece;
+    float *cols, *zt, *delta, *delta_prev;
 
     uint8_t *alive[CNN_HIDDEN]; /* per channel: whether z > 0 somewhere since the reset */
 } cnn;

@@ -301,9 +301,9 @@ leaky_status nn_bias_act(const nn_act_layer *layer, float *x, float *y, nn_mode 
         return leaky_bias_prelu_f32(x, layer->bias, y, outer, channels, inner, layer->slopes,
                                     layer->n_slopes);
     case ACT_RRELU:
-        return mode == NN_TRAIN
-                   ? leaky_rrelu_train_f32(x, y, n, act->lower, act->upper, layer->seed, NULL)
-                   : leaky_rrelu_eval_f32(x, y, n, act->lower, act->upper);
+        return mode == NN_TRAIN ? leaky_rrelu_train_at_f32(x, y, n, layer->first, act->lower,
+                                                           act->upper, layer->seed, NULL)
+                                : leaky_rrelu_eval_f32(x, y, n, act->lower, act->upper);
     }
     return LEAKY_EINVAL;
 }
@@ -324,8 +324,8 @@ leaky_status nn_bias_act_backward(const nn_act_layer *layer, const float *x, flo
                                              channels, inner, layer->slopes, layer->n_slopes);
     case ACT_RRELU: break;
     }
-    const leaky_status st = leaky_rrelu_backward_f32(x, dy, dy, outer * channels * inner,
-                                                     act->lower, act->upper, layer->seed);
+    const leaky_status st = leaky_rrelu_backward_at_f32(
+        x, dy, dy, outer * channels * inner, layer->first, act->lower, act->upper, layer->seed);
     if (st != LEAKY_OK)
         return st;
     /* The bias gradient as the library sums it: in double, in a fixed order. */

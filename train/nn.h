@@ -71,7 +71,9 @@ void nn_scale_bytes(const uint8_t *src, float *dst, size_t n, float scale, float
 
 /* One layer's activation: x (outer x channels x inner, NCHW or rows x units) is the layer's
  * output before its bias, y = f(x + bias[c]) through the library's fused bias + activation.
- * slopes: PReLU's (n_slopes: channels, or 1); seed: RReLU's key for this layer and batch.
+ * slopes: PReLU's (n_slopes: channels, or 1); seed: RReLU's key for this layer and batch,
+ * first: where x starts in the layer's whole output, so that a layer run in pieces (a
+ * batch's images a few at a time) draws RReLU's slopes as one call over all of it would.
  * The library has no fused RReLU, so for it x is overwritten with z = x + bias (one IEEE
  * add, as fused) and the backward reads z from there.
  * In NN_TRAIN mode alive[c] is set when z > 0 at some element of channel c (alive may be
@@ -81,6 +83,7 @@ typedef struct nn_act_layer {
     const float *bias, *slopes;
     size_t n_slopes;
     uint64_t seed;
+    size_t first;
     size_t outer, channels, inner;
 } nn_act_layer;
 
