@@ -385,18 +385,12 @@ static leaky_status forward(cnn *net, const float *x, size_t batch, nn_mode mode
         return st;
 
     const size_t flat = s->c2 * net->h3 * net->w3;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)s->fc, (int)flat, 1.0f,
-                net->p[1], (int)flat, net->w[2], (int)flat, 0.0f, net->z[2], (int)s->fc);
+    nn_dense_forward(net->p[1], net->w[2], NULL, net->z[2], batch, flat, s->fc);
     const nn_act_layer layer = act_layer(net, 2, batch);
     if ((st = nn_bias_act(&layer, net->z[2], net->a[2], mode, net->alive[2])) != LEAKY_OK)
         return st;
 
-    /* The logits: the bias on every row, the product added to it (beta = 1), as mlp's. */
-    for (size_t r = 0; r < batch; r++)
-        memcpy(net->logits + r * s->classes, net->b[3], s->classes * sizeof(float));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)s->classes, (int)s->fc,
-                1.0f, net->a[2], (int)s->fc, net->w[3], (int)s->fc, 1.0f, net->logits,
-                (int)s->classes);
+    nn_dense_forward(net->a[2], net->w[3], net->b[3], net->logits, batch, s->fc, s->classes);
     return LEAKY_OK;
 }
 
@@ -431,15 +425,8 @@ leaky_status cnn_loss_grad(cnn *net, const float *x, const uint8_t *labels, size
     *loss = nn_softmax_loss(net->logits, labels, batch, classes, net->delta, NULL);
     nn_act_layer layer;
 
-    /* The output layer: gw = delta^T a, gb = the column sums of delta, rows in order. */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)classes, (int)fc, (int)batch, 1.0f,
-                net->delta, (int)classes, net->a[2], (int)fc, 0.0f, net->gw[3], (int)fc);
-    memcpy(net->gb[3], net->delta, classes * sizeof(float));
-    for (size_t r = 1; r < batch; r++)
-        for (size_t j = 0; j < classes; j++)
-            net->gb[3][j] += net->delta[r * classes + j];
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)batch, (int)fc, (int)classes, 1.0f,
-                net->delta, (int)classes, net->w[3], (int)fc, 0.0f, net->delta_prev, (int)fc);
+    nn_dense_backward(net->a[2], net->w[3], net->delta, net->gw[3], net->gb[3], net->delta_prev,
+                      batch, fc, classes);
     swap(&net->delta, &net->delta_prev);
 
     /* The dense layer. */
@@ -447,10 +434,8 @@ leaky_status cnn_loss_grad(cnn *net, const float *x, const uint8_t *labels, size
     if ((st = nn_bias_act_backward(&layer, net->z[2], net->delta, net->gb[2], net->gslopes[2])) !=
         LEAKY_OK)
         return st;
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)fc, (int)flat, (int)batch, 1.0f,
-                net->delta, (int)fc, net->p[1], (int)flat, 0.0f, net->gw[2], (int)flat);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)batch, (int)flat, (int)fc, 1.0f,
-                net->delta, (int)fc, net->w[2], (int)flat, 0.0f, net->delta_prev, (int)flat);
+    nn_dense_backward(net->p[1], net->w[2], net->delta, net->gw[2], NULL, net->delta_prev, batch,
+                      flat, fc);
     swap(&net->delta, &net->delta_prev);
 
     /* Pool 2, then conv 2. */

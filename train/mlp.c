@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The perceptron: z = a_prev w^T + b through cblas_sgemm, the library's activations in
- * between, softmax cross-entropy on top, and the backward pass in the reverse order. */
-#include <cblas.h>
+/* The perceptron: z = a_prev w^T through cblas_sgemm (nn_dense_forward), the bias and the
+ * library's activation in one call between layers, softmax cross-entropy on top, and the
+ * backward pass in the reverse order. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,15 +116,10 @@ static leaky_status forward(mlp *net, const float *x, size_t batch, nn_mode mode
     for (size_t l = 0; l < net->layers; l++) {
         const size_t n_in = net->sizes[l], n_out = net->sizes[l + 1];
         float *z = net->z[l];
-        if (l + 1 == net->layers) {
-            /* The logits: the bias on every row, the product added to it (beta = 1). */
-            for (size_t r = 0; r < batch; r++)
-                memcpy(z + r * n_out, net->b[l], n_out * sizeof(float));
-        }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)n_out, (int)n_in,
-                    1.0f, in, (int)n_in, net->w[l], (int)n_in, l + 1 == net->layers ? 1.0f : 0.0f,
-                    z, (int)n_out);
-        if (l + 1 == net->layers)
+        /* A hidden layer's bias comes with its activation; the logits' with the product. */
+        const bool logits = l + 1 == net->layers;
+        nn_dense_forward(in, net->w[l], logits ? net->b[l] : NULL, z, batch, n_in, n_out);
+        if (logits)
             break;
         const nn_act_layer layer = act_layer(net, l, batch);
         const leaky_status st = nn_bias_act(&layer, z, net->a[l], mode, net->alive[l]);
@@ -160,22 +155,13 @@ leaky_status mlp_loss_grad(mlp *net, const float *x, const uint8_t *labels, size
     for (size_t l = net->layers; l-- > 0;) {
         const size_t n_in = net->sizes[l], n_out = net->sizes[l + 1];
         const float *in = l ? net->a[l - 1] : x;
-        /* gw = delta^T in; a hidden layer's gb came with its delta from the fused backward,
-         * the output layer's is the column sums of delta, rows in order. */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n_out, (int)n_in, (int)batch,
-                    1.0f, net->delta, (int)n_out, in, (int)n_in, 0.0f, net->gw[l], (int)n_in);
-        if (l + 1 == net->layers) {
-            memcpy(net->gb[l], net->delta, n_out * sizeof(float));
-            for (size_t r = 1; r < batch; r++)
-                for (size_t j = 0; j < n_out; j++)
-                    net->gb[l][j] += net->delta[r * n_out + j];
-        }
+        /* A hidden layer's gb came with its delta from the fused backward; then
+         * d loss / d a_prev = delta w, and through the activation to d loss / d z_prev. */
+        nn_dense_backward(in, net->w[l], net->delta, net->gw[l],
+                          l + 1 == net->layers ? net->gb[l] : NULL, l ? net->delta_prev : NULL,
+                          batch, n_in, n_out);
         if (l == 0)
             break;
-        /* d loss / d a_prev = delta w, then through the activation to d loss / d z_prev. */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)batch, (int)n_in, (int)n_out,
-                    1.0f, net->delta, (int)n_out, net->w[l], (int)n_in, 0.0f, net->delta_prev,
-                    (int)n_in);
         const nn_act_layer layer = act_layer(net, l - 1, batch);
         st = nn_bias_act_backward(&layer, net->z[l - 1], net->delta_prev, net->gb[l - 1],
                                   net->gslopes[l - 1]);

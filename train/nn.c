@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The models' shared parts: see nn.h. */
+#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,6 +340,31 @@ leaky_status nn_bias_act_backward(const nn_act_layer *layer, const float *x, flo
         dbias[c] = (float)sum;
     }
     return LEAKY_OK;
+}
+
+void nn_dense_forward(const float *in, const float *w, const float *b, float *out, size_t rows,
+                      size_t n_in, size_t n_out)
+{
+    for (size_t r = 0; b && r < rows; r++)
+        memcpy(out + r * n_out, b, n_out * sizeof(float));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)n_out, (int)n_in, 1.0f, in,
+                (int)n_in, w, (int)n_in, b ? 1.0f : 0.0f, out, (int)n_out);
+}
+
+void nn_dense_backward(const float *in, const float *w, const float *delta, float *gw, float *gb,
+                       float *din, size_t rows, size_t n_in, size_t n_out)
+{
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n_out, (int)n_in, (int)rows, 1.0f,
+                delta, (int)n_out, in, (int)n_in, 0.0f, gw, (int)n_in);
+    if (gb) {
+        memcpy(gb, delta, n_out * sizeof(float));
+        for (size_t r = 1; r < rows; r++)
+            for (size_t j = 0; j < n_out; j++)
+                gb[j] += delta[r * n_out + j];
+    }
+    if (din)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)n_in, (int)n_out,
+                    1.0f, delta, (int)n_out, w, (int)n_in, 0.0f, din, (int)n_in);
 }
 
 double nn_softmax_loss(const float *logits, const uint8_t *labels, size_t batch, size_t classes,

@@ -95,6 +95,15 @@ leaky_status nn_bias_act(const nn_act_layer *layer, float *x, float *y, nn_mode 
 leaky_status nn_bias_act_backward(const nn_act_layer *layer, const float *x, float *dy,
                                   float *dbias, float *dslopes);
 
+/* A dense layer over rows (row-major): out = in w^T (w: n_out x n_in), plus b on every row
+ * when b is not NULL (the bias first, the product added to it: cblas_sgemm's beta = 1). */
+void nn_dense_forward(const float *in, const float *w, const float *b, float *out, size_t rows,
+                      size_t n_in, size_t n_out);
+/* Its gradients from delta = d loss / d out: gw = delta^T in; when not NULL, gb = the column
+ * sums of delta (rows in order) and din = delta w. */
+void nn_dense_backward(const float *in, const float *w, const float *delta, float *gw, float *gb,
+                       float *din, size_t rows, size_t n_in, size_t n_out);
+
 /* The mean softmax cross-entropy of a batch of logits (batch x classes; labels < classes),
  * summed in double, and the number of rows whose largest logit is the label's (correct may
  * be NULL). With delta, d mean-loss / d logits = (softmax - onehot) / batch into it. */

@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "cnn.h"
+#include "gradcheck.h"
 #include "test.h"
 
 enum { BATCH = 3 };
@@ -133,6 +134,27 @@ static size_t kink_pattern(const cnn *net, uint8_t *out)
     return n;
 }
 
+/* One batch through the network, for gradcheck. */
+struct pass {
+    cnn *net;
+    const float *x;
+    const uint8_t *labels;
+};
+
+static double pass_loss(void *ctx)
+{
+    struct pass *p = ctx;
+    double loss = NAN;
+    CHECK(cnn_loss(p->net, p->x, p->labels, BATCH, NN_TRAIN, &loss, NULL) == LEAKY_OK, "cnn_loss");
+    return loss;
+}
+
+static size_t pass_kinks(const void *ctx, uint8_t *out)
+{
+    const struct pass *p = ctx;
+    return kink_pattern(p->net, out);
+}
+
 /*
  * Central differences of the float32 network against its backward pass, as test_mlp's.
  *
@@ -164,7 +186,7 @@ static void check_gradient(const char *name, uint64_t seed)
     CHECK(cnn_loss_grad(&net, x, labels, BATCH, &loss) == LEAKY_OK, "%s: cnn_loss_grad: %s", name,
           leaky_last_error());
     float *grad = malloc(net.par.count * sizeof *grad);
-    uint8_t *base = malloc(4096), *moved = malloc(4096);
+    uint8_t *base = malloc(4096);
     memcpy(grad, net.par.g, net.par.count * sizeof *grad);
     const size_t n_kinks = kink_pattern(&net, base);
     size_t n_signs = 0, negative_side = 0;
@@ -172,45 +194,17 @@ static void check_gradient(const char *name, uint64_t seed)
         n_signs += BATCH * net.width[k] * net.inner[k];
     for (size_t i = 0; i < n_signs; i++)
         negative_side += !base[i];
-
-    const float h = 2e-3f;
-    size_t checked = 0, skipped = 0, worst_at = 0;
-    double worst = 0.0, largest = 0.0, worst_fd = 0.0;
-    for (size_t i = 0; i < net.par.count; i++) {
-        const float p = net.par.p[i];
-        double lp, lm;
-        net.par.p[i] = p + h;
-        const float up = net.par.p[i];
-        CHECK(cnn_loss(&net, x, labels, BATCH, NN_TRAIN, &lp, NULL) == LEAKY_OK, "loss+");
-        kink_pattern(&net, moved);
-        bool kink = memcmp(base, moved, n_kinks) != 0;
-        net.par.p[i] = p - h;
-        const float down = net.par.p[i];
-        CHECK(cnn_loss(&net, x, labels, BATCH, NN_TRAIN, &lm, NULL) == LEAKY_OK, "loss-");
-        kink_pattern(&net, moved);
-        kink |= memcmp(base, moved, n_kinks) != 0;
-        net.par.p[i] = p;
-        if (kink) {
-            skipped++;
-            continue;
-        }
-        const double fd = (lp - lm) / ((double)up - (double)down);
-        const double err = fabs(fd - (double)grad[i]);
-        CHECK(err <= 1e-3 + 4e-3 * fabs(fd),
-              "%s: parameter %zu: backward %.6g, finite difference %.6g", name, i, (double)grad[i],
-              fd);
-        checked++;
-        if (err > worst) {
-            worst = err;
-            worst_at = i;
-            worst_fd = fd;
-        }
-        if (fabs(fd) > largest)
-            largest = fabs(fd);
-    }
-    printf("%-13s %zu parameters checked, %zu skipped (a kink within h), largest gradient "
-           "%.3g, worst error %.2g (parameter %zu, gradient %.3g)\n",
-           name, checked, skipped, largest, worst, worst_at, worst_fd);
+    struct pass pass = {&net, x, labels};
+    const gradcheck g = {.name = name,
+                         .net = &pass,
+                         .par = &net.par,
+                         .loss = pass_loss,
+                         .kinks = pass_kinks,
+                         .h = 2e-3f,
+                         .abs_tol = 1e-3,
+                         .rel_tol = 4e-3};
+    double largest;
+    const size_t checked = gradcheck_run(&g, grad, base, n_kinks, &largest);
     /* A check that skips most parameters or sees only tiny gradients proves nothing, and
      * without inputs on the negative side the activation's slope would go untested. (The
      * pools' kinks make skips more frequent than in the perceptron: see above.) */
@@ -221,7 +215,6 @@ static void check_gradient(const char *name, uint64_t seed)
           "%s: %zu of %zu activation inputs <= 0", name, negative_side, n_signs);
     free(grad);
     free(base);
-    free(moved);
     cnn_destroy(&net);
 }
 
