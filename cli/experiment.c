@@ -52,9 +52,10 @@ static void help(void)
 {
     printf("usage: leaky experiment [OPTIONS]\n"
            "\n"
-           "Trains the same multilayer perceptron on Fashion-MNIST once per activation (same\n"
-           "initial weights, same batches) and reports, per activation, the test accuracy,\n"
-           "the training loss, the seconds per epoch and the share of dead hidden units: a\n"
+           "Trains the same network (a multilayer perceptron, or a small convolutional\n"
+           "network with --model cnn) on Fashion-MNIST once per activation (same initial\n"
+           "weights, same batches) and reports, per activation, the test accuracy, the\n"
+           "training loss, the seconds per epoch and the share of dead hidden units: a\n"
            "unit is dead in an epoch when its input is <= 0 for every training example, so\n"
            "ReLU passes it no gradient at all. Prints a table and writes into the --out\n"
            "folder results.csv (per activation and epoch) and the charts test_accuracy.png,\n"
