@@ -473,7 +473,8 @@ static int train_one(const struct config *cfg, const struct data *train, const s
                              .width = cfg->width,
                              .classes = MNIST_CLASSES,
                              .hidden = cfg->sizes + 1,
-                             .n_hidden = hidden};
+                             .n_hidden = hidden,
+                             .threads = cfg->threads};
     model net;
     float *x = malloc(cfg->batch * train->pixels * sizeof(float));
     uint8_t *labels = malloc(cfg->batch);
@@ -822,8 +823,9 @@ int cmd_experiment(int argc, char **argv)
     test.count = test_set.count;
 
     /* A fixed thread count: OpenBLAS splits a product by blocks of the output, so each
-     * element is summed in the same order on every run, and the numbers repeat. */
-    openblas_set_num_threads((int)cfg.threads);
+     * element is summed in the same order on every run, and the numbers repeat. The CNN
+     * shares its convolutions out among its own threads (cnn.h), each product on one. */
+    openblas_set_num_threads(cfg.model == MODEL_CNN ? 1 : (int)cfg.threads);
     /* The library's calls stay on this thread: the CNN's run on a few images' maps, in the
      * caches, between products that OpenBLAS's threads share out; two pools of threads on
      * the same cores, each spinning while it waits, made an epoch 3 to 5 times slower. */

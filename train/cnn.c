@@ -3,6 +3,7 @@
  * reverse; a convolution's columns are rebuilt from its input rather than kept (one
  * image's at a time: the second layer's, kept for a batch, would be 29 MB). */
 #include <cblas.h>
+#include <pthread.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -177,13 +178,15 @@ static size_t max_of(const size_t *v, size_t n)
  * the bias + activation to the pool. */
 enum { CNN_PIECE_BYTES = 2 << 20 };
 
-bool cnn_create(cnn *net, const cnn_shape *shape, const activation *act, size_t max_batch)
+bool cnn_create(cnn *net, const cnn_shape *shape, const activation *act, size_t max_batch,
+                size_t threads)
 {
     memset(net, 0, sizeof *net);
     const cnn_shape *s = shape;
     if (s->height < 4 || s->width < 4 || !s->channels || !s->c1 || !s->c2 || !s->fc ||
-        !s->classes || max_batch == 0)
+        !s->classes || max_batch == 0 || threads == 0 || threads > CNN_MAX_THREADS)
         return false;
+    net->threads = threads;
     net->shape = *shape;
     net->act = *act;
     net->max_batch = max_batch;
@@ -248,11 +251,22 @@ bool cnn_create(cnn *net, const cnn_shape *shape, const activation *act, size_t 
     }
     if (ok) {
         net->logits = malloc(max_batch * s->classes * sizeof(float));
-        net->cols = malloc(net->piece * max_of(cols, 2) * sizeof(float));
-        net->zt = malloc(net->piece * max_of(maps, 2) * sizeof(float));
         net->delta = malloc(max_batch * widest * sizeof(float));
         net->delta_prev = malloc(max_batch * widest * sizeof(float));
-        ok = net->logits && net->cols && net->zt && net->delta && net->delta_prev;
+        net->workers = calloc(threads, sizeof *net->workers);
+        ok = net->logits && net->delta && net->delta_prev && net->workers;
+    }
+    for (size_t t = 0; t < threads && ok; t++) {
+        cnn_worker *wk = &net->workers[t];
+        wk->index = t;
+        wk->cols = malloc(net->piece * max_of(cols, 2) * sizeof(float));
+        wk->zt = malloc(net->piece * max_of(maps, 2) * sizeof(float));
+        ok = wk->cols && wk->zt;
+        for (size_t k = 0; k < 2 && ok; k++) {
+            wk->gw[k] = malloc(width[k] * cols[k] / inner[k] * sizeof(float));
+            wk->alive[k] = malloc(width[k]);
+            ok = wk->gw[k] && wk->alive[k];
+        }
     }
     if (!ok)
         cnn_destroy(net);
@@ -272,8 +286,16 @@ void cnn_destroy(cnn *net)
         free(net->argmax[k]);
     }
     free(net->logits);
-    free(net->cols);
-    free(net->zt);
+    for (size_t t = 0; net->workers && t < net->threads; t++) {
+        cnn_worker *wk = &net->workers[t];
+        free(wk->cols);
+        free(wk->zt);
+        for (size_t k = 0; k < 2; k++) {
+            free(wk->gw[k]);
+            free(wk->alive[k]);
+        }
+    }
+    free(net->workers);
     free(net->delta);
     free(net->delta_prev);
     memset(net, 0, sizeof *net);
@@ -313,30 +335,31 @@ static nn_act_layer act_layer(const cnn *net, size_t k, size_t batch)
 
 /* z = w * columns for images [n0, n1) of a piece, without the bias: one product for the
  * piece (channels x the images' positions, in zt), then each image's maps to NCHW. */
-static void conv_forward(cnn *net, size_t k, const float *in, size_t in_channels, size_t h,
-                         size_t w, size_t n0, size_t n1)
+static void conv_forward(cnn *net, cnn_worker *wk, size_t k, const float *in, size_t in_channels,
+                         size_t h, size_t w, size_t n0, size_t n1)
 {
     const size_t hw = h * w, out = net->width[k], fan_in = in_channels * 9, ld = (n1 - n0) * hw;
     for (size_t n = n0; n < n1; n++)
-        im2col(in + n * in_channels * hw, in_channels, h, w, net->cols + (n - n0) * hw, ld);
+        im2col(in + n * in_channels * hw, in_channels, h, w, wk->cols + (n - n0) * hw, ld);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)out, (int)ld, (int)fan_in, 1.0f,
-                net->w[k], (int)fan_in, net->cols, (int)ld, 0.0f, net->zt, (int)ld);
+                net->w[k], (int)fan_in, wk->cols, (int)ld, 0.0f, wk->zt, (int)ld);
     for (size_t n = n0; n < n1; n++)
         for (size_t c = 0; c < out; c++)
-            memcpy(net->z[k] + (n * out + c) * hw, net->zt + c * ld + (n - n0) * hw,
+            memcpy(net->z[k] + (n * out + c) * hw, wk->zt + c * ld + (n - n0) * hw,
                    hw * sizeof(float));
 }
 
 /* Conv k, its bias + activation and its pool over images [n0, n1). */
-static leaky_status conv_block(cnn *net, size_t k, const float *in, size_t in_channels, size_t h,
-                               size_t w, size_t n0, size_t n1, nn_mode mode)
+static leaky_status conv_block(cnn *net, cnn_worker *wk, size_t k, const float *in,
+                               size_t in_channels, size_t h, size_t w, size_t n0, size_t n1,
+                               nn_mode mode)
 {
-    conv_forward(net, k, in, in_channels, h, w, n0, n1);
+    conv_forward(net, wk, k, in, in_channels, h, w, n0, n1);
     const size_t per_image = net->width[k] * h * w;
     nn_act_layer layer = act_layer(net, k, n1 - n0);
     layer.first = n0 * per_image;
     const leaky_status st = nn_bias_act(&layer, net->z[k] + n0 * per_image,
-                                        net->a[k] + n0 * per_image, mode, net->alive[k]);
+                                        net->a[k] + n0 * per_image, mode, wk->alive[k]);
     if (st == LEAKY_OK) {
         const size_t pooled = net->width[k] * (h / 2) * (w / 2);
         pool_forward(net->a[k] + n0 * per_image, (n1 - n0) * net->width[k], h, w,
@@ -345,44 +368,144 @@ static leaky_status conv_block(cnn *net, size_t k, const float *in, size_t in_ch
     return st;
 }
 
-/* From dz (batch x out x positions), piece by piece: gw = the sum of dz columns^T (the
- * pieces in order), and, when din is not NULL, the gradient of the input maps. */
-static void conv_backward(cnn *net, size_t k, const float *in, size_t in_channels, size_t h,
-                          size_t w, size_t batch, const float *dz, float *din)
+/* From dz (batch x out x positions), for the pieces of one worker: its part of gw (the sum
+ * of dz columns^T over its pieces, in order) and, when din is not NULL, the gradient of
+ * its pieces' input maps. */
+static void conv_backward(cnn *net, cnn_worker *wk, size_t k, const float *in, size_t in_channels,
+                          size_t h, size_t w, size_t batch, const float *dz, float *din)
 {
     const size_t hw = h * w, out = net->width[k], fan_in = in_channels * 9;
-    for (size_t n0 = 0; n0 < batch; n0 += net->piece) {
+    const size_t step = net->piece * net->threads;
+    for (size_t n0 = wk->index * net->piece; n0 < batch; n0 += step) {
         const size_t n1 = batch - n0 < net->piece ? batch : n0 + net->piece, ld = (n1 - n0) * hw;
         for (size_t n = n0; n < n1; n++) {
-            im2col(in + n * in_channels * hw, in_channels, h, w, net->cols + (n - n0) * hw, ld);
+            im2col(in + n * in_channels * hw, in_channels, h, w, wk->cols + (n - n0) * hw, ld);
             for (size_t c = 0; c < out; c++)
-                memcpy(net->zt + c * ld + (n - n0) * hw, dz + (n * out + c) * hw,
+                memcpy(wk->zt + c * ld + (n - n0) * hw, dz + (n * out + c) * hw,
                        hw * sizeof(float));
         }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)out, (int)fan_in, (int)ld, 1.0f,
-                    net->zt, (int)ld, net->cols, (int)ld, n0 ? 1.0f : 0.0f, net->gw[k],
-                    (int)fan_in);
+                    wk->zt, (int)ld, wk->cols, (int)ld, n0 == wk->index * net->piece ? 0.0f : 1.0f,
+                    wk->gw[k], (int)fan_in);
         if (!din)
             continue;
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)fan_in, (int)ld, (int)out, 1.0f,
-                    net->w[k], (int)fan_in, net->zt, (int)ld, 0.0f, net->cols, (int)ld);
+                    net->w[k], (int)fan_in, wk->zt, (int)ld, 0.0f, wk->cols, (int)ld);
         for (size_t n = n0; n < n1; n++)
-            col2im(net->cols + (n - n0) * hw, ld, in_channels, h, w, din + n * in_channels * hw);
+            col2im(wk->cols + (n - n0) * hw, ld, in_channels, h, w, din + n * in_channels * hw);
     }
+}
+
+/* ---------------------------------------------------------------- workers
+ * The convolutions' pieces are shared out among net->threads workers, piece p to worker
+ * p mod threads, each running its products on one OpenBLAS thread: one fork and join per
+ * layer and pass instead of one per product (OpenBLAS's own threads, joined after each of
+ * about 80 products a batch, waited for each other most of the time on a loaded machine).
+ * A worker's gradient parts and dead marks are its own, and are added (in worker order)
+ * or merged after the join: the results depend on the thread count, not on the timing. */
+typedef struct cnn_task {
+    cnn *net;
+    cnn_worker *wk;
+    enum { TASK_FORWARD, TASK_BACKWARD } kind;
+    const float *x; /* TASK_FORWARD: the images */
+    size_t batch;
+    nn_mode mode;
+    size_t k; /* TASK_BACKWARD: the layer, its input, dz and din */
+    const float *in, *dz;
+    float *din;
+    leaky_status st;
+} cnn_task;
+
+static void *run_task(void *arg)
+{
+    cnn_task *t = arg;
+    cnn *net = t->net;
+    const cnn_shape *s = &net->shape;
+    const size_t step = net->piece * net->threads;
+    if (t->kind == TASK_FORWARD) {
+        for (size_t n0 = t->wk->index * net->piece; n0 < t->batch && t->st == LEAKY_OK;
+             n0 += step) {
+            const size_t n1 = t->batch - n0 < net->piece ? t->batch : n0 + net->piece;
+            t->st = conv_block(net, t->wk, 0, t->x, s->channels, net->h1, net->w1, n0, n1, t->mode);
+            if (t->st == LEAKY_OK)
+                t->st =
+                    conv_block(net, t->wk, 1, net->p[0], s->c1, net->h2, net->w2, n0, n1, t->mode);
+        }
+    } else {
+        const size_t in_channels = t->k ? s->c1 : s->channels;
+        const size_t h = t->k ? net->h2 : net->h1, w = t->k ? net->w2 : net->w1;
+        conv_backward(net, t->wk, t->k, t->in, in_channels, h, w, t->batch, t->dz, t->din);
+    }
+    return NULL;
+}
+
+/* Runs tasks[0 .. threads) at once, task 0 on this thread (a thread that cannot start
+ * runs its task here after, with the same result). The first failure, or LEAKY_OK. */
+static leaky_status run_tasks(cnn *net, cnn_task *tasks)
+{
+    pthread_t ids[CNN_MAX_THREADS];
+    bool started[CNN_MAX_THREADS] = {false};
+    for (size_t t = 1; t < net->threads; t++)
+        started[t] = pthread_create(&ids[t], NULL, run_task, &tasks[t]) == 0;
+    run_task(&tasks[0]);
+    for (size_t t = 1; t < net->threads; t++) {
+        if (started[t])
+            pthread_join(ids[t], NULL);
+        else
+            run_task(&tasks[t]);
+    }
+    for (size_t t = 0; t < net->threads; t++)
+        if (tasks[t].st != LEAKY_OK)
+            return tasks[t].st;
+    return LEAKY_OK;
+}
+
+static void conv_backward_all(cnn *net, size_t k, const float *in, size_t batch, const float *dz,
+                              float *din)
+{
+    cnn_task tasks[CNN_MAX_THREADS];
+    for (size_t t = 0; t < net->threads; t++)
+        tasks[t] = (cnn_task){.net = net,
+                              .wk = &net->workers[t],
+                              .kind = TASK_BACKWARD,
+                              .batch = batch,
+                              .k = k,
+                              .in = in,
+                              .dz = dz,
+                              .din = din,
+                              .st = LEAKY_OK};
+    run_tasks(net, tasks);
+    /* gw: the workers' parts in worker order (a worker without a piece has none). */
+    const size_t n = net->width[k] * (k ? net->shape.c1 : net->shape.channels) * 9;
+    memcpy(net->gw[k], net->workers[0].gw[k], n * sizeof(float));
+    for (size_t t = 1; t < net->threads && t * net->piece < batch; t++)
+        for (size_t i = 0; i < n; i++)
+            net->gw[k][i] += net->workers[t].gw[k][i];
 }
 
 static leaky_status forward(cnn *net, const float *x, size_t batch, nn_mode mode)
 {
     const cnn_shape *s = &net->shape;
-    leaky_status st = LEAKY_OK;
-    for (size_t n0 = 0; n0 < batch && st == LEAKY_OK; n0 += net->piece) {
-        const size_t n1 = batch - n0 < net->piece ? batch : n0 + net->piece;
-        st = conv_block(net, 0, x, s->channels, net->h1, net->w1, n0, n1, mode);
-        if (st == LEAKY_OK)
-            st = conv_block(net, 1, net->p[0], s->c1, net->h2, net->w2, n0, n1, mode);
+    cnn_task tasks[CNN_MAX_THREADS];
+    for (size_t t = 0; t < net->threads; t++) {
+        cnn_worker *wk = &net->workers[t];
+        for (size_t k = 0; k < 2; k++)
+            memset(wk->alive[k], 0, net->width[k]);
+        tasks[t] = (cnn_task){.net = net,
+                              .wk = wk,
+                              .kind = TASK_FORWARD,
+                              .x = x,
+                              .batch = batch,
+                              .mode = mode,
+                              .st = LEAKY_OK};
     }
+    leaky_status st = run_tasks(net, tasks);
     if (st != LEAKY_OK)
         return st;
+    for (size_t t = 0; t < net->threads; t++)
+        for (size_t k = 0; k < 2; k++)
+            for (size_t c = 0; c < net->width[k]; c++)
+                net->alive[k][c] |= net->workers[t].alive[k][c];
 
     const size_t flat = s->c2 * net->h3 * net->w3;
     nn_dense_forward(net->p[1], net->w[2], NULL, net->z[2], batch, flat, s->fc);
@@ -445,7 +568,7 @@ leaky_status cnn_loss_grad(cnn *net, const float *x, const uint8_t *labels, size
     if ((st = nn_bias_act_backward(&layer, net->z[1], net->delta, net->gb[1], net->gslopes[1])) !=
         LEAKY_OK)
         return st;
-    conv_backward(net, 1, net->p[0], s->c1, net->h2, net->w2, batch, net->delta, net->delta_prev);
+    conv_backward_all(net, 1, net->p[0], batch, net->delta, net->delta_prev);
     swap(&net->delta, &net->delta_prev);
 
     /* Pool 1, then conv 1 (no gradient for the images). */
@@ -455,7 +578,7 @@ leaky_status cnn_loss_grad(cnn *net, const float *x, const uint8_t *labels, size
     if ((st = nn_bias_act_backward(&layer, net->z[0], net->delta, net->gb[0], net->gslopes[0])) !=
         LEAKY_OK)
         return st;
-    conv_backward(net, 0, x, s->channels, net->h1, net->w1, batch, net->delta, NULL);
+    conv_backward_all(net, 0, x, batch, net->delta, NULL);
     return LEAKY_OK;
 }
 

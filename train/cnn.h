@@ -17,6 +17,17 @@
 #include "nn.h"
 
 enum { CNN_HIDDEN = 3 }; /* activation layers: conv 1, conv 2, dense */
+enum { CNN_MAX_THREADS = 64 };
+
+/* A worker's scratch for its pieces of the convolutions (see cnn.c, "workers"): their
+ * im2col columns (and their gradient), their maps as the product gives them (channels x
+ * the images' positions), its part of the convolutions' weight gradients, its dead
+ * marks. */
+typedef struct cnn_worker {
+    size_t index;
+    float *cols, *zt, *gw[2];
+    uint8_t *alive[2];
+} cnn_worker;
 
 typedef struct cnn_shape {
     size_t channels, height, width; /* the input images */
@@ -49,17 +60,22 @@ typedef struct cnn {
      * its maximum (the index within the image's map), logits. */
     float *z[CNN_HIDDEN], *a[CNN_HIDDEN], *p[2], *logits;
     uint32_t *argmax[2];
-    /* Scratch: a piece of images' im2col columns (and their gradient), their maps as the
-     * product gives them (channels x the images' positions), the gradients flowing back.
-     * piece: images per piece, from cnn_create (may be lowered, not raised). */
-    size_t piece;
-    float *cols, *zt, *delta, *delta_prev;
+    /* The convolutions run a piece of images at a time, the pieces shared out among the
+     * workers. piece: images per piece, from cnn_create (may be lowered, not raised). */
+    size_t piece, threads;
+    cnn_worker *workers;
+    float *delta, *delta_prev; /* the gradients flowing back */
 
     uint8_t *alive[CNN_HIDDEN]; /* per channel: whether z > 0 somewhere since the reset */
 } cnn;
 
-/* False when the shape is too small or out of memory (nothing to free then). */
-bool cnn_create(cnn *net, const cnn_shape *shape, const activation *act, size_t max_batch);
+/* threads: the workers that share out the convolutions (1 to CNN_MAX_THREADS); each calls
+ * OpenBLAS, which should then run on one thread (openblas_set_num_threads(1)): the dense
+ * layers' products are small. The results depend on the thread count, not on timing.
+ * False when the shape is too small, threads out of range or out of memory (nothing to
+ * free then). */
+bool cnn_create(cnn *net, const cnn_shape *shape, const activation *act, size_t max_batch,
+                size_t threads);
 void cnn_destroy(cnn *net);
 /* He initialisation: w ~ N(0, 2 / fan_in) from a generator seeded by seed, the activation
  * layers' biases hidden_bias, the output's 0, PReLU slopes act.slope. Clears the

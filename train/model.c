@@ -21,7 +21,7 @@ bool model_create(model *m, const model_spec *spec, const activation *act, size_
     if (spec->kind == MODEL_CNN) {
         const cnn_shape shape =
             cnn_default_shape(spec->channels, spec->height, spec->width, spec->classes);
-        if (!cnn_create(&m->u.cnn, &shape, act, max_batch))
+        if (!cnn_create(&m->u.cnn, &shape, act, max_batch, spec->threads))
             return false;
         m->act = &m->u.cnn.act;
         m->par = &m->u.cnn.par;

@@ -17,6 +17,9 @@ typedef struct model_spec {
     size_t channels, height, width, classes; /* the images, and the classes */
     const size_t *hidden;                    /* MODEL_MLP: the hidden widths */
     size_t n_hidden;
+    /* MODEL_CNN: its workers (cnn_create); OpenBLAS should then have one thread. The MLP
+     * leaves the threads to OpenBLAS. */
+    size_t threads;
 } model_spec;
 
 typedef struct model {

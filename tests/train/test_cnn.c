@@ -34,9 +34,10 @@ static activation act_of(const char *text)
 static bool make(cnn *net, const char *name, uint64_t seed, float *x, uint8_t *labels)
 {
     const activation act = act_of(name);
-    if (!cnn_create(net, &SMALL, &act, BATCH))
+    /* 3 workers, and the convolutions in pieces of 2 images and 1: the batch does not fit
+     * one piece, and the third worker has none. */
+    if (!cnn_create(net, &SMALL, &act, BATCH, 3))
         return false;
-    /* The convolutions in pieces of 2 images and 1: the batch does not fit one. */
     net->piece = 2;
     cnn_init(net, seed, 0.0f);
     net->noise_seed = seed * 31u; /* RReLU: the same random slopes in every pass below */
