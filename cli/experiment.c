@@ -321,11 +321,11 @@ static bool write_chart(const struct config *cfg, const struct run *runs, enum c
     char net[64] = "";
     for (size_t i = 0, at = 0; i < cfg->n_sizes && at < sizeof net; i++)
         at += (size_t)snprintf(net + at, sizeof net - at, "%s%zu", i ? "-" : "", cfg->sizes[i]);
-    snprintf(title, sizeof title, "%s, MLP %s on Fashion-MNIST",
+    snprintf(title, sizeof title, "%s, %s %s on Fashion-MNIST",
              kind == CHART_ACCURACY ? "Test accuracy"
              : kind == CHART_LOSS   ? "Training loss"
                                     : "Dead hidden units",
-             net);
+             cfg->model == MODEL_CNN ? "CNN" : "MLP", net);
     chart c = {.title = title,
                .x_label = "epoch",
                .y_label = kind == CHART_ACCURACY ? "test accuracy"
