@@ -6,11 +6,11 @@
  *     -> fully connected (fc units) -> bias + activation -> fully connected (classes)
  *
  * (32, 64, 128 and 10 for Fashion-MNIST; smaller in the tests). A convolution is im2col
- * and one cblas_sgemm per piece of a few images, written without its bias; every bias + activation,
- * forward and backward, is one call of the library's fused functions (nn_bias_act), PReLU
- * with a slope per channel in the convolutions and per unit in the dense layer. The pools
- * take the first largest of each 2x2 window (as PyTorch) and drop an odd last row or
- * column. */
+ * and one cblas_sgemm per piece of a few images, written without its bias, the pieces
+ * shared out among the network's worker threads; every bias + activation, forward and
+ * backward, is one call of the library's fused functions (nn_bias_act), PReLU with a slope
+ * per channel in the convolutions and per unit in the dense layer. The pools take the
+ * first largest of each 2x2 window (as PyTorch) and drop an odd last row or column. */
 #ifndef LEAKY_CNN_H
 #define LEAKY_CNN_H
 
