@@ -13,6 +13,22 @@
 
 #include "cnn.h"
 
+/* One worker's share of a pass (see "workers" below). */
+typedef struct cnn_task {
+    pthread_t id;
+    bool started;
+    cnn *net;
+    cnn_worker *wk;
+    enum { TASK_FORWARD, TASK_BACKWARD } kind;
+    const float *x; /* TASK_FORWARD: the images */
+    size_t batch;
+    nn_mode mode;
+    size_t k; /* TASK_BACKWARD: the layer, its input, dz and din */
+    const float *in, *dz;
+    float *din;
+    leaky_status st;
+} cnn_task;
+
 cnn_shape cnn_default_shape(size_t channels, size_t height, size_t width, size_t classes)
 {
     return (cnn_shape){.channels = channels,
@@ -184,7 +200,7 @@ bool cnn_create(cnn *net, const cnn_shape *shape, const activation *act, size_t 
     memset(net, 0, sizeof *net);
     const cnn_shape *s = shape;
     if (s->height < 4 || s->width < 4 || !s->channels || !s->c1 || !s->c2 || !s->fc ||
-        !s->classes || max_batch == 0 || threads == 0 || threads > CNN_MAX_THREADS)
+        !s->classes || max_batch == 0 || threads == 0)
         return false;
     net->threads = threads;
     net->shape = *shape;
@@ -254,7 +270,8 @@ bool cnn_create(cnn *net, const cnn_shape *shape, const activation *act, size_t 
         net->delta = malloc(max_batch * widest * sizeof(float));
         net->delta_prev = malloc(max_batch * widest * sizeof(float));
         net->workers = calloc(threads, sizeof *net->workers);
-        ok = net->logits && net->delta && net->delta_prev && net->workers;
+        net->tasks = calloc(threads, sizeof *net->tasks);
+        ok = net->logits && net->delta && net->delta_prev && net->workers && net->tasks;
     }
     for (size_t t = 0; t < threads && ok; t++) {
         cnn_worker *wk = &net->workers[t];
@@ -296,6 +313,7 @@ void cnn_destroy(cnn *net)
         }
     }
     free(net->workers);
+    free(net->tasks);
     free(net->delta);
     free(net->delta_prev);
     memset(net, 0, sizeof *net);
@@ -403,18 +421,6 @@ static void conv_backward(cnn *net, cnn_worker *wk, size_t k, const float *in, s
  * about 80 products a batch, waited for each other most of the time on a loaded machine).
  * A worker's gradient parts and dead marks are its own, and are added (in worker order)
  * or merged after the join: the results depend on the thread count, not on the timing. */
-typedef struct cnn_task {
-    cnn *net;
-    cnn_worker *wk;
-    enum { TASK_FORWARD, TASK_BACKWARD } kind;
-    const float *x; /* TASK_FORWARD: the images */
-    size_t batch;
-    nn_mode mode;
-    size_t k; /* TASK_BACKWARD: the layer, its input, dz and din */
-    const float *in, *dz;
-    float *din;
-    leaky_status st;
-} cnn_task;
 
 static void *run_task(void *arg)
 {
@@ -443,14 +449,12 @@ static void *run_task(void *arg)
  * runs its task here after, with the same result). The first failure, or LEAKY_OK. */
 static leaky_status run_tasks(cnn *net, cnn_task *tasks)
 {
-    pthread_t ids[CNN_MAX_THREADS];
-    bool started[CNN_MAX_THREADS] = {false};
     for (size_t t = 1; t < net->threads; t++)
-        started[t] = pthread_create(&ids[t], NULL, run_task, &tasks[t]) == 0;
+        tasks[t].started = pthread_create(&tasks[t].id, NULL, run_task, &tasks[t]) == 0;
     run_task(&tasks[0]);
     for (size_t t = 1; t < net->threads; t++) {
-        if (started[t])
-            pthread_join(ids[t], NULL);
+        if (tasks[t].started)
+            pthread_join(tasks[t].id, NULL);
         else
             run_task(&tasks[t]);
     }
@@ -463,7 +467,7 @@ static leaky_status run_tasks(cnn *net, cnn_task *tasks)
 static void conv_backward_all(cnn *net, size_t k, const float *in, size_t batch, const float *dz,
                               float *din)
 {
-    cnn_task tasks[CNN_MAX_THREADS];
+    cnn_task *tasks = net->tasks;
     for (size_t t = 0; t < net->threads; t++)
         tasks[t] = (cnn_task){.net = net,
                               .wk = &net->workers[t],
@@ -486,7 +490,7 @@ static void conv_backward_all(cnn *net, size_t k, const float *in, size_t batch,
 static leaky_status forward(cnn *net, const float *x, size_t batch, nn_mode mode)
 {
     const cnn_shape *s = &net->shape;
-    cnn_task tasks[CNN_MAX_THREADS];
+    cnn_task *tasks = net->tasks;
     for (size_t t = 0; t < net->threads; t++) {
         cnn_worker *wk = &net->workers[t];
         for (size_t k = 0; k < 2; k++)

@@ -17,7 +17,6 @@
 #include "nn.h"
 
 enum { CNN_HIDDEN = 3 }; /* activation layers: conv 1, conv 2, dense */
-enum { CNN_MAX_THREADS = 64 };
 
 /* A worker's scratch for its pieces of the convolutions (see cnn.c, "workers"): their
  * im2col columns (and their gradient), their maps as the product gives them (channels x
@@ -64,15 +63,16 @@ typedef struct cnn {
      * workers. piece: images per piece, from cnn_create (may be lowered, not raised). */
     size_t piece, threads;
     cnn_worker *workers;
+    struct cnn_task *tasks;    /* one per worker (cnn.c) */
     float *delta, *delta_prev; /* the gradients flowing back */
 
     uint8_t *alive[CNN_HIDDEN]; /* per channel: whether z > 0 somewhere since the reset */
 } cnn;
 
-/* threads: the workers that share out the convolutions (1 to CNN_MAX_THREADS); each calls
+/* threads: the workers that share out the convolutions (at least 1); each calls
  * OpenBLAS, which should then run on one thread (openblas_set_num_threads(1)): the dense
  * layers' products are small. The results depend on the thread count, not on timing.
- * False when the shape is too small, threads out of range or out of memory (nothing to
+ * False when the shape is too small, threads 0 or out of memory (nothing to
  * free then). */
 bool cnn_create(cnn *net, const cnn_shape *shape, const activation *act, size_t max_batch,
                 size_t threads);
