@@ -23,9 +23,7 @@ typedef struct cnn_task {
     const float *x; /* TASK_FORWARD: the images */
     size_t batch;
     nn_mode mode;
-    size_t k; /* TASK_BACKWARD: the layer, its input, dz and din */
-    const float *in, *dz;
-    float *din;
+    const float *dp; /* TASK_BACKWARD: the second pool's gradient, batch x its outputs */
     leaky_status st;
 } cnn_task;
 
@@ -279,10 +277,18 @@ bool cnn_create(cnn *net, const cnn_shape *shape, const activation *act, size_t 
         wk->cols = malloc(net->piece * max_of(cols, 2) * sizeof(float));
         wk->zt = malloc(net->piece * max_of(maps, 2) * sizeof(float));
         ok = wk->cols && wk->zt;
+        wk->d1 = malloc(net->piece * maps[1] * sizeof(float));
+        wk->dp0 = malloc(net->piece * s->c1 * hw2 * sizeof(float));
+        wk->d0 = malloc(net->piece * maps[0] * sizeof(float));
+        wk->tb = malloc(max_of(width, 2) * sizeof(float));
+        wk->ts = malloc(max_of(width, 2) * sizeof(float));
+        ok = ok && wk->d1 && wk->dp0 && wk->d0 && wk->tb && wk->ts;
         for (size_t k = 0; k < 2 && ok; k++) {
             wk->gw[k] = malloc(width[k] * cols[k] / inner[k] * sizeof(float));
+            wk->gb[k] = malloc(width[k] * sizeof(float));
+            wk->gs[k] = malloc(width[k] * sizeof(float));
             wk->alive[k] = malloc(width[k]);
-            ok = wk->gw[k] && wk->alive[k];
+            ok = wk->gw[k] && wk->gb[k] && wk->gs[k] && wk->alive[k];
         }
     }
     if (!ok)
@@ -307,8 +313,15 @@ void cnn_destroy(cnn *net)
         cnn_worker *wk = &net->workers[t];
         free(wk->cols);
         free(wk->zt);
+        free(wk->d1);
+        free(wk->dp0);
+        free(wk->d0);
+        free(wk->tb);
+        free(wk->ts);
         for (size_t k = 0; k < 2; k++) {
             free(wk->gw[k]);
+            free(wk->gb[k]);
+            free(wk->gs[k]);
             free(wk->alive[k]);
         }
     }
@@ -386,32 +399,72 @@ static leaky_status conv_block(cnn *net, cnn_worker *wk, size_t k, const float *
     return st;
 }
 
-/* From dz (batch x out x positions), for the pieces of one worker: its part of gw (the sum
- * of dz columns^T over its pieces, in order) and, when din is not NULL, the gradient of
- * its pieces' input maps. */
+/* From dz (the piece's images x out x positions, from image n0) the worker's part of gw
+ * (overwritten at its first piece, then added to) and, when din is not NULL, the gradient
+ * of the piece's input maps (from image n0 too). */
 static void conv_backward(cnn *net, cnn_worker *wk, size_t k, const float *in, size_t in_channels,
-                          size_t h, size_t w, size_t batch, const float *dz, float *din)
+                          size_t h, size_t w, size_t n0, size_t n1, const float *dz, float *din,
+                          bool first)
 {
-    const size_t hw = h * w, out = net->width[k], fan_in = in_channels * 9;
-    const size_t step = net->piece * net->threads;
-    for (size_t n0 = wk->index * net->piece; n0 < batch; n0 += step) {
-        const size_t n1 = batch - n0 < net->piece ? batch : n0 + net->piece, ld = (n1 - n0) * hw;
-        for (size_t n = n0; n < n1; n++) {
-            im2col(in + n * in_channels * hw, in_channels, h, w, wk->cols + (n - n0) * hw, ld);
-            for (size_t c = 0; c < out; c++)
-                memcpy(wk->zt + c * ld + (n - n0) * hw, dz + (n * out + c) * hw,
-                       hw * sizeof(float));
-        }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)out, (int)fan_in, (int)ld, 1.0f,
-                    wk->zt, (int)ld, wk->cols, (int)ld, n0 == wk->index * net->piece ? 0.0f : 1.0f,
-                    wk->gw[k], (int)fan_in);
-        if (!din)
-            continue;
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)fan_in, (int)ld, (int)out, 1.0f,
-                    net->w[k], (int)fan_in, wk->zt, (int)ld, 0.0f, wk->cols, (int)ld);
-        for (size_t n = n0; n < n1; n++)
-            col2im(wk->cols + (n - n0) * hw, ld, in_channels, h, w, din + n * in_channels * hw);
+    const size_t hw = h * w, out = net->width[k], fan_in = in_channels * 9, ld = (n1 - n0) * hw;
+    for (size_t n = n0; n < n1; n++) {
+        im2col(in + n * in_channels * hw, in_channels, h, w, wk->cols + (n - n0) * hw, ld);
+        for (size_t c = 0; c < out; c++)
+            memcpy(wk->zt + c * ld + (n - n0) * hw, dz + ((n - n0) * out + c) * hw,
+                   hw * sizeof(float));
     }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)out, (int)fan_in, (int)ld, 1.0f,
+                wk->zt, (int)ld, wk->cols, (int)ld, first ? 0.0f : 1.0f, wk->gw[k], (int)fan_in);
+    if (!din)
+        return;
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)fan_in, (int)ld, (int)out, 1.0f,
+                net->w[k], (int)fan_in, wk->zt, (int)ld, 0.0f, wk->cols, (int)ld);
+    for (size_t n = n0; n < n1; n++)
+        col2im(wk->cols + (n - n0) * hw, ld, in_channels, h, w, din + (n - n0) * in_channels * hw);
+}
+
+/* dst = src at a worker's first piece, dst += src after. */
+static void add_part(float *dst, const float *src, size_t n, bool first)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = first ? src[i] : dst[i] + src[i];
+}
+
+/* Activation layer k's backward over a piece's gradient d (in place), its bias and slope
+ * gradients added to the worker's parts. */
+static leaky_status act_backward_piece(cnn *net, cnn_worker *wk, size_t k, size_t n0, size_t n1,
+                                       float *d, bool first)
+{
+    const size_t per_image = net->width[k] * net->inner[k];
+    nn_act_layer layer = act_layer(net, k, n1 - n0);
+    layer.first = n0 * per_image;
+    const leaky_status st = nn_bias_act_backward(&layer, net->z[k] + n0 * per_image, d, wk->tb,
+                                                 net->n_slopes[k] ? wk->ts : NULL);
+    add_part(wk->gb[k], wk->tb, net->width[k], first);
+    add_part(wk->gs[k], wk->ts, net->n_slopes[k], first);
+    return st;
+}
+
+/* Both convolutions' backward over images [n0, n1), from dp (the second pool's gradient):
+ * pool 2, activation 2, conv 2, pool 1, activation 1, conv 1, the piece's gradients in
+ * the worker's own scratch while they are in its caches. */
+static leaky_status backward_piece(cnn *net, cnn_worker *wk, const float *x, const float *dp,
+                                   size_t n0, size_t n1, bool first)
+{
+    const cnn_shape *s = &net->shape;
+    const size_t nb = n1 - n0, pooled2 = s->c2 * net->h3 * net->w3;
+    const size_t pooled1 = s->c1 * net->h2 * net->w2;
+    pool_backward(dp + n0 * pooled2, net->argmax[1] + n0 * pooled2, nb * s->c2, net->h2, net->w2,
+                  wk->d1);
+    leaky_status st = act_backward_piece(net, wk, 1, n0, n1, wk->d1, first);
+    if (st != LEAKY_OK)
+        return st;
+    conv_backward(net, wk, 1, net->p[0], s->c1, net->h2, net->w2, n0, n1, wk->d1, wk->dp0, first);
+    pool_backward(wk->dp0, net->argmax[0] + n0 * pooled1, nb * s->c1, net->h1, net->w1, wk->d0);
+    if ((st = act_backward_piece(net, wk, 0, n0, n1, wk->d0, first)) != LEAKY_OK)
+        return st;
+    conv_backward(net, wk, 0, x, s->channels, net->h1, net->w1, n0, n1, wk->d0, NULL, first);
+    return LEAKY_OK;
 }
 
 /* ---------------------------------------------------------------- workers
@@ -438,9 +491,12 @@ static void *run_task(void *arg)
                     conv_block(net, t->wk, 1, net->p[0], s->c1, net->h2, net->w2, n0, n1, t->mode);
         }
     } else {
-        const size_t in_channels = t->k ? s->c1 : s->channels;
-        const size_t h = t->k ? net->h2 : net->h1, w = t->k ? net->w2 : net->w1;
-        conv_backward(net, t->wk, t->k, t->in, in_channels, h, w, t->batch, t->dz, t->din);
+        for (size_t n0 = t->wk->index * net->piece; n0 < t->batch && t->st == LEAKY_OK;
+             n0 += step) {
+            const size_t n1 = t->batch - n0 < net->piece ? t->batch : n0 + net->piece;
+            t->st =
+                backward_piece(net, t->wk, t->x, t->dp, n0, n1, n0 == t->wk->index * net->piece);
+        }
     }
     return NULL;
 }
@@ -464,27 +520,32 @@ static leaky_status run_tasks(cnn *net, cnn_task *tasks)
     return LEAKY_OK;
 }
 
-static void conv_backward_all(cnn *net, size_t k, const float *in, size_t batch, const float *dz,
-                              float *din)
+/* The convolutions' backward over the batch, then their gradients: the workers' parts in
+ * worker order (a worker without a piece has none). */
+static leaky_status backward_all(cnn *net, const float *x, const float *dp, size_t batch)
 {
     cnn_task *tasks = net->tasks;
     for (size_t t = 0; t < net->threads; t++)
         tasks[t] = (cnn_task){.net = net,
                               .wk = &net->workers[t],
                               .kind = TASK_BACKWARD,
+                              .x = x,
                               .batch = batch,
-                              .k = k,
-                              .in = in,
-                              .dz = dz,
-                              .din = din,
+                              .dp = dp,
                               .st = LEAKY_OK};
-    run_tasks(net, tasks);
-    /* gw: the workers' parts in worker order (a worker without a piece has none). */
-    const size_t n = net->width[k] * (k ? net->shape.c1 : net->shape.channels) * 9;
-    memcpy(net->gw[k], net->workers[0].gw[k], n * sizeof(float));
-    for (size_t t = 1; t < net->threads && t * net->piece < batch; t++)
-        for (size_t i = 0; i < n; i++)
-            net->gw[k][i] += net->workers[t].gw[k][i];
+    const leaky_status st = run_tasks(net, tasks);
+    if (st != LEAKY_OK)
+        return st;
+    for (size_t k = 0; k < 2; k++) {
+        const size_t n_w = net->width[k] * (k ? net->shape.c1 : net->shape.channels) * 9;
+        for (size_t t = 0; t < net->threads && t * net->piece < batch; t++) {
+            const cnn_worker *wk = &net->workers[t];
+            add_part(net->gw[k], wk->gw[k], n_w, t == 0);
+            add_part(net->gb[k], wk->gb[k], net->width[k], t == 0);
+            add_part(net->gslopes[k], wk->gs[k], net->n_slopes[k], t == 0);
+        }
+    }
+    return LEAKY_OK;
 }
 
 static leaky_status forward(cnn *net, const float *x, size_t batch, nn_mode mode)
@@ -565,25 +626,8 @@ leaky_status cnn_loss_grad(cnn *net, const float *x, const uint8_t *labels, size
                       flat, fc);
     swap(&net->delta, &net->delta_prev);
 
-    /* Pool 2, then conv 2. */
-    pool_backward(net->delta, net->argmax[1], batch * s->c2, net->h2, net->w2, net->delta_prev);
-    swap(&net->delta, &net->delta_prev);
-    layer = act_layer(net, 1, batch);
-    if ((st = nn_bias_act_backward(&layer, net->z[1], net->delta, net->gb[1], net->gslopes[1])) !=
-        LEAKY_OK)
-        return st;
-    conv_backward_all(net, 1, net->p[0], batch, net->delta, net->delta_prev);
-    swap(&net->delta, &net->delta_prev);
-
-    /* Pool 1, then conv 1 (no gradient for the images). */
-    pool_backward(net->delta, net->argmax[0], batch * s->c1, net->h1, net->w1, net->delta_prev);
-    swap(&net->delta, &net->delta_prev);
-    layer = act_layer(net, 0, batch);
-    if ((st = nn_bias_act_backward(&layer, net->z[0], net->delta, net->gb[0], net->gslopes[0])) !=
-        LEAKY_OK)
-        return st;
-    conv_backward_all(net, 0, x, batch, net->delta, NULL);
-    return LEAKY_OK;
+    /* Then the convolutions, piece by piece. */
+    return backward_all(net, x, net->delta, batch);
 }
 
 void cnn_dead_reset(cnn *net)

@@ -20,11 +20,14 @@ enum { CNN_HIDDEN = 3 }; /* activation layers: conv 1, conv 2, dense */
 
 /* A worker's scratch for its pieces of the convolutions (see cnn.c, "workers"): their
  * im2col columns (and their gradient), their maps as the product gives them (channels x
- * the images' positions), its part of the convolutions' weight gradients, its dead
- * marks. */
+ * the images' positions), their gradients in the backward pass (d1 the second
+ * activation's, dp0 the first pool's, d0 the first activation's; tb and ts one piece's
+ * bias and slope gradients), its parts of the convolutions' weight, bias and slope
+ * gradients, its dead marks. */
 typedef struct cnn_worker {
     size_t index;
-    float *cols, *zt, *gw[2];
+    float *cols, *zt, *d1, *dp0, *d0, *tb, *ts;
+    float *gw[2], *gb[2], *gs[2];
     uint8_t *alive[2];
 } cnn_worker;
 
