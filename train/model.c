@@ -26,7 +26,6 @@ bool model_create(model *m, const model_spec *spec, const activation *act, size_
         m->act = &m->u.cnn.act;
         m->par = &m->u.cnn.par;
         m->noise_seed = &m->u.cnn.noise_seed;
-        m->hidden = CNN_HIDDEN;
     } else {
         size_t sizes[MLP_MAX_LAYERS + 1];
         if (spec->n_hidden + 2 > MLP_MAX_LAYERS + 1)
@@ -39,7 +38,6 @@ bool model_create(model *m, const model_spec *spec, const activation *act, size_
         m->act = &m->u.mlp.act;
         m->par = &m->u.mlp.par;
         m->noise_seed = &m->u.mlp.noise_seed;
-        m->hidden = spec->n_hidden;
     }
     m->max_batch = max_batch;
     return true;
@@ -87,9 +85,4 @@ size_t model_dead_count(const model *m, size_t hidden)
 {
     return m->kind == MODEL_CNN ? cnn_dead_count(&m->u.cnn, hidden)
                                 : mlp_dead_count(&m->u.mlp, hidden);
-}
-
-size_t model_width(const model *m, size_t hidden)
-{
-    return m->kind == MODEL_CNN ? m->u.cnn.width[hidden] : m->u.mlp.sizes[hidden + 1];
 }

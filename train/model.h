@@ -33,7 +33,6 @@ typedef struct model {
     size_t max_batch;
     nn_params *par;
     uint64_t *noise_seed; /* RReLU's key: set a fresh one per training batch */
-    size_t hidden;        /* activation layers */
 } model;
 
 /* False when the shape does not suit the model or memory ran out (nothing to free then). */
@@ -45,8 +44,8 @@ leaky_status model_loss(model *m, const float *x, const uint8_t *labels, size_t 
 leaky_status model_loss_grad(model *m, const float *x, const uint8_t *labels, size_t batch,
                              double *loss);
 void model_dead_reset(model *m);
-/* Dead units (channels) of activation layer `hidden`, and how many it has. */
+/* Dead units (channels) of activation layer `hidden` (the MLP's hidden layers; the CNN's
+ * two convolutions, then its dense layer). */
 size_t model_dead_count(const model *m, size_t hidden);
-size_t model_width(const model *m, size_t hidden);
 
 #endif
