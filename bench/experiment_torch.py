@@ -18,6 +18,11 @@ setting here.
 
     /usr/bin/python3 bench/experiment_torch.py --leaky build/leaky [--rounds 3]
         [--epochs 2] [--threads 2] [--batch 128] [--hidden 256,128] [--baseline OLD/leaky]
+        [--model cnn]
+
+--model cnn times `leaky experiment --model cnn` against the same network in PyTorch:
+conv 3x3 32 (padding 1), ReLU, max-pool 2, conv 3x3 64, ReLU, max-pool 2, dense 128, ReLU,
+dense 10, every weight He-initialised (kaiming_normal_, fan in), every bias 0, as leaky's.
 
 Run it with Debian's python3 (python3-torch, python3-numpy).
 """
@@ -70,6 +75,22 @@ def set_torch_threads(threads):
             f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}")
 
 
+def make_mlp(sizes):
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
+        if i + 2 < len(sizes):
+            layers.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*layers)
+
+
+def make_cnn():
+    nn = torch.nn
+    return nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
 def torch_epochs(args, x_train, y_train, x_test, y_test):
     """Trains the network for args.epochs; returns the seconds of each epoch and the final
     test accuracy."""
@@ -78,15 +99,13 @@ def torch_epochs(args, x_train, y_train, x_test, y_test):
     mean, std = scale.mean(), scale.std()
     xt = torch.from_numpy(((scale - mean) / std).astype(np.float32))
     yt = torch.from_numpy(y_train.astype(np.int64))
-    sizes = [xt.shape[1]] + args.hidden + [10]
-    layers = []
-    for i in range(len(sizes) - 1):
-        layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
-        torch.nn.init.kaiming_normal_(layers[-1].weight, nonlinearity="relu")
-        torch.nn.init.zeros_(layers[-1].bias)
-        if i + 2 < len(sizes):
-            layers.append(torch.nn.ReLU())
-    net = torch.nn.Sequential(*layers)
+    net = make_cnn() if args.model == "cnn" else make_mlp([xt.shape[1]] + args.hidden + [10])
+    if args.model == "cnn":
+        xt = xt.reshape(-1, 1, 28, 28)
+    for layer in net:
+        if isinstance(layer, (torch.nn.Linear, torch.nn.Conv2d)):
+            torch.nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+            torch.nn.init.zeros_(layer.bias)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     n = len(xt)
     seconds = []
@@ -102,6 +121,8 @@ def torch_epochs(args, x_train, y_train, x_test, y_test):
         seconds.append(time.perf_counter() - start)
     with torch.no_grad():
         xs = torch.from_numpy(((x_test / 255.0 - mean) / std).astype(np.float32))
+        if args.model == "cnn":
+            xs = xs.reshape(-1, 1, 28, 28)
         acc = (net(xs).argmax(1).numpy() == y_test).mean()
     return seconds, acc
 
@@ -109,8 +130,12 @@ def torch_epochs(args, x_train, y_train, x_test, y_test):
 def leaky_epochs(args, program, out):
     cmd = [program, "experiment", "--activations", "relu", "--epochs", str(args.epochs),
            "--threads", str(args.threads), "--batch", str(args.batch), "--lr", str(args.lr),
-           "--hidden", ",".join(map(str, args.hidden)), "--data", args.data,
+           "--model", args.model, "--data", args.data,
            "--seed", str(args.seed), "--out", out]
+    if args.model == "mlp":
+        cmd += ["--hidden", ",".join(map(str, args.hidden))]
+    if args.subset:
+        cmd += ["--subset", str(args.subset)]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     with open(os.path.join(out, "results.csv")) as f:
         rows = list(csv.DictReader(f))
@@ -130,11 +155,16 @@ def main():
     ap.add_argument("--lr", type=float, default=0.001)
     ap.add_argument("--hidden", default="256,128")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--model", choices=("mlp", "cnn"), default="mlp")
+    ap.add_argument("--subset", type=int, default=0,
+                    help="train on the first N training images only (both sides)")
     args = ap.parse_args()
     args.hidden = [int(h) for h in args.hidden.split(",")]
     print(set_torch_threads(args.threads), flush=True)
 
     x_train, y_train = load(args.data, "train")
+    if args.subset:
+        x_train, y_train = x_train[:args.subset], y_train[:args.subset]
     x_test, y_test = load(args.data, "t10k")
     # name -> (seconds of every epoch timed, last test accuracy), run in this order each round
     sides = {"leaky": ([], 0.0)}
@@ -154,8 +184,9 @@ def main():
                 sides[name] = (secs, acc)
                 line.append(f"{name} {' '.join(f'{v:.3f}' for v in s)} s")
             print(f"round {r + 1}: {', '.join(line)}", flush=True)
-    net = "-".join(map(str, [784] + args.hidden + [10]))
-    print(f"MLP {net}, ReLU, Adam lr {args.lr}, batch {args.batch}, {args.threads} threads, "
+    net = ("CNN conv32-pool-conv64-pool-128-10" if args.model == "cnn"
+           else "MLP " + "-".join(map(str, [784] + args.hidden + [10])))
+    print(f"{net}, ReLU, Adam lr {args.lr}, batch {args.batch}, {args.threads} threads, "
           f"{args.rounds} rounds x {args.epochs} epochs")
     print(f"{'':8} {'median s/epoch':>15} {'min':>7} {'max':>7} {'test acc':>9}")
     for name, (secs, acc) in sides.items():

@@ -75,7 +75,10 @@ static void help(void)
            "      --seed S            one seed (--seeds S)\n"
            "  -e, --epochs N          passes over the training set (default 20)\n"
            "      --subset N          train on the first N training examples only\n"
-           "      --hidden LIST       hidden layer widths (default 256,128)\n"
+           "      --model NAME        mlp (default) or cnn: conv 3x3 32, max-pool 2, conv\n"
+           "                          3x3 64, max-pool 2, dense 128, on images (its dead\n"
+           "                          units are channels dead at every position)\n"
+           "      --hidden LIST       the mlp's hidden layer widths (default 256,128)\n"
            "      --batch N           mini-batch size (default 128)\n"
            "      --optimizer NAME    adam (default) or sgd (momentum 0.9)\n"
            "      --lr X              learning rate (default 0.001 for adam, 0.05 for sgd)\n"
@@ -360,6 +363,7 @@ static int parse_options(int argc, char **argv, struct config *cfg, struct reque
         OPT_FRACTION,
         OPT_SHARD,
         OPT_MERGE,
+        OPT_MODEL,
         OPT_END
     };
     static const struct option options[] = {
@@ -374,6 +378,7 @@ static int parse_options(int argc, char **argv, struct config *cfg, struct reque
         {"seed", required_argument, NULL, OPT_SEED},
         {"epochs", required_argument, NULL, 'e'},
         {"subset", required_argument, NULL, OPT_SUBSET},
+        {"model", required_argument, NULL, OPT_MODEL},
         {"hidden", required_argument, NULL, OPT_HIDDEN},
         {"batch", required_argument, NULL, OPT_BATCH},
         {"optimizer", required_argument, NULL, OPT_OPTIMIZER},
@@ -454,6 +459,10 @@ static int parse_options(int argc, char **argv, struct config *cfg, struct reque
                 return EXIT_USAGE;
             break;
         case OPT_HIDDEN: req->hidden = optarg; break;
+        case OPT_MODEL:
+            if (!model_kind_parse(optarg, &cfg->model))
+                return cli_error(EXIT_USAGE, "experiment: --model %s: expected mlp or cnn", optarg);
+            break;
         case OPT_BATCH:
             if (!parse_count("--batch", optarg, 1, 65536, &cfg->batch))
                 return EXIT_USAGE;
@@ -516,11 +525,19 @@ static int parse_options(int argc, char **argv, struct config *cfg, struct reque
  * the optimizer. */
 static int finish_config(struct config *cfg, const struct request *req)
 {
+    if (req->hidden && cfg->model == MODEL_CNN)
+        return cli_error(EXIT_USAGE,
+                         "experiment: --hidden is the mlp's; the cnn's layers are fixed");
+    /* The CNN's activation layers stand where the perceptron's hidden layers do, their
+     * channels as the widths the dead fractions are counted against. */
     const char *activations = req->activations ? req->activations
                               : cfg->sweep     ? "relu"
                                                : DEFAULT_ACTIVATIONS;
     if (!parse_activations(activations, cfg) || (cfg->sweep && !add_sweep(cfg)) ||
-        !parse_hidden(req->hidden ? req->hidden : "256,128", cfg))
+        !parse_hidden(req->hidden               ? req->hidden
+                      : cfg->model == MODEL_CNN ? "32,64,128"
+                                                : "256,128",
+                      cfg))
         return EXIT_USAGE;
 
     /* Adam by default. --provoke-dying keeps Adam but with a step 50 times too large and the
@@ -586,9 +603,13 @@ static char *format_settings(const struct config *cfg, bool with_shard)
     fprintf(f, "--seeds=%s\n--epochs=%zu\n", seeds, cfg->epochs);
     if (cfg->subset)
         fprintf(f, "--subset=%zu\n", cfg->subset);
-    fprintf(f, "--hidden=");
-    for (size_t i = 1; i + 1 < cfg->n_sizes; i++)
-        fprintf(f, "%s%zu", i > 1 ? "," : "", cfg->sizes[i]);
+    if (cfg->model == MODEL_CNN) {
+        fprintf(f, "--model=cnn");
+    } else {
+        fprintf(f, "--hidden=");
+        for (size_t i = 1; i + 1 < cfg->n_sizes; i++)
+            fprintf(f, "%s%zu", i > 1 ? "," : "", cfg->sizes[i]);
+    }
     fprintf(f, "\n--batch=%zu\n--optimizer=%s\n", cfg->batch,
             cfg->opt.kind == OPT_ADAM ? "adam" : "sgd");
     if (cfg->provoke)
@@ -721,7 +742,24 @@ static int load_data(struct config *cfg, struct data *d)
     }
     if (rc == EXIT_OK) {
         const size_t classes = tr->classes > te->classes ? tr->classes : te->classes;
-        if (dataset_classes_present(&d->train) < 2)
+        if (cfg->model == MODEL_CNN && tr->height == 0)
+            rc = cli_error(EXIT_FAILURE_,
+                           "experiment: --model cnn: the training examples are %zu numbers, "
+                           "not images; expected IDX files or .npy features of shape (n, H, W) "
+                           "or (n, 1, H, W)",
+                           tr->features);
+        else if (cfg->model == MODEL_CNN && (tr->height < 4 || tr->width < 4))
+            rc = cli_error(EXIT_FAILURE_,
+                           "experiment: --model cnn: the images are %zu x %zu pixels, expected "
+                           "at least 4 x 4 (two 2x2 poolings)",
+                           tr->height, tr->width);
+        else if (cfg->model == MODEL_CNN && te->labels &&
+                 (te->height != tr->height || te->width != tr->width))
+            rc = cli_error(EXIT_FAILURE_,
+                           "experiment: --model cnn: the test images are %zu x %zu pixels, the "
+                           "training images %zu x %zu",
+                           te->height, te->width, tr->height, tr->width);
+        else if (dataset_classes_present(&d->train) < 2)
             rc = cli_error(EXIT_FAILURE_,
                            "experiment: the training examples are all of one class (label "
                            "%u); expected two or more",
@@ -733,6 +771,8 @@ static int load_data(struct config *cfg, struct data *d)
                            d->train.count, cfg->batch);
         else if (d->test.count == 0)
             rc = cli_error(EXIT_FAILURE_, "experiment: no test examples");
+        cfg->height = tr->height;
+        cfg->width = tr->width;
         cfg->sizes[0] = tr->features;
         cfg->sizes[cfg->n_sizes - 1] = classes;
         cfg->train_count = d->train.count;
@@ -777,7 +817,7 @@ static int train_fail(const char *what, const activation *act)
 }
 
 /* Mean loss and accuracy over a whole split, in evaluation mode. */
-static int evaluate(mlp *net, const dataset_view *d, float *x, uint8_t *labels, double *loss,
+static int evaluate(model *net, const dataset_view *d, float *x, uint8_t *labels, double *loss,
                     double *acc)
 {
     double total = 0.0;
@@ -787,8 +827,8 @@ static int evaluate(mlp *net, const dataset_view *d, float *x, uint8_t *labels, 
         dataset_gather(d, NULL, first, rows, x, labels);
         double l;
         size_t c;
-        if (mlp_loss(net, x, labels, rows, MLP_EVAL, &l, &c) != LEAKY_OK)
-            return train_fail("evaluating", &net->act);
+        if (model_loss(net, x, labels, rows, NN_EVAL, &l, &c) != LEAKY_OK)
+            return train_fail("evaluating", net->act);
         total += l * (double)rows;
         right += c;
     }
@@ -805,17 +845,26 @@ static int train_one(const struct config *cfg, const struct data *data, const ac
     const dataset_view *train = &data->train, *test = &data->test;
     const size_t hidden = hidden_layers(cfg);
     const size_t inputs = cfg->sizes[0];
-    mlp net;
+    const model_spec spec = {.kind = cfg->model,
+                             .channels = 1,
+                             /* a table: one row of its numbers, for the MLP */
+                             .height = cfg->height ? cfg->height : 1,
+                             .width = cfg->height ? cfg->width : inputs,
+                             .classes = cfg->sizes[cfg->n_sizes - 1],
+                             .hidden = cfg->sizes + 1,
+                             .n_hidden = hidden,
+                             .threads = cfg->threads};
+    model net;
     float *x = malloc(cfg->batch * inputs * sizeof(float));
     uint8_t *labels = malloc(cfg->batch);
     uint32_t *order = malloc(train->count * sizeof *order);
-    if (!x || !labels || !order || !mlp_create(&net, cfg->sizes, cfg->n_sizes, act, cfg->batch)) {
+    if (!x || !labels || !order || !model_create(&net, &spec, act, cfg->batch)) {
         free(x);
         free(labels);
         free(order);
         return cli_error(EXIT_FAILURE_, "experiment: out of memory for the network");
     }
-    mlp_init(&net, seed, cfg->hidden_bias);
+    model_init(&net, seed, cfg->hidden_bias);
     optimizer opt = cfg->opt;
     uint64_t shuffle_state = seed ^ 0x5f3759df0badc0deu;
     uint64_t noise_state = seed ^ 0x2545f4914f6cdd1du;
@@ -831,7 +880,7 @@ static int train_one(const struct config *cfg, const struct data *data, const ac
             order[i - 1] = order[j];
             order[j] = t;
         }
-        mlp_dead_reset(&net);
+        model_dead_reset(&net);
         double total = 0.0;
         const double start = now_seconds();
         for (size_t b = 0; b < batches; b++) {
@@ -839,18 +888,18 @@ static int train_one(const struct config *cfg, const struct data *data, const ac
             const size_t rows =
                 train->count - first < cfg->batch ? train->count - first : cfg->batch;
             dataset_gather(train, order, first, rows, x, labels);
-            net.noise_seed = rng_next(&noise_state); /* RReLU: fresh slopes every batch */
+            *net.noise_seed = rng_next(&noise_state); /* RReLU: fresh slopes every batch */
             double loss;
-            if (mlp_loss_grad(&net, x, labels, rows, &loss) != LEAKY_OK) {
+            if (model_loss_grad(&net, x, labels, rows, &loss) != LEAKY_OK) {
                 /* PReLU refuses slopes gone NaN: that is divergence, not a failure. */
-                if (!mlp_params_finite(&net)) {
+                if (!nn_params_finite(net.par)) {
                     total = NAN;
                     break;
                 }
                 rc = train_fail("training", act);
                 break;
             }
-            mlp_step(&net, &opt);
+            nn_step(net.par, &opt);
             total += loss * (double)rows;
             if (!isfinite(total))
                 break; /* diverged: the rest of the epoch cannot bring it back */
@@ -879,7 +928,8 @@ static int train_one(const struct config *cfg, const struct data *data, const ac
             break;
         }
         for (size_t h = 0; h < hidden; h++)
-            run->dead[e * hidden + h] = (double)mlp_dead_count(&net, h) / (double)cfg->sizes[h + 1];
+            run->dead[e * hidden + h] =
+                (double)model_dead_count(&net, h) / (double)cfg->sizes[h + 1];
         rc = evaluate(&net, test, x, labels, &run->test_loss[e], &run->test_acc[e]);
         if (rc == EXIT_OK && pg->on) {
             fprintf(stderr, "\r%-12s seed %-4llu epoch %3zu/%zu  loss %.4f  test acc %.4f  dead",
@@ -890,7 +940,7 @@ static int train_one(const struct config *cfg, const struct data *data, const ac
             fprintf(stderr, "  %.2f s\033[K\n", run->seconds[e]);
         }
     }
-    mlp_destroy(&net);
+    model_destroy(&net);
     free(x);
     free(labels);
     free(order);
@@ -1011,8 +1061,13 @@ static int run_grid(struct config *cfg, const struct data *data)
     if (!grid_alloc(&g, cfg))
         return cli_error(EXIT_FAILURE_, "experiment: out of memory for the results");
     /* A fixed thread count: OpenBLAS splits a product by blocks of the output, so each
-     * element is summed in the same order on every run, and the numbers repeat. */
-    openblas_set_num_threads((int)cfg->threads);
+     * element is summed in the same order on every run, and the numbers repeat. The CNN
+     * shares its convolutions out among its own threads (cnn.h), each product on one. */
+    openblas_set_num_threads(cfg->model == MODEL_CNN ? 1 : (int)cfg->threads);
+    /* The library's calls stay on this thread: the CNN's run on a few images' maps, in the
+     * caches, between products that OpenBLAS's threads share out; two pools of threads on
+     * the same cores, each spinning while it waits, made an epoch 3 to 5 times slower. */
+    leaky_set_num_threads(1);
     struct progress pg = {.on = isatty(STDERR_FILENO) && isatty(STDOUT_FILENO)};
     int rc = EXIT_OK;
     size_t ran = 0;

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "mlp.h"
+#include "model.h"
 
 enum { MAX_ACTIVATIONS = 64, MAX_SEEDS = 1000, EXPERIMENT_TEXT = 1024 };
 
@@ -23,7 +23,9 @@ struct config {
     size_t sweep_k;
     uint64_t seeds[MAX_SEEDS];
     size_t n_seeds;
-    size_t sizes[MLP_MAX_LAYERS + 1]; /* inputs, hidden..., classes */
+    model_kind model;                 /* --model: mlp or cnn */
+    size_t height, width;             /* the images (the cnn's input) */
+    size_t sizes[MLP_MAX_LAYERS + 1]; /* inputs, hidden (a CNN's: its channels)..., classes */
     size_t n_sizes;
     size_t epochs, subset, batch, threads;
     optimizer opt;

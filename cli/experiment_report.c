@@ -338,6 +338,12 @@ static void describe_data(const struct config *cfg, char *buf, size_t size)
                  (double)cfg->test_fraction);
 }
 
+/* The model, as the table and the charts name it. */
+static const char *model_name(const struct config *cfg)
+{
+    return cfg->model == MODEL_CNN ? "CNN" : "MLP";
+}
+
 static void format_net(const struct config *cfg, char *buf, size_t size)
 {
     buf[0] = '\0';
@@ -440,8 +446,8 @@ static void print_table(const struct grid *g, const struct act_summary *sum)
     describe_data(cfg, data, sizeof data);
     format_net(cfg, net, sizeof net);
     experiment_format_seeds(cfg, seeds, sizeof seeds);
-    printf("%s: %zu training and %zu test examples; MLP %s", data, cfg->train_count,
-           cfg->test_count, net);
+    printf("%s: %zu training and %zu test examples; %s %s", data, cfg->train_count, cfg->test_count,
+           model_name(cfg), net);
     if (cfg->opt.kind == OPT_ADAM)
         printf(", adam lr %g", (double)cfg->opt.lr);
     else
@@ -625,11 +631,11 @@ static bool write_chart(const struct grid *g, enum chart_kind kind, const char *
                    S > 1 ? (band ? "; mean and 95% band over the seeds" : "; mean over the seeds")
                          : "");
         format_net(cfg, net, sizeof net);
-        snprintf(title, sizeof title, "%s, MLP %s on %s",
+        snprintf(title, sizeof title, "%s, %s %s on %s",
                  kind == CHART_ACCURACY ? "Test accuracy"
                  : kind == CHART_LOSS   ? "Training loss"
                                         : "Dead hidden units",
-                 net, data_title(cfg));
+                 model_name(cfg), net, data_title(cfg));
         chart c = {.title = title,
                    .x_label = "epoch",
                    .y_label = kind == CHART_ACCURACY ? "test accuracy"
@@ -727,7 +733,8 @@ static bool write_sweep_chart(const struct grid *g, const struct act_summary *su
         snprintf(note, sizeof note, "seed%s %s; %s", cfg->n_seeds == 1 ? "" : "s", seeds, title);
     }
     format_net(cfg, net, sizeof net);
-    snprintf(title, sizeof title, "Final accuracy by slope, MLP %s on %s", net, data_title(cfg));
+    snprintf(title, sizeof title, "Final accuracy by slope, %s %s on %s", model_name(cfg), net,
+             data_title(cfg));
     const chart c = {.title = title,
                      .x_label = "negative slope of Leaky ReLU (log scale)",
                      .y_label = "final test accuracy",

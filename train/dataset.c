@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mlp.h"
+#include "nn.h"
 #include "mnist.h"
 #include "npy.h"
 
@@ -51,6 +51,8 @@ bool dataset_load_idx(const char *dir, const char *prefix, dataset *set, char *e
     *set = (dataset){.count = m.count,
                      .features = m.rows * m.cols,
                      .classes = MNIST_CLASSES,
+                     .height = m.rows,
+                     .width = m.cols,
                      .bytes = m.pixels,
                      .labels = m.labels};
     return true;
@@ -185,6 +187,10 @@ bool dataset_load_npy(const char *features, const char *labels, dataset *set, ch
     } else {
         set->count = (size_t)xh.shape[0];
         set->features = (size_t)(xh.count / xh.shape[0]);
+        if (xh.ndim == 3 || (xh.ndim == 4 && xh.shape[1] == 1)) {
+            set->height = (size_t)xh.shape[xh.ndim - 2];
+            set->width = (size_t)xh.shape[xh.ndim - 1];
+        }
         set->labels = malloc(set->count);
         if (x_byte)
             set->bytes = malloc(set->count * set->features);
@@ -546,7 +552,7 @@ void dataset_gather(const dataset_view *view, const uint32_t *order, size_t firs
         }
         const size_t i = row_of(view, order ? order[first + r] : first + r);
         if (set->bytes)
-            mlp_scale_bytes(set->bytes + i * f, x + r * f, f, view->scale, view->shift);
+            nn_scale_bytes(set->bytes + i * f, x + r * f, f, view->scale, view->shift);
         else
             memcpy(x + r * f, set->values + i * f, f * sizeof *x);
         labels[r] = set->labels[i];

@@ -17,6 +17,9 @@ enum { DATASET_MAX_CLASSES = 256 }; /* labels are bytes */
  * the two; labels 0 .. classes - 1. */
 typedef struct dataset {
     size_t count, features, classes;
+    /* Images (IDX, or .npy of shape (n, H, W) or (n, 1, H, W)): their height and width, for
+     * a convolutional network; 0 for tables. */
+    size_t height, width;
     uint8_t *bytes;
     float *values;
     uint8_t *labels;

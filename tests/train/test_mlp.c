@@ -4,6 +4,7 @@
  * (optimizers, byte conversion) bit for bit on every instruction set. */
 #include <math.h>
 
+#include "gradcheck.h"
 #include "mlp.h"
 #include "test.h"
 
@@ -20,14 +21,18 @@ static activation act_of(const char *text)
     return act;
 }
 
-/* The sign of every hidden pre-activation, to tell when a finite difference crossed a
- * kink (where the derivative is not defined and the difference means nothing). */
+/* The sign of every hidden pre-activation z + b, to tell when a finite difference crossed
+ * a kink (where the derivative is not defined and the difference means nothing). The
+ * network keeps z before its bias, but for RReLU after it (nn_bias_act). */
 static size_t sign_pattern(const mlp *net, size_t batch, uint8_t *out)
 {
     size_t n = 0;
-    for (size_t l = 0; l + 1 < net->layers; l++)
-        for (size_t i = 0; i < batch * net->sizes[l + 1]; i++)
-            out[n++] = net->z[l][i] > 0.0f;
+    for (size_t l = 0; l + 1 < net->layers; l++) {
+        const size_t units = net->sizes[l + 1];
+        for (size_t i = 0; i < batch * units; i++)
+            out[n++] =
+                net->z[l][i] + (net->act.kind == ACT_RRELU ? 0.0f : net->b[l][i % units]) > 0.0f;
+    }
     return n;
 }
 
@@ -46,6 +51,27 @@ static size_t sign_pattern(const mlp *net, size_t batch, uint8_t *out)
  * reach 0.4 to 2; a slope 10% off in the backward pass shows errors of 2e-2 (slope 0.2),
  * and a wrong branch far more.
  */
+/* One batch through the network, for gradcheck. */
+struct pass {
+    mlp *net;
+    const float *x;
+    const uint8_t *labels;
+};
+
+static double pass_loss(void *ctx)
+{
+    struct pass *p = ctx;
+    double loss = NAN;
+    CHECK(mlp_loss(p->net, p->x, p->labels, BATCH, NN_TRAIN, &loss, NULL) == LEAKY_OK, "mlp_loss");
+    return loss;
+}
+
+static size_t pass_kinks(const void *ctx, uint8_t *out)
+{
+    const struct pass *p = ctx;
+    return sign_pattern(p->net, BATCH, out);
+}
+
 static void check_gradient(const char *name, uint64_t seed)
 {
     const size_t sizes[] = {7, 6, 5, 4};
@@ -76,58 +102,28 @@ static void check_gradient(const char *name, uint64_t seed)
     double loss;
     CHECK(mlp_loss_grad(&net, x, labels, BATCH, &loss) == LEAKY_OK, "%s: mlp_loss_grad: %s", name,
           leaky_last_error());
-    float *grad = malloc(net.param_count * sizeof *grad);
-    memcpy(grad, net.grads, net.param_count * sizeof *grad);
-    uint8_t base[BATCH * 11], moved[BATCH * 11];
+    float *grad = malloc(net.par.count * sizeof *grad);
+    memcpy(grad, net.par.g, net.par.count * sizeof *grad);
+    uint8_t base[BATCH * 11];
     const size_t n_signs = sign_pattern(&net, BATCH, base);
-
-    const float h = 1e-2f;
-    size_t checked = 0, skipped = 0, negative_side = 0;
-    double worst = 0.0, largest = 0.0, worst_fd = 0.0;
-    size_t worst_at = 0;
-    for (size_t i = 0; i < net.param_count; i++) {
-        const float p = net.params[i];
-        double lp, lm;
-        bool kink = false;
-        net.params[i] = p + h;
-        const float up = net.params[i];
-        CHECK(mlp_loss(&net, x, labels, BATCH, MLP_TRAIN, &lp, NULL) == LEAKY_OK, "loss+");
-        sign_pattern(&net, BATCH, moved);
-        kink |= memcmp(base, moved, n_signs) != 0;
-        net.params[i] = p - h;
-        const float down = net.params[i];
-        CHECK(mlp_loss(&net, x, labels, BATCH, MLP_TRAIN, &lm, NULL) == LEAKY_OK, "loss-");
-        sign_pattern(&net, BATCH, moved);
-        kink |= memcmp(base, moved, n_signs) != 0;
-        net.params[i] = p;
-        if (kink) {
-            skipped++;
-            continue;
-        }
-        /* The step actually taken, after float rounding of p +- h. */
-        const double fd = (lp - lm) / ((double)up - (double)down);
-        const double err = fabs(fd - (double)grad[i]);
-        const double tol = 5e-4 + 2e-3 * fabs(fd);
-        CHECK(err <= tol, "%s: parameter %zu: backward %.6g, finite difference %.6g", name, i,
-              (double)grad[i], fd);
-        checked++;
-        if (err > worst) {
-            worst = err;
-            worst_at = i;
-            worst_fd = fd;
-        }
-        if (fabs(fd) > largest)
-            largest = fabs(fd);
-    }
+    struct pass pass = {&net, x, labels};
+    const gradcheck g = {.name = name,
+                         .net = &pass,
+                         .par = &net.par,
+                         .loss = pass_loss,
+                         .kinks = pass_kinks,
+                         .h = 1e-2f,
+                         .abs_tol = 5e-4,
+                         .rel_tol = 2e-3};
+    double largest;
+    const size_t checked = gradcheck_run(&g, grad, base, n_signs, &largest);
+    size_t negative_side = 0;
     for (size_t k = 0; k < n_signs; k++)
         negative_side += !base[k];
-    printf("%-13s %zu parameters checked, %zu skipped (a kink within h), largest gradient "
-           "%.3g, worst error %.2g (parameter %zu, gradient %.3g)\n",
-           name, checked, skipped, largest, worst, worst_at, worst_fd);
     /* A check that skips most parameters, or sees only tiny gradients, proves nothing; and
      * without units on the negative side the slope of the activation would go untested. */
-    CHECK(checked >= net.param_count * 9 / 10, "%s: only %zu of %zu checked", name, checked,
-          net.param_count);
+    CHECK(checked >= net.par.count * 9 / 10, "%s: only %zu of %zu checked", name, checked,
+          net.par.count);
     CHECK(largest > 0.1, "%s: the gradients are too small to test (%g)", name, largest);
     CHECK(negative_side > n_signs / 5 && negative_side < n_signs * 4 / 5,
           "%s: %zu of %zu hidden inputs <= 0", name, negative_side, n_signs);
@@ -165,7 +161,7 @@ static void check_dead_counter(const char *name)
     for (int batch = 0; batch < 3; batch++) {
         if (batch == 2)
             x[2 * 3 + 0] = 1.5f; /* example 2 of batch 2: unit 3 fires once */
-        CHECK(mlp_loss(&net, x, labels, 4, MLP_TRAIN, &loss, NULL) == LEAKY_OK, "loss");
+        CHECK(mlp_loss(&net, x, labels, 4, NN_TRAIN, &loss, NULL) == LEAKY_OK, "loss");
         /* Units 1 and 4 (bias -1 and exactly 0) never fire; unit 3 until batch 2. */
         const size_t want = batch < 2 ? 3 : 2;
         CHECK(mlp_dead_count(&net, 0) == want,
@@ -177,7 +173,7 @@ static void check_dead_counter(const char *name)
     }
     /* Evaluation passes do not count: they are not training examples. */
     mlp_dead_reset(&net);
-    CHECK(mlp_loss(&net, x, labels, 4, MLP_EVAL, &loss, NULL) == LEAKY_OK, "eval");
+    CHECK(mlp_loss(&net, x, labels, 4, NN_EVAL, &loss, NULL) == LEAKY_OK, "eval");
     CHECK(mlp_dead_count(&net, 0) == 6, "%s: an evaluation pass marked units alive", name);
     mlp_destroy(&net);
 }
@@ -192,33 +188,33 @@ static void check_optimizers(void)
         CHECK(false, "mlp_create");
         return;
     }
-    CHECK(net.param_count == 4, "param_count %zu", net.param_count);
+    CHECK(net.par.count == 4, "param_count %zu", net.par.count);
     const float p0[4] = {0.5f, -0.25f, 2.0f, 1.0f}, g[4] = {0.1f, -0.2f, 0.0f, 4.0f};
 
-    memcpy(net.params, p0, sizeof p0);
-    memcpy(net.grads, g, sizeof g);
-    memset(net.opt_m, 0, sizeof g);
+    memcpy(net.par.p, p0, sizeof p0);
+    memcpy(net.par.g, g, sizeof g);
+    memset(net.par.m, 0, sizeof g);
     optimizer sgd = {.kind = OPT_SGD, .lr = 0.5f, .momentum = 0.9f};
-    mlp_step(&net, &sgd);
-    mlp_step(&net, &sgd); /* v = g, then v = 0.9 g + g */
+    nn_step(&net.par, &sgd);
+    nn_step(&net.par, &sgd); /* v = g, then v = 0.9 g + g */
     for (int i = 0; i < 4; i++) {
         const double want = p0[i] - 0.5 * g[i] - 0.5 * 1.9 * g[i];
-        CHECK(fabs(net.params[i] - want) <= 1e-6 * (1 + fabs(want)), "sgd %d: %.9g vs %.9g", i,
-              (double)net.params[i], want);
+        CHECK(fabs(net.par.p[i] - want) <= 1e-6 * (1 + fabs(want)), "sgd %d: %.9g vs %.9g", i,
+              (double)net.par.p[i], want);
     }
 
-    memcpy(net.params, p0, sizeof p0);
-    memset(net.opt_m, 0, sizeof g);
-    memset(net.opt_v, 0, sizeof g);
+    memcpy(net.par.p, p0, sizeof p0);
+    memset(net.par.m, 0, sizeof g);
+    memset(net.par.v, 0, sizeof g);
     optimizer adam = {.kind = OPT_ADAM, .lr = 0.01f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f};
-    mlp_step(&net, &adam);
-    mlp_step(&net, &adam);
+    nn_step(&net.par, &adam);
+    nn_step(&net.par, &adam);
     for (int i = 0; i < 4; i++) {
         /* With the same g twice, m and v after bias correction are g and g^2 exactly, so
          * each step is lr * g / (|g| + eps): -lr * sign(g), or nothing for g = 0. */
         const double step = g[i] == 0 ? 0.0 : 0.01 * g[i] / (fabs(g[i]) + 1e-8);
         const double want = p0[i] - 2 * step;
-        CHECK(fabs(net.params[i] - want) <= 1e-6, "adam %d: %.9g vs %.9g", i, (double)net.params[i],
+        CHECK(fabs(net.par.p[i] - want) <= 1e-6, "adam %d: %.9g vs %.9g", i, (double)net.par.p[i],
               want);
     }
     mlp_destroy(&net);
@@ -235,7 +231,7 @@ static float random_float(uint64_t *state)
     return ldexpf((r >> 4 & 1) ? -1.0f - mant : 1.0f + mant, (int)(r >> 8 & 15) - 12);
 }
 
-/* The optimizers' loops and mlp_scale_bytes on every instruction set the library has,
+/* The optimizers' loops and nn_scale_bytes on every instruction set the library has,
  * against the formulas evaluated here one element at a time in float: the same bits on
  * every path, for a parameter count that leaves a tail on every vector width. */
 static void check_wide_loops(void)
@@ -250,7 +246,7 @@ static void check_wide_loops(void)
         CHECK(false, "mlp_create");
         return;
     }
-    const size_t n = net.param_count;
+    const size_t n = net.par.count;
     float *state = malloc(4 * n * sizeof(float)), *want = malloc(3 * n * sizeof(float));
     if (!state || !want) {
         CHECK(false, "out of memory");
@@ -279,22 +275,22 @@ static void check_wide_loops(void)
     }
     for (int k = 0; k < n_isas; k++) {
         CHECK(leaky_set_isa(isas[k]) == LEAKY_OK, "leaky_set_isa %s", leaky_isa_name(isas[k]));
-        memcpy(net.params, p0, n * sizeof(float));
-        memcpy(net.grads, g, n * sizeof(float));
-        memcpy(net.opt_m, m0, n * sizeof(float));
-        memcpy(net.opt_v, v0, n * sizeof(float));
+        memcpy(net.par.p, p0, n * sizeof(float));
+        memcpy(net.par.g, g, n * sizeof(float));
+        memcpy(net.par.m, m0, n * sizeof(float));
+        memcpy(net.par.v, v0, n * sizeof(float));
         optimizer adam = {
             .kind = OPT_ADAM, .lr = 0.003f, .beta1 = b1, .beta2 = b2, .eps = eps, .steps = 2};
-        mlp_step(&net, &adam);
+        nn_step(&net.par, &adam);
         size_t bad = 0;
         for (size_t i = 0; i < n; i++) {
-            const bool same = bits_of(net.params[i]) == bits_of(want[i]) &&
-                              bits_of(net.opt_m[i]) == bits_of(want[n + i]) &&
-                              bits_of(net.opt_v[i]) == bits_of(want[2 * n + i]);
+            const bool same = bits_of(net.par.p[i]) == bits_of(want[i]) &&
+                              bits_of(net.par.m[i]) == bits_of(want[n + i]) &&
+                              bits_of(net.par.v[i]) == bits_of(want[2 * n + i]);
             if (!same && bad++ == 0)
                 CHECK(false, "adam on %s, parameter %zu: p %a m %a v %a, want %a %a %a",
-                      leaky_isa_name(isas[k]), i, (double)net.params[i], (double)net.opt_m[i],
-                      (double)net.opt_v[i], (double)want[i], (double)want[n + i],
+                      leaky_isa_name(isas[k]), i, (double)net.par.p[i], (double)net.par.m[i],
+                      (double)net.par.v[i], (double)want[i], (double)want[n + i],
                       (double)want[2 * n + i]);
         }
         CHECK(bad == 0, "adam on %s: %zu of %zu parameters differ", leaky_isa_name(isas[k]), bad,
@@ -309,15 +305,15 @@ static void check_wide_loops(void)
     }
     for (int k = 0; k < n_isas; k++) {
         CHECK(leaky_set_isa(isas[k]) == LEAKY_OK, "leaky_set_isa %s", leaky_isa_name(isas[k]));
-        memcpy(net.params, p0, n * sizeof(float));
-        memcpy(net.grads, g, n * sizeof(float));
-        memcpy(net.opt_m, m0, n * sizeof(float));
+        memcpy(net.par.p, p0, n * sizeof(float));
+        memcpy(net.par.g, g, n * sizeof(float));
+        memcpy(net.par.m, m0, n * sizeof(float));
         optimizer sgd = {.kind = OPT_SGD, .lr = 0.05f, .momentum = 0.7f};
-        mlp_step(&net, &sgd);
+        nn_step(&net.par, &sgd);
         size_t bad = 0;
         for (size_t i = 0; i < n; i++)
-            bad += bits_of(net.params[i]) != bits_of(want[i]) ||
-                   bits_of(net.opt_m[i]) != bits_of(want[n + i]);
+            bad += bits_of(net.par.p[i]) != bits_of(want[i]) ||
+                   bits_of(net.par.m[i]) != bits_of(want[n + i]);
         CHECK(bad == 0, "sgd on %s: %zu of %zu parameters differ", leaky_isa_name(isas[k]), bad, n);
     }
 
@@ -335,13 +331,13 @@ static void check_wide_loops(void)
                 bytes[i] = (uint8_t)(i * 97 + len * 31);
             for (size_t i = 0; i < 1 + LEN + GUARD; i++)
                 out[i] = -7.0f;
-            mlp_scale_bytes(bytes + 1, out + 1, len, scale, shift);
+            nn_scale_bytes(bytes + 1, out + 1, len, scale, shift);
             for (size_t i = 0; i < len; i++)
                 bad += bits_of(out[1 + i]) != bits_of((float)bytes[1 + i] * scale + shift);
             for (size_t i = 0; i < 1 + LEN + GUARD; i++)
                 bad += (i == 0 || i > len) && out[i] != -7.0f;
         }
-        CHECK(bad == 0, "mlp_scale_bytes on %s: %zu values wrong or written out of place",
+        CHECK(bad == 0, "nn_scale_bytes on %s: %zu values wrong or written out of place",
               leaky_isa_name(isas[k]), bad);
     }
     CHECK(leaky_set_isa(before) == LEAKY_OK, "restoring %s", leaky_isa_name(before));
@@ -368,12 +364,12 @@ static void check_rrelu_noise(void)
         x[i] = (float)((int)(i * 37 % 23) - 11) * 0.1f;
     double l1, l1again, l2, e1, e2;
     net.noise_seed = 1;
-    mlp_loss(&net, x, labels, BATCH, MLP_TRAIN, &l1, NULL);
-    mlp_loss(&net, x, labels, BATCH, MLP_EVAL, &e1, NULL);
-    mlp_loss(&net, x, labels, BATCH, MLP_TRAIN, &l1again, NULL);
+    mlp_loss(&net, x, labels, BATCH, NN_TRAIN, &l1, NULL);
+    mlp_loss(&net, x, labels, BATCH, NN_EVAL, &e1, NULL);
+    mlp_loss(&net, x, labels, BATCH, NN_TRAIN, &l1again, NULL);
     net.noise_seed = 2;
-    mlp_loss(&net, x, labels, BATCH, MLP_TRAIN, &l2, NULL);
-    mlp_loss(&net, x, labels, BATCH, MLP_EVAL, &e2, NULL);
+    mlp_loss(&net, x, labels, BATCH, NN_TRAIN, &l2, NULL);
+    mlp_loss(&net, x, labels, BATCH, NN_EVAL, &e2, NULL);
     CHECK(l1 == l1again, "rrelu: the same key gave %.9g then %.9g", l1, l1again);
     CHECK(l1 != l2, "rrelu: keys 1 and 2 gave the same loss %.9g", l1);
     CHECK(e1 == e2, "rrelu: evaluation depends on the key (%.9g, %.9g)", e1, e2);
