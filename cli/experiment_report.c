@@ -4,12 +4,10 @@
  * from the numbers of results.csv as written, so that a merge of shards gives the same
  * bits as one run. */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "chart.h"
 #include "cli.h"
@@ -71,25 +69,22 @@ bool experiment_parse_row(const struct config *cfg, const char *line, struct run
     return true;
 }
 
+struct span {
+    const char *text;
+    size_t len;
+};
+
+static void print_span(FILE *f, const void *ctx)
+{
+    const struct span *s = ctx;
+    fwrite(s->text, 1, s->len, f);
+}
+
 bool experiment_write_text(const char *path, const char *text, size_t len)
 {
     char err[1024];
-    outfile o;
-    if (!outfile_open(&o, path, err, sizeof err))
-        return cli_error(EXIT_FAILURE_, "experiment: %s", err), false;
-    for (size_t done = 0; done < len;) {
-        const ssize_t n = write(o.fd, text + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            const int e = n < 0 ? errno : EIO;
-            outfile_abort(&o);
-            return cli_error(EXIT_FAILURE_, "experiment: cannot write %s: %s", path, strerror(e)),
-                   false;
-        }
-        done += (size_t)n;
-    }
-    if (!outfile_commit(&o, err, sizeof err))
+    const struct span s = {text, len};
+    if (!outfile_print(path, print_span, &s, err, sizeof err))
         return cli_error(EXIT_FAILURE_, "experiment: %s", err), false;
     return true;
 }
