@@ -16,6 +16,7 @@
 #define _GNU_SOURCE /* sched_getcpu, sched_setaffinity */
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -157,11 +158,23 @@ struct leaky_pool *leaky_pool_create(size_t threads)
     pthread_mutex_init(&p->run_lock, NULL);
     pthread_mutex_init(&p->sleep_lock, NULL);
     pthread_cond_init(&p->wake, NULL);
-    for (; p->nworkers < nworkers; p->nworkers++) {
-        if (pthread_create(&p->workers[p->nworkers], NULL, worker, p) != 0) {
-            leaky_pool_destroy(p);
-            return NULL;
-        }
+    /* Workers take no signal sent to the process: the host's threads handle those, with
+     * the masks it chose (a SIGTERM that landed on a worker while the caller had it
+     * blocked ran the host's handler at a moment the host had ruled out). The signals of
+     * a fault in the worker's own work stay open, for the host's handlers of them. */
+    sigset_t all, old;
+    sigfillset(&all);
+    static const int faults[] = {SIGBUS, SIGSEGV, SIGFPE, SIGILL, SIGTRAP, SIGSYS};
+    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
+        sigdelset(&all, faults[i]);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    for (; p->nworkers < nworkers; p->nworkers++)
+        if (pthread_create(&p->workers[p->nworkers], NULL, worker, p) != 0)
+            break;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (p->nworkers < nworkers) {
+        leaky_pool_destroy(p);
+        return NULL;
     }
     return p;
 }
