@@ -19,8 +19,6 @@
 
 /* More threads than this is a typo, not a machine. */
 enum { MAX_THREADS = 1024 };
-/* See leaky_parallel_for_aligned. */
-enum { WAKE_GRAINS = 8 };
 
 /* The count the caller asked for (0: one per core); set by LEAKY_NUM_THREADS, then by
  * leaky_set_num_threads. */
@@ -225,17 +223,14 @@ void leaky_parallel_for_aligned(size_t n, size_t grain, const void *out, size_t 
     struct leaky_pool *p = pieces > 1 ? enter_pool(threads) : NULL;
     if (p) {
         enum { LINE = 64 };
-        /* Sleeping workers are woken only for pieces of WAKE_GRAINS grains, or for a call
-         * that follows the last one closely (a loop: src/pool.c): below, one wake-up costs
-         * the caller more than the worker saves it (docs/PERFORMANCE.md, "Threads after a
-         * pause"). */
-        const bool wake = n / pieces >= WAKE_GRAINS * grain;
         struct split s = {n, pieces, 0, 1, fn, ctx};
         if (elem_size && LINE % elem_size == 0 && (uintptr_t)out % elem_size == 0) {
             s.step = LINE / elem_size;
             s.head = ((LINE - (uintptr_t)out % LINE) % LINE) / elem_size;
         }
-        leaky_pool_run(p, pieces, wake, run_piece, &s);
+        /* The pool wakes sleeping workers only for work that pays for it (src/pool.c;
+         * docs/PERFORMANCE.md, "Threads after a pause"). */
+        leaky_pool_run(p, pieces, (double)n / (double)grain, run_piece, &s);
         leave_pool();
         return;
     }

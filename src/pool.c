@@ -35,10 +35,23 @@
 
 /* How long an idle worker keeps looking for the next job before it sleeps. A job that
  * comes within LOOP_NS of the end of the last one is part of a loop of calls: waking the
- * workers for it pays off over the calls that follow while they spin. One that comes
+ * workers for it can pay off over the calls that follow while they spin. One that comes
  * later follows other work (a network's other layers), where a wake-up for a job too
  * small to pay for it alone would be lost on every call. */
 enum { SPIN_NS = 100000, LOOP_NS = SPIN_NS };
+/* A loop of calls too small, each, to pay for waking a worker is worth one wake-up once its
+ * calls have run on the caller's thread for this many times the wake-up's own cost: the
+ * caller then loses at most that share of its time to wake-ups however often the workers
+ * fall asleep again, and a loop that goes on gains the workers' help. */
+enum { LOOP_WAKE_FACTOR = 8 };
+/* A job alone is worth a wake-up when it would take one thread this many times the
+ * wake-up's delay (from the caller's signal until the worker runs): the two threads then
+ * finish in at most 3/4 of one's time, whatever the delay. */
+enum { JOB_WAKE_FACTOR = 2 };
+/* The estimates before anything is measured: the caller's cost of a wake-up (a system call
+ * that reaches a sleeping CPU: a few us; tens of us in a virtual machine whose idle CPU has
+ * halted), the delay until the worker runs, and one grain's time on one thread. */
+enum { WAKE_COST_GUESS_NS = 20000, WAKE_DELAY_GUESS_NS = 50000, GRAIN_NS_GUESS = 10000 };
 
 struct leaky_pool {
     pthread_mutex_t run_lock; /* one job at a time; a second caller runs alone */
@@ -51,8 +64,15 @@ struct leaky_pool {
     _Atomic int sleepers;
     _Atomic bool signalled; /* a wake-up was sent that no worker has yet taken */
     _Atomic bool stop;
-    _Atomic uint64_t last_end;   /* when the last job ended (now_ns) */
-    unsigned solo_left, backoff; /* under run_lock: see leaky_pool_run */
+    _Atomic uint64_t last_end; /* when the last job ended (now_ns) */
+    _Atomic uint64_t loop_ns;  /* time of the calls run alone back to back since a wake-up */
+    /* Moving averages, in ns: the caller's time in a wake-up; the delay from its signal
+     * until a worker runs; one grain of work on one thread. */
+    _Atomic uint64_t wake_cost, wake_delay, grain_ns;
+    _Atomic uint64_t signal_at, woke_at; /* the last signal, and when a worker took it */
+    _Atomic bool delay_pending;          /* a signal whose delay is not yet averaged */
+    _Atomic uint64_t wakeups;            /* signals sent (the tests of the policy) */
+    unsigned solo_left, backoff;         /* under run_lock: see leaky_pool_run */
     pthread_mutex_t sleep_lock;
     pthread_cond_t wake;
     size_t nworkers;
@@ -122,6 +142,8 @@ static void *worker(void *arg)
                 atomic_store(&p->signalled, false);
                 while ((g = atomic_load(&p->generation)) == seen && !atomic_load(&p->stop))
                     pthread_cond_wait(&p->wake, &p->sleep_lock);
+                if (atomic_load(&p->signalled))
+                    atomic_store_explicit(&p->woke_at, (uint64_t)now_ns(), memory_order_relaxed);
                 atomic_store(&p->signalled, false);
                 atomic_fetch_sub(&p->sleepers, 1);
                 pthread_mutex_unlock(&p->sleep_lock);
@@ -140,13 +162,52 @@ static void *worker(void *arg)
 /* Wakes the sleeping workers, unless they were signalled and have not all run since: a
  * woken thread the system has not yet run still counts as a sleeper, and signalling it
  * again on every call would cost each call a system call. */
+/* A moving average, weighing the new sample a quarter (racing updates lose a sample). */
+static void average_in(_Atomic uint64_t *average, double sample)
+{
+    const uint64_t old = atomic_load_explicit(average, memory_order_relaxed);
+    atomic_store_explicit(average, (3 * old + (uint64_t)(sample > 0 ? sample : 0)) / 4,
+                          memory_order_relaxed);
+}
+
 static void wake_all(struct leaky_pool *p)
 {
     if (atomic_load(&p->sleepers) > 0 && !atomic_exchange(&p->signalled, true)) {
+        const double start = now_ns();
+        atomic_store_explicit(&p->signal_at, (uint64_t)start, memory_order_relaxed);
+        atomic_store_explicit(&p->delay_pending, true, memory_order_relaxed);
         pthread_mutex_lock(&p->sleep_lock);
         pthread_cond_broadcast(&p->wake);
         pthread_mutex_unlock(&p->sleep_lock);
+        average_in(&p->wake_cost, now_ns() - start);
+        atomic_store_explicit(&p->loop_ns, 0, memory_order_relaxed);
+        atomic_fetch_add_explicit(&p->wakeups, 1, memory_order_relaxed);
     }
+}
+
+/* Averages the delay of the last signal once a worker has taken it. */
+static void note_delay(struct leaky_pool *p)
+{
+    if (!atomic_load_explicit(&p->delay_pending, memory_order_relaxed))
+        return;
+    const uint64_t sent = atomic_load_explicit(&p->signal_at, memory_order_relaxed),
+                   woke = atomic_load_explicit(&p->woke_at, memory_order_relaxed);
+    if (woke >= sent && atomic_exchange_explicit(&p->delay_pending, false, memory_order_relaxed))
+        average_in(&p->wake_delay, (double)(woke - sent));
+}
+
+/* After a call run on the caller's thread alone, from start to end: counts it into the
+ * current loop of calls (looping: it followed the last one closely) or starts a new one. */
+static void ran_alone(struct leaky_pool *p, double start, double end, bool looping, double grains)
+{
+    const uint64_t took = (uint64_t)(end - start);
+    if (grains > 0)
+        average_in(&p->grain_ns, (end - start) / grains);
+    if (looping)
+        atomic_fetch_add_explicit(&p->loop_ns, took, memory_order_relaxed);
+    else
+        atomic_store_explicit(&p->loop_ns, took, memory_order_relaxed);
+    atomic_store_explicit(&p->last_end, (uint64_t)end, memory_order_relaxed);
 }
 
 struct leaky_pool *leaky_pool_create(size_t threads)
@@ -158,6 +219,9 @@ struct leaky_pool *leaky_pool_create(size_t threads)
     pthread_mutex_init(&p->run_lock, NULL);
     pthread_mutex_init(&p->sleep_lock, NULL);
     pthread_cond_init(&p->wake, NULL);
+    atomic_init(&p->wake_cost, WAKE_COST_GUESS_NS);
+    atomic_init(&p->wake_delay, WAKE_DELAY_GUESS_NS);
+    atomic_init(&p->grain_ns, GRAIN_NS_GUESS);
     /* Workers take no signal sent to the process: the host's threads handle those, with
      * the masks it chose (a SIGTERM that landed on a worker while the caller had it
      * blocked ran the host's handler at a moment the host had ruled out). The signals of
@@ -207,20 +271,33 @@ size_t leaky_pool_threads(const struct leaky_pool *p) { return p->nworkers + 1; 
 
 size_t leaky_pool_asleep(struct leaky_pool *p) { return (size_t)atomic_load(&p->sleepers); }
 
-void leaky_pool_run(struct leaky_pool *p, size_t pieces, bool wake, leaky_piece_fn *fn, void *ctx)
+size_t leaky_pool_wakeups(struct leaky_pool *p) { return (size_t)atomic_load(&p->wakeups); }
+
+void leaky_pool_run(struct leaky_pool *p, size_t pieces, double grains, leaky_piece_fn *fn,
+                    void *ctx)
 {
     if (pieces == 0)
         return;
     const double start = now_ns();
-    wake =
-        wake || start - (double)atomic_load_explicit(&p->last_end, memory_order_relaxed) < LOOP_NS;
+    note_delay(p);
+    const bool looping =
+        start - (double)atomic_load_explicit(&p->last_end, memory_order_relaxed) < LOOP_NS;
+    /* Worth waking sleeping workers for: a job long enough alone, or a loop of calls that
+     * has run alone long enough to pay for it. */
+    const double alone = grains * (double)atomic_load_explicit(&p->grain_ns, memory_order_relaxed);
+    const bool wake =
+        alone >=
+            JOB_WAKE_FACTOR * (double)atomic_load_explicit(&p->wake_delay, memory_order_relaxed) ||
+        (looping &&
+         atomic_load_explicit(&p->loop_ns, memory_order_relaxed) >=
+             LOOP_WAKE_FACTOR * atomic_load_explicit(&p->wake_cost, memory_order_relaxed));
     /* Busy with another caller's job, too many pieces to number, or every worker asleep
-     * and the job, alone, too small to pay for waking one: run them here. */
+     * and the job too small to pay for waking one: run them here. */
     if (pieces > 0xffff || (!wake && atomic_load(&p->sleepers) == (int)p->nworkers) ||
         pthread_mutex_trylock(&p->run_lock) != 0) {
         for (size_t i = 0; i < pieces; i++)
             fn(ctx, i);
-        atomic_store_explicit(&p->last_end, (uint64_t)now_ns(), memory_order_relaxed);
+        ran_alone(p, start, now_ns(), looping, grains);
         return;
     }
     /* When the other cores are taken by other processes, a worker can be preempted while it
@@ -232,7 +309,7 @@ void leaky_pool_run(struct leaky_pool *p, size_t pieces, bool wake, leaky_piece_
         pthread_mutex_unlock(&p->run_lock);
         for (size_t i = 0; i < pieces; i++)
             fn(ctx, i);
-        atomic_store_explicit(&p->last_end, (uint64_t)now_ns(), memory_order_relaxed);
+        ran_alone(p, start, now_ns(), looping, grains);
         return;
     }
     const uint32_t g = atomic_load_explicit(&p->generation, memory_order_relaxed) + 1;

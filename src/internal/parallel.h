@@ -20,8 +20,9 @@ void leaky_parallel_for_aligned(size_t n, size_t grain, const void *out, size_t 
                                 leaky_range_fn *fn, void *ctx);
 /* The thread pool under leaky_parallel_for (src/pool.c): threads counts the caller's.
  * run calls fn(ctx, i) for i < pieces (at most 65535), spread over the pool's threads and
- * the caller's, and returns when all are done; wake: whether the job is worth waking
- * sleeping workers for (if not, only workers still spinning from the last job help). */
+ * the caller's, and returns when all are done; grains: the job's size, in units of about
+ * equal time, from which the pool judges whether it is worth waking sleeping workers for
+ * (if not, only workers still spinning from the last job help). */
 typedef void leaky_piece_fn(void *ctx, size_t i);
 struct leaky_pool;
 struct leaky_pool *leaky_pool_create(size_t threads);
@@ -31,7 +32,9 @@ void leaky_pool_forget(struct leaky_pool *pool);
 size_t leaky_pool_threads(const struct leaky_pool *pool);
 /* How many of its workers sleep now (the tests of the wake-up policy). */
 size_t leaky_pool_asleep(struct leaky_pool *pool);
-void leaky_pool_run(struct leaky_pool *pool, size_t pieces, bool wake, leaky_piece_fn *fn,
+/* How many wake-up signals it has sent (the same tests). */
+size_t leaky_pool_wakeups(struct leaky_pool *pool);
+void leaky_pool_run(struct leaky_pool *pool, size_t pieces, double grains, leaky_piece_fn *fn,
                     void *ctx);
 
 /* Whether LEAKY_NUM_THREADS is usable; if not, its message goes into message. Read once. */

@@ -105,7 +105,7 @@ static void *call_jobs(void *arg)
             nanosleep(&pause, NULL);
         }
         /* Woken or not (only spinning workers help), every piece runs once. */
-        leaky_pool_run(c->pool, pieces, j % 3 != 0, count_piece, &job);
+        leaky_pool_run(c->pool, pieces, j % 3 != 0 ? 1e9 : 0, count_piece, &job);
         for (size_t i = 0; i < MAX_JOB_PIECES; i++)
             c->wrong += atomic_load(&job.runs[i]) != (i < pieces);
     }
@@ -147,11 +147,54 @@ static void check_no_wake_after_pause(void)
             nanosleep(&pause, NULL);
         CHECK(leaky_pool_asleep(pool) == 3, "round %d: the workers fell asleep", round);
         struct thread_job job = {pthread_self(), 0};
-        leaky_pool_run(pool, 8, false, note_thread, &job);
+        leaky_pool_run(pool, 8, 0, note_thread, &job);
         CHECK(atomic_load(&job.elsewhere) == 0,
               "round %d: %d pieces of a job not worth a wake-up ran on a woken worker", round,
               atomic_load(&job.elsewhere));
     }
+    leaky_pool_destroy(pool);
+}
+
+/* A loop of calls after a pause: the first few, too short to pay for a wake-up, run alone
+ * without one (a wake-up on the second call of every loop cost the caller a system call
+ * worth many short calls); a loop that goes on gets the workers' help. */
+static void spin_piece(void *ctx, size_t i)
+{
+    struct thread_job *job = ctx;
+    (void)i;
+    if (!pthread_equal(pthread_self(), job->caller))
+        atomic_fetch_add(&job->elsewhere, 1);
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 20000);
+}
+
+static void check_loop_wakes_when_worth_it(void)
+{
+    struct leaky_pool *pool = leaky_pool_create(2);
+    CHECK(pool != NULL, "pool of 2");
+    if (!pool)
+        return;
+    const struct timespec pause = {0, 2000000};
+    for (int wait = 0; wait < 2000 && leaky_pool_asleep(pool) < 1; wait++)
+        nanosleep(&pause, NULL);
+    CHECK(leaky_pool_asleep(pool) == 1, "the worker fell asleep");
+    struct pool_job short_job = {{0}};
+    const size_t before = leaky_pool_wakeups(pool);
+    for (int call = 0; call < 3; call++)
+        leaky_pool_run(pool, 2, 0, count_piece, &short_job);
+    CHECK(leaky_pool_wakeups(pool) == before,
+          "3 short calls back to back woke the workers %zu times",
+          leaky_pool_wakeups(pool) - before);
+    /* Calls of 40 us alone, back to back for up to a second: long past a wake-up's worth. */
+    struct thread_job job = {pthread_self(), 0};
+    for (int call = 0; call < 25000 && atomic_load(&job.elsewhere) == 0; call++)
+        leaky_pool_run(pool, 2, 0, spin_piece, &job);
+    CHECK(leaky_pool_wakeups(pool) > before && atomic_load(&job.elsewhere) > 0,
+          "a loop of calls never got the worker's help (%zu wake-ups)",
+          leaky_pool_wakeups(pool) - before);
     leaky_pool_destroy(pool);
 }
 
@@ -425,6 +468,7 @@ int main(int argc, char **argv)
     check_count_api();
     check_pool();
     check_no_wake_after_pause();
+    check_loop_wakes_when_worth_it();
     for (size_t t = 2; t <= 4; t++) {
         leaky_set_num_threads(t);
         check_split(t);
