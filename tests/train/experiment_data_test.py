@@ -315,6 +315,43 @@ p = subprocess.run([LEAKY, "experiment", "--merge", f"{tmp}/shard1", "--epochs",
                    capture_output=True, text=True)
 check(p.returncode == 2 and "--merge takes only --out" in p.stderr, f"merge with settings: {p.stderr}")
 
+# --- the table prints a value that rounds to zero as 0, without a sign ----------------------
+# The shards' rows rewritten so that the intervals end a hair below or above zero: relu's
+# dead share 0, 0, 0.0003 over the seeds (interval -0.03% to 0.05%), leaky's accuracy 0.00003
+# above relu's in one seed (difference 0.00001, interval -0.00003 to +0.00005).
+def near_zero(src, dst):
+    os.makedirs(dst)
+    shutil.copy(f"{src}/settings.txt", dst)
+    with open(f"{src}/results.csv") as f:
+        rows = list(csv.reader(f))
+    head = rows[0]
+    acc_col, dead_col = head.index("test_accuracy"), head.index("dead_fraction_layer1")
+    for r in rows[1:]:
+        third = r[1] == "3"
+        r[dead_col] = "0.000300" if r[0] == "relu" and third else "0.000000"
+        r[acc_col] = "0.900030" if r[0] == "leaky:0.1" and third else "0.900000"
+    with open(f"{dst}/results.csv", "w") as f:
+        f.write("".join(",".join(r) + "\n" for r in rows))
+
+
+near_zero(f"{tmp}/shard1", f"{tmp}/zero1")
+near_zero(f"{tmp}/shard2", f"{tmp}/zero2")
+rc, out, err = run("--merge", f"{tmp}/zero1", f"{tmp}/zero2", "--out", f"{tmp}/zero")
+check(rc == 0, f"near zero: exit {rc}: {err}")
+check(re.search(r"[-+]0\.0+\b", out) is None,
+      f"near zero: a signed zero in the table: {re.findall(r'.*[-+]0[.]0+[^0-9].*', out)}")
+check(re.search(r"^relu +1 +0\.0% 0\.0% to 0\.1% +baseline$", out, re.M) is not None,
+      f"near zero: relu's dead share from 0.0%: {out}")
+check(re.search(r"^leaky:0\.1 +1 +0\.0% 0\.0% to 0\.0% +0\.0% -0\.1 to 0\.0 points ", out, re.M)
+      is not None, f"near zero: the difference in dead units: {out}")
+check(re.search(r"^leaky:0\.1 .* 0\.0000 0\.0000 to \+0\.0001 ", out, re.M) is not None,
+      f"near zero: the difference in accuracy: {out}")
+with open(f"{tmp}/zero/summary.csv") as f:
+    zero = {r["activation"]: r for r in csv.DictReader(f)}
+check(float(zero["relu"]["peak_dead_layer1_ci95_low"]) < -1e-4 and
+      float(zero["leaky:0.1"]["diff_ci95_low"]) < -1e-5,
+      f"near zero: summary.csv keeps the full numbers: {zero}")
+
 # --- a sweep draws slope_sweep.png and names the best slope ---------------------------------
 rc, out, err = run("--train", f"{xs},{tmp}/y.npy", *common, "--seeds", "1-2", "--sweep",
                    "leaky:0.01..0.3:3", "--out", f"{tmp}/sweep")
