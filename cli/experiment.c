@@ -95,7 +95,7 @@ static void help(void)
            "                          from the Debian package " MNIST_PACKAGE ")\n"
            "      --train X.npy,y.npy features (float32, float64 or uint8; the first axis\n"
            "                          is the examples, the rest is flattened) and integer\n"
-           "                          labels from 0\n"
+           "                          labels from 0 to 65535\n"
            "      --train FILE.csv    numbers separated by commas, a header line optional;\n"
            "                          needs --label-column\n"
            "      --label-column C    the CSV's label column: a header name or a 0-based\n"
@@ -817,7 +817,7 @@ static int train_fail(const char *what, const activation *act)
 }
 
 /* Mean loss and accuracy over a whole split, in evaluation mode. */
-static int evaluate(model *net, const dataset_view *d, float *x, uint8_t *labels, double *loss,
+static int evaluate(model *net, const dataset_view *d, float *x, class_label *labels, double *loss,
                     double *acc)
 {
     double total = 0.0;
@@ -856,7 +856,7 @@ static int train_one(const struct config *cfg, const struct data *data, const ac
                              .threads = cfg->threads};
     model net;
     float *x = malloc(cfg->batch * inputs * sizeof(float));
-    uint8_t *labels = malloc(cfg->batch);
+    class_label *labels = malloc(cfg->batch * sizeof *labels);
     uint32_t *order = malloc(train->count * sizeof *order);
     if (!x || !labels || !order || !model_create(&net, &spec, act, cfg->batch)) {
         free(x);

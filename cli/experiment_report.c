@@ -361,15 +361,34 @@ void experiment_format_seeds(const struct config *cfg, char *buf, size_t size)
     }
 }
 
+/* How the report writes a kind of number: its decimals, a sign (a difference), a unit. */
+typedef struct number_style {
+    int decimals;
+    bool sign;
+    const char *unit;
+} number_style;
+
+static const number_style ACCURACY = {4, false, ""}, ACCURACY_DIFF = {4, true, ""},
+                          SHARE = {1, false, "%"}, SHARE_DIFF = {1, true, "%"},
+                          POINTS = {1, true, ""};
+
+/* v rounded as style says. A value that rounds to zero is written 0, without a sign: an
+ * interval from "-0.0%" reads as a share below zero, and "+0.0000" as a gain. */
+static const char *number(char *buf, size_t size, double v, const number_style *style)
+{
+    snprintf(buf, size, style->sign ? "%+.*f%s" : "%.*f%s", style->decimals, v, style->unit);
+    if ((buf[0] == '-' || buf[0] == '+') && buf[1] == '0' && !strpbrk(buf, "123456789"))
+        memmove(buf, buf + 1, strlen(buf));
+    return buf;
+}
+
 /* "0.8857 to 0.8887", or "-" when there is no interval. */
-static const char *interval(char *buf, size_t size, double lo, double hi, const char *fmt)
+static const char *interval(char *buf, size_t size, double lo, double hi, const number_style *style)
 {
     if (isnan(lo) || isnan(hi))
         return "-";
     char a[32], b[32];
-    snprintf(a, sizeof a, fmt, lo);
-    snprintf(b, sizeof b, fmt, hi);
-    snprintf(buf, size, "%s to %s", a, b);
+    snprintf(buf, size, "%s to %s", number(a, sizeof a, lo, style), number(b, sizeof b, hi, style));
     return buf;
 }
 
@@ -381,22 +400,24 @@ static void print_sentence(const struct config *cfg, const struct act_summary *s
     if (a == 0) {
         printf("  %s is the baseline: final test accuracy %.4f (95%% interval %s) over %zu "
                "seed%s",
-               name, m->s.mean, interval(ci, sizeof ci, m->s.ci_low, m->s.ci_high, "%.4f"), m->s.n,
-               m->s.n == 1 ? "" : "s");
+               name, m->s.mean, interval(ci, sizeof ci, m->s.ci_low, m->s.ci_high, &ACCURACY),
+               m->s.n, m->s.n == 1 ? "" : "s");
     } else if (m->d.n < 2) {
         printf("  %s cannot be told apart from %s: %s", name, base,
                m->d.n == 0 ? "no seed where both finished"
                            : "one seed gives no test (run more, such as --seeds 1-10)");
     } else {
         const int v = verdict(m);
-        printf("  %s %s %s at the 5%% level: %+.4f (95%% interval %s), Holm-adjusted p = %.3g, "
+        char diff[32];
+        printf("  %s %s %s at the 5%% level: %s (95%% interval %s), Holm-adjusted p = %.3g, "
                "better in %zu of %zu seeds",
                name,
                v > 0   ? "beats"
                : v < 0 ? "trails"
                        : "cannot be told apart from",
-               base, m->d.diff, interval(ci, sizeof ci, m->d.ci_low, m->d.ci_high, "%+.4f"),
-               m->p_holm, m->d.wins, m->d.n);
+               base, number(diff, sizeof diff, m->d.diff, &ACCURACY_DIFF),
+               interval(ci, sizeof ci, m->d.ci_low, m->d.ci_high, &ACCURACY_DIFF), m->p_holm,
+               m->d.wins, m->d.n);
     }
     if (sum[a].diverged)
         printf(" (%zu of %zu runs diverged and are left out)", sum[a].diverged, cfg->n_seeds);
@@ -421,7 +442,7 @@ static void describe_best(const struct config *cfg, const struct act_summary *su
     char ci[128];
     const int v = best == 0 ? 0 : verdict(m);
     snprintf(buf, size, "best slope %s: %.4f (95%% interval %s); %s %s", cfg->acts[best].name,
-             m->s.mean, interval(ci, sizeof ci, m->s.ci_low, m->s.ci_high, "%.4f"),
+             m->s.mean, interval(ci, sizeof ci, m->s.ci_low, m->s.ci_high, &ACCURACY),
              best == 0 ? "it is"
              : v > 0   ? "beats"
              : v < 0   ? "trails"
@@ -461,15 +482,16 @@ static void print_table(const struct grid *g, const struct act_summary *sum)
     for (size_t a = 0; a < cfg->n_acts; a++) {
         const struct measure *m = &sum[a].acc;
         printf("%-*s %5zu %8.4f %8.4f %-18s", w, cfg->acts[a].name, m->s.n, m->s.mean, m->s.sd,
-               interval(ci, sizeof ci, m->s.ci_low, m->s.ci_high, "%.4f"));
+               interval(ci, sizeof ci, m->s.ci_low, m->s.ci_high, &ACCURACY));
         if (a == 0) {
             printf(" %9s %-20s %9s %9s %8s", "baseline", "", "", "", "");
         } else {
-            char wl[32];
+            char wl[32], diff[32];
             snprintf(wl, sizeof wl, "%zu/%zu", m->d.wins, m->d.losses);
-            printf(" %+9.4f %-20s %9.3g %9.3g %8s", m->d.diff,
-                   interval(dci, sizeof dci, m->d.ci_low, m->d.ci_high, "%+.4f"), m->d.p, m->p_holm,
-                   wl);
+            printf(" %9s %-20s %9.3g %9.3g %8s",
+                   number(diff, sizeof diff, m->d.diff, &ACCURACY_DIFF),
+                   interval(dci, sizeof dci, m->d.ci_low, m->d.ci_high, &ACCURACY_DIFF), m->d.p,
+                   m->p_holm, wl);
         }
         printf(" %8.2f\n", sum[a].epochs > 0 ? sum[a].seconds / sum[a].epochs : NAN);
     }
@@ -483,23 +505,19 @@ static void print_table(const struct grid *g, const struct act_summary *sum)
     for (size_t a = 0; a < cfg->n_acts; a++)
         for (size_t h = 0; h < hidden; h++) {
             const struct measure *m = &sum[a].dead[h];
-            char lo[32], hi[32];
-            snprintf(lo, sizeof lo, "%.1f%%", 100 * m->s.ci_low);
-            snprintf(hi, sizeof hi, "%.1f%%", 100 * m->s.ci_high);
-            snprintf(ci, sizeof ci, "%s to %s", lo, hi);
             printf("%-*s %5zu %7.1f%% %-20s", w, cfg->acts[a].name, h + 1, 100 * m->s.mean,
-                   isnan(m->s.ci_low) ? "-" : ci);
+                   interval(ci, sizeof ci, 100 * m->s.ci_low, 100 * m->s.ci_high, &SHARE));
             if (a == 0) {
                 printf(" %9s\n", "baseline");
                 continue;
             }
-            char fm[32];
+            char fm[32], diff[32], points[160];
             snprintf(fm, sizeof fm, "%zu/%zu", m->d.losses, m->d.wins);
-            snprintf(lo, sizeof lo, "%+.1f", 100 * m->d.ci_low);
-            snprintf(hi, sizeof hi, "%+.1f", 100 * m->d.ci_high);
-            snprintf(dci, sizeof dci, "%s to %s points", lo, hi);
-            printf(" %+8.1f%% %-22s %9.3g %10s\n", 100 * m->d.diff, isnan(m->d.ci_low) ? "-" : dci,
-                   m->p_holm, fm);
+            snprintf(points, sizeof points, "%s points",
+                     interval(dci, sizeof dci, 100 * m->d.ci_low, 100 * m->d.ci_high, &POINTS));
+            printf(" %9s %-22s %9.3g %10s\n",
+                   number(diff, sizeof diff, 100 * m->d.diff, &SHARE_DIFF),
+                   isnan(m->d.ci_low) ? "-" : points, m->p_holm, fm);
         }
 
     printf("\nAgainst %s, final test accuracy, at the 5%% level (Holm-adjusted over the %zu "

@@ -582,8 +582,8 @@ static leaky_status forward(cnn *net, const float *x, size_t batch, nn_mode mode
     return LEAKY_OK;
 }
 
-leaky_status cnn_loss(cnn *net, const float *x, const uint8_t *labels, size_t batch, nn_mode mode,
-                      double *loss, size_t *correct)
+leaky_status cnn_loss(cnn *net, const float *x, const class_label *labels, size_t batch,
+                      nn_mode mode, double *loss, size_t *correct)
 {
     if (batch == 0 || batch > net->max_batch)
         return LEAKY_EINVAL;
@@ -600,7 +600,7 @@ static void swap(float **a, float **b)
     *b = t;
 }
 
-leaky_status cnn_loss_grad(cnn *net, const float *x, const uint8_t *labels, size_t batch,
+leaky_status cnn_loss_grad(cnn *net, const float *x, const class_label *labels, size_t batch,
                            double *loss)
 {
     if (batch == 0 || batch > net->max_batch)

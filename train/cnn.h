@@ -86,9 +86,9 @@ void cnn_destroy(cnn *net);
 void cnn_init(cnn *net, uint64_t seed, float hidden_bias);
 
 /* As mlp_loss and mlp_loss_grad; x: batch x channels x height x width. */
-leaky_status cnn_loss(cnn *net, const float *x, const uint8_t *labels, size_t batch, nn_mode mode,
-                      double *loss, size_t *correct);
-leaky_status cnn_loss_grad(cnn *net, const float *x, const uint8_t *labels, size_t batch,
+leaky_status cnn_loss(cnn *net, const float *x, const class_label *labels, size_t batch,
+                      nn_mode mode, double *loss, size_t *correct);
+leaky_status cnn_loss_grad(cnn *net, const float *x, const class_label *labels, size_t batch,
                            double *loss);
 
 void cnn_dead_reset(cnn *net);

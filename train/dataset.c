@@ -191,7 +191,7 @@ bool dataset_load_npy(const char *features, const char *labels, dataset *set, ch
             set->height = (size_t)xh.shape[xh.ndim - 2];
             set->width = (size_t)xh.shape[xh.ndim - 1];
         }
-        set->labels = malloc(set->count);
+        set->labels = malloc(set->count * sizeof *set->labels);
         if (x_byte)
             set->bytes = malloc(set->count * set->features);
         else
@@ -204,12 +204,12 @@ bool dataset_load_npy(const char *features, const char *labels, dataset *set, ch
         const uint8_t *xp = xd + xh.data_offset, *yp = yd + yh.data_offset;
         for (size_t i = 0; i < set->count; i++) {
             const double v = npy_element(yp, &yh, i);
-            if (v < 0 || v >= DATASET_MAX_CLASSES) {
+            if (v < 0 || v >= MAX_CLASSES) {
                 failf(err, err_size, "%s: label %zu is %.0f; expected 0 to %d", labels, i, v,
-                      DATASET_MAX_CLASSES - 1);
+                      MAX_CLASSES - 1);
                 goto done;
             }
-            set->labels[i] = (uint8_t)v;
+            set->labels[i] = (class_label)v;
         }
         if (x_byte) {
             memcpy(set->bytes, xp, set->count * set->features);
@@ -370,7 +370,7 @@ bool dataset_load_csv(const char *path, const char *label_column, dataset *set, 
             float *values = realloc(set->values, cap * (fields - 1) * sizeof(float));
             if (values)
                 set->values = values;
-            uint8_t *labels = realloc(set->labels, cap);
+            class_label *labels = realloc(set->labels, cap * sizeof *labels);
             if (labels)
                 set->labels = labels;
             if (!values || !labels) {
@@ -386,15 +386,15 @@ bool dataset_load_csv(const char *path, const char *label_column, dataset *set, 
                 goto done;
             }
             if (i == label) {
-                if (v != floor(v) || v < 0 || v >= DATASET_MAX_CLASSES) {
+                if (v != floor(v) || v < 0 || v >= MAX_CLASSES) {
                     failf(err, err_size,
                           "%s: line %zu: the label is %.*s; expected a whole "
                           "number from 0 to %d",
                           path, line_no, (int)(lens[i] < 40 ? lens[i] : 40), starts[i],
-                          DATASET_MAX_CLASSES - 1);
+                          MAX_CLASSES - 1);
                     goto done;
                 }
-                set->labels[rows] = (uint8_t)v;
+                set->labels[rows] = (class_label)v;
             } else {
                 if (!isfinite(v) || !isfinite((float)v)) {
                     failf(err, err_size,
@@ -438,20 +438,30 @@ bool dataset_split(const dataset *set, double fraction, uint64_t seed, uint32_t 
 {
     uint32_t *train = malloc(set->count * sizeof *train);
     uint32_t *test = malloc(set->count * sizeof *test);
-    uint32_t *members = malloc(set->count * sizeof *members);
-    if (!train || !test || !members) {
+    uint32_t *by_class = malloc(set->count * sizeof *by_class);
+    size_t *start = calloc(set->classes + 1, sizeof *start);
+    if (!train || !test || !by_class || !start) {
         free(train);
         free(test);
-        free(members);
+        free(by_class);
+        free(start);
         return false;
     }
+    /* The rows grouped by class, ascending within each: one pass over the rows, not one per
+     * class, which with thousands of classes would be the slowest part of a short run. */
+    for (size_t i = 0; i < set->count; i++)
+        start[set->labels[i] + 1]++;
+    for (size_t c = 0; c < set->classes; c++)
+        start[c + 1] += start[c];
+    for (size_t i = 0; i < set->count; i++)
+        by_class[start[set->labels[i]]++] = (uint32_t)i;
     size_t nt = 0, ne = 0;
     uint64_t state = seed;
+    size_t first = 0; /* the filling moved each start[c] to where class c ends */
     for (size_t c = 0; c < set->classes; c++) {
-        size_t n = 0;
-        for (size_t i = 0; i < set->count; i++)
-            if (set->labels[i] == c)
-                members[n++] = (uint32_t)i;
+        uint32_t *members = by_class + first;
+        const size_t n = start[c] - first;
+        first = start[c];
         for (size_t i = n; i > 1; i--) {
             const uint32_t j = rng_below(&state, (uint32_t)i);
             const uint32_t t = members[i - 1];
@@ -468,7 +478,8 @@ bool dataset_split(const dataset *set, double fraction, uint64_t seed, uint32_t 
                 train[nt++] = members[i];
         }
     }
-    free(members);
+    free(by_class);
+    free(start);
     qsort(train, nt, sizeof *train, cmp_u32);
     qsort(test, ne, sizeof *test, cmp_u32);
     *train_rows = train;
@@ -538,7 +549,7 @@ void dataset_standardise(dataset_view *train, dataset_view *test)
 enum { GATHER_AHEAD = 2 };
 
 void dataset_gather(const dataset_view *view, const uint32_t *order, size_t first, size_t n,
-                    float *x, uint8_t *labels)
+                    float *x, class_label *labels)
 {
     const dataset *set = view->set;
     const size_t f = set->features;
@@ -561,12 +572,13 @@ void dataset_gather(const dataset_view *view, const uint32_t *order, size_t firs
 
 size_t dataset_classes_present(const dataset_view *view)
 {
-    bool seen[DATASET_MAX_CLASSES] = {false};
+    uint64_t seen[MAX_CLASSES / 64] = {0}; /* a bit per class: 8 KB */
     size_t n = 0;
     for (size_t i = 0; i < view->count; i++) {
-        const uint8_t c = view->set->labels[row_of(view, i)];
-        n += !seen[c];
-        seen[c] = true;
+        const class_label c = view->set->labels[row_of(view, i)];
+        const uint64_t bit = (uint64_t)1 << (c % 64);
+        n += !(seen[c / 64] & bit);
+        seen[c / 64] |= bit;
     }
     return n;
 }

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { DATASET_MAX_CLASSES = 256 }; /* labels are bytes */
+#include "class_label.h"
 
 /* count examples of `features` numbers: bytes (0..255, as images come) or floats, one of
  * the two; labels 0 .. classes - 1. */
@@ -22,7 +22,7 @@ typedef struct dataset {
     size_t height, width;
     uint8_t *bytes;
     float *values;
-    uint8_t *labels;
+    class_label *labels;
 } dataset;
 
 /* Each loader returns false with a sentence in err that names the file and, for bad
@@ -33,7 +33,7 @@ bool dataset_load_idx(const char *dir, const char *prefix, dataset *set, char *e
                       size_t err_size);
 
 /* features: float32, float64 or uint8, any shape whose first axis is the examples (the
- * rest is flattened); labels: any integer dtype, shape (n) or (n, 1), from 0. */
+ * rest is flattened); labels: any integer dtype, shape (n) or (n, 1), 0 to MAX_CLASSES - 1. */
 bool dataset_load_npy(const char *features, const char *labels, dataset *set, char *err,
                       size_t err_size);
 
@@ -71,7 +71,7 @@ void dataset_standardise(dataset_view *train, dataset_view *test);
 /* Rows first .. first + n of the view (through order when not NULL) into x (n x features
  * floats) and their labels. */
 void dataset_gather(const dataset_view *view, const uint32_t *order, size_t first, size_t n,
-                    float *x, uint8_t *labels);
+                    float *x, class_label *labels);
 
 /* Classes that have at least one example among the view's rows. */
 size_t dataset_classes_present(const dataset_view *view);

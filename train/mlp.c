@@ -130,8 +130,8 @@ static leaky_status forward(mlp *net, const float *x, size_t batch, nn_mode mode
     return LEAKY_OK;
 }
 
-leaky_status mlp_loss(mlp *net, const float *x, const uint8_t *labels, size_t batch, nn_mode mode,
-                      double *loss, size_t *correct)
+leaky_status mlp_loss(mlp *net, const float *x, const class_label *labels, size_t batch,
+                      nn_mode mode, double *loss, size_t *correct)
 {
     if (batch == 0 || batch > net->max_batch)
         return LEAKY_EINVAL;
@@ -142,7 +142,7 @@ leaky_status mlp_loss(mlp *net, const float *x, const uint8_t *labels, size_t ba
     return st;
 }
 
-leaky_status mlp_loss_grad(mlp *net, const float *x, const uint8_t *labels, size_t batch,
+leaky_status mlp_loss_grad(mlp *net, const float *x, const class_label *labels, size_t batch,
                            double *loss)
 {
     if (batch == 0 || batch > net->max_batch)

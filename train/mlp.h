@@ -57,12 +57,12 @@ void mlp_init(mlp *net, uint64_t seed, float hidden_bias);
 /* The mean softmax cross-entropy of a batch (x: batch x sizes[0]; labels < classes), and
  * the number of rows whose largest logit is the label's (correct may be NULL).
  * NN_TRAIN also marks the units that fire (see alive). The loss is summed in double. */
-leaky_status mlp_loss(mlp *net, const float *x, const uint8_t *labels, size_t batch, nn_mode mode,
-                      double *loss, size_t *correct);
+leaky_status mlp_loss(mlp *net, const float *x, const class_label *labels, size_t batch,
+                      nn_mode mode, double *loss, size_t *correct);
 
 /* mlp_loss in training mode, then the gradient of the loss with respect to every
  * parameter, into net->par.g (then nn_step(&net->par, ...) steps). */
-leaky_status mlp_loss_grad(mlp *net, const float *x, const uint8_t *labels, size_t batch,
+leaky_status mlp_loss_grad(mlp *net, const float *x, const class_label *labels, size_t batch,
                            double *loss);
 
 void mlp_dead_reset(mlp *net);

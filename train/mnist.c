@@ -131,18 +131,22 @@ static bool load_labels(const char *path, mnist_set *set, char *err, size_t err_
     if (!f)
         return false;
     bool ok = false;
-    set->labels = malloc(count ? count : 1);
-    if (!set->labels) {
+    uint8_t *bytes = malloc(count ? count : 1);
+    set->labels = malloc((count ? count : 1) * sizeof *set->labels);
+    if (!bytes || !set->labels) {
         failf(err, err_size, path, "out of memory for %u labels", count);
-    } else if (read_exact(f, set->labels, count, path, "the labels", err, err_size) &&
+    } else if (read_exact(f, bytes, count, path, "the labels", err, err_size) &&
                expect_end(f, path, err, err_size)) {
         ok = true;
-        for (uint32_t i = 0; i < count && ok; i++)
-            if (set->labels[i] >= MNIST_CLASSES)
-                ok = failf(err, err_size, path, "label %u is %u; expected 0 to %d", i,
-                           set->labels[i], MNIST_CLASSES - 1);
+        for (uint32_t i = 0; i < count && ok; i++) {
+            if (bytes[i] >= MNIST_CLASSES)
+                ok = failf(err, err_size, path, "label %u is %u; expected 0 to %d", i, bytes[i],
+                           MNIST_CLASSES - 1);
+            set->labels[i] = bytes[i];
+        }
         set->count = count;
     }
+    free(bytes);
     gzclose(f);
     return ok;
 }

@@ -8,18 +8,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "class_label.h"
+
 #define MNIST_DEFAULT_DIR "/usr/share/datasets/fashion-mnist"
 #define MNIST_PACKAGE "dataset-fashion-mnist"
 #define MNIST_CLASSES 10
 
 /* One split: count images of rows x cols pixels (0..255, row-major) and their labels
- * (0..9). The pixels stay bytes (47 MB for the training set, not 188 MB of floats): the
- * trainer converts the rows of each batch as it gathers them. */
+ * (0..9, bytes in the file, widened to the trainer's labels). The pixels stay bytes (47 MB
+ * for the training set, not 188 MB of floats): the trainer converts the rows of each batch
+ * as it gathers them. */
 typedef struct mnist_set {
     size_t count;
     size_t rows, cols;
-    uint8_t *pixels; /* count * rows * cols */
-    uint8_t *labels; /* count */
+    uint8_t *pixels;     /* count * rows * cols */
+    class_label *labels; /* count */
 } mnist_set;
 
 /* Reads DIR/PREFIX-images-idx3-ubyte.gz and DIR/PREFIX-labels-idx1-ubyte.gz (PREFIX is

@@ -59,14 +59,14 @@ void model_init(model *m, uint64_t seed, float hidden_bias)
         mlp_init(&m->u.mlp, seed, hidden_bias);
 }
 
-leaky_status model_loss(model *m, const float *x, const uint8_t *labels, size_t batch, nn_mode mode,
-                        double *loss, size_t *correct)
+leaky_status model_loss(model *m, const float *x, const class_label *labels, size_t batch,
+                        nn_mode mode, double *loss, size_t *correct)
 {
     return m->kind == MODEL_CNN ? cnn_loss(&m->u.cnn, x, labels, batch, mode, loss, correct)
                                 : mlp_loss(&m->u.mlp, x, labels, batch, mode, loss, correct);
 }
 
-leaky_status model_loss_grad(model *m, const float *x, const uint8_t *labels, size_t batch,
+leaky_status model_loss_grad(model *m, const float *x, const class_label *labels, size_t batch,
                              double *loss)
 {
     return m->kind == MODEL_CNN ? cnn_loss_grad(&m->u.cnn, x, labels, batch, loss)

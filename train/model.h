@@ -39,9 +39,9 @@ typedef struct model {
 bool model_create(model *m, const model_spec *spec, const activation *act, size_t max_batch);
 void model_destroy(model *m);
 void model_init(model *m, uint64_t seed, float hidden_bias);
-leaky_status model_loss(model *m, const float *x, const uint8_t *labels, size_t batch, nn_mode mode,
-                        double *loss, size_t *correct);
-leaky_status model_loss_grad(model *m, const float *x, const uint8_t *labels, size_t batch,
+leaky_status model_loss(model *m, const float *x, const class_label *labels, size_t batch,
+                        nn_mode mode, double *loss, size_t *correct);
+leaky_status model_loss_grad(model *m, const float *x, const class_label *labels, size_t batch,
                              double *loss);
 void model_dead_reset(model *m);
 /* Dead units (channels) of activation layer `hidden` (the MLP's hidden layers; the CNN's

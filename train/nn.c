@@ -367,7 +367,7 @@ void nn_dense_backward(const float *in, const float *w, const float *delta, floa
                     1.0f, delta, (int)n_out, w, (int)n_in, 0.0f, din, (int)n_in);
 }
 
-double nn_softmax_loss(const float *logits, const uint8_t *labels, size_t batch, size_t classes,
+double nn_softmax_loss(const float *logits, const class_label *labels, size_t batch, size_t classes,
                        float *delta, size_t *correct)
 {
     double total = 0.0;

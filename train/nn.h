@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "class_label.h"
 #include "leaky.h"
 
 typedef enum act_kind { ACT_RELU, ACT_LEAKY, ACT_PRELU, ACT_RRELU } act_kind;
@@ -107,7 +108,7 @@ void nn_dense_backward(const float *in, const float *w, const float *delta, floa
 /* The mean softmax cross-entropy of a batch of logits (batch x classes; labels < classes),
  * summed in double, and the number of rows whose largest logit is the label's (correct may
  * be NULL). With delta, d mean-loss / d logits = (softmax - onehot) / batch into it. */
-double nn_softmax_loss(const float *logits, const uint8_t *labels, size_t batch, size_t classes,
+double nn_softmax_loss(const float *logits, const class_label *labels, size_t batch, size_t classes,
                        float *delta, size_t *correct);
 
 #endif

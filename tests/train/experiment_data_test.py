@@ -50,6 +50,13 @@ def make_blobs(n=480, features=6, classes=3, seed=7):
     return (x * 10 + 50).astype(np.float32), y.astype(np.int64)  # not standardised
 
 
+def common_and(args):
+    """common's options with args; an option given twice is a usage error, so args' own
+    settings replace common's."""
+    return [w for i in range(0, len(common), 2) if common[i] not in args
+            for w in common[i:i + 2]] + list(args)
+
+
 tmp = tempfile.mkdtemp()
 x, y = make_blobs()
 np.save(f"{tmp}/x.npy", x)
@@ -152,14 +159,35 @@ rc, out, err = run("--train", f"{tmp}/x64.npy,{tmp}/y.npy", "--test-fraction", "
                    "--activations", "relu", "--out", f"{tmp}/f64")
 check(rc == 0 and "240 training and 240 test examples" in out, f"float64 features, half held out: {rc} {err}")
 
+# --- many classes: 300 (more than a byte holds), four examples each, so that a stratified
+# 0.2 split holds out one of each (300, where a split of all the rows would hold out 240) --
+many = 300
+xm, ym = make_blobs(n=4 * many, features=8, classes=many, seed=11)
+np.save(f"{tmp}/xm.npy", xm)
+np.save(f"{tmp}/ym.npy", ym.astype(np.uint16))
+rc, out, err = run(*common_and(["--train", f"{tmp}/xm.npy,{tmp}/ym.npy", "--epochs", "30",
+                                 "--activations", "relu", "--out", f"{tmp}/many"]))
+check(rc == 0 and err == "", f"{many} classes: exit {rc}, stderr {err!r}")
+check("900 training and 300 test examples" in out, f"{many} classes: one of each held out: {out[:300]}")
+check(f"MLP 8-16-{many}" in out, f"{many} classes: an output unit for each: {out[:300]}")
+settings = f"{tmp}/many/settings.txt"
+check(os.path.exists(settings) and f"{many} classes" in open(settings).read(),
+      f"{many} classes: settings.txt names them")
+results = f"{tmp}/many/results.csv"
+acc = final_accuracies(results, 30).get("relu", {}).get(1, 0) if os.path.exists(results) else 0
+check(acc >= 0.8, f"{many} classes: separable clusters, at least 0.8 of the test right: {acc}")
+# The largest label: an output layer of 65536 units, of which three are ever the answer.
+ywide = y.astype(np.int64)
+ywide[ywide == 2] = 65535
+np.save(f"{tmp}/y_wide.npy", ywide)
+rc, out, err = run(*common_and(["--train", f"{tmp}/x.npy,{tmp}/y_wide.npy", "--epochs", "1",
+                                 "--activations", "relu", "--out", f"{tmp}/wide"]))
+check(rc == 0 and "MLP 6-16-65536" in out, f"label 65535: exit {rc} {err} {out[:300]}")
 
 # --- bad data: exit 1, the reason, and nothing written ---------------------------------------
 def refuses(name, args, pattern, code=1):
     out_dir = f"{tmp}/bad-{name}"
-    # An option given twice is a usage error: the case's own settings replace common's.
-    base = [w for i in range(0, len(common), 2) if common[i] not in args
-            for w in common[i:i + 2]]
-    rc, out, err = run(*base, *args, "--out", out_dir)
+    rc, out, err = run(*common_and(args), "--out", out_dir)
     check(rc == code, f"{name}: exit {rc}, expected {code} ({err.strip()})")
     check(re.search(pattern, err) is not None, f"{name}: stderr {err.strip()!r} lacks /{pattern}/")
     check(err.startswith("leaky: "), f"{name}: stderr does not start with 'leaky: '")
@@ -190,6 +218,10 @@ refuses("float labels", ["--train", f"{xs},{save('y_float', y.astype(np.float32)
 yneg = y.copy()
 yneg[5] = -1
 refuses("negative label", ["--train", f"{xs},{save('y_neg', yneg)}"], r"label 5 is -1; expected 0 to")
+ybig = y.copy()
+ybig[6] = 65536
+refuses("label too large", ["--train", f"{xs},{save('y_big', ybig)}"],
+        r"y_big.npy: label 6 is 65536; expected 0 to 65535")
 refuses("one class", ["--train", f"{xs},{save('y_one', np.zeros_like(y))}"], r"all of one class")
 refuses("fewer than a batch", ["--train", f"{save('x_few', x[:20])},{save('y_few', y[:20])}",
                                "--batch", "64"], r"17 training examples, fewer than a batch")
@@ -203,6 +235,8 @@ refuses("csv label", ["--train", write("label.csv", "1,2,0\n3,4,1.5\n"), "--labe
         r"line 2: the label is 1.5; expected a whole number")
 refuses("csv negative", ["--train", write("neg.csv", "1,2,0\n3,4,-1\n"), "--label-column", "2"],
         r"line 2: the label is -1")
+refuses("csv label too large", ["--train", write("big.csv", "1,2,0\n3,4,65536\n"), "--label-column", "2"],
+        r"big.csv: line 2: the label is 65536; expected a whole number from 0 to 65535")
 refuses("csv nan", ["--train", write("nan.csv", "1,2,0\n3,nan,1\n"), "--label-column", "2"],
         r"line 2, field 1 is nan; expected a finite")
 refuses("csv column", ["--train", f"{tmp}/data.csv", "--label-column", "class"],
@@ -280,6 +314,43 @@ merge_refuses("incomplete", [f"{tmp}/shard1", f"{tmp}/cut2"], r"have 3 of 4 epoc
 p = subprocess.run([LEAKY, "experiment", "--merge", f"{tmp}/shard1", "--epochs", "3"],
                    capture_output=True, text=True)
 check(p.returncode == 2 and "--merge takes only --out" in p.stderr, f"merge with settings: {p.stderr}")
+
+# --- the table prints a value that rounds to zero as 0, without a sign ----------------------
+# The shards' rows rewritten so that the intervals end a hair below or above zero: relu's
+# dead share 0, 0, 0.0003 over the seeds (interval -0.03% to 0.05%), leaky's accuracy 0.00003
+# above relu's in one seed (difference 0.00001, interval -0.00003 to +0.00005).
+def near_zero(src, dst):
+    os.makedirs(dst)
+    shutil.copy(f"{src}/settings.txt", dst)
+    with open(f"{src}/results.csv") as f:
+        rows = list(csv.reader(f))
+    head = rows[0]
+    acc_col, dead_col = head.index("test_accuracy"), head.index("dead_fraction_layer1")
+    for r in rows[1:]:
+        third = r[1] == "3"
+        r[dead_col] = "0.000300" if r[0] == "relu" and third else "0.000000"
+        r[acc_col] = "0.900030" if r[0] == "leaky:0.1" and third else "0.900000"
+    with open(f"{dst}/results.csv", "w") as f:
+        f.write("".join(",".join(r) + "\n" for r in rows))
+
+
+near_zero(f"{tmp}/shard1", f"{tmp}/zero1")
+near_zero(f"{tmp}/shard2", f"{tmp}/zero2")
+rc, out, err = run("--merge", f"{tmp}/zero1", f"{tmp}/zero2", "--out", f"{tmp}/zero")
+check(rc == 0, f"near zero: exit {rc}: {err}")
+check(re.search(r"[-+]0\.0+\b", out) is None,
+      f"near zero: a signed zero in the table: {re.findall(r'.*[-+]0[.]0+[^0-9].*', out)}")
+check(re.search(r"^relu +1 +0\.0% 0\.0% to 0\.1% +baseline$", out, re.M) is not None,
+      f"near zero: relu's dead share from 0.0%: {out}")
+check(re.search(r"^leaky:0\.1 +1 +0\.0% 0\.0% to 0\.0% +0\.0% -0\.1 to 0\.0 points ", out, re.M)
+      is not None, f"near zero: the difference in dead units: {out}")
+check(re.search(r"^leaky:0\.1 .* 0\.0000 0\.0000 to \+0\.0001 ", out, re.M) is not None,
+      f"near zero: the difference in accuracy: {out}")
+with open(f"{tmp}/zero/summary.csv") as f:
+    zero = {r["activation"]: r for r in csv.DictReader(f)}
+check(float(zero["relu"]["peak_dead_layer1_ci95_low"]) < -1e-4 and
+      float(zero["leaky:0.1"]["diff_ci95_low"]) < -1e-5,
+      f"near zero: summary.csv keeps the full numbers: {zero}")
 
 # --- a sweep draws slope_sweep.png and names the best slope ---------------------------------
 rc, out, err = run("--train", f"{xs},{tmp}/y.npy", *common, "--seeds", "1-2", "--sweep",

@@ -31,7 +31,7 @@ static activation act_of(const char *text)
 /* A network from seed, with biases spread across 0 (units on both sides of the kink) and
  * PReLU slopes spread around their start (a mix-up between channels would show), and a
  * batch of inputs in [-2, 2]. */
-static bool make(cnn *net, const char *name, uint64_t seed, float *x, uint8_t *labels)
+static bool make(cnn *net, const char *name, uint64_t seed, float *x, class_label *labels)
 {
     const activation act = act_of(name);
     /* 3 workers, and the convolutions in pieces of 2 images and 1: the batch does not fit
@@ -53,7 +53,7 @@ static bool make(cnn *net, const char *name, uint64_t seed, float *x, uint8_t *l
     for (size_t i = 0; i < BATCH * pixels; i++)
         x[i] = (float)((int)rng_below(&state, 4001) - 2000) * 1e-3f;
     for (size_t r = 0; r < BATCH; r++)
-        labels[r] = (uint8_t)rng_below(&state, (uint32_t)SMALL.classes);
+        labels[r] = (class_label)rng_below(&state, (uint32_t)SMALL.classes);
     return true;
 }
 
@@ -64,7 +64,7 @@ static void check_conv_pool(void)
 {
     const size_t pixels = PIXELS;
     float x[BATCH * PIXELS];
-    uint8_t labels[BATCH];
+    class_label labels[BATCH];
     cnn net;
     if (!make(&net, "relu", 5, x, labels)) {
         CHECK(false, "cnn_create");
@@ -139,7 +139,7 @@ static size_t kink_pattern(const cnn *net, uint8_t *out)
 struct pass {
     cnn *net;
     const float *x;
-    const uint8_t *labels;
+    const class_label *labels;
 };
 
 static double pass_loss(void *ctx)
@@ -177,7 +177,7 @@ static size_t pass_kinks(const void *ctx, uint8_t *out)
 static void check_gradient(const char *name, uint64_t seed)
 {
     float x[BATCH * PIXELS];
-    uint8_t labels[BATCH];
+    class_label labels[BATCH];
     cnn net;
     if (!make(&net, name, seed, x, labels)) {
         CHECK(false, "cnn_create");
@@ -224,7 +224,7 @@ static void check_gradient(const char *name, uint64_t seed)
 static void check_dead_channels(const char *name)
 {
     float x[BATCH * PIXELS];
-    uint8_t labels[BATCH];
+    class_label labels[BATCH];
     cnn net;
     if (!make(&net, name, 9, x, labels)) {
         CHECK(false, "cnn_create");

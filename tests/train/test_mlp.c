@@ -55,7 +55,7 @@ static size_t sign_pattern(const mlp *net, size_t batch, uint8_t *out)
 struct pass {
     mlp *net;
     const float *x;
-    const uint8_t *labels;
+    const class_label *labels;
 };
 
 static double pass_loss(void *ctx)
@@ -93,11 +93,11 @@ static void check_gradient(const char *name, uint64_t seed)
             net.slopes[l][k] = 0.05f + (float)rng_below(&state, 501) * 1e-3f;
     }
     float x[BATCH * 7];
-    uint8_t labels[BATCH];
+    class_label labels[BATCH];
     for (size_t i = 0; i < BATCH * 7; i++)
         x[i] = (float)((int)rng_below(&state, 4001) - 2000) * 1e-3f;
     for (size_t r = 0; r < BATCH; r++)
-        labels[r] = (uint8_t)rng_below(&state, 4);
+        labels[r] = (class_label)rng_below(&state, 4);
 
     double loss;
     CHECK(mlp_loss_grad(&net, x, labels, BATCH, &loss) == LEAKY_OK, "%s: mlp_loss_grad: %s", name,
@@ -156,7 +156,7 @@ static void check_dead_counter(const char *name)
     CHECK(mlp_dead_count(&net, 0) == 6 && mlp_dead_count(&net, 1) == 5,
           "%s: after a reset every unit counts as dead until it fires", name);
     float x[4 * 3] = {0};
-    const uint8_t labels[4] = {0, 1, 0, 1};
+    const class_label labels[4] = {0, 1, 0, 1};
     double loss;
     for (int batch = 0; batch < 3; batch++) {
         if (batch == 2)
@@ -359,7 +359,7 @@ static void check_rrelu_noise(void)
     }
     mlp_init(&net, 3, -0.5f); /* most inputs negative, so the slopes matter */
     float x[BATCH * 7];
-    uint8_t labels[BATCH] = {0, 1, 2, 0, 1};
+    class_label labels[BATCH] = {0, 1, 2, 0, 1};
     for (size_t i = 0; i < BATCH * 7; i++)
         x[i] = (float)((int)(i * 37 % 23) - 11) * 0.1f;
     double l1, l1again, l2, e1, e2;
