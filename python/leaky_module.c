@@ -811,12 +811,12 @@ done:
     return result;
 }
 
-/* The backward pass in the library's types; float16 is widened to float32 (x32, dy32: n
- * floats each) and dx rounded once back, as the library's float16 functions do. */
+/* The backward pass in the library's types; float16 is widened to float32 (wide: n floats
+ * for x, n for dy, then one per slope) and dx and dw rounded once back, as the library's
+ * float16 functions do. */
 static leaky_status prelu_backward_run(enum dtype dtype, PyArrayObject *x, PyArrayObject *dy,
                                        PyArrayObject *dx, PyArrayObject *dw,
-                                       const struct prelu_shape *s, PyArrayObject *w, float *x32,
-                                       float *dy32)
+                                       const struct prelu_shape *s, PyArrayObject *w, float *wide)
 {
     const size_t n = (size_t)PyArray_SIZE(x), nw = (size_t)PyArray_SIZE(w);
     switch (dtype) {
@@ -828,17 +828,20 @@ static leaky_status prelu_backward_run(enum dtype dtype, PyArrayObject *x, PyArr
         return leaky_prelu_backward_f64(PyArray_DATA(x), PyArray_DATA(dy), PyArray_DATA(dx),
                                         PyArray_DATA(dw), s->outer, s->channels, s->inner,
                                         PyArray_DATA(w), nw);
-    default:
+    default: {
+        float *x32 = wide, *dy32 = wide + n, *dw32 = wide + 2 * n;
         if (n > 0) {
             leaky_widen_array_f16(PyArray_DATA(x), x32, n);
             leaky_widen_array_f16(PyArray_DATA(dy), dy32, n);
         }
-        const leaky_status status =
-            leaky_prelu_backward_f32(x32, dy32, dy32, PyArray_DATA(dw), s->outer, s->channels,
-                                     s->inner, PyArray_DATA(w), nw);
+        const leaky_status status = leaky_prelu_backward_f32(
+            x32, dy32, dy32, dw32, s->outer, s->channels, s->inner, PyArray_DATA(w), nw);
         if (status == LEAKY_OK && n > 0)
             leaky_narrow_array_f16(dy32, PyArray_DATA(dx), n);
+        if (status == LEAKY_OK && nw > 0)
+            leaky_narrow_array_f16(dw32, PyArray_DATA(dw), nw);
         return status;
+    }
     }
 }
 
@@ -849,7 +852,7 @@ static PyObject *py_prelu_backward(FASTCALL_ARGS)
     static const char *const names[] = {"x", "grad", "weight", "axis", NULL};
     PyObject *a[4], *result = NULL;
     PyArrayObject *xa = NULL, *x = NULL, *ga = NULL, *dy = NULL, *w = NULL, *dx = NULL, *dw = NULL;
-    float *x32 = NULL, *dy32 = NULL;
+    float *wide = NULL;
     enum dtype dtype;
     struct prelu_shape shape;
     if (parse_args(fn, names, 3, args, nargs, kwnames, a) < 0)
@@ -860,14 +863,14 @@ static PyObject *py_prelu_backward(FASTCALL_ARGS)
         prelu_shape(fn, x, a[3], &shape) < 0 || !(w = slopes_array(fn, a[2], dtype)))
         goto done;
     dx = (PyArrayObject *)PyArray_NewLikeArray(x, NPY_CORDER, NULL, 0);
-    dw = (PyArrayObject *)PyArray_NewLikeArray(w, NPY_CORDER, NULL, 0);
+    /* dweight in x's dtype, as every result (w is float32 for float16) */
+    dw = (PyArrayObject *)PyArray_NewLikeArray(w, NPY_CORDER, descr_of(dtype), 0);
     if (!dx || !dw)
         goto done;
-    const size_t n = (size_t)PyArray_SIZE(x);
-    if (dtype == F16 && n > 0) {
-        x32 = PyMem_RawMalloc(n * sizeof(float));
-        dy32 = PyMem_RawMalloc(n * sizeof(float));
-        if (!x32 || !dy32) {
+    if (dtype == F16) {
+        wide = PyMem_RawMalloc((2 * (size_t)PyArray_SIZE(x) + (size_t)PyArray_SIZE(w)) *
+                               sizeof(float));
+        if (!wide) {
             PyErr_NoMemory();
             goto done;
         }
@@ -875,7 +878,7 @@ static PyObject *py_prelu_backward(FASTCALL_ARGS)
     leaky_status status;
     Py_BEGIN_ALLOW_THREADS;
     pthread_rwlock_rdlock(&settings_lock);
-    status = prelu_backward_run(dtype, x, dy, dx, dw, &shape, w, x32, dy32);
+    status = prelu_backward_run(dtype, x, dy, dx, dw, &shape, w, wide);
     pthread_rwlock_unlock(&settings_lock);
     Py_END_ALLOW_THREADS;
     if (status != LEAKY_OK) {
@@ -885,8 +888,7 @@ static PyObject *py_prelu_backward(FASTCALL_ARGS)
     Py_INCREF(dx);
     result = Py_BuildValue("(NO)", PyArray_Return(dx), (PyObject *)dw);
 done:
-    PyMem_RawFree(x32);
-    PyMem_RawFree(dy32);
+    PyMem_RawFree(wide);
     Py_XDECREF(xa);
     Py_XDECREF(x);
     Py_XDECREF(ga);
@@ -963,11 +965,13 @@ static PyMethodDef methods[] = {
     FASTCALL(prelu, "prelu($module, /, x, weight, axis=1, out=None)\n--\n\n"
                     "PReLU: x where x > 0, weight[c] * x elsewhere, c the index on axis; weight "
                     "has one\nslope, or one per channel (torch.nn.functional.prelu for axis 1)."),
-    FASTCALL(prelu_backward,
-             "prelu_backward($module, /, x, grad, weight, axis=1)\n--\n\n"
-             "PReLU's backward pass: (dx, dweight). dweight is summed in a fixed order (the same "
-             "bits\nfor any thread count and CPU), within 1e-6 of the sum of |terms| of the "
-             "exact sum;\nfloat32 for float16 input."),
+    FASTCALL(
+        prelu_backward,
+        "prelu_backward($module, /, x, grad, weight, axis=1)\n--\n\n"
+        "PReLU's backward pass: (dx, dweight), both in x's dtype. dweight is summed in a fixed "
+        "order\n(the same bits for any thread count and CPU), within 1e-6 of the sum of "
+        "|terms| of the\nexact sum; for float16, that float32 sum rounded once to float16 "
+        "(inf beyond 65504)."),
     FASTCALL(rrelu,
              "rrelu($module, /, x, lower=0.125, upper=0.3333333333333333, training=False, seed=0, "
              "out=None)\n--\n\n"

@@ -242,6 +242,7 @@ def test_float16_prelu_backward_is_the_librarys_float32_rounded_once():
     rng = np.random.default_rng(7)
     x = rng.standard_normal((8, 3, 50)).astype(np.float16)
     g = rng.standard_normal(x.shape).astype(np.float16)
+    x[:, 2], g[:, 2] = -100, 100  # a slope gradient beyond float16's range: -inf
     w = np.array([0.25, -1.5, 2.0], np.float32)
     xw, gw = x.astype(np.float32), g.astype(np.float32)
     dx32, dw = np.empty_like(xw), np.empty(3, np.float32)
@@ -249,9 +250,13 @@ def test_float16_prelu_backward_is_the_librarys_float32_rounded_once():
         ctypes.c_void_p, ctypes.c_size_t]
     assert lib.leaky_prelu_backward_f32(ptr(xw), ptr(gw), ptr(dx32), ptr(dw), 8, 3, 50, ptr(w),
                                         3) == 0
-    got_dx, got_dw = leaky.prelu_backward(x, g, w)
-    assert_bits_equal(got_dx, dx32.astype(np.float16))
-    assert_bits_equal(got_dw, dw)
+    # dweight has x's dtype too: the float32 sum rounded once to float16.
+    dw16 = np.empty(3, np.float16)
+    assert lib.leaky_narrow_array_f16(ptr(dw), ptr(dw16), ctypes.c_size_t(3)) == 0
+    for weight in [w, w.astype(np.float16)]:
+        got_dx, got_dw = leaky.prelu_backward(x, g, weight)
+        assert_bits_equal(got_dx, dx32.astype(np.float16))
+        assert_bits_equal(got_dw, dw16)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
