@@ -373,6 +373,54 @@ def test_views_give_what_their_dense_copies_give(view, dtype):
         assert_bits_equal(v, leaky.leaky_relu(xd, 0.3))
 
 
+REVERSED = {
+    "[::-1]": lambda a: a[::-1],
+    "[::-3]": lambda a: a[::-3],
+    "2-D [:, ::-1]": lambda a: a.reshape(60, 70)[:, ::-1],
+    "2-D [::-1, :]": lambda a: a.reshape(60, 70)[::-1, :],
+    "2-D [::-1, ::-1]": lambda a: a.reshape(60, 70)[::-1, ::-1],
+}
+REVERSED_CALLS = {
+    "leaky_relu": lambda x, g, **out: leaky.leaky_relu(x, 0.3, **out),
+    "leaky_relu_backward": lambda x, g, **out: leaky.leaky_relu_backward(x, g, 0.3, **out),
+    "relu": lambda x, g, **out: leaky.relu(x, **out),
+    "rrelu training": lambda x, g, **out: leaky.rrelu(x, training=True, seed=3, **out),
+    "prelu on the last axis": lambda x, g, **out: leaky.prelu(
+        x, np.linspace(-1, 1, x.shape[-1]).astype(np.float32), axis=-1, **out),
+}
+
+
+@pytest.mark.parametrize("view", REVERSED)
+@pytest.mark.parametrize("fn", REVERSED_CALLS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_negative_strides_give_the_dense_result_in_the_views_order(view, fn, dtype):
+    """Inputs, out= and in place on reversed views, alone and mixed with dense arrays: the
+    element at each index is the one computed from the inputs at that index (over several
+    blocks of the reversed road for every dtype)."""
+    rng = np.random.default_rng(12)
+    f, v = REVERSED_CALLS[fn], REVERSED[view]
+    x, g = v(rng.standard_normal(4200).astype(dtype)), v(rng.standard_normal(4200).astype(dtype))
+    xd, gd = np.ascontiguousarray(x), np.ascontiguousarray(g)
+    want = f(xd, gd)
+    assert_bits_equal(f(x, g), want)
+    assert_bits_equal(f(x, gd), want)
+    assert_bits_equal(f(xd, g), want)
+    for inputs in [(x, g), (xd, gd), (x, gd)]:
+        target = np.full(4200, 7, dtype)
+        out = v(target)
+        assert f(*inputs, out=out) is out
+        assert_bits_equal(out, want)
+        written = np.zeros(4200, bool)
+        v(written)[...] = True
+        assert np.all(target[~written] == 7)
+        dense_out = np.empty_like(xd)
+        f(*inputs, out=dense_out)
+        assert_bits_equal(dense_out, want)
+    inplace = v(x.base.copy())
+    assert f(inplace, g, out=inplace) is inplace
+    assert_bits_equal(inplace, want)
+
+
 def test_out_overlapping_the_input_gives_the_result_of_a_copy():
     x = np.linspace(-5, 5, 10001).astype(np.float32)
     want = leaky.leaky_relu(x[:-1].copy(), 0.1)
