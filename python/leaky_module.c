@@ -4,11 +4,14 @@
  * conventions (broadcasting, out= and in place, any strides, 0-d and empty arrays, the
  * input's dtype for the result).
  *
- * An elementwise call takes one of two roads. When every operand is dense in the same
+ * An elementwise call takes one of three roads. When every operand is dense in the same
  * order (C or Fortran), aligned and in the machine's byte order, the whole array is one
- * call of the library (its SIMD kernels and its threads). Otherwise NumPy's buffered
- * iterator hands over dense blocks, copying strided, broadcast or byte-swapped operands in
- * and the output back, and each block is one call. Either way the kernels run with the GIL
+ * call of the library (its SIMD kernels and its threads); so is it when every operand is
+ * dense and reversed on every axis (x[::-1]), from the lowest address. When the operands
+ * are dense, some reversed and some not, blocks are reversed through a buffer in the
+ * cache on the way in or out, each block one call. Otherwise NumPy's buffered iterator
+ * hands over dense blocks, copying strided, broadcast or byte-swapped operands in and the
+ * output back, and each block is one call. Every way the kernels run with the GIL
  * released.
  */
 #define PY_SSIZE_T_CLEAN
@@ -19,6 +22,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "leaky.h"
 
@@ -421,18 +425,112 @@ static leaky_status check_scalars(const struct op *op, enum dtype dtype, const s
     return op->run[dtype](p, 1, 0, q);
 }
 
-/* The whole arrays in one call. */
-static leaky_status run_whole(const struct op *op, enum dtype dtype, PyArrayObject **ops,
-                              const struct params *q)
+/* How an operand holds its elements in C order: dense from its lowest address up, dense
+ * from its highest address down (every axis reversed, as x[::-1]), or neither. */
+enum direction { NEITHER, FORWARD, BACKWARD };
+
+static enum direction direction_of(PyArrayObject *a)
 {
-    char *p[3];
-    for (int i = 0; i <= op->nin; i++)
-        p[i] = PyArray_BYTES(ops[i]);
-    const size_t n = (size_t)PyArray_SIZE(ops[0]);
-    leaky_status status;
+    if (!PyArray_ISNOTSWAPPED(a) || !PyArray_ISALIGNED(a))
+        return NEITHER;
+    if (PyArray_IS_C_CONTIGUOUS(a))
+        return FORWARD;
+    npy_intp step = PyArray_ITEMSIZE(a);
+    for (int d = PyArray_NDIM(a) - 1; d >= 0; d--) {
+        if (PyArray_DIM(a, d) > 1 && PyArray_STRIDE(a, d) != -step)
+            return NEITHER;
+        step *= PyArray_DIM(a, d);
+    }
+    return BACKWARD;
+}
+
+/* Whether the operands are dense in C order, each forward or backward, at least one
+ * backward, and out (NULL: a new one, forward) is one of the inputs or shares no byte with
+ * them; dir gets each operand's direction. */
+static bool reversed_arrays(PyArrayObject *const *in, int nin, PyArrayObject *out,
+                            enum direction *dir)
+{
+    bool any_backward = false;
+    for (int i = 0; i <= nin; i++) {
+        PyArrayObject *a = i < nin ? in[i] : out;
+        dir[i] = a ? direction_of(a) : FORWARD;
+        if (dir[i] == NEITHER || (a && !same_shape(a, in[0])))
+            return false;
+        any_backward = any_backward || dir[i] == BACKWARD;
+    }
+    for (int i = 0; out && i < nin; i++) {
+        const char *in_lo, *in_hi, *out_lo, *out_hi;
+        extent(in[i], &in_lo, &in_hi);
+        extent(out, &out_lo, &out_hi);
+        if ((in_lo != out_lo || dir[i] != dir[nin]) && overlap(in[i], out))
+            return false;
+    }
+    return any_backward;
+}
+
+/* The elements of each operand in a block of the reversed road: in the first level of
+ * cache with the others. */
+#define REVERSED_BLOCK_BYTES 8192
+
+/* to[j] = from[n - 1 - j] for elements of `size` bytes; each size its own loop, which the
+ * compiler vectorises with shuffles. */
+static inline void reverse_elements(char *restrict to, const char *restrict from, size_t n,
+                                    size_t size)
+{
+    for (size_t j = 0; j < n; j++)
+        memcpy(to + j * size, from + (n - 1 - j) * size, size);
+}
+
+static void reverse_copy(char *restrict to, const char *restrict from, size_t n, size_t size)
+{
+    switch (size) {
+    case 2: reverse_elements(to, from, n, 2); break;
+    case 4: reverse_elements(to, from, n, 4); break;
+    default: reverse_elements(to, from, n, 8); break;
+    }
+}
+
+/* Operands dense in C order, forward or backward (see direction_of). All in one direction
+ * (RReLU's draw, which depends on the index, only forward): one call of the library on
+ * their lowest addresses, since an elementwise function does not care about the order.
+ * Otherwise blocks in C order, each backward input reversed into a buffer and a backward
+ * output reversed out of one. */
+static leaky_status run_dense(const struct op *op, enum dtype dtype, PyArrayObject **ops,
+                              const enum direction *dir, const struct params *q)
+{
+    const int nop = op->nin + 1;
+    const size_t n = (size_t)PyArray_SIZE(ops[0]), size = (size_t)PyArray_ITEMSIZE(ops[0]);
+    char *lo[3];
+    bool one_direction = true;
+    for (int i = 0; i < nop; i++) {
+        const char *low, *high;
+        extent(ops[i], &low, &high);
+        lo[i] = (char *)low;
+        one_direction = one_direction && dir[i] == dir[0];
+    }
+    one_direction = one_direction && (dir[0] == FORWARD || !op->indexed);
+    leaky_status status = LEAKY_OK;
     Py_BEGIN_ALLOW_THREADS;
     pthread_rwlock_rdlock(&settings_lock);
-    status = op->run[dtype](p, n, 0, q);
+    if (one_direction) {
+        status = op->run[dtype](lo, n, 0, q);
+    } else {
+        _Alignas(64) char buf[3][REVERSED_BLOCK_BYTES];
+        const size_t block = REVERSED_BLOCK_BYTES / size;
+        for (size_t done = 0; status == LEAKY_OK && done < n; done += block) {
+            const size_t m = n - done < block ? n - done : block;
+            const size_t back = (n - done - m) * size; /* the block's bytes, when backward */
+            char *p[3];
+            for (int i = 0; i < nop; i++) {
+                p[i] = dir[i] == FORWARD ? lo[i] + done * size : buf[i];
+                if (dir[i] == BACKWARD && i < op->nin)
+                    reverse_copy(buf[i], lo[i] + back, m, size);
+            }
+            status = op->run[dtype](p, m, done, q);
+            if (status == LEAKY_OK && dir[op->nin] == BACKWARD)
+                reverse_copy(lo[op->nin] + back, buf[op->nin], m, size);
+        }
+    }
     pthread_rwlock_unlock(&settings_lock);
     Py_END_ALLOW_THREADS;
     return status;
@@ -535,15 +633,20 @@ static PyObject *elementwise(const char *fn, const struct op *op, PyObject *cons
             goto done;
     }
 
-    if (whole_arrays(ops, nin, out, op->indexed)) {
-        ops[nin] =
-            out ? out : (PyArrayObject *)PyArray_NewLikeArray(ops[0], NPY_KEEPORDER, NULL, 0);
+    /* Arrays dense in one order go to the library whole (forward: in their common order);
+     * reversed ones too, or in blocks reversed on the way (a new output is C order). */
+    enum direction dir[3] = {FORWARD, FORWARD, FORWARD};
+    const bool whole = whole_arrays(ops, nin, out, op->indexed);
+    if (whole || reversed_arrays(ops, nin, out, dir)) {
+        ops[nin] = out ? out
+                       : (PyArrayObject *)PyArray_NewLikeArray(
+                             ops[0], whole ? NPY_KEEPORDER : NPY_CORDER, NULL, 0);
         if (!ops[nin])
             goto done;
         if (out)
             Py_INCREF(out);
-        const leaky_status status =
-            PyArray_SIZE(ops[0]) > 0 ? run_whole(op, dtype, ops, q) : check_scalars(op, dtype, q);
+        const leaky_status status = PyArray_SIZE(ops[0]) > 0 ? run_dense(op, dtype, ops, dir, q)
+                                                             : check_scalars(op, dtype, q);
         if (status != LEAKY_OK) {
             raise_library_error();
             goto done;
@@ -811,12 +914,12 @@ done:
     return result;
 }
 
-/* The backward pass in the library's types; float16 is widened to float32 (x32, dy32: n
- * floats each) and dx rounded once back, as the library's float16 functions do. */
+/* The backward pass in the library's types; float16 is widened to float32 (wide: n floats
+ * for x, n for dy, then one per slope) and dx and dw rounded once back, as the library's
+ * float16 functions do. */
 static leaky_status prelu_backward_run(enum dtype dtype, PyArrayObject *x, PyArrayObject *dy,
                                        PyArrayObject *dx, PyArrayObject *dw,
-                                       const struct prelu_shape *s, PyArrayObject *w, float *x32,
-                                       float *dy32)
+                                       const struct prelu_shape *s, PyArrayObject *w, float *wide)
 {
     const size_t n = (size_t)PyArray_SIZE(x), nw = (size_t)PyArray_SIZE(w);
     switch (dtype) {
@@ -828,17 +931,20 @@ static leaky_status prelu_backward_run(enum dtype dtype, PyArrayObject *x, PyArr
         return leaky_prelu_backward_f64(PyArray_DATA(x), PyArray_DATA(dy), PyArray_DATA(dx),
                                         PyArray_DATA(dw), s->outer, s->channels, s->inner,
                                         PyArray_DATA(w), nw);
-    default:
+    default: {
+        float *x32 = wide, *dy32 = wide + n, *dw32 = wide + 2 * n;
         if (n > 0) {
             leaky_widen_array_f16(PyArray_DATA(x), x32, n);
             leaky_widen_array_f16(PyArray_DATA(dy), dy32, n);
         }
-        const leaky_status status =
-            leaky_prelu_backward_f32(x32, dy32, dy32, PyArray_DATA(dw), s->outer, s->channels,
-                                     s->inner, PyArray_DATA(w), nw);
+        const leaky_status status = leaky_prelu_backward_f32(
+            x32, dy32, dy32, dw32, s->outer, s->channels, s->inner, PyArray_DATA(w), nw);
         if (status == LEAKY_OK && n > 0)
             leaky_narrow_array_f16(dy32, PyArray_DATA(dx), n);
+        if (status == LEAKY_OK && nw > 0)
+            leaky_narrow_array_f16(dw32, PyArray_DATA(dw), nw);
         return status;
+    }
     }
 }
 
@@ -849,7 +955,7 @@ static PyObject *py_prelu_backward(FASTCALL_ARGS)
     static const char *const names[] = {"x", "grad", "weight", "axis", NULL};
     PyObject *a[4], *result = NULL;
     PyArrayObject *xa = NULL, *x = NULL, *ga = NULL, *dy = NULL, *w = NULL, *dx = NULL, *dw = NULL;
-    float *x32 = NULL, *dy32 = NULL;
+    float *wide = NULL;
     enum dtype dtype;
     struct prelu_shape shape;
     if (parse_args(fn, names, 3, args, nargs, kwnames, a) < 0)
@@ -860,14 +966,14 @@ static PyObject *py_prelu_backward(FASTCALL_ARGS)
         prelu_shape(fn, x, a[3], &shape) < 0 || !(w = slopes_array(fn, a[2], dtype)))
         goto done;
     dx = (PyArrayObject *)PyArray_NewLikeArray(x, NPY_CORDER, NULL, 0);
-    dw = (PyArrayObject *)PyArray_NewLikeArray(w, NPY_CORDER, NULL, 0);
+    /* dweight in x's dtype, as every result (w is float32 for float16) */
+    dw = (PyArrayObject *)PyArray_NewLikeArray(w, NPY_CORDER, descr_of(dtype), 0);
     if (!dx || !dw)
         goto done;
-    const size_t n = (size_t)PyArray_SIZE(x);
-    if (dtype == F16 && n > 0) {
-        x32 = PyMem_RawMalloc(n * sizeof(float));
-        dy32 = PyMem_RawMalloc(n * sizeof(float));
-        if (!x32 || !dy32) {
+    if (dtype == F16) {
+        wide = PyMem_RawMalloc((2 * (size_t)PyArray_SIZE(x) + (size_t)PyArray_SIZE(w)) *
+                               sizeof(float));
+        if (!wide) {
             PyErr_NoMemory();
             goto done;
         }
@@ -875,7 +981,7 @@ static PyObject *py_prelu_backward(FASTCALL_ARGS)
     leaky_status status;
     Py_BEGIN_ALLOW_THREADS;
     pthread_rwlock_rdlock(&settings_lock);
-    status = prelu_backward_run(dtype, x, dy, dx, dw, &shape, w, x32, dy32);
+    status = prelu_backward_run(dtype, x, dy, dx, dw, &shape, w, wide);
     pthread_rwlock_unlock(&settings_lock);
     Py_END_ALLOW_THREADS;
     if (status != LEAKY_OK) {
@@ -885,8 +991,7 @@ static PyObject *py_prelu_backward(FASTCALL_ARGS)
     Py_INCREF(dx);
     result = Py_BuildValue("(NO)", PyArray_Return(dx), (PyObject *)dw);
 done:
-    PyMem_RawFree(x32);
-    PyMem_RawFree(dy32);
+    PyMem_RawFree(wide);
     Py_XDECREF(xa);
     Py_XDECREF(x);
     Py_XDECREF(ga);
@@ -963,11 +1068,13 @@ static PyMethodDef methods[] = {
     FASTCALL(prelu, "prelu($module, /, x, weight, axis=1, out=None)\n--\n\n"
                     "PReLU: x where x > 0, weight[c] * x elsewhere, c the index on axis; weight "
                     "has one\nslope, or one per channel (torch.nn.functional.prelu for axis 1)."),
-    FASTCALL(prelu_backward,
-             "prelu_backward($module, /, x, grad, weight, axis=1)\n--\n\n"
-             "PReLU's backward pass: (dx, dweight). dweight is summed in a fixed order (the same "
-             "bits\nfor any thread count and CPU), within 1e-6 of the sum of |terms| of the "
-             "exact sum;\nfloat32 for float16 input."),
+    FASTCALL(
+        prelu_backward,
+        "prelu_backward($module, /, x, grad, weight, axis=1)\n--\n\n"
+        "PReLU's backward pass: (dx, dweight), both in x's dtype. dweight is summed in a fixed "
+        "order\n(the same bits for any thread count and CPU), within 1e-6 of the sum of "
+        "|terms| of the\nexact sum; for float16, that float32 sum rounded once to float16 "
+        "(inf beyond 65504)."),
     FASTCALL(rrelu,
              "rrelu($module, /, x, lower=0.125, upper=0.3333333333333333, training=False, seed=0, "
              "out=None)\n--\n\n"

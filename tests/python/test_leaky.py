@@ -242,6 +242,7 @@ def test_float16_prelu_backward_is_the_librarys_float32_rounded_once():
     rng = np.random.default_rng(7)
     x = rng.standard_normal((8, 3, 50)).astype(np.float16)
     g = rng.standard_normal(x.shape).astype(np.float16)
+    x[:, 2], g[:, 2] = -100, 100  # a slope gradient beyond float16's range: -inf
     w = np.array([0.25, -1.5, 2.0], np.float32)
     xw, gw = x.astype(np.float32), g.astype(np.float32)
     dx32, dw = np.empty_like(xw), np.empty(3, np.float32)
@@ -249,9 +250,13 @@ def test_float16_prelu_backward_is_the_librarys_float32_rounded_once():
         ctypes.c_void_p, ctypes.c_size_t]
     assert lib.leaky_prelu_backward_f32(ptr(xw), ptr(gw), ptr(dx32), ptr(dw), 8, 3, 50, ptr(w),
                                         3) == 0
-    got_dx, got_dw = leaky.prelu_backward(x, g, w)
-    assert_bits_equal(got_dx, dx32.astype(np.float16))
-    assert_bits_equal(got_dw, dw)
+    # dweight has x's dtype too: the float32 sum rounded once to float16.
+    dw16 = np.empty(3, np.float16)
+    assert lib.leaky_narrow_array_f16(ptr(dw), ptr(dw16), ctypes.c_size_t(3)) == 0
+    for weight in [w, w.astype(np.float16)]:
+        got_dx, got_dw = leaky.prelu_backward(x, g, weight)
+        assert_bits_equal(got_dx, dx32.astype(np.float16))
+        assert_bits_equal(got_dw, dw16)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -366,6 +371,54 @@ def test_views_give_what_their_dense_copies_give(view, dtype):
         v = VIEWS[view](inplace)
         leaky.leaky_relu(v, 0.3, out=v)
         assert_bits_equal(v, leaky.leaky_relu(xd, 0.3))
+
+
+REVERSED = {
+    "[::-1]": lambda a: a[::-1],
+    "[::-3]": lambda a: a[::-3],
+    "2-D [:, ::-1]": lambda a: a.reshape(60, 70)[:, ::-1],
+    "2-D [::-1, :]": lambda a: a.reshape(60, 70)[::-1, :],
+    "2-D [::-1, ::-1]": lambda a: a.reshape(60, 70)[::-1, ::-1],
+}
+REVERSED_CALLS = {
+    "leaky_relu": lambda x, g, **out: leaky.leaky_relu(x, 0.3, **out),
+    "leaky_relu_backward": lambda x, g, **out: leaky.leaky_relu_backward(x, g, 0.3, **out),
+    "relu": lambda x, g, **out: leaky.relu(x, **out),
+    "rrelu training": lambda x, g, **out: leaky.rrelu(x, training=True, seed=3, **out),
+    "prelu on the last axis": lambda x, g, **out: leaky.prelu(
+        x, np.linspace(-1, 1, x.shape[-1]).astype(np.float32), axis=-1, **out),
+}
+
+
+@pytest.mark.parametrize("view", REVERSED)
+@pytest.mark.parametrize("fn", REVERSED_CALLS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_negative_strides_give_the_dense_result_in_the_views_order(view, fn, dtype):
+    """Inputs, out= and in place on reversed views, alone and mixed with dense arrays: the
+    element at each index is the one computed from the inputs at that index (over several
+    blocks of the reversed road for every dtype)."""
+    rng = np.random.default_rng(12)
+    f, v = REVERSED_CALLS[fn], REVERSED[view]
+    x, g = v(rng.standard_normal(4200).astype(dtype)), v(rng.standard_normal(4200).astype(dtype))
+    xd, gd = np.ascontiguousarray(x), np.ascontiguousarray(g)
+    want = f(xd, gd)
+    assert_bits_equal(f(x, g), want)
+    assert_bits_equal(f(x, gd), want)
+    assert_bits_equal(f(xd, g), want)
+    for inputs in [(x, g), (xd, gd), (x, gd)]:
+        target = np.full(4200, 7, dtype)
+        out = v(target)
+        assert f(*inputs, out=out) is out
+        assert_bits_equal(out, want)
+        written = np.zeros(4200, bool)
+        v(written)[...] = True
+        assert np.all(target[~written] == 7)
+        dense_out = np.empty_like(xd)
+        f(*inputs, out=dense_out)
+        assert_bits_equal(dense_out, want)
+    inplace = v(x.base.copy())
+    assert f(inplace, g, out=inplace) is inplace
+    assert_bits_equal(inplace, want)
 
 
 def test_out_overlapping_the_input_gives_the_result_of_a_copy():
