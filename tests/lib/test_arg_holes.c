@@ -235,11 +235,23 @@ static void misaligned_arrays(void)
 enum { P_X, P_DY, P_W, P_B, P_OUT, P_DW, P_DB, P_ARRAYS }; /* the outputs from P_OUT */
 struct prelu_shape {
     size_t outer, channels, inner, num_slopes;
+    bool split; /* the broadcast functions: w (outer, 1, inner) */
 };
+/* The broadcast functions' x (outer, channels, inner) and w: (channels, 1), or a scalar for
+ * one slope; split, (outer, 1, inner), which takes one call of the plan per channel.
+ * Returns w's dimension count. */
+static size_t broadcast_shapes(const struct prelu_shape *s, size_t x_shape[3], size_t w_shape[3])
+{
+    x_shape[0] = s->outer, x_shape[1] = s->channels, x_shape[2] = s->inner;
+    if (s->split) {
+        w_shape[0] = s->outer, w_shape[1] = 1, w_shape[2] = s->inner;
+        return 3;
+    }
+    w_shape[0] = s->channels, w_shape[1] = 1;
+    return s->num_slopes == 1 ? 0 : 2;
+}
 typedef leaky_status prelu_call(unsigned char *const a[P_ARRAYS], const struct prelu_shape *s);
 #define ARG(type, i) ((type *)(void *)a[i])
-/* x (outer, channels, inner) with w of shape (channels, 1), or a scalar for one slope; and
- * with w of shape (outer, 1, inner), which takes one call of the plan per channel. */
 #define PRELU_CALLS(T, SUFFIX)                                                                     \
     static leaky_status prelu_##SUFFIX(unsigned char *const a[P_ARRAYS],                           \
                                        const struct prelu_shape *s)                                \
@@ -271,35 +283,18 @@ typedef leaky_status prelu_call(unsigned char *const a[P_ARRAYS], const struct p
     static leaky_status broadcast_##SUFFIX(unsigned char *const a[P_ARRAYS],                       \
                                            const struct prelu_shape *s)                            \
     {                                                                                              \
-        const size_t x_shape[3] = {s->outer, s->channels, s->inner},                               \
-                     w_shape[2] = {s->channels, 1};                                                \
+        size_t x_shape[3], w_shape[3];                                                             \
+        const size_t w_ndim = broadcast_shapes(s, x_shape, w_shape);                               \
         return leaky_prelu_broadcast_##SUFFIX(ARG(const T, P_X), x_shape, 3, ARG(const T, P_W),    \
-                                              w_shape, s->num_slopes == 1 ? 0 : 2, ARG(T, P_OUT)); \
+                                              w_shape, w_ndim, ARG(T, P_OUT));                     \
     }                                                                                              \
     static leaky_status broadcast_backward_##SUFFIX(unsigned char *const a[P_ARRAYS],              \
                                                     const struct prelu_shape *s)                   \
     {                                                                                              \
-        const size_t x_shape[3] = {s->outer, s->channels, s->inner},                               \
-                     w_shape[2] = {s->channels, 1};                                                \
+        size_t x_shape[3], w_shape[3];                                                             \
+        const size_t w_ndim = broadcast_shapes(s, x_shape, w_shape);                               \
         return leaky_prelu_broadcast_backward_##SUFFIX(                                            \
-            ARG(const T, P_X), x_shape, 3, ARG(const T, P_W), w_shape, s->num_slopes == 1 ? 0 : 2, \
-            ARG(const T, P_DY), ARG(T, P_OUT), ARG(T, P_DW));                                      \
-    }                                                                                              \
-    static leaky_status broadcast_split_##SUFFIX(unsigned char *const a[P_ARRAYS],                 \
-                                                 const struct prelu_shape *s)                      \
-    {                                                                                              \
-        const size_t x_shape[3] = {s->outer, s->channels, s->inner};                               \
-        const size_t w_shape[3] = {s->outer, 1, s->inner};                                         \
-        return leaky_prelu_broadcast_##SUFFIX(ARG(const T, P_X), x_shape, 3, ARG(const T, P_W),    \
-                                              w_shape, 3, ARG(T, P_OUT));                          \
-    }                                                                                              \
-    static leaky_status broadcast_split_backward_##SUFFIX(unsigned char *const a[P_ARRAYS],        \
-                                                          const struct prelu_shape *s)             \
-    {                                                                                              \
-        const size_t x_shape[3] = {s->outer, s->channels, s->inner};                               \
-        const size_t w_shape[3] = {s->outer, 1, s->inner};                                         \
-        return leaky_prelu_broadcast_backward_##SUFFIX(                                            \
-            ARG(const T, P_X), x_shape, 3, ARG(const T, P_W), w_shape, 3, ARG(const T, P_DY),      \
+            ARG(const T, P_X), x_shape, 3, ARG(const T, P_W), w_shape, w_ndim, ARG(const T, P_DY), \
             ARG(T, P_OUT), ARG(T, P_DW));                                                          \
     }
 PRELU_CALLS(float, f32)
@@ -341,27 +336,25 @@ static void prelu_arrays_at_any_byte(void)
         const char *name;
         prelu_call *call;
         size_t data_size, param_size; /* x, dy and y or dx; the slopes, bias and gradients */
+        bool split;
     } entries[] = {
-        {"leaky_prelu_f32", prelu_f32, 4, 4},
-        {"leaky_prelu_backward_f32", prelu_backward_f32, 4, 4},
-        {"leaky_bias_prelu_f32", bias_prelu_f32, 4, 4},
-        {"leaky_bias_prelu_backward_f32", bias_prelu_backward_f32, 4, 4},
-        {"leaky_prelu_broadcast_f32", broadcast_f32, 4, 4},
-        {"leaky_prelu_broadcast_backward_f32", broadcast_backward_f32, 4, 4},
-        {"leaky_prelu_broadcast_f32 (w outer x 1 x inner)", broadcast_split_f32, 4, 4},
-        {"leaky_prelu_broadcast_backward_f32 (w outer x 1 x inner)", broadcast_split_backward_f32,
-         4, 4},
-        {"leaky_prelu_f64", prelu_f64, 8, 8},
-        {"leaky_prelu_backward_f64", prelu_backward_f64, 8, 8},
-        {"leaky_bias_prelu_f64", bias_prelu_f64, 8, 8},
-        {"leaky_bias_prelu_backward_f64", bias_prelu_backward_f64, 8, 8},
-        {"leaky_prelu_broadcast_f64", broadcast_f64, 8, 8},
-        {"leaky_prelu_broadcast_backward_f64", broadcast_backward_f64, 8, 8},
-        {"leaky_prelu_broadcast_f64 (w outer x 1 x inner)", broadcast_split_f64, 8, 8},
-        {"leaky_prelu_broadcast_backward_f64 (w outer x 1 x inner)", broadcast_split_backward_f64,
-         8, 8},
-        {"leaky_prelu_f16", prelu_f16, 2, 4},
-        {"leaky_prelu_bf16", prelu_bf16, 2, 4},
+#define PRELU_ENTRIES(SUFFIX, SIZE)                                                              \
+    {"leaky_prelu_" #SUFFIX, prelu_##SUFFIX, SIZE, SIZE, false},                                 \
+        {"leaky_prelu_backward_" #SUFFIX, prelu_backward_##SUFFIX, SIZE, SIZE, false},           \
+        {"leaky_bias_prelu_" #SUFFIX, bias_prelu_##SUFFIX, SIZE, SIZE, false},                   \
+        {"leaky_bias_prelu_backward_" #SUFFIX, bias_prelu_backward_##SUFFIX, SIZE, SIZE, false}, \
+        {"leaky_prelu_broadcast_" #SUFFIX, broadcast_##SUFFIX, SIZE, SIZE, false},               \
+        {"leaky_prelu_broadcast_backward_" #SUFFIX, broadcast_backward_##SUFFIX, SIZE, SIZE,     \
+         false},                                                                                 \
+        {"leaky_prelu_broadcast_" #SUFFIX " (w outer x 1 x inner)", broadcast_##SUFFIX, SIZE,    \
+         SIZE, true},                                                                            \
+        {"leaky_prelu_broadcast_backward_" #SUFFIX " (w outer x 1 x inner)",                     \
+         broadcast_backward_##SUFFIX, SIZE, SIZE, true}
+        PRELU_ENTRIES(f32, 4),
+        PRELU_ENTRIES(f64, 8),
+#undef PRELU_ENTRIES
+        {"leaky_prelu_f16", prelu_f16, 2, 4, false},
+        {"leaky_prelu_bf16", prelu_bf16, 2, 4, false},
     };
     /* outer, channels, inner: runs (NCHW), channels last, short inner runs; 300 channels
      * pass the stack's 256 of one slope expanded per channel. */
@@ -393,7 +386,7 @@ static void prelu_arrays_at_any_byte(void)
             const size_t slope_counts[2] = {1, channels};
             for (int c = 0; c < 2; c++) {
                 const size_t slopes = slope_counts[c];
-                const struct prelu_shape s = {outer, channels, inner, slopes};
+                const struct prelu_shape s = {outer, channels, inner, slopes, entries[e].split};
                 for (int k = P_OUT; k < P_ARRAYS; k++)
                     memset(aligned[k], 0xa5, bytes[k] + GUARD);
                 leaky_set_isa(LEAKY_ISA_SCALAR);
