@@ -102,10 +102,12 @@ static leaky_status check_slopes(const char *fn, size_t n, size_t channels, cons
         memcpy(&u, slopes + k, sizeof u);
         not_finite |= (bits)((u & exponent) == exponent);
     }
-    for (size_t k = 0; not_finite && k < num_slopes; k++)
-        if (!isfinite(slopes[k]))
+    for (size_t k = 0; not_finite && k < num_slopes; k++) {
+        const T slope = load_unaligned(slopes + k);
+        if (!isfinite(slope))
             return leaky_fail(LEAKY_EINVAL, "%s: slopes[%zu] is %g; expected a finite number", fn,
-                              k, (double)slopes[k]);
+                              k, (double)slope);
+    }
     return LEAKY_OK;
 }
 
@@ -146,8 +148,9 @@ static leaky_status bias_args(const char *fn, const T *bias, size_t channels, co
             return leaky_fail(LEAKY_ENOMEM, "%s: cannot allocate %zu bytes for the slopes", fn,
                               channels * sizeof *w);
     }
+    const T shared = load_unaligned(*slopes);
     for (size_t c = 0; c < channels; c++)
-        w[c] = (*slopes)[0];
+        w[c] = shared;
     *slopes = w;
     return LEAKY_OK;
 }
@@ -177,8 +180,9 @@ static void expand(T *w, const T *values, size_t channels, size_t inner, size_t 
     else
         for (size_t c = 0; c < channels; c++) {
             T *run = w + c * inner;
+            const T value = load_unaligned(values + c);
             for (size_t i = 0; i < inner; i++)
-                run[i] = values[c];
+                run[i] = value;
         }
     const size_t period = channels * inner;
     for (size_t j = period; j < expanded; j += period)
@@ -279,11 +283,12 @@ struct forward_job {
 };
 
 /* One kernel call of the runs plan: len elements from at, with the slope (and bias) of
- * channel c. */
+ * channel c, from the caller's arrays (at any byte). */
 static void forward_run(const struct forward_job *job, size_t at, size_t len, size_t c)
 {
     const struct plan *p = job->p;
-    const TPARAMS params = {.slope = p->slopes ? p->slopes[c] : 0, .nontemporal = job->stream};
+    const TPARAMS params = {.slope = p->slopes ? load_unaligned(p->slopes + c) : 0,
+                            .nontemporal = job->stream};
     if (job->bias) {
         job->k->TNAME(vbias_act)(len, (const T *)job->x + at, p->bias + c,
                                  p->slopes ? p->slopes + c : NULL, 0, 0, (T *)job->y + at, &params);
@@ -554,9 +559,9 @@ static leaky_status backward(const char *fn, const T *x, const T *dy, T *dx, T *
         check_gradients(fn, x, dy, dx, 0, slopes, dslopes, num_slopes, bias, dbias, channels));
     if (n == 0) {
         for (size_t s = 0; dslopes && s < num_slopes; s++)
-            dslopes[s] = 0;
+            store_unaligned(dslopes + s, 0);
         for (size_t c = 0; dbias && c < channels; c++)
-            dbias[c] = 0;
+            store_unaligned(dbias + c, 0);
         return LEAKY_OK;
     }
     const size_t bytes = n * sizeof(T), slope_bytes = num_slopes * sizeof(T);
@@ -619,13 +624,13 @@ static leaky_status backward(const char *fn, const T *x, const T *dy, T *dx, T *
          * is the one quiet NaN, sign clear, so every path gives the same bits (dbias's
          * too). */
         for (size_t s = 0; s < num_slopes; s++)
-            dslopes[s] = isnan(total[s]) ? (T)NAN : (T)total[s];
+            store_unaligned(dslopes + s, isnan(total[s]) ? (T)NAN : (T)total[s]);
     }
     if (dbias) {
         double *btotal = total + (bias ? channels : 0);
         add_blocks(&p, bsums, btotal);
         for (size_t c = 0; c < channels; c++)
-            dbias[c] = isnan(btotal[c]) ? (T)NAN : (T)btotal[c];
+            store_unaligned(dbias + c, isnan(btotal[c]) ? (T)NAN : (T)btotal[c]);
     }
     free(sums);
     free(row);

@@ -115,10 +115,12 @@ static leaky_status check_slopes(const char *fn, const T *w, size_t num_w)
 {
     if (!w && num_w > 0)
         return leaky_fail(LEAKY_EINVAL, "%s: w is NULL; expected %zu slopes", fn, num_w);
-    for (size_t i = 0; i < num_w; i++)
-        if (!(w[i] - w[i] == 0)) /* inf or NaN */
+    for (size_t i = 0; i < num_w; i++) {
+        const T slope = load_unaligned(w + i);
+        if (!(slope - slope == 0)) /* inf or NaN */
             return leaky_fail(LEAKY_EINVAL, "%s: w[%zu] is %g; every slope must be finite", fn, i,
-                              (double)w[i]);
+                              (double)slope);
+    }
     return LEAKY_OK;
 }
 
@@ -152,7 +154,7 @@ leaky_status TAPI(prelu_broadcast_backward)(const T *x, const size_t *x_shape, s
     LEAKY_TRY(check_slopes(fn, w, g.num_w));
     if (g.n == 0) {
         for (size_t i = 0; dw && i < g.num_w; i++)
-            dw[i] = 0;
+            store_unaligned(dw + i, 0);
         return LEAKY_OK;
     }
     make_split(&g, &s);
@@ -184,7 +186,7 @@ leaky_status TAPI(prelu_broadcast_backward)(const T *x, const size_t *x_shape, s
             total[base + c] += part[c];
     }
     for (size_t i = 0; st == LEAKY_OK && i < g.num_w; i++)
-        dw[i] = (T)total[i];
+        store_unaligned(dw + i, (T)total[i]);
     free(total);
     free(part);
     return st;

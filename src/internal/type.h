@@ -4,6 +4,7 @@
  *   T, TNAME(name)      the element type, and a symbol with its prefix: f32_name, f64_name
  *   TAPI(name), TSTR    a public name (leaky_name_f32) and the suffix as a string ("f32")
  *   TPARAMS, TRRELU     the kernels' parameter structs for the type
+ *   T_ANY, load_unaligned, store_unaligned   T at any byte address
  * Kernels use the vector names of simd/vtype.h (vT_... for vf32_ / vf64_) on top. */
 #ifndef LEAKY_INTERNAL_TYPE_H
 #define LEAKY_INTERNAL_TYPE_H
@@ -21,6 +22,15 @@ typedef float T;
 #else
 #error "compile typed sources with LEAKY_TYPE_F32 or LEAKY_TYPE_F64"
 #endif
+
+/* Arrays may start at any byte (a numpy view, a packed record): a caller's element read or
+ * written one at a time goes through this type of alignment 1, which the compiler turns
+ * into plain moves where the CPU allows them, so no access is undefined.  A T_ANY * and a
+ * T * are compatible types: kernels.h declares with T * what the scalar reference defines
+ * with T_ANY *.  Elsewhere the pointers stay T * and each such access says so. */
+typedef T T_ANY __attribute__((aligned(1)));
+static inline T load_unaligned(const T *p) { return *(const T_ANY *)p; }
+static inline void store_unaligned(T *p, T value) { *(T_ANY *)p = value; }
 
 #define LEAKY_PASTE3_(a, b, c) a##b##c
 #define LEAKY_PASTE3(a, b, c) LEAKY_PASTE3_(a, b, c)

@@ -46,8 +46,9 @@ static inline __attribute__((always_inline)) void body(size_t n, const T *x, con
                                                        int stream)
 {
     const bool row = period > 0;
-    const vT b1 = row ? vT_zero() : vT_set1(b[0]);
-    const vT w1 = row || relu ? vT_zero() : vT_set1(w[0]);
+    /* Without rows, b and w are the caller's bias and slope, at any byte. */
+    const vT b1 = row ? vT_zero() : vT_set1(load_unaligned(b));
+    const vT w1 = row || relu ? vT_zero() : vT_set1(load_unaligned(w));
     size_t i = 0, j = row ? phase : 0;
     if (stream) {
         /* Streamed stores need an aligned address: a partial vector reaches it first. */

@@ -80,8 +80,9 @@ static inline __attribute__((always_inline)) void runs_as(size_t runs, size_t le
          * shorter one's would reach past the call's arrays. */
         const bool whole_end =
             !VF_CHEAP_PARTS && mode != ACC_DX_AFTER && r + 1 < runs && len >= VT_LANES;
-        run(len, a->x + at, a->dy + at, a->dx + at, act == ACC_BIAS_RELU ? 0 : a->slopes[channel],
-            act == ACC_PRELU ? 0 : a->bias[channel], act, mode, whole_end,
+        run(len, a->x + at, a->dy + at, a->dx + at,
+            act == ACC_BIAS_RELU ? 0 : load_unaligned(a->slopes + channel),
+            act == ACC_PRELU ? 0 : load_unaligned(a->bias + channel), act, mode, whole_end,
             acc_slope_sums(act) ? a->sums + r : NULL, acc_bias_sums(act) ? a->bias_sums + r : NULL);
         channel = channel + 1 == a->channels ? 0 : channel + 1;
     }

@@ -70,7 +70,7 @@ uint16_t leaky_narrow_bf16(float f)
 
 enum { BLOCK = 256 };
 
-/* The arrays may start at any byte: see T_ANY in ref.c. */
+/* The arrays may start at any byte: see T_ANY in internal/type.h. */
 typedef uint16_t u16_any __attribute__((aligned(1)));
 typedef float f32_any __attribute__((aligned(1)));
 

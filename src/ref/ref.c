@@ -11,11 +11,8 @@
 
 #define REF(name) LEAKY_PASTE3(leaky_, TNAME(name), __scalar)
 
-/* Arrays may start at any byte (a numpy view, a packed record), and this path reads
- * them element by element: through a type of alignment 1, which the compiler turns into
- * plain moves where the CPU allows them, so no access is undefined (kernels.h declares
- * the same functions with T *: the types are compatible). */
-typedef T T_ANY __attribute__((aligned(1)));
+/* Arrays may start at any byte, and this path reads them element by element: through
+ * T_ANY (internal/type.h). */
 
 /* A gradient passed through where x > 0: not even a signalling NaN changes (LEAKY_OPAQUE). */
 static inline T pass_through(T dy)

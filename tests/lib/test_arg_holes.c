@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Arguments at the edges of what leaky.h allows: NULL out-parameters and layers, lengths
- * no array can have, PReLU with nothing to do, and the slope gradient's NaN, which must be
- * the same bits on every path and for every alignment of dx. */
+ * no array can have, PReLU with nothing to do, the slope gradient's NaN, which must be
+ * the same bits on every path and for every alignment of dx, and arrays (PReLU's slopes
+ * and gradients among them) at odd addresses. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "test.h"
@@ -224,6 +226,207 @@ static void misaligned_arrays(void)
     free(raw), free(ax), free(ag), free(ay);
 }
 
+/* Every PReLU function with each of its arrays (the slopes and the bias too, and the
+ * gradients it writes) at every byte offset from a 64-byte boundary up to one element
+ * past it: on every path the same bytes as the scalar path on aligned arrays, and (under
+ * UndefinedBehaviorSanitizer) no access misaligned for its type.  The shapes take both
+ * plans: long inner runs (NCHW) and channels last (rows of channels), with a few channels
+ * and more than fit the library's stack buffers, one slope and one per channel. */
+enum { P_X, P_DY, P_W, P_B, P_OUT, P_DW, P_DB, P_ARRAYS }; /* the outputs from P_OUT */
+struct prelu_shape {
+    size_t outer, channels, inner, num_slopes;
+    bool split; /* the broadcast functions: w (outer, 1, inner) */
+};
+/* The broadcast functions' x (outer, channels, inner) and w: (channels, 1), or a scalar for
+ * one slope; split, (outer, 1, inner), which takes one call of the plan per channel.
+ * Returns w's dimension count. */
+static size_t broadcast_shapes(const struct prelu_shape *s, size_t x_shape[3], size_t w_shape[3])
+{
+    x_shape[0] = s->outer, x_shape[1] = s->channels, x_shape[2] = s->inner;
+    if (s->split) {
+        w_shape[0] = s->outer, w_shape[1] = 1, w_shape[2] = s->inner;
+        return 3;
+    }
+    w_shape[0] = s->channels, w_shape[1] = 1;
+    return s->num_slopes == 1 ? 0 : 2;
+}
+typedef leaky_status prelu_call(unsigned char *const a[P_ARRAYS], const struct prelu_shape *s);
+#define ARG(type, i) ((type *)(void *)a[i])
+#define PRELU_CALLS(T, SUFFIX)                                                                     \
+    static leaky_status prelu_##SUFFIX(unsigned char *const a[P_ARRAYS],                           \
+                                       const struct prelu_shape *s)                                \
+    {                                                                                              \
+        return leaky_prelu_##SUFFIX(ARG(const T, P_X), ARG(T, P_OUT), s->outer, s->channels,       \
+                                    s->inner, ARG(const T, P_W), s->num_slopes);                   \
+    }                                                                                              \
+    static leaky_status prelu_backward_##SUFFIX(unsigned char *const a[P_ARRAYS],                  \
+                                                const struct prelu_shape *s)                       \
+    {                                                                                              \
+        return leaky_prelu_backward_##SUFFIX(ARG(const T, P_X), ARG(const T, P_DY), ARG(T, P_OUT), \
+                                             ARG(T, P_DW), s->outer, s->channels, s->inner,        \
+                                             ARG(const T, P_W), s->num_slopes);                    \
+    }                                                                                              \
+    static leaky_status bias_prelu_##SUFFIX(unsigned char *const a[P_ARRAYS],                      \
+                                            const struct prelu_shape *s)                           \
+    {                                                                                              \
+        return leaky_bias_prelu_##SUFFIX(ARG(const T, P_X), ARG(const T, P_B), ARG(T, P_OUT),      \
+                                         s->outer, s->channels, s->inner, ARG(const T, P_W),       \
+                                         s->num_slopes);                                           \
+    }                                                                                              \
+    static leaky_status bias_prelu_backward_##SUFFIX(unsigned char *const a[P_ARRAYS],             \
+                                                     const struct prelu_shape *s)                  \
+    {                                                                                              \
+        return leaky_bias_prelu_backward_##SUFFIX(                                                 \
+            ARG(const T, P_X), ARG(const T, P_B), ARG(const T, P_DY), ARG(T, P_OUT), ARG(T, P_DB), \
+            ARG(T, P_DW), s->outer, s->channels, s->inner, ARG(const T, P_W), s->num_slopes);      \
+    }                                                                                              \
+    static leaky_status broadcast_##SUFFIX(unsigned char *const a[P_ARRAYS],                       \
+                                           const struct prelu_shape *s)                            \
+    {                                                                                              \
+        size_t x_shape[3], w_shape[3];                                                             \
+        const size_t w_ndim = broadcast_shapes(s, x_shape, w_shape);                               \
+        return leaky_prelu_broadcast_##SUFFIX(ARG(const T, P_X), x_shape, 3, ARG(const T, P_W),    \
+                                              w_shape, w_ndim, ARG(T, P_OUT));                     \
+    }                                                                                              \
+    static leaky_status broadcast_backward_##SUFFIX(unsigned char *const a[P_ARRAYS],              \
+                                                    const struct prelu_shape *s)                   \
+    {                                                                                              \
+        size_t x_shape[3], w_shape[3];                                                             \
+        const size_t w_ndim = broadcast_shapes(s, x_shape, w_shape);                               \
+        return leaky_prelu_broadcast_backward_##SUFFIX(                                            \
+            ARG(const T, P_X), x_shape, 3, ARG(const T, P_W), w_shape, w_ndim, ARG(const T, P_DY), \
+            ARG(T, P_OUT), ARG(T, P_DW));                                                          \
+    }
+PRELU_CALLS(float, f32)
+PRELU_CALLS(double, f64)
+#undef PRELU_CALLS
+static leaky_status prelu_f16(unsigned char *const a[P_ARRAYS], const struct prelu_shape *s)
+{
+    return leaky_prelu_f16(ARG(const uint16_t, P_X), ARG(uint16_t, P_OUT), s->outer, s->channels,
+                           s->inner, ARG(const float, P_W), s->num_slopes);
+}
+static leaky_status prelu_bf16(unsigned char *const a[P_ARRAYS], const struct prelu_shape *s)
+{
+    return leaky_prelu_bf16(ARG(const uint16_t, P_X), ARG(uint16_t, P_OUT), s->outer, s->channels,
+                            s->inner, ARG(const float, P_W), s->num_slopes);
+}
+#undef ARG
+
+/* n elements of elem_size bytes from seed: 16-bit patterns, or numbers within +-16 in
+ * steps of 1/64 (exact in every type), divided by scale. */
+static void fill_elements(unsigned char *a, size_t n, size_t elem_size, uint32_t seed, int scale)
+{
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t r = mix((uint32_t)i + seed);
+        const double v = (double)((int)(r % 2049) - 1024) / 64 / scale;
+        const uint16_t h = (uint16_t)r;
+        const float f = (float)v;
+        if (elem_size == 2)
+            memcpy(a + 2 * i, &h, 2);
+        else if (elem_size == 4)
+            memcpy(a + 4 * i, &f, 4);
+        else
+            memcpy(a + 8 * i, &v, 8);
+    }
+}
+
+static void prelu_arrays_at_any_byte(void)
+{
+    static const struct {
+        const char *name;
+        prelu_call *call;
+        size_t data_size, param_size; /* x, dy and y or dx; the slopes, bias and gradients */
+        bool split;
+    } entries[] = {
+#define PRELU_ENTRIES(SUFFIX, SIZE)                                                              \
+    {"leaky_prelu_" #SUFFIX, prelu_##SUFFIX, SIZE, SIZE, false},                                 \
+        {"leaky_prelu_backward_" #SUFFIX, prelu_backward_##SUFFIX, SIZE, SIZE, false},           \
+        {"leaky_bias_prelu_" #SUFFIX, bias_prelu_##SUFFIX, SIZE, SIZE, false},                   \
+        {"leaky_bias_prelu_backward_" #SUFFIX, bias_prelu_backward_##SUFFIX, SIZE, SIZE, false}, \
+        {"leaky_prelu_broadcast_" #SUFFIX, broadcast_##SUFFIX, SIZE, SIZE, false},               \
+        {"leaky_prelu_broadcast_backward_" #SUFFIX, broadcast_backward_##SUFFIX, SIZE, SIZE,     \
+         false},                                                                                 \
+        {"leaky_prelu_broadcast_" #SUFFIX " (w outer x 1 x inner)", broadcast_##SUFFIX, SIZE,    \
+         SIZE, true},                                                                            \
+        {"leaky_prelu_broadcast_backward_" #SUFFIX " (w outer x 1 x inner)",                     \
+         broadcast_backward_##SUFFIX, SIZE, SIZE, true}
+        PRELU_ENTRIES(f32, 4),
+        PRELU_ENTRIES(f64, 8),
+#undef PRELU_ENTRIES
+        {"leaky_prelu_f16", prelu_f16, 2, 4, false},
+        {"leaky_prelu_bf16", prelu_bf16, 2, 4, false},
+    };
+    /* outer, channels, inner: runs (NCHW), channels last, short inner runs; 300 channels
+     * pass the stack's 256 of one slope expanded per channel. */
+    static const size_t shapes[][3] = {{2, 3, 64},  {1, 300, 64}, {40, 3, 1},
+                                       {8, 300, 1}, {6, 5, 4},    {3, 300, 4}};
+    enum { GUARD = 64 };
+    leaky_isa isas[LEAKY_ISA_COUNT];
+    const int nisas = test_isas(isas);
+    for (size_t e = 0; e < sizeof entries / sizeof entries[0]; e++) {
+        for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++) {
+            const size_t outer = shapes[sh][0], channels = shapes[sh][1], inner = shapes[sh][2];
+            const size_t n = outer * channels * inner;
+            /* The slopes of w (outer, 1, inner) are the most any call reads. */
+            const size_t params = channels > outer * inner ? channels : outer * inner;
+            size_t bytes[P_ARRAYS];
+            for (int k = 0; k < P_ARRAYS; k++)
+                bytes[k] = (k == P_X || k == P_DY || k == P_OUT ? n * entries[e].data_size
+                                                                : params * entries[e].param_size);
+            unsigned char *aligned[P_ARRAYS], *raw[P_ARRAYS], *at[P_ARRAYS];
+            for (int k = 0; k < P_ARRAYS; k++) {
+                const size_t whole_lines = (bytes[k] + GUARD + 63) / 64 * 64;
+                aligned[k] = aligned_alloc(64, whole_lines);
+                raw[k] = aligned_alloc(64, whole_lines);
+            }
+            fill_elements(aligned[P_X], n, entries[e].data_size, 1, 1);
+            fill_elements(aligned[P_DY], n, entries[e].data_size, 1u << 24, 1);
+            fill_elements(aligned[P_W], params, entries[e].param_size, 2u << 24, 16);
+            fill_elements(aligned[P_B], params, entries[e].param_size, 3u << 24, 4);
+            const size_t slope_counts[2] = {1, channels};
+            for (int c = 0; c < 2; c++) {
+                const size_t slopes = slope_counts[c];
+                const struct prelu_shape s = {outer, channels, inner, slopes, entries[e].split};
+                for (int k = P_OUT; k < P_ARRAYS; k++)
+                    memset(aligned[k], 0xa5, bytes[k] + GUARD);
+                leaky_set_isa(LEAKY_ISA_SCALAR);
+                CHECK(entries[e].call(aligned, &s) == LEAKY_OK, "%s: %s", entries[e].name,
+                      leaky_last_error());
+                /* Round r puts array k at byte (r + k) % (largest + 1): across the rounds,
+                 * each array at every offset, the arrays at different ones. */
+                const size_t largest = entries[e].param_size > entries[e].data_size
+                                           ? entries[e].param_size
+                                           : entries[e].data_size;
+                for (int i = 0; i < nisas; i++) {
+                    leaky_set_isa(isas[i]);
+                    for (size_t r = 0; r <= largest; r++) {
+                        for (int k = 0; k < P_ARRAYS; k++) {
+                            at[k] = raw[k] + (r + (size_t)k) % (largest + 1);
+                            if (k < P_OUT)
+                                memcpy(at[k], aligned[k], bytes[k]);
+                            else
+                                memset(raw[k], 0xa5, bytes[k] + GUARD);
+                        }
+                        const leaky_status status = entries[e].call(at, &s);
+                        bool same = status == LEAKY_OK;
+                        for (int k = P_OUT; k < P_ARRAYS; k++)
+                            same &= memcmp(at[k], aligned[k], bytes[k]) == 0;
+                        CHECK(same,
+                              "%s on %s, %zu x %zu x %zu, %zu slopes, arrays from byte %zu: "
+                              "status %d, output bytes differ from the scalar path's on "
+                              "aligned arrays",
+                              entries[e].name, leaky_isa_name(isas[i]), outer, channels, inner,
+                              slopes, r, (int)status);
+                    }
+                }
+            }
+            for (int k = 0; k < P_ARRAYS; k++)
+                free(aligned[k]), free(raw[k]);
+        }
+    }
+    leaky_set_isa(leaky_isa_best());
+}
+
 int main(void)
 {
     null_isa_out_parameters();
@@ -233,5 +436,6 @@ int main(void)
     slope_grad_nan_f32();
     slope_grad_nan_f64();
     misaligned_arrays();
+    prelu_arrays_at_any_byte();
     return test_finish("test_arg_holes");
 }

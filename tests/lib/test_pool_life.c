@@ -69,7 +69,7 @@ static void pause_ms(long ms)
 
 /* ------------------------------------------------------------------- fork */
 
-static atomic_bool stop_calling;
+static atomic_bool stop_calling, calling;
 /* The other thread's output, global: a child of fork has no such thread, and the buffer
  * must stay reachable there for LeakSanitizer. */
 static float *other_y;
@@ -77,8 +77,10 @@ static float *other_y;
 static void *keep_calling(void *arg)
 {
     bool right = true;
-    while (!atomic_load(&stop_calling))
+    while (!atomic_load(&stop_calling)) {
         right &= large_call_right(leaky_relu_f32, other_y, 0.125f);
+        atomic_store(&calling, true);
+    }
     *(bool *)arg = right;
     return NULL;
 }
@@ -97,17 +99,54 @@ static void child(void)
     exit(right ? 0 : 1);
 }
 
+/* Whether every thread of this process but the caller sleeps (state S in /proc). */
+static bool others_asleep(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return false;
+    bool asleep = true;
+    for (struct dirent *e; asleep && (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == '.' || atoi(e->d_name) == gettid())
+            continue;
+        char path[300], stat[512] = "";
+        snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        const size_t got = f ? fread(stat, 1, sizeof stat - 1, f) : 0;
+        if (f)
+            fclose(f);
+        const char *state = got > 0 ? strrchr(stat, ')') : NULL;
+        asleep = state && state[1] == ' ' && state[2] == 'S';
+    }
+    closedir(d);
+    return asleep;
+}
+
 static void fork_loop(const char *mode)
 {
     leaky_set_num_threads(4);
     float *y = malloc(N * sizeof *y);
     CHECK(large_call_right(leaky_relu_f32, y, 0.01f), "the parent's first large call");
+    /* Forks only once the threads made so far have started: a thread starting under
+     * AddressSanitizer allocates (pthread_getattr_np), under the sanitizer's allocator
+     * locks, which GCC 12's runtime does not take around fork; a child forked meanwhile
+     * inherits one held, its own pool's workers block on it as they start, and the child
+     * hangs joining them (seen in 1 of some 2,000 children on a loaded machine).  The
+     * pool's workers have started once they sleep; the other thread once it has called. */
+    bool asleep = others_asleep();
+    for (int i = 0; i < 10000 && !asleep; i++) {
+        pause_ms(1);
+        asleep = others_asleep();
+    }
+    CHECK(asleep, "the pool's workers asleep before the forks");
     pthread_t other;
     bool other_right = true;
     const bool busy = strcmp(mode, "fork-busy") == 0;
     if (busy) {
         other_y = malloc(N * sizeof *other_y);
         pthread_create(&other, NULL, keep_calling, &other_right);
+        while (!atomic_load(&calling))
+            pause_ms(1);
     }
     int failures = 0, hangs = 0;
     for (int f = 0; f < FORKS; f++) {
