@@ -176,10 +176,14 @@ leaky_status leaky_layer_set_slopes(leaky_layer *layer, const float *slopes, siz
 {
     static const char fn[] = "leaky_layer_set_slopes";
     LEAKY_TRY(check_parameters(fn, layer, slopes, n));
-    for (size_t k = 0; k < n; k++)
-        if (!isfinite(slopes[k]))
+    for (size_t k = 0; k < n; k++) {
+        /* The caller's floats may sit at any byte (a numpy view): copied, not dereferenced. */
+        float slope;
+        memcpy(&slope, slopes + k, sizeof slope);
+        if (!isfinite(slope))
             return leaky_fail(LEAKY_EINVAL, "%s: slopes[%zu] is %g; expected a finite number", fn,
-                              k, (double)slopes[k]);
+                              k, (double)slope);
+    }
     memmove(layer->slopes, slopes, n * sizeof *slopes);
     layer->negative_slope = layer->slopes[0];
     return LEAKY_OK;

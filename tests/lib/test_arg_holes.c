@@ -427,6 +427,33 @@ static void prelu_arrays_at_any_byte(void)
     leaky_set_isa(leaky_isa_best());
 }
 
+/* A PReLU layer takes its slopes from floats at any byte, as the PReLU functions do (the
+ * check of each slope read them as aligned floats: undefined behaviour under UBSan). */
+static void layer_slopes_at_any_byte(void)
+{
+    leaky_layer *layer = NULL;
+    CHECK(leaky_layer_create_prelu(&layer, 3, 0.25f, false) == LEAKY_OK, "a PReLU layer of 3");
+    if (!layer)
+        return;
+    static const float want[3] = {0.5f, -0.125f, 2.0f};
+    for (size_t offset = 0; offset < sizeof(float); offset++) {
+        _Alignas(64) unsigned char bytes[64];
+        memcpy(bytes + offset, want, sizeof want);
+        float got[3] = {0};
+        CHECK(leaky_layer_set_slopes(layer, (const float *)(bytes + offset), 3) == LEAKY_OK &&
+                  leaky_layer_get_slopes(layer, got, 3) == LEAKY_OK &&
+                  memcmp(got, want, sizeof want) == 0,
+              "slopes at byte offset %zu: set and read back", offset);
+        const float bad[3] = {0.5f, NAN, 2.0f};
+        memcpy(bytes + offset, bad, sizeof bad);
+        CHECK(leaky_layer_set_slopes(layer, (const float *)(bytes + offset), 3) == LEAKY_EINVAL &&
+                  strstr(leaky_last_error(), "slopes[1]") != NULL,
+              "a NaN slope at byte offset %zu: refused, named ('%s')", offset,
+              leaky_last_error());
+    }
+    leaky_layer_destroy(layer);
+}
+
 int main(void)
 {
     null_isa_out_parameters();
@@ -437,5 +464,6 @@ int main(void)
     slope_grad_nan_f64();
     misaligned_arrays();
     prelu_arrays_at_any_byte();
+    layer_slopes_at_any_byte();
     return test_finish("test_arg_holes");
 }
