@@ -448,8 +448,7 @@ static void layer_slopes_at_any_byte(void)
         memcpy(bytes + offset, bad, sizeof bad);
         CHECK(leaky_layer_set_slopes(layer, (const float *)(bytes + offset), 3) == LEAKY_EINVAL &&
                   strstr(leaky_last_error(), "slopes[1]") != NULL,
-              "a NaN slope at byte offset %zu: refused, named ('%s')", offset,
-              leaky_last_error());
+              "a NaN slope at byte offset %zu: refused, named ('%s')", offset, leaky_last_error());
     }
     leaky_layer_destroy(layer);
 }
