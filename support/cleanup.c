@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #define _POSIX_C_SOURCE 200809L
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,6 +47,12 @@ static void on_bus(int sig, siginfo_t *info, void *context)
     const uintptr_t at = (uintptr_t)info->si_addr;
     for (int i = 0; i < MAX_MAPPINGS; i++) {
         if (mapping_used[i] && at >= mappings[i].from && at < mappings[i].to) {
+            /* The threads of a split call can fault on the same shrunk file at once: one
+             * tells, and _exit ends the others where they wait. */
+            static atomic_flag telling = ATOMIC_FLAG_INIT;
+            if (atomic_flag_test_and_set(&telling))
+                for (;;)
+                    pause();
             unlink_all();
             static const char prefix[] = "leaky: ";
             ssize_t ignored = write(STDERR_FILENO, prefix, sizeof prefix - 1);
