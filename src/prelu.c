@@ -43,6 +43,11 @@ enum {
      * backward's rows plan closes a block of sums every 8 periods, so with fewer periods
      * than that it closes them more often: shorter runs do better there. */
     FORWARD_RUN_MIN = 64,
+    /* The same for a forward that streams its output: each run is a kernel call that
+     * stores its ends plain and fences its streamed stores, which made shorter runs cost
+     * 1.5x to 14x Leaky ReLU's forward (16M elements, 64 channels, inner 64 to 1001, AVX2);
+     * the rows plan streams whole rows. */
+    FORWARD_STREAMED_RUN_MIN = 2048,
     BACKWARD_RUN_MIN = 32,
     BACKWARD_RUN_MIN_FEW = 16,
     RUN_ROWS_MAX = BLOCK / BACKWARD_RUN_MIN_FEW, /* runs: rows per block, at most */
@@ -53,11 +58,7 @@ enum {
      * periods would cost a wrap every few vectors), and the next period's first elements
      * after it. */
     BIAS_REPEAT_MIN = 256,
-    BIAS_REPEAT_EXTRA = 64,
-    /* Bias + activation's backward streams dx in runs of this many elements or more: a
-     * short run's streamed stores, between plain ones at its ends, took twice as long
-     * (NCHW 7x7 at 16M elements) as plain stores. */
-    BIAS_STREAM_RUN_MIN = 256
+    BIAS_REPEAT_EXTRA = 64
 };
 
 struct plan {
@@ -155,16 +156,6 @@ static leaky_status bias_args(const char *fn, const T *bias, size_t channels, co
     return LEAKY_OK;
 }
 
-/* Large calls out of place stream their output as Leaky ReLU's do (leaky_stream), in the
- * runs plan only, forward and backward both: the rows plan's streamed dx, which has to
- * follow each block of sums and load the slopes again, made its backward erratic
- * (docs/PRELU_RRELU.md, "Performance"). */
-static bool stream_to(const struct plan *p, const void *out, const void *in, size_t touched,
-                      size_t out_size)
-{
-    return p->runs && leaky_stream(out, in, touched, out_size);
-}
-
 /* The expanded slope row of the rows plan lives on the caller's stack up to this many
  * bytes: a small call (a 256-element channels-last tensor) spent more time in malloc and
  * free than in its kernel. */
@@ -193,14 +184,14 @@ static void expand(T *w, const T *values, size_t channels, size_t inner, size_t 
  * on_stack (ROW_ON_STACK elements) when they fit, else into memory allocated here and
  * returned in *row for the caller to free.  With a bias, num_slopes is channels (or slopes
  * is NULL: ReLU). */
-static leaky_status make_plan(const char *fn, struct plan *p, bool backward, size_t n,
-                              size_t channels, size_t inner, const T *slopes, size_t num_slopes,
-                              const T *bias, T *on_stack, T **row)
+static leaky_status make_plan(const char *fn, struct plan *p, bool backward, bool streamed,
+                              size_t n, size_t channels, size_t inner, const T *slopes,
+                              size_t num_slopes, const T *bias, T *on_stack, T **row)
 {
     *row = NULL;
     *p =
         (struct plan){.n = n, .slopes = slopes, .bias = bias, .channels = channels, .inner = inner};
-    bool runs = inner >= FORWARD_RUN_MIN;
+    bool runs = inner >= (streamed ? FORWARD_STREAMED_RUN_MIN : FORWARD_RUN_MIN);
     if (backward) {
         const bool few_periods = n / (channels * inner) < LEAKY_ACC_BLOCK;
         runs = inner >= (few_periods ? BACKWARD_RUN_MIN_FEW : BACKWARD_RUN_MIN);
@@ -387,19 +378,19 @@ static leaky_status forward(const char *fn, const void *x, void *y, size_t elem_
 #else
     (void)half;
 #endif
+    /* Large calls out of place stream their output as Leaky ReLU's do (leaky_stream), in
+     * either plan: channels last at 16M elements took 1.4x the time of a streamed copy
+     * with cached stores.  (The 16-bit kernels store plainly.) */
+    job.stream = leaky_stream(y, x, 2 * n * elem_size, elem_size);
     struct plan p;
     T on_stack[ROW_ON_STACK], *row = NULL;
-    status = make_plan(fn, &p, false, n, channels, inner, slopes, bias ? channels : num_slopes,
-                       bias, on_stack, &row);
+    status = make_plan(fn, &p, false, job.stream && !half, n, channels, inner, slopes,
+                       bias ? channels : num_slopes, bias, on_stack, &row);
     if (status != LEAKY_OK) {
         free(mem);
         return status;
     }
     job.p = &p;
-    /* Bias + activation streams in the rows plan too: channels last at 16M elements took
-     * 1.4x the time of a streamed copy with cached stores. */
-    job.stream = bias ? leaky_stream(y, x, 2 * n * elem_size, elem_size)
-                      : stream_to(&p, y, x, 2 * n * elem_size, elem_size);
     leaky_run(n, elem_size, y, forward_range, &job);
     free(row);
     free(mem);
@@ -478,7 +469,7 @@ static void row_block(const struct backward_job *job, size_t unit)
     const size_t begin = unit * p->rows_per_block * p->width;
     const size_t end = min_size(p->n, begin + p->rows_per_block * p->width);
     job->k->TNAME(vprelu_backward)(end - begin, p->period, job->x + begin, job->dy + begin,
-                                   p->slopes, p->bias, job->dx + begin,
+                                   p->slopes, p->bias, job->dx + begin, job->stream,
                                    job->slope_sums ? job->sums + at_sums : NULL,
                                    job->bsums ? job->bsums + at_sums : NULL);
 }
@@ -582,7 +573,7 @@ static leaky_status backward(const char *fn, const T *x, const T *dy, T *dx, T *
     T on_stack[ROW_ON_STACK], *row = NULL;
     leaky_status status = leaky_active_kernels(&k);
     if (status == LEAKY_OK)
-        status = make_plan(fn, &p, true, n, channels, inner, channel_slopes,
+        status = make_plan(fn, &p, true, false, n, channels, inner, channel_slopes,
                            bias ? channels : num_slopes, bias, on_stack, &row);
     if (status != LEAKY_OK) {
         free(mem);
@@ -609,8 +600,7 @@ static leaky_status backward(const char *fn, const T *x, const T *dy, T *dx, T *
                                dx,
                                sums,
                                bsums,
-                               stream_to(&p, dx, dy, 3 * n * sizeof(T), sizeof(T)) &&
-                                   (!bias || p.width >= BIAS_STREAM_RUN_MIN),
+                               leaky_stream(dx, dy, 3 * n * sizeof(T), sizeof(T)),
                                !bias || dslopes};
     leaky_parallel_for(p.blocks, leaky_grain(sizeof(T)) / (n / p.blocks + 1) + 1, backward_range,
                        &job);

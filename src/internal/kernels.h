@@ -63,7 +63,8 @@ enum { LEAKY_ACC_LANES = 16, LEAKY_ACC_BLOCK = 8 };
  *   prelu_row_backward  PReLU backward over a row of n / period periods (n a multiple of
  *                       period) with a slope per position in the period w[j]: dx, and
  *                       acc[j] += the block sums of the terms at position j, a block per
- *                       LEAKY_ACC_BLOCK periods, in order.  dx may be dy.  With a bias per
+ *                       LEAKY_ACC_BLOCK periods, in order.  nontemporal: stream dx (out of
+ *                       place).  dx may be dy.  With a bias per
  *                       position b[j] (not NULL), z = x + b[j] in place of x and bacc[j] +=
  *                       the block sums of dx; acc NULL: no slope sums; w NULL means ReLU's
  *                       (acc not written).
@@ -85,7 +86,7 @@ enum { LEAKY_ACC_LANES = 16, LEAKY_ACC_BLOCK = 8 };
         size_t channels, size_t channel, bool nontemporal, double *sums, double *bias_sums);     \
     typedef void leaky_prelu_row_backward_##t##_fn(size_t n, size_t period, const T *x,          \
                                                    const T *dy, const T *w, const T *b, T *dx,   \
-                                                   double *acc, double *bacc);                   \
+                                                   bool nontemporal, double *acc, double *bacc); \
     typedef void leaky_bias_act_##t##_fn(size_t n, const T *x, const T *b, const T *w,           \
                                          size_t period, size_t phase, T *y,                      \
                                          const struct leaky_##t##_params *params);               \

@@ -145,9 +145,11 @@ static inline __attribute__((always_inline)) void acc_stream_rest(size_t done, s
 /* A block: m (1 to LEAKY_ACC_BLOCK) rows of nv (1 to ACC_MAX_VECS) vectors as acc_dx has
  * them; lane j of vector v sums the terms of its m rows (lanes past a row's width count as
  * 0, which leaves a sum unchanged: a sum that starts at +0 is never -0).  dx is stored as
- * the sums go (ACC_DX_NOW), or after them (ACC_DX_AFTER: when dx is dy, since the exact sum
- * reads dy again), or not at all (ACC_DX_NONE: the caller streams it). */
-enum acc_dx { ACC_DX_NOW, ACC_DX_AFTER, ACC_DX_NONE };
+ * the sums go (ACC_DX_NOW), streamed as they go (ACC_DX_STREAM: whole vectors, which the
+ * caller has aligned to VT_BYTES; the caller fences), or after them (ACC_DX_AFTER: when dx
+ * is dy, since the exact sum reads dy again), or not at all (ACC_DX_NONE: the caller
+ * streams it). */
+enum acc_dx { ACC_DX_NOW, ACC_DX_STREAM, ACC_DX_AFTER, ACC_DX_NONE };
 
 /* One row of a block: the terms of its nv vectors (width elements) added into f (the
  * slope's) and fb (the bias's).  A partial vector is loaded and stored masked, or, where
@@ -186,7 +188,9 @@ static inline __attribute__((always_inline)) void acc_row(size_t nv, size_t widt
         const vmT negative = vT_ngt(z, zero); /* z <= 0 or NaN: a slope term */
         const vT d = op.act == ACC_BIAS_RELU ? vT_select(vT_le(z, zero), zero, g)
                                              : vT_backward_where(negative, g, op.w[v]);
-        if (mode == ACC_DX_NOW)
+        if (mode == ACC_DX_STREAM && k == VT_LANES)
+            vT_put(dx + o, d, 1);
+        else if (mode == ACC_DX_NOW || mode == ACC_DX_STREAM)
             vT_store_n(dx + o, d, whole ? VT_LANES : k);
         if (acc_bias_sums(op.act))
             fb[v] = vT_add(fb[v], ACC_SCALE(d));

@@ -34,7 +34,7 @@ static inline __attribute__((always_inline)) void load_op(const struct row_call 
 /* nv whole vectors per period, sums in registers (inlined for each nv). */
 static inline __attribute__((always_inline)) void in_registers(size_t periods, size_t nv,
                                                                const struct row_call *c,
-                                                               enum acc_act act, bool in_place)
+                                                               enum acc_act act, enum acc_dx mode)
 {
     vT wv[ACC_ROW_VECS], bv[ACC_ROW_VECS];
     vf64 a[ACC_ROW_VECS][ACC_VECS], ab[ACC_ROW_VECS][ACC_VECS];
@@ -54,10 +54,10 @@ static inline __attribute__((always_inline)) void in_registers(size_t periods, s
     size_t p = 0;
     for (; p + LEAKY_ACC_BLOCK <= periods; p += LEAKY_ACC_BLOCK)
         acc_block(LEAKY_ACC_BLOCK, period, nv, period, period, x + p * period, dy + p * period,
-                  dx + p * period, op, a, ab, in_place ? ACC_DX_AFTER : ACC_DX_NOW, false);
+                  dx + p * period, op, a, ab, mode, false);
     if (p < periods)
         acc_block(periods - p, period, nv, period, period, x + p * period, dy + p * period,
-                  dx + p * period, op, a, ab, in_place ? ACC_DX_AFTER : ACC_DX_NOW, false);
+                  dx + p * period, op, a, ab, mode, false);
     for (size_t v = 0; v < nv; v++) {
         if (acc_slope_sums(act))
             acc_store(c->acc + v * VT_LANES, a[v], VT_LANES);
@@ -84,7 +84,7 @@ static inline __attribute__((always_inline)) void add_into(double *sums, size_t 
 static inline __attribute__((always_inline)) void tile_block(size_t m, size_t period, size_t width,
                                                              const struct row_call *c, size_t at,
                                                              size_t j, enum acc_act act,
-                                                             bool in_place)
+                                                             enum acc_dx mode)
 {
     const size_t nv = (width + VT_LANES - 1) / VT_LANES;
     const T *x = c->x + at + j, *dy = c->dy + at + j;
@@ -93,8 +93,7 @@ static inline __attribute__((always_inline)) void tile_block(size_t m, size_t pe
     for (size_t v = 0; v < nv; v++)
         load_op(c, j + v * VT_LANES, acc_lanes(width, v), act, wv + v, bv + v);
     const struct acc_op op = {act, wv, bv};
-    acc_terms(m, period, nv, width, width, x, dy, dx, op, f, fb,
-              in_place ? ACC_DX_AFTER : ACC_DX_NOW, false);
+    acc_terms(m, period, nv, width, width, x, dy, dx, op, f, fb, mode, false);
     for (size_t v = 0; v < nv; v++) {
         const size_t k = acc_lanes(width, v);
         vf64 s[ACC_VECS];
@@ -107,25 +106,25 @@ static inline __attribute__((always_inline)) void tile_block(size_t m, size_t pe
             add_into(c->bacc, j + v * VT_LANES, k, s);
         }
     }
-    if (in_place)
+    if (mode == ACC_DX_AFTER)
         acc_dx(m, period, nv, width, width, x, dy, dx, op);
 }
 
 static inline __attribute__((always_inline)) void row(size_t n, size_t period,
                                                       const struct row_call *c, enum acc_act act,
-                                                      bool in_place)
+                                                      enum acc_dx mode)
 {
     const size_t periods = n / period;
     if (period % VT_LANES == 0 && period <= ACC_ROW_VECS * VT_LANES) {
         switch (period / VT_LANES) {
-        case 1: in_registers(periods, 1, c, act, in_place); return;
-        case 2: in_registers(periods, 2, c, act, in_place); return;
-        case 3: in_registers(periods, 3, c, act, in_place); return;
-        case 4: in_registers(periods, 4, c, act, in_place); return;
-        case 5: in_registers(periods, 5, c, act, in_place); return;
-        case 6: in_registers(periods, 6, c, act, in_place); return;
-        case 7: in_registers(periods, 7, c, act, in_place); return;
-        default: in_registers(periods, 8, c, act, in_place); return;
+        case 1: in_registers(periods, 1, c, act, mode); return;
+        case 2: in_registers(periods, 2, c, act, mode); return;
+        case 3: in_registers(periods, 3, c, act, mode); return;
+        case 4: in_registers(periods, 4, c, act, mode); return;
+        case 5: in_registers(periods, 5, c, act, mode); return;
+        case 6: in_registers(periods, 6, c, act, mode); return;
+        case 7: in_registers(periods, 7, c, act, mode); return;
+        default: in_registers(periods, 8, c, act, mode); return;
         }
     }
     const size_t tile = ACC_TILE_VECS * VT_LANES;
@@ -136,31 +135,39 @@ static inline __attribute__((always_inline)) void row(size_t n, size_t period,
          * blocks to test for in the loop. */
         if (m == LEAKY_ACC_BLOCK)
             for (; j + tile <= period; j += tile)
-                tile_block(LEAKY_ACC_BLOCK, period, tile, c, at, j, act, in_place);
+                tile_block(LEAKY_ACC_BLOCK, period, tile, c, at, j, act, mode);
         for (; j < period; j += tile)
-            tile_block(m, period, min_size(period - j, tile), c, at, j, act, in_place);
+            tile_block(m, period, min_size(period - j, tile), c, at, j, act, mode);
     }
 }
 
+/* dx streamed where every vector of the row is whole and aligned (tiles start at whole
+ * vectors of the period). */
 static inline __attribute__((always_inline)) void row_as(size_t n, size_t period,
-                                                         const struct row_call *c, enum acc_act act)
+                                                         const struct row_call *c, enum acc_act act,
+                                                         bool nontemporal)
 {
-    if (c->dx == c->dy)
-        row(n, period, c, act, true);
-    else
-        row(n, period, c, act, false);
+    if (c->dx == c->dy) {
+        row(n, period, c, act, ACC_DX_AFTER);
+    } else if (nontemporal && (uintptr_t)c->dx % VT_BYTES == 0 && period % VT_LANES == 0) {
+        row(n, period, c, act, ACC_DX_STREAM);
+        vT_stream_fence();
+    } else {
+        row(n, period, c, act, ACC_DX_NOW);
+    }
 }
 
 void LEAKY_KNAME(TNAME(vprelu_backward))(size_t n, size_t period, const T *x, const T *dy,
-                                         const T *w, const T *b, T *dx, double *acc, double *bacc)
+                                         const T *w, const T *b, T *dx, bool nontemporal,
+                                         double *acc, double *bacc)
 {
     const struct row_call c = {x, dy, w, b, dx, acc, bacc};
     if (!b)
-        row_as(n, period, &c, ACC_PRELU);
+        row_as(n, period, &c, ACC_PRELU, nontemporal);
     else if (!w)
-        row_as(n, period, &c, ACC_BIAS_RELU);
+        row_as(n, period, &c, ACC_BIAS_RELU, nontemporal);
     else if (!acc)
-        row_as(n, period, &c, ACC_BIAS_LEAKY);
+        row_as(n, period, &c, ACC_BIAS_LEAKY, nontemporal);
     else
-        row_as(n, period, &c, ACC_BIAS_PRELU);
+        row_as(n, period, &c, ACC_BIAS_PRELU, nontemporal);
 }

@@ -9,12 +9,22 @@
  * array to clear, store and add per run.
  * With a bias per run the same walk differentiates bias + activation (z = x + bias): the
  * bias's terms (dx) go to their own 16 lanes beside the slope's (acc.h's acc_op).
- * Streamed (nontemporal, dx not dy): the lanes stay where the run starts, and dx, which
- * may start anywhere, follows each block in vectors aligned to dx's own boundary. */
+ * Streamed (nontemporal, dx not dy): where every run starts on a vector boundary, dx is
+ * streamed as the sums go; else the lanes stay where the run starts, and dx follows each
+ * block in vectors aligned to dx's own boundary. */
 #include "simd/vtype.h"
 #include "kernels/acc.h"
 
-enum { VECS = LEAKY_ACC_LANES / VT_LANES, SPAN = LEAKY_ACC_LANES * LEAKY_ACC_BLOCK };
+enum {
+    VECS = LEAKY_ACC_LANES / VT_LANES,
+    SPAN = LEAKY_ACC_LANES * LEAKY_ACC_BLOCK,
+    /* Runs off the vector boundaries stream dx after each block from this length.  A
+     * shorter run's streamed stores, beside plain ones at its ends, cost more than plain
+     * stores (PReLU backward at 16M elements, 1 thread, AVX2: runs of 49, 7.5x; 289,
+     * 2.5x; 1001, 1.2x; 2049, even; 3137, 0.9x), and staging a group of short runs' dx in
+     * L1 to stream it from there in aligned vectors was slower than plain stores too. */
+    STREAM_AFTER_MIN = 2048
+};
 
 /* One run: its slope sum into *sum, its bias sum into *bias_sum (as act keeps them). */
 static inline __attribute__((always_inline)) void run(size_t n, const T *x, const T *dy, T *dx,
@@ -111,7 +121,11 @@ static inline __attribute__((always_inline)) void runs_of(size_t runs, size_t le
 {
     if (a->dx == a->dy) {
         runs_as(runs, len, a, act, ACC_DX_AFTER);
-    } else if (nontemporal && (uintptr_t)a->dx % sizeof(T) == 0) {
+    } else if (nontemporal && (uintptr_t)a->dx % VT_BYTES == 0 && len % VT_LANES == 0) {
+        /* Every run starts on a vector boundary: dx streamed as the sums go. */
+        runs_as(runs, len, a, act, ACC_DX_STREAM);
+        vT_stream_fence();
+    } else if (nontemporal && (uintptr_t)a->dx % sizeof(T) == 0 && len >= STREAM_AFTER_MIN) {
         runs_as(runs, len, a, act, ACC_DX_NONE);
         vT_stream_fence();
     } else {

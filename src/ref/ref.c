@@ -129,8 +129,9 @@ static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
 /* The sums first, then dx (which may be dy). */
 void REF(vprelu_backward)(size_t n, size_t period, const T_ANY *x, const T_ANY *dy, const T_ANY *w,
-                          const T_ANY *b, T_ANY *dx, double *acc, double *bacc)
+                          const T_ANY *b, T_ANY *dx, bool nontemporal, double *acc, double *bacc)
 {
+    (void)nontemporal;
     const size_t periods = n / period;
     for (size_t p = 0; p < periods; p += LEAKY_ACC_BLOCK)
         for (size_t j = 0; j < period; j++) {

@@ -148,16 +148,18 @@ static void FN(check_block)(struct FN(bufs) * b, size_t n, const char *where)
                 b->acc_want[i] = b->acc_got[i] = b->acc_got[period + i] =
                     (double)(i % 5) * 0.5; /* never -0 */
             memcpy(b->got2, b->g, whole * sizeof(TT));
-            /* Blocks of 8 periods start at each call: both paths get the same calls. */
+            /* Blocks of 8 periods start at each call: both paths get the same calls, every
+             * other one streamed (at whatever alignment the chunk's start has). */
             for (size_t at = 0, len; at < whole; at += len) {
                 len = (1 + at / period % 19) * period;
                 len = len < whole - at ? len : whole - at;
+                const bool stream = at / period % 2 == 1;
                 r->KER(vprelu_backward)(len, period, b->x + at, b->g + at, b->w, NULL, b->want + at,
-                                        b->acc_want, NULL);
+                                        stream, b->acc_want, NULL);
                 p->KER(vprelu_backward)(len, period, b->x + at, b->g + at, b->w, NULL, b->got + at,
-                                        b->acc_got, NULL);
+                                        stream, b->acc_got, NULL);
                 p->KER(vprelu_backward)(len, period, b->x + at, b->got2 + at, b->w, NULL,
-                                        b->got2 + at, b->acc_got + period, NULL);
+                                        b->got2 + at, stream, b->acc_got + period, NULL);
             }
             CHECK(FN(same)(b->want, b->got, whole) && FN(same)(b->want, b->got2, whole),
                   "%s vprelu_backward dx (or in place), period %zu, on %s (%s)", TNAME_STR, period,

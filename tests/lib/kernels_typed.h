@@ -23,9 +23,9 @@ static void FN(call_binary)(any_fn f, size_t n, const void *x, const void *g, vo
 }
 
 static void FN(call_row)(any_fn f, size_t n, size_t period, const void *x, const void *dy,
-                         const void *w, const void *b, void *dx, double *acc, double *bacc)
+                         const void *w, const void *b, void *dx, bool nt, double *acc, double *bacc)
 {
-    ((KTYPE(prelu_row_backward) *)f)(n, period, x, dy, w, b, dx, acc, bacc);
+    ((KTYPE(prelu_row_backward) *)f)(n, period, x, dy, w, b, dx, nt, acc, bacc);
 }
 
 static void FN(call_runs)(any_fn f, size_t runs, size_t len, const void *x, const void *dy,

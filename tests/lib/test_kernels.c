@@ -440,7 +440,7 @@ struct row_kind {
     size_t size;
     const void *x, *dy, *w;
     void (*call)(any_fn f, size_t n, size_t period, const void *x, const void *dy, const void *w,
-                 const void *b, void *dx, double *acc, double *bacc);
+                 const void *b, void *dx, bool nt, double *acc, double *bacc);
 };
 
 static void drive_row(const struct subject *s, const struct row_kind *k)
@@ -450,57 +450,58 @@ static void drive_row(const struct subject *s, const struct row_kind *k)
     double *want_bsums = want_sums + MAX_TOTAL / 2;
     for (int act = 0; act < ACTS; act++)
         for (int v = 0; v < VARIANTS; v++)
-            for (size_t q = 0; q < ncalls; q++) {
-                const struct call *c = &calls[q];
-                size_t period = periods[(c->n + c->xs) % COUNT(periods)];
-                period = period <= c->n ? period : c->n ? c->n : 1;
-                const size_t n = c->n / period * period;
-                const unsigned char *x = (const unsigned char *)k->x + c->off * z;
-                const unsigned char *dy = (const unsigned char *)k->dy + c->off * z;
-                const void *w = act_slopes(act)
-                                    ? (const unsigned char *)k->w + (c->off + (size_t)v * 397) * z
-                                    : NULL;
-                const void *b = act_bias(act) ? (const unsigned char *)k->w +
-                                                    (c->off + (size_t)v * 397 + 1031) * z
-                                              : NULL;
-                for (size_t j = 0; j < period; j++) {
-                    want_sums[j] = (double)(j % 7) * 0.375 - 1.0;
-                    want_bsums[j] = (double)(j % 5) * 0.25 + 2.0;
-                }
-                k->call(s->ref, n, period, x, dy, w, b, want,
-                        act_slope_sums(act) ? want_sums : NULL, want_bsums);
-                for (int in_place = 0; in_place <= 1; in_place++) {
-                    const void *xa = area_copy(&in1, z, c->xs, n, x);
-                    const void *dya = in_place ? NULL : area_copy(&in2, z, c->gs, n, dy);
-                    void *dx = in_place ? area_copy(&out1, z, c->ys, n, dy)
-                                        : area_open(&out1, z, c->ys, n);
-                    double *acc = area_open(&sums1, sizeof(double), c->xs % 4, period);
-                    double *bacc = area_open(&out2, sizeof(double), c->gs % 4, period);
+            for (int nt = 0; nt <= 1; nt++)
+                for (size_t q = 0; q < ncalls; q++) {
+                    const struct call *c = &calls[q];
+                    size_t period = periods[(c->n + c->xs) % COUNT(periods)];
+                    period = period <= c->n ? period : c->n ? c->n : 1;
+                    const size_t n = c->n / period * period;
+                    const unsigned char *x = (const unsigned char *)k->x + c->off * z;
+                    const unsigned char *dy = (const unsigned char *)k->dy + c->off * z;
+                    const void *w = act_slopes(act) ? (const unsigned char *)k->w +
+                                                          (c->off + (size_t)v * 397) * z
+                                                    : NULL;
+                    const void *b = act_bias(act) ? (const unsigned char *)k->w +
+                                                        (c->off + (size_t)v * 397 + 1031) * z
+                                                  : NULL;
                     for (size_t j = 0; j < period; j++) {
-                        acc[j] = (double)(j % 7) * 0.375 - 1.0;
-                        bacc[j] = (double)(j % 5) * 0.25 + 2.0;
+                        want_sums[j] = (double)(j % 7) * 0.375 - 1.0;
+                        want_bsums[j] = (double)(j % 5) * 0.25 + 2.0;
                     }
-                    k->call(s->got, n, period, xa, in_place ? dx : dya, w, b, dx,
-                            act_slope_sums(act) ? acc : NULL, bacc);
-                    char mode[64];
-                    snprintf(mode, sizeof mode, "%s, %s", act_labels[act],
-                             in_place ? "in place (dx = dy)" : "out of place");
-                    const struct call shape = {n, c->xs, c->gs, c->ys, c->off};
-                    verdict(s, &shape, mode, row_labels[v], false, "dx",
-                            first_difference(want, dx, z, n), n, want, dx, z,
-                            area_intact(&out1, z, c->ys, n),
-                            first_difference(x, xa, z, n) == n &&
-                                (in_place || first_difference(dy, dya, z, n) == n));
-                    verdict(s, &shape, mode, row_labels[v], false, "acc",
-                            first_sum_difference(want_sums, acc, period), period, want_sums, acc,
-                            sizeof(double), area_intact(&sums1, sizeof(double), c->xs % 4, period),
-                            true);
-                    verdict(s, &shape, mode, row_labels[v], false, "bacc",
-                            first_sum_difference(want_bsums, bacc, period), period, want_bsums,
-                            bacc, sizeof(double),
-                            area_intact(&out2, sizeof(double), c->gs % 4, period), true);
+                    k->call(s->ref, n, period, x, dy, w, b, want, false,
+                            act_slope_sums(act) ? want_sums : NULL, want_bsums);
+                    for (int in_place = 0; in_place <= !nt; in_place++) {
+                        const void *xa = area_copy(&in1, z, c->xs, n, x);
+                        const void *dya = in_place ? NULL : area_copy(&in2, z, c->gs, n, dy);
+                        void *dx = in_place ? area_copy(&out1, z, c->ys, n, dy)
+                                            : area_open(&out1, z, c->ys, n);
+                        double *acc = area_open(&sums1, sizeof(double), c->xs % 4, period);
+                        double *bacc = area_open(&out2, sizeof(double), c->gs % 4, period);
+                        for (size_t j = 0; j < period; j++) {
+                            acc[j] = (double)(j % 7) * 0.375 - 1.0;
+                            bacc[j] = (double)(j % 5) * 0.25 + 2.0;
+                        }
+                        k->call(s->got, n, period, xa, in_place ? dx : dya, w, b, dx, nt,
+                                act_slope_sums(act) ? acc : NULL, bacc);
+                        char mode[64];
+                        snprintf(mode, sizeof mode, "%s, %s", act_labels[act],
+                                 in_place ? "in place (dx = dy)" : "out of place");
+                        const struct call shape = {n, c->xs, c->gs, c->ys, c->off};
+                        verdict(s, &shape, mode, row_labels[v], nt, "dx",
+                                first_difference(want, dx, z, n), n, want, dx, z,
+                                area_intact(&out1, z, c->ys, n),
+                                first_difference(x, xa, z, n) == n &&
+                                    (in_place || first_difference(dy, dya, z, n) == n));
+                        verdict(s, &shape, mode, row_labels[v], nt, "acc",
+                                first_sum_difference(want_sums, acc, period), period, want_sums,
+                                acc, sizeof(double),
+                                area_intact(&sums1, sizeof(double), c->xs % 4, period), true);
+                        verdict(s, &shape, mode, row_labels[v], nt, "bacc",
+                                first_sum_difference(want_bsums, bacc, period), period, want_bsums,
+                                bacc, sizeof(double),
+                                area_intact(&out2, sizeof(double), c->gs % 4, period), true);
+                    }
                 }
-            }
 }
 
 /* PReLU's backward over runs with a slope (and a bias) each: dx, and sums per run. */

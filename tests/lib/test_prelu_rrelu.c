@@ -99,8 +99,16 @@ static const struct shape shapes[] = {
     {16, 64, 1024, 64},
     {16384, 64, 1, 64},
     {1, 1, 1 << 20, 1},
-    /* Over LEAKY_NONTEMPORAL_BYTES (20 MiB read and written): dx and y streamed. */
+    /* Over LEAKY_NONTEMPORAL_BYTES (20 MiB read and written): dx and y streamed, in long
+     * runs, 7x7 maps (forward rows, backward short runs stored plainly), channels last
+     * (rows of whole vectors), 4x4 maps (the backward's rows in tiles), runs of whole
+     * vectors and runs off the vector boundaries. */
     {2, 16, 65536, 16},
+    {844, 64, 49, 64},
+    {41400, 64, 1, 64},
+    {2600, 64, 16, 64},
+    {2, 64, 20736, 64},
+    {1, 64, 41473, 64},
 };
 /* For the adversaries: a long shared channel, runs, rows of 1 vector, rows that are not,
  * short runs many to a call, runs of a few periods. */
