@@ -30,6 +30,12 @@ int main(int argc, char **argv)
         {"NCHW 334x64x7x7", 334, 64, 49, 64},
         {"NCHW 256x64x8x8", 256, 64, 64, 64},
         {"NCHW 84x64x14x14", 84, 64, 196, 64},
+        /* Over 20 MiB read and written, the outputs streamed: small and middling maps. */
+        {"NCHW 2048x64x7x7", 2048, 64, 49, 64},
+        {"NCHW 1024x64x9x9", 1024, 64, 81, 64},
+        {"NCHW 256x64x17x17", 256, 64, 289, 64},
+        {"NCHW 64x64x32x32", 64, 64, 1024, 64},
+        {"NHWC 65536x64", 65536, 64, 1, 64},
     };
     double *tf = malloc((size_t)reps * sizeof *tf), *tb = malloc((size_t)reps * sizeof *tb);
     double *lf = malloc((size_t)reps * sizeof *lf), *lb = malloc((size_t)reps * sizeof *lb);
