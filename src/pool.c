@@ -52,6 +52,15 @@ enum { JOB_WAKE_FACTOR = 2 };
  * that reaches a sleeping CPU: a few us; tens of us in a virtual machine whose idle CPU has
  * halted), the delay until the worker runs, and one grain's time on one thread. */
 enum { WAKE_COST_GUESS_NS = 20000, WAKE_DELAY_GUESS_NS = 50000, GRAIN_NS_GUESS = 10000 };
+/* The delay expected is the median of the last DELAY_SAMPLES measured: one wake-up that the
+ * host ran milliseconds late is an outlier, while a moving average took it in as the delay
+ * (once 55 us became 809 us). */
+enum { DELAY_SAMPLES = 5 };
+/* A delay is measured only when a worker is woken, so an estimate that rules out every
+ * wake-up would never be corrected: once PROBE_NS has passed since the last signal, a job
+ * that would be worth one at the quickest delay measured wakes the workers anyway. That
+ * costs at most one signal (tens of us) per PROBE_NS. */
+enum { PROBE_NS = 100000000 };
 
 struct leaky_pool {
     pthread_mutex_t run_lock; /* one job at a time; a second caller runs alone */
@@ -66,13 +75,17 @@ struct leaky_pool {
     _Atomic bool stop;
     _Atomic uint64_t last_end; /* when the last job ended (now_ns) */
     _Atomic uint64_t loop_ns;  /* time of the calls run alone back to back since a wake-up */
-    /* Moving averages, in ns: the caller's time in a wake-up; the delay from its signal
-     * until a worker runs; one grain of work on one thread. */
+    /* In ns: the caller's time in a wake-up and one grain of work on one thread (moving
+     * averages), and the delay from its signal until a worker runs (the median of the last
+     * few). */
     _Atomic uint64_t wake_cost, wake_delay, grain_ns;
-    _Atomic uint64_t signal_at, woke_at; /* the last signal, and when a worker took it */
-    _Atomic bool delay_pending;          /* a signal whose delay is not yet averaged */
-    _Atomic uint64_t wakeups;            /* signals sent (the tests of the policy) */
-    unsigned solo_left, backoff;         /* under run_lock: see leaky_pool_run */
+    _Atomic uint64_t signal_at, woke_at;    /* the last signal, and when a worker took it */
+    _Atomic bool delay_pending;             /* a signal whose delay is not yet taken in */
+    _Atomic uint64_t delays[DELAY_SAMPLES]; /* the last delays measured, a ring */
+    _Atomic unsigned delay_next;
+    _Atomic uint64_t quickest_delay;
+    _Atomic uint64_t wakeups;    /* signals sent (the tests of the policy) */
+    unsigned solo_left, backoff; /* under run_lock: see leaky_pool_run */
     pthread_mutex_t sleep_lock;
     pthread_cond_t wake;
     size_t nworkers;
@@ -185,7 +198,35 @@ static void wake_all(struct leaky_pool *p)
     }
 }
 
-/* Averages the delay of the last signal once a worker has taken it. */
+void leaky_pool_record_delay(struct leaky_pool *p, double ns)
+{
+    /* At least 1 ns: a quickest delay of 0 would make every job, even an empty one, a
+     * probe. */
+    const uint64_t delay = (uint64_t)(ns > 1 ? ns : 1);
+    const unsigned slot = atomic_fetch_add_explicit(&p->delay_next, 1, memory_order_relaxed);
+    atomic_store_explicit(&p->delays[slot % DELAY_SAMPLES], delay, memory_order_relaxed);
+    uint64_t v[DELAY_SAMPLES];
+    for (size_t i = 0; i < DELAY_SAMPLES; i++) {
+        const uint64_t d = atomic_load_explicit(&p->delays[i], memory_order_relaxed);
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > d; j--)
+            v[j] = v[j - 1];
+        v[j] = d;
+    }
+    atomic_store_explicit(&p->wake_delay, v[DELAY_SAMPLES / 2], memory_order_relaxed);
+    uint64_t quickest = atomic_load_explicit(&p->quickest_delay, memory_order_relaxed);
+    while (delay < quickest &&
+           !atomic_compare_exchange_weak_explicit(&p->quickest_delay, &quickest, delay,
+                                                  memory_order_relaxed, memory_order_relaxed))
+        ;
+}
+
+double leaky_pool_wake_delay(struct leaky_pool *p)
+{
+    return (double)atomic_load_explicit(&p->wake_delay, memory_order_relaxed);
+}
+
+/* Takes in the delay of the last signal once a worker has taken it. */
 static void note_delay(struct leaky_pool *p)
 {
     if (!atomic_load_explicit(&p->delay_pending, memory_order_relaxed))
@@ -193,7 +234,7 @@ static void note_delay(struct leaky_pool *p)
     const uint64_t sent = atomic_load_explicit(&p->signal_at, memory_order_relaxed),
                    woke = atomic_load_explicit(&p->woke_at, memory_order_relaxed);
     if (woke >= sent && atomic_exchange_explicit(&p->delay_pending, false, memory_order_relaxed))
-        average_in(&p->wake_delay, (double)(woke - sent));
+        leaky_pool_record_delay(p, (double)(woke - sent));
 }
 
 /* After a call run on the caller's thread alone, from start to end: counts it into the
@@ -221,6 +262,11 @@ struct leaky_pool *leaky_pool_create(size_t threads)
     pthread_cond_init(&p->wake, NULL);
     atomic_init(&p->wake_cost, WAKE_COST_GUESS_NS);
     atomic_init(&p->wake_delay, WAKE_DELAY_GUESS_NS);
+    for (size_t i = 0; i < DELAY_SAMPLES; i++)
+        atomic_init(&p->delays[i], WAKE_DELAY_GUESS_NS);
+    atomic_init(&p->quickest_delay, WAKE_DELAY_GUESS_NS);
+    /* As if a signal had just been sent: the first probe waits its turn like the others. */
+    atomic_init(&p->signal_at, (uint64_t)now_ns());
     atomic_init(&p->grain_ns, GRAIN_NS_GUESS);
     /* Workers take no signal sent to the process: the host's threads handle those, with
      * the masks it chose (a SIGTERM that landed on a worker while the caller had it
@@ -282,15 +328,18 @@ void leaky_pool_run(struct leaky_pool *p, size_t pieces, double grains, leaky_pi
     note_delay(p);
     const bool looping =
         start - (double)atomic_load_explicit(&p->last_end, memory_order_relaxed) < LOOP_NS;
-    /* Worth waking sleeping workers for: a job long enough alone, or a loop of calls that
-     * has run alone long enough to pay for it. */
+    /* Worth waking sleeping workers for: a job long enough alone, a loop of calls that has
+     * run alone long enough to pay for it, or a probe of the delay (see PROBE_NS). */
     const double alone = grains * (double)atomic_load_explicit(&p->grain_ns, memory_order_relaxed);
     const bool wake =
         alone >=
             JOB_WAKE_FACTOR * (double)atomic_load_explicit(&p->wake_delay, memory_order_relaxed) ||
         (looping &&
          atomic_load_explicit(&p->loop_ns, memory_order_relaxed) >=
-             LOOP_WAKE_FACTOR * atomic_load_explicit(&p->wake_cost, memory_order_relaxed));
+             LOOP_WAKE_FACTOR * atomic_load_explicit(&p->wake_cost, memory_order_relaxed)) ||
+        (start - (double)atomic_load_explicit(&p->signal_at, memory_order_relaxed) >= PROBE_NS &&
+         alone >= JOB_WAKE_FACTOR *
+                      (double)atomic_load_explicit(&p->quickest_delay, memory_order_relaxed));
     /* Busy with another caller's job, too many pieces to number, or every worker asleep
      * and the job too small to pay for waking one: run them here. */
     if (pieces > 0xffff || (!wake && atomic_load(&p->sleepers) == (int)p->nworkers) ||

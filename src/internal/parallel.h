@@ -34,6 +34,10 @@ size_t leaky_pool_threads(const struct leaky_pool *pool);
 size_t leaky_pool_asleep(struct leaky_pool *pool);
 /* How many wake-up signals it has sent (the same tests). */
 size_t leaky_pool_wakeups(struct leaky_pool *pool);
+/* Takes in one measured delay from a wake-up signal until a worker ran, in ns (the pool
+ * measures its own; the tests feed it slow ones), and gives the delay the pool now expects. */
+void leaky_pool_record_delay(struct leaky_pool *pool, double ns);
+double leaky_pool_wake_delay(struct leaky_pool *pool);
 void leaky_pool_run(struct leaky_pool *pool, size_t pieces, double grains, leaky_piece_fn *fn,
                     void *ctx);
 
