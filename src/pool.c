@@ -58,8 +58,11 @@ enum { WAKE_COST_GUESS_NS = 20000, WAKE_DELAY_GUESS_NS = 50000, GRAIN_NS_GUESS =
 enum { DELAY_SAMPLES = 5 };
 /* A delay is measured only when a worker is woken, so an estimate that rules out every
  * wake-up would never be corrected: once PROBE_NS has passed since the last signal, a job
- * that would be worth one at the quickest delay measured wakes the workers anyway. That
- * costs at most one signal (tens of us) per PROBE_NS. */
+ * that would be worth one at the usual delay of a virtual machine (the guess) wakes the
+ * workers anyway. That costs at most one signal (tens of us) per PROBE_NS. Shorter jobs do
+ * not probe: they are woken for only as a loop of them, and a probe at the start of each
+ * loop (at the quickest delay seen, a few us) made 64K-element calls 1.2x slower on 2
+ * threads than on 1, the worker then joining calls too short to share. */
 enum { PROBE_NS = 100000000 };
 
 struct leaky_pool {
@@ -83,7 +86,6 @@ struct leaky_pool {
     _Atomic bool delay_pending;             /* a signal whose delay is not yet taken in */
     _Atomic uint64_t delays[DELAY_SAMPLES]; /* the last delays measured, a ring */
     _Atomic unsigned delay_next;
-    _Atomic uint64_t quickest_delay;
     _Atomic uint64_t wakeups;    /* signals sent (the tests of the policy) */
     unsigned solo_left, backoff; /* under run_lock: see leaky_pool_run */
     pthread_mutex_t sleep_lock;
@@ -200,9 +202,7 @@ static void wake_all(struct leaky_pool *p)
 
 void leaky_pool_record_delay(struct leaky_pool *p, double ns)
 {
-    /* At least 1 ns: a quickest delay of 0 would make every job, even an empty one, a
-     * probe. */
-    const uint64_t delay = (uint64_t)(ns > 1 ? ns : 1);
+    const uint64_t delay = (uint64_t)(ns > 0 ? ns : 0);
     const unsigned slot = atomic_fetch_add_explicit(&p->delay_next, 1, memory_order_relaxed);
     atomic_store_explicit(&p->delays[slot % DELAY_SAMPLES], delay, memory_order_relaxed);
     uint64_t v[DELAY_SAMPLES];
@@ -214,11 +214,6 @@ void leaky_pool_record_delay(struct leaky_pool *p, double ns)
         v[j] = d;
     }
     atomic_store_explicit(&p->wake_delay, v[DELAY_SAMPLES / 2], memory_order_relaxed);
-    uint64_t quickest = atomic_load_explicit(&p->quickest_delay, memory_order_relaxed);
-    while (delay < quickest &&
-           !atomic_compare_exchange_weak_explicit(&p->quickest_delay, &quickest, delay,
-                                                  memory_order_relaxed, memory_order_relaxed))
-        ;
 }
 
 double leaky_pool_wake_delay(struct leaky_pool *p)
@@ -264,7 +259,6 @@ struct leaky_pool *leaky_pool_create(size_t threads)
     atomic_init(&p->wake_delay, WAKE_DELAY_GUESS_NS);
     for (size_t i = 0; i < DELAY_SAMPLES; i++)
         atomic_init(&p->delays[i], WAKE_DELAY_GUESS_NS);
-    atomic_init(&p->quickest_delay, WAKE_DELAY_GUESS_NS);
     /* As if a signal had just been sent: the first probe waits its turn like the others. */
     atomic_init(&p->signal_at, (uint64_t)now_ns());
     atomic_init(&p->grain_ns, GRAIN_NS_GUESS);
@@ -338,8 +332,7 @@ void leaky_pool_run(struct leaky_pool *p, size_t pieces, double grains, leaky_pi
          atomic_load_explicit(&p->loop_ns, memory_order_relaxed) >=
              LOOP_WAKE_FACTOR * atomic_load_explicit(&p->wake_cost, memory_order_relaxed)) ||
         (start - (double)atomic_load_explicit(&p->signal_at, memory_order_relaxed) >= PROBE_NS &&
-         alone >= JOB_WAKE_FACTOR *
-                      (double)atomic_load_explicit(&p->quickest_delay, memory_order_relaxed));
+         alone >= JOB_WAKE_FACTOR * (double)WAKE_DELAY_GUESS_NS);
     /* Busy with another caller's job, too many pieces to number, or every worker asleep
      * and the job too small to pay for waking one: run them here. */
     if (pieces > 0xffff || (!wake && atomic_load(&p->sleepers) == (int)p->nworkers) ||
