@@ -41,12 +41,16 @@
 enum { SPIN_NS = 100000, LOOP_NS = SPIN_NS };
 /* A loop of calls too small, each, to pay for waking a worker is worth one wake-up once its
  * calls have run on the caller's thread for this many times the wake-up's own cost: the
- * caller then loses at most that share of its time to wake-ups however often the workers
- * fall asleep again, and a loop that goes on gains the workers' help. */
-enum { LOOP_WAKE_FACTOR = 8 };
+ * caller then loses at most that share of its time (5%) to wake-ups however often the
+ * workers fall asleep again, and a loop that goes on gains the workers' help. With 8 (1/8),
+ * loops of 0.5 ms after a pause ran 1.07-1.21x slower on 2 threads than on 1: a worker
+ * woken into one shares little before the loop ends. */
+enum { LOOP_WAKE_FACTOR = 20 };
 /* A job alone is worth a wake-up when it would take one thread this many times the
  * wake-up's delay (from the caller's signal until the worker runs): the two threads then
- * finish in at most 3/4 of one's time, whatever the delay. */
+ * finish in at most 3/4 of one's time, plus the signal, whatever the delay (the caller
+ * works from the start, the worker from the delay on, and neither waits for more than a
+ * piece of the other's). */
 enum { JOB_WAKE_FACTOR = 2 };
 /* The estimates before anything is measured: the caller's cost of a wake-up (a system call
  * that reaches a sleeping CPU: a few us; tens of us in a virtual machine whose idle CPU has
