@@ -41,11 +41,12 @@
 enum { SPIN_NS = 100000, LOOP_NS = SPIN_NS };
 /* A loop of calls too small, each, to pay for waking a worker is worth one wake-up once its
  * calls have run on the caller's thread for this many times the wake-up's own cost: the
- * caller then loses at most that share of its time (5%) to wake-ups however often the
- * workers fall asleep again, and a loop that goes on gains the workers' help. With 8 (1/8),
- * loops of 0.5 ms after a pause ran 1.07-1.21x slower on 2 threads than on 1: a worker
- * woken into one shares little before the loop ends. */
-enum { LOOP_WAKE_FACTOR = 20 };
+ * caller then loses at most that share of its time (2.5%) to wake-ups however often the
+ * workers fall asleep again, and a loop that goes on gains the workers' help. With 8,
+ * loops of 0.5 ms after a pause ran 1.07-1.21x slower on 2 threads than on 1 (a worker
+ * woken into one shares little before the loop ends); with 20, 1.03-1.05x, the signal
+ * (about 20 us on a virtual machine) coming near the end of each loop. */
+enum { LOOP_WAKE_FACTOR = 40 };
 /* A job alone is worth a wake-up when it would take one thread this many times the
  * wake-up's delay (from the caller's signal until the worker runs): the two threads then
  * finish in at most 3/4 of one's time, plus the signal, whatever the delay (the caller
