@@ -113,6 +113,17 @@ static void *call_jobs(void *arg)
     return NULL;
 }
 
+/* Waits (2 ms at a time, up to 4 s: a loaded machine runs them late) until every worker of
+ * the pool sleeps; whether they all do. */
+static bool wait_asleep(struct leaky_pool *pool)
+{
+    const size_t workers = leaky_pool_threads(pool) - 1;
+    const struct timespec pause = {0, 2000000};
+    for (int wait = 0; wait < 2000 && leaky_pool_asleep(pool) < workers; wait++)
+        nanosleep(&pause, NULL);
+    return leaky_pool_asleep(pool) == workers;
+}
+
 /* A job not worth waking for, after the workers have fallen asleep: the caller runs every
  * piece itself and returns without waiting for a thread to wake. */
 struct thread_job {
@@ -144,9 +155,7 @@ static void check_no_wake_after_pause(void)
          * which wakes them). */
         const struct timespec pause = {0, 2000000};
         nanosleep(&pause, NULL);
-        for (int wait = 0; wait < 2000 && leaky_pool_asleep(pool) < 3; wait++)
-            nanosleep(&pause, NULL);
-        CHECK(leaky_pool_asleep(pool) == 3, "round %d: the workers fell asleep", round);
+        CHECK(wait_asleep(pool), "round %d: the workers fell asleep", round);
         struct thread_job job = {pthread_self(), 0};
         leaky_pool_run(pool, 8, 0, note_thread, &job);
         CHECK(atomic_load(&job.elsewhere) == 0,
@@ -178,10 +187,7 @@ static void check_loop_wakes_when_worth_it(void)
     CHECK(pool != NULL, "pool of 2");
     if (!pool)
         return;
-    const struct timespec pause = {0, 2000000};
-    for (int wait = 0; wait < 2000 && leaky_pool_asleep(pool) < 1; wait++)
-        nanosleep(&pause, NULL);
-    CHECK(leaky_pool_asleep(pool) == 1, "the worker fell asleep");
+    CHECK(wait_asleep(pool), "the worker fell asleep");
     struct pool_job short_job = {{0}};
     const size_t before = leaky_pool_wakeups(pool);
     for (int call = 0; call < 3; call++)
@@ -237,10 +243,7 @@ static void check_stale_delay_is_probed(void)
         return;
     for (int i = 0; i < 5; i++)
         leaky_pool_record_delay(pool, 20e6);
-    const struct timespec pause = {0, 2000000};
-    for (int wait = 0; wait < 2000 && leaky_pool_asleep(pool) < 1; wait++)
-        nanosleep(&pause, NULL);
-    CHECK(leaky_pool_asleep(pool) == 1, "the worker fell asleep");
+    CHECK(wait_asleep(pool), "the worker fell asleep");
     /* Past the time between probes (100 ms) since the pool began. */
     const struct timespec past_probe = {0, 150000000};
     nanosleep(&past_probe, NULL);
@@ -261,11 +264,10 @@ static void check_stale_delay_is_probed(void)
     /* The probe is one: right after it, the same job asleep again sends none. */
     struct timespec t0, t;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (int wait = 0; wait < 40 && leaky_pool_asleep(pool) < 1; wait++)
-        nanosleep(&pause, NULL);
+    const bool asleep = wait_asleep(pool);
     clock_gettime(CLOCK_MONOTONIC, &t);
     const double waited = (double)(t.tv_sec - t0.tv_sec) * 1e9 + (double)(t.tv_nsec - t0.tv_nsec);
-    if (leaky_pool_asleep(pool) == 1 && waited < 80e6) {
+    if (asleep && waited < 80e6) {
         const size_t after = leaky_pool_wakeups(pool);
         leaky_pool_run(pool, 2, 100, count_piece, &job);
         CHECK(leaky_pool_wakeups(pool) == after, "a second probe came %.0f ms after the first",
