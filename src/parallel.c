@@ -183,7 +183,7 @@ __attribute__((destructor)) static void stop_workers(void)
 /* Pieces are claimed one at a time, so a worker that comes late (a wake-up takes 50-100 us
  * on a virtual machine) takes what is left, and the caller, which started at once, waits at
  * most for one piece in flight: with one piece a thread it waited for the late worker's
- * whole half (docs/PERFORMANCE.md, "Threads after a pause"). */
+ * whole half (docs/PERFORMANCE.md, "A stale delay, and pieces claimed finely"). */
 enum { PIECES_PER_THREAD = 8 };
 _Static_assert(1024 * PIECES_PER_THREAD <= 0xffff, "the pool numbers pieces in 16 bits");
 
