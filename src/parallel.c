@@ -180,12 +180,8 @@ __attribute__((destructor)) static void stop_workers(void)
     pthread_mutex_unlock(&pool_lock);
 }
 
-/* Pieces are claimed one at a time, so a worker that comes late (a wake-up takes 50-100 us
- * on a virtual machine) takes what is left, and the caller, which started at once, waits at
- * most for one piece in flight: with one piece a thread it waited for the late worker's
- * whole half (docs/PERFORMANCE.md, "A stale delay, and pieces claimed finely"). */
-enum { PIECES_PER_THREAD = 8 };
-_Static_assert(1024 * PIECES_PER_THREAD <= 0xffff, "the pool numbers pieces in 16 bits");
+_Static_assert(0xffff / MAX_THREADS >= LEAKY_PIECES_PER_THREAD,
+               "the pool numbers pieces in 16 bits");
 
 struct split {
     size_t n, pieces, head, step;
@@ -224,10 +220,9 @@ void leaky_parallel_for_aligned(size_t n, size_t grain, const void *out, size_t 
         return;
     const size_t threads = resolve(atomic_load_explicit(&requested, memory_order_relaxed));
     grain = grain ? grain : 1;
-    /* Of a grain at least, and PIECES_PER_THREAD a thread at most. */
     size_t pieces = n / grain;
-    if (pieces > threads * PIECES_PER_THREAD)
-        pieces = threads * PIECES_PER_THREAD;
+    if (pieces > threads * LEAKY_PIECES_PER_THREAD)
+        pieces = threads * LEAKY_PIECES_PER_THREAD;
     /* One thread runs every piece itself, without the pool: entering it would replace a
      * pool of another count, whose workers a later call would then start again. */
     struct leaky_pool *p = pieces > 1 && threads > 1 ? enter_pool(threads) : NULL;

@@ -13,6 +13,12 @@
  * that may be worth splitting goes through here (elementwise ones through leaky_run in
  * internal/run.h, which sets the grain). */
 typedef void leaky_range_fn(void *ctx, size_t begin, size_t end);
+/* The most pieces a call is cut into per thread (each still at least a grain). Pieces are
+ * claimed one at a time, so a worker that comes late (a wake-up takes 50-100 us on a
+ * virtual machine) takes what is left, and the caller, which started at once, waits at most
+ * for one piece in flight: with one piece a thread it waited for the late worker's whole
+ * half (docs/PERFORMANCE.md, "A stale delay, and pieces claimed finely"). */
+enum { LEAKY_PIECES_PER_THREAD = 8 };
 void leaky_parallel_for(size_t n, size_t grain, leaky_range_fn *fn, void *ctx);
 /* The same, with the split points placed where out + point * elem_size is 64-byte aligned
  * (out: the array the pieces write). */

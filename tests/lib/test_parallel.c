@@ -59,8 +59,9 @@ static void check_split(size_t threads)
                   "once",
                   n, threads, wrong);
             const size_t pieces = atomic_load(&r.count);
-            /* Of a grain at least, 8 a thread at most. */
-            const size_t want = n / 1000 < 8 * threads ? (n / 1000 ? n / 1000 : 1) : 8 * threads;
+            /* Of a grain at least, LEAKY_PIECES_PER_THREAD a thread at most. */
+            const size_t most = LEAKY_PIECES_PER_THREAD * threads;
+            const size_t want = n / 1000 < most ? (n / 1000 ? n / 1000 : 1) : most;
             CHECK(pieces <= want, "split of %zu over %zu threads: %zu pieces", n, threads, pieces);
             for (size_t k = 0; k < pieces && k < MAX_PIECES; k++)
                 CHECK(r.begins[k] == 0 || (uintptr_t)(out + shift + r.begins[k]) % 64 == 0,
@@ -111,6 +112,14 @@ static void *call_jobs(void *arg)
             c->wrong += atomic_load(&job.runs[i]) != (i < pieces);
     }
     return NULL;
+}
+
+/* Nanoseconds since t0 (CLOCK_MONOTONIC). */
+static double ns_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) * 1e9 + (double)(t.tv_nsec - t0->tv_nsec);
 }
 
 /* Waits (2 ms at a time, up to 4 s: a loaded machine runs them late) until every worker of
@@ -174,11 +183,10 @@ static void spin_piece(void *ctx, size_t i)
     (void)i;
     if (!pthread_equal(pthread_self(), job->caller))
         atomic_fetch_add(&job->elsewhere, 1);
-    struct timespec t0, t;
+    struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    do
-        clock_gettime(CLOCK_MONOTONIC, &t);
-    while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 20000);
+    while (ns_since(&t0) < 20000)
+        ;
 }
 
 static void check_loop_wakes_when_worth_it(void)
@@ -262,11 +270,10 @@ static void check_stale_delay_is_probed(void)
           "between probes, where the delay estimate is stale",
           leaky_pool_wakeups(pool) - before);
     /* The probe is one: right after it, the same job asleep again sends none. */
-    struct timespec t0, t;
+    struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     const bool asleep = wait_asleep(pool);
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    const double waited = (double)(t.tv_sec - t0.tv_sec) * 1e9 + (double)(t.tv_nsec - t0.tv_nsec);
+    const double waited = ns_since(&t0);
     if (asleep && waited < 80e6) {
         const size_t after = leaky_pool_wakeups(pool);
         leaky_pool_run(pool, 2, 100, count_piece, &job);
