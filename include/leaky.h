@@ -568,8 +568,29 @@ leaky_status leaky_set_isa(leaky_isa isa);
  * old pool, and the pool is rebuilt once none is using it (calls that start before then
  * run on their own thread, with the same results). */
 leaky_status leaky_set_num_threads(size_t count);
-/* The number of threads a large call will use (0 resolved to the number of cores). */
+/* The number of threads a large call will use (0 resolved to the number of cores; the
+ * host's count while its pool is set, below). */
 size_t leaky_get_num_threads(void);
+
+/* The host program's thread pool, for large calls in place of the library's own: an engine
+ * that already runs one (XNNPACK's or PyTorch's pthreadpool, say) keeps one set of threads
+ * instead of two competing for the cores.  run(pool, task, context, count) must call
+ * task(context, i) once for every i below count, on its threads or the caller's, and
+ * return when all have returned; for a pthreadpool_t that is
+ *     pthreadpool_parallelize_1d(pool, task, context, count, 0);
+ * Tasks never block on each other, so any order and any number of threads give the same
+ * results: the same bits as the library's own pool. */
+typedef void leaky_task_fn(void *context, size_t i);
+typedef void leaky_pool_run_fn(void *pool, leaky_task_fn *task, void *context, size_t count);
+/* Later large calls are split into pieces for `threads` threads (the caller's included:
+ * pthreadpool_get_threads_count(pool)) and handed to run.  run NULL: back to the library's
+ * own pool (pool and threads ignored), whose count leaky_set_num_threads still sets.
+ * EINVAL for threads 0 or above 1024.  Safe while other threads are inside the library,
+ * and returns only once no call is still running on the pool it replaces: the host may
+ * then destroy that pool.  So never call it from one of the pool's tasks; nor make a large
+ * call from one unless run allows nesting (pthreadpool's does not).
+ * FORK: a child keeps the setting; whether the host's pool works there is the host's. */
+leaky_status leaky_set_thread_pool(leaky_pool_run_fn *run, void *pool, size_t threads);
 
 /* Stops the pool's threads and frees it: a program that checks for leaks, or that wants
  * its threads back between phases, calls it. The library still works afterwards: the next

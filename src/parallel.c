@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal/check.h"
@@ -90,10 +91,24 @@ leaky_status leaky_set_num_threads(size_t count)
     return LEAKY_OK;
 }
 
+/* The host's pool (leaky_set_thread_pool), under pool_lock; host_threads mirrors its count
+ * (0: none) for a look without the lock.  Calls on it count themselves in host_users with
+ * the generation they found; a setter moves that count to old_host_users, for calls of
+ * pools replaced, and waits until they have all left. */
+static struct {
+    leaky_pool_run_fn *run;
+    void *pool;
+    size_t threads;
+} host;
+static _Atomic size_t host_threads;
+static unsigned long host_generation;
+static size_t host_users, old_host_users;
+
 size_t leaky_get_num_threads(void)
 {
     pthread_once(&env_once, read_env);
-    return resolve(atomic_load_explicit(&requested, memory_order_relaxed));
+    const size_t on_host = atomic_load_explicit(&host_threads, memory_order_relaxed);
+    return on_host ? on_host : resolve(atomic_load_explicit(&requested, memory_order_relaxed));
 }
 
 /* The pool, created on the first call that splits work and again when the count changes.
@@ -119,6 +134,7 @@ static void after_fork_child(void)
     pool = NULL;
     users = 0;
     stale = false;
+    host_users = old_host_users = 0;
     pthread_mutex_unlock(&pool_lock);
 }
 static void watch_fork(void) { pthread_atfork(before_fork, after_fork_parent, after_fork_child); }
@@ -157,6 +173,61 @@ static void leave_pool(void)
     users--;
     drop_if_stale();
     pthread_mutex_unlock(&pool_lock);
+}
+
+/* A call on the host's pool: its settings, and the generation it counted itself in. */
+struct host_call {
+    leaky_pool_run_fn *run;
+    void *pool;
+    size_t threads;
+    unsigned long generation;
+};
+
+/* Takes the host's settings (run NULL: none) and counts the call in. */
+static void enter_host(struct host_call *call)
+{
+    pthread_mutex_lock(&pool_lock);
+    *call = (struct host_call){host.run, host.pool, host.threads, host_generation};
+    if (call->run)
+        host_users++;
+    pthread_mutex_unlock(&pool_lock);
+}
+
+static void leave_host(const struct host_call *call)
+{
+    pthread_mutex_lock(&pool_lock);
+    if (call->generation == host_generation)
+        host_users--;
+    else
+        old_host_users--;
+    pthread_mutex_unlock(&pool_lock);
+}
+
+leaky_status leaky_set_thread_pool(leaky_pool_run_fn *run, void *host_pool, size_t threads)
+{
+    if (run && (threads == 0 || threads > MAX_THREADS))
+        return leaky_fail(LEAKY_EINVAL,
+                          "leaky_set_thread_pool: threads is %zu; expected the host pool's "
+                          "thread count, 1 to %d",
+                          threads, MAX_THREADS);
+    pthread_once(&atfork_once, watch_fork);
+    pthread_mutex_lock(&pool_lock);
+    host.run = run;
+    host.pool = run ? host_pool : NULL;
+    host.threads = run ? threads : 0;
+    atomic_store_explicit(&host_threads, host.threads, memory_order_relaxed);
+    host_generation++;
+    old_host_users += host_users;
+    host_users = 0;
+    /* Calls on a replaced pool take as long as one large call: poll for their end. */
+    while (old_host_users > 0) {
+        pthread_mutex_unlock(&pool_lock);
+        const struct timespec nap = {0, 100000};
+        nanosleep(&nap, NULL);
+        pthread_mutex_lock(&pool_lock);
+    }
+    pthread_mutex_unlock(&pool_lock);
+    return LEAKY_OK;
 }
 
 void leaky_shutdown(void)
@@ -218,28 +289,37 @@ void leaky_parallel_for_aligned(size_t n, size_t grain, const void *out, size_t 
 {
     if (n == 0)
         return;
-    const size_t threads = resolve(atomic_load_explicit(&requested, memory_order_relaxed));
+    struct host_call on_host = {0};
+    if (atomic_load_explicit(&host_threads, memory_order_relaxed))
+        enter_host(&on_host);
+    const size_t threads = on_host.run
+                               ? on_host.threads
+                               : resolve(atomic_load_explicit(&requested, memory_order_relaxed));
     grain = grain ? grain : 1;
     size_t pieces = n / grain;
     if (pieces > threads * LEAKY_PIECES_PER_THREAD)
         pieces = threads * LEAKY_PIECES_PER_THREAD;
     /* One thread runs every piece itself, without the pool: entering it would replace a
      * pool of another count, whose workers a later call would then start again. */
-    struct leaky_pool *p = pieces > 1 && threads > 1 ? enter_pool(threads) : NULL;
-    if (p) {
-        enum { LINE = 64 };
-        struct split s = {n, pieces, 0, 1, fn, ctx};
-        if (elem_size && LINE % elem_size == 0 && (uintptr_t)out % elem_size == 0) {
-            s.step = LINE / elem_size;
-            s.head = ((LINE - (uintptr_t)out % LINE) % LINE) / elem_size;
-        }
+    struct leaky_pool *p = !on_host.run && pieces > 1 && threads > 1 ? enter_pool(threads) : NULL;
+    enum { LINE = 64 };
+    struct split s = {n, pieces, 0, 1, fn, ctx};
+    if (elem_size && LINE % elem_size == 0 && (uintptr_t)out % elem_size == 0) {
+        s.step = LINE / elem_size;
+        s.head = ((LINE - (uintptr_t)out % LINE) % LINE) / elem_size;
+    }
+    if (on_host.run && pieces > 1 && threads > 1) {
+        on_host.run(on_host.pool, run_piece, &s, pieces);
+    } else if (p) {
         /* The pool wakes sleeping workers only for work that pays for it (src/pool.c;
          * docs/PERFORMANCE.md, "Threads after a pause"). */
         leaky_pool_run(p, pieces, (double)n / (double)grain, run_piece, &s);
         leave_pool();
-        return;
+    } else {
+        fn(ctx, 0, n);
     }
-    fn(ctx, 0, n);
+    if (on_host.run)
+        leave_host(&on_host);
 }
 
 void leaky_parallel_for(size_t n, size_t grain, leaky_range_fn *fn, void *ctx)

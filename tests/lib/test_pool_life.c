@@ -3,10 +3,11 @@
  * busy with another thread's call (each child checks its results and resizes, under an
  * alarm, so a deadlock fails instead of hanging); the thread count and the CPU path
  * changed while other threads call; leaky_shutdown, after which the library still works;
+ * the host's own pool in place of the library's, set and unset while other threads call;
  * dlopen, a large call and dlclose in a loop (a worker left running would execute
  * unmapped code); and a large call then exit, for valgrind.
  * Usage: test_pool_life fork-asleep | fork-spinning | fork-busy | setters | shutdown |
- *        exit | dlopen path/to/libleaky.so */
+ *        host-pool | exit | dlopen path/to/libleaky.so */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <dlfcn.h>
@@ -215,6 +216,145 @@ static void setters(void)
     leaky_set_isa(leaky_isa_best());
 }
 
+/* -------------------------------------------------------------- host pool */
+
+/* A host program's pool as leaky.h describes one: `threads` threads, the caller's
+ * included, take task indices from a counter (started for each run, which a real pool
+ * would not do). It counts its runs and tasks, and can hold a run open (slow_ms). */
+struct host_pool {
+    int threads, slow_ms;
+    atomic_int runs, running;
+    atomic_bool miscounted;
+};
+struct host_job {
+    leaky_task_fn *task;
+    void *context;
+    size_t count;
+    atomic_size_t next, done;
+};
+
+static void *host_worker(void *arg)
+{
+    struct host_job *job = arg;
+    for (size_t i; (i = atomic_fetch_add(&job->next, 1)) < job->count;) {
+        job->task(job->context, i);
+        atomic_fetch_add(&job->done, 1);
+    }
+    return NULL;
+}
+
+static void host_run(void *pool, leaky_task_fn *task, void *context, size_t count)
+{
+    struct host_pool *h = pool;
+    atomic_fetch_add(&h->runs, 1);
+    atomic_fetch_add(&h->running, 1);
+    struct host_job job = {task, context, count, 0, 0};
+    pthread_t others[8];
+    const int n = h->threads - 1 < 8 ? h->threads - 1 : 8;
+    for (int t = 0; t < n; t++)
+        pthread_create(&others[t], NULL, host_worker, &job);
+    host_worker(&job);
+    for (int t = 0; t < n; t++)
+        pthread_join(others[t], NULL);
+    if (atomic_load(&job.done) != count)
+        atomic_store(&h->miscounted, true);
+    pause_ms(h->slow_ms);
+    atomic_fetch_sub(&h->running, 1);
+}
+
+/* PReLU's slope gradient over N elements (64 channels): a sum over the blocks that the
+ * pieces compute, whose bits must not depend on who runs them. */
+static void slope_gradient(float dw[64])
+{
+    float *dx = malloc(N * sizeof *dx), w[64];
+    for (int c = 0; c < 64; c++)
+        w[c] = 0.01f * (float)c;
+    CHECK(leaky_prelu_backward_f32(input, input, dx, dw, N / (64 * 256), 64, 256, w, 64) ==
+              LEAKY_OK,
+          "prelu backward: %s", leaky_last_error());
+    free(dx);
+}
+
+static void *call_on_held_pool(void *arg)
+{
+    float *y = malloc(N * sizeof *y);
+    *(bool *)arg = large_call_right(leaky_relu_f32, y, 0.01f);
+    free(y);
+    return NULL;
+}
+
+/* Large calls on the host's pool: every task run once, the same bits as the library's own
+ * pool (a reduction's too), the count the host gave; bad counts refused; a replaced pool
+ * left alone once the setter returns, even while another thread's call runs on it; and
+ * calls from three threads while this one swaps pools (ThreadSanitizer: no race). */
+static void host_pool(void)
+{
+    float *y = malloc(N * sizeof *y), own[64], hosted[64], one[64];
+    leaky_set_num_threads(2);
+    slope_gradient(own);
+    leaky_set_num_threads(1);
+    slope_gradient(one);
+    leaky_set_num_threads(2);
+
+    struct host_pool h = {.threads = 3};
+    CHECK(leaky_set_thread_pool(host_run, &h, 3) == LEAKY_OK, "set: %s", leaky_last_error());
+    CHECK(leaky_get_num_threads() == 3, "threads on the host's pool: %zu", leaky_get_num_threads());
+    CHECK(large_call_right(leaky_relu_f32, y, 0.01f), "a call on the host's pool");
+    slope_gradient(hosted);
+    CHECK(atomic_load(&h.runs) >= 2, "the host's pool ran %d jobs", atomic_load(&h.runs));
+    CHECK(!atomic_load(&h.miscounted), "a task left out or run twice");
+    CHECK(memcmp(hosted, own, sizeof own) == 0 && memcmp(hosted, one, sizeof one) == 0,
+          "the slope gradient's bits differ on the host's pool");
+
+    CHECK(leaky_set_thread_pool(host_run, &h, 0) == LEAKY_EINVAL, "threads 0 accepted");
+    CHECK(strstr(leaky_last_error(), "threads is 0") != NULL, "message: %s", leaky_last_error());
+    CHECK(leaky_set_thread_pool(host_run, &h, 1025) == LEAKY_EINVAL, "threads 1025 accepted");
+    CHECK(leaky_get_num_threads() == 3, "a refused setting changed the count");
+
+    CHECK(leaky_set_thread_pool(NULL, NULL, 0) == LEAKY_OK, "back to the library's pool");
+    CHECK(leaky_get_num_threads() == 2, "the library's count after the host's: %zu",
+          leaky_get_num_threads());
+    const int runs = atomic_load(&h.runs);
+    CHECK(large_call_right(leaky_relu_f32, y, 0.01f), "a call on the library's pool");
+    CHECK(atomic_load(&h.runs) == runs, "a call went to the host's pool after it was unset");
+
+    /* Replaced while a call runs on it: the setter returns after that call's run. */
+    struct host_pool slow = {.threads = 2, .slow_ms = 200};
+    CHECK(leaky_set_thread_pool(host_run, &slow, 2) == LEAKY_OK, "set the slow pool");
+    bool right = false;
+    pthread_t caller;
+    pthread_create(&caller, NULL, call_on_held_pool, &right);
+    for (int i = 0; i < 2000 && atomic_load(&slow.running) == 0; i++)
+        pause_ms(1);
+    CHECK(atomic_load(&slow.running) == 1, "the other thread's call never reached the pool");
+    CHECK(leaky_set_thread_pool(NULL, NULL, 0) == LEAKY_OK, "replace the slow pool");
+    CHECK(atomic_load(&slow.running) == 0, "the setter returned while the pool it replaced ran");
+    pthread_join(caller, NULL);
+    CHECK(right, "the call on the replaced pool");
+
+    enum { CALLERS = 3 };
+    pthread_t callers[CALLERS];
+    int wrong[CALLERS];
+    atomic_store(&stop_calling, false);
+    for (int t = 0; t < CALLERS; t++)
+        pthread_create(&callers[t], NULL, call_and_check, &wrong[t]);
+    for (int i = 0; i < 200; i++) {
+        if (i % 2)
+            CHECK(leaky_set_thread_pool(NULL, NULL, 0) == LEAKY_OK, "unset");
+        else
+            CHECK(leaky_set_thread_pool(host_run, &h, 2 + i % 3) == LEAKY_OK, "set");
+        pause_ms(1);
+    }
+    atomic_store(&stop_calling, true);
+    for (int t = 0; t < CALLERS; t++) {
+        pthread_join(callers[t], NULL);
+        CHECK(wrong[t] == 0, "caller %d: %d calls with wrong bits", t, wrong[t]);
+    }
+    CHECK(!atomic_load(&h.miscounted), "a task left out or run twice");
+    leaky_set_thread_pool(NULL, NULL, 0);
+    free(y);
+}
+
 /* --------------------------------------------------------------- shutdown */
 
 /* The thread count once it reaches want, or what it is after 2 s: a joined thread can stay
@@ -288,6 +428,8 @@ int main(int argc, char **argv)
         setters();
     } else if (strcmp(mode, "shutdown") == 0) {
         shutdown_and_go_on();
+    } else if (strcmp(mode, "host-pool") == 0) {
+        host_pool();
     } else if (strcmp(mode, "exit") == 0) {
         float *y = malloc(N * sizeof *y);
         leaky_set_num_threads(4);
@@ -298,7 +440,7 @@ int main(int argc, char **argv)
     } else {
         fprintf(stderr,
                 "usage: test_pool_life fork-asleep|fork-spinning|fork-busy|setters|shutdown|"
-                "exit|dlopen LIB\n");
+                "host-pool|exit|dlopen LIB\n");
         return 2;
     }
     free(input);
