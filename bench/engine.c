@@ -63,7 +63,7 @@ static bool leaky_setup(const struct bench_case *c, void **state)
     return true;
 }
 
-static double leaky_time(void *state, const struct bench_case *c, size_t calls)
+double bench_leaky_time(void *state, const struct bench_case *c, size_t calls)
 {
     (void)state;
     /* The count is global to the library: set it again in case another case changed it. */
@@ -90,7 +90,7 @@ static bool several_threads(const struct bench_case *c) { return c->threads > 1;
 static double leaky_one_thread_time(void *state, const struct bench_case *c, size_t calls)
 {
     const struct bench_case one = {c->op, c->in_place, 1, c->n, c->slope, c->x, c->g, c->y};
-    const double t = leaky_time(state, &one, calls);
+    const double t = bench_leaky_time(state, &one, calls);
     leaky_set_num_threads(c->threads);
     return t;
 }
@@ -220,7 +220,7 @@ static double nt_time(void *state, const struct bench_case *c, size_t calls)
 #endif
 
 static const struct bench_impl builtins[] = {
-    {"leaky", false, always, leaky_setup, leaky_time, no_release},
+    {"leaky", false, always, leaky_setup, bench_leaky_time, no_release},
     {"leaky-1t", true, several_threads, leaky_setup, leaky_one_thread_time, no_release},
     {"prelu", true, prelu_supports, leaky_setup, prelu_time, no_release},
     {"rrelu", true, always, leaky_setup, rrelu_time, no_release},

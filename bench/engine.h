@@ -44,6 +44,10 @@ struct bench_impl {
  * unfCL), forward and backward out of place. */
 const struct bench_impl *bench_bias_impls(size_t *count);
 
+/* leaky_relu_f32 (forward) or leaky_relu_backward_f32 for c, `calls` times: the wall time in
+ * ns (NaN if a call failed), on c's thread count; state unused. */
+double bench_leaky_time(void *state, const struct bench_case *c, size_t calls);
+
 /* Nanoseconds from a monotonic clock. */
 double bench_now_ns(void);
 

@@ -19,6 +19,7 @@
 #include <xnnpack.h>
 
 #include "engine.h"
+#include "leaky.h"
 
 /* ------------------------------------------------------------------ XNNPACK */
 
@@ -81,6 +82,37 @@ static double xnn_time(void *state, const struct bench_case *c, size_t calls)
     const double t = bench_now_ns() - t0;
     return st == xnn_status_success ? t : NAN;
 }
+
+/* leaky on a pthreadpool (the pool library under XNNPACK and PyTorch), handed it with
+ * leaky_set_thread_pool as an engine that runs XNNPACK would share its one pool: column
+ * leaky-ptp, leaky itself, not a peer. */
+static void on_pthreadpool(void *pool, leaky_task_fn *task, void *context, size_t count)
+{
+    pthreadpool_parallelize_1d(pool, task, context, count, 0);
+}
+
+static bool ptp_supports(const struct bench_case *c) { return c->threads > 1; }
+
+static bool ptp_setup(const struct bench_case *c, void **state)
+{
+    if (!(*state = pthreadpool_create(c->threads))) {
+        fprintf(stderr, "leaky-bench-peers: pthreadpool_create(%zu) failed\n", c->threads);
+        return false;
+    }
+    return true;
+}
+
+static double ptp_time(void *state, const struct bench_case *c, size_t calls)
+{
+    if (leaky_set_thread_pool(on_pthreadpool, state, pthreadpool_get_threads_count(state)) !=
+        LEAKY_OK)
+        return NAN;
+    const double t = bench_leaky_time(NULL, c, calls);
+    leaky_set_thread_pool(NULL, NULL, 0);
+    return t;
+}
+
+static void ptp_release(void *state) { pthreadpool_destroy(state); }
 
 /* ------------------------------------------------------------------ oneDNN */
 
@@ -393,6 +425,7 @@ static const struct bench_impl peers[] = {
     {"onednn", false, any_case, dnnl_setup, dnnl_time, dnnl_release},
     {"torch", false, torch_supports, torch_setup, py_time, py_release},
     {"numpy", false, numpy_supports, numpy_setup, py_time, py_release},
+    {"leaky-ptp", true, ptp_supports, ptp_setup, ptp_time, ptp_release},
     /* Baselines of bias + activation's goals, not peers of leaky_relu_f32. */
     {"onednn-7x7", true, dnnl_bias_supports, dnnl_bias7, dnnl_time, dnnl_release},
     {"onednn-56", true, dnnl_bias_supports, dnnl_bias56, dnnl_time, dnnl_release},
