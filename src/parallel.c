@@ -91,17 +91,19 @@ leaky_status leaky_set_num_threads(size_t count)
     return LEAKY_OK;
 }
 
-/* The host's pool (leaky_set_thread_pool), under pool_lock; host_threads mirrors its count
- * (0: none) for a look without the lock.  Calls on it count themselves in host_users with
- * the generation they found; a setter moves that count to old_host_users, for calls of
- * pools replaced, and waits until they have all left. */
-static struct {
+/* The host's pool (leaky_set_thread_pool; run NULL: none), under pool_lock, with the
+ * generation of the setting (one more at each set); host_threads mirrors its count (0:
+ * none) for a look without the lock.  A call on it takes a copy and counts itself in
+ * host_users; a setter moves that count to old_host_users, for calls of pools replaced, and
+ * waits until they have all left. */
+struct host_setting {
     leaky_pool_run_fn *run;
     void *pool;
     size_t threads;
-} host;
+    unsigned long generation;
+};
+static struct host_setting host;
 static _Atomic size_t host_threads;
-static unsigned long host_generation;
 static size_t host_users, old_host_users;
 
 size_t leaky_get_num_threads(void)
@@ -175,28 +177,20 @@ static void leave_pool(void)
     pthread_mutex_unlock(&pool_lock);
 }
 
-/* A call on the host's pool: its settings, and the generation it counted itself in. */
-struct host_call {
-    leaky_pool_run_fn *run;
-    void *pool;
-    size_t threads;
-    unsigned long generation;
-};
-
-/* Takes the host's settings (run NULL: none) and counts the call in. */
-static void enter_host(struct host_call *call)
+/* Takes a copy of the host's setting and counts the call in, if a pool is set. */
+static void enter_host(struct host_setting *call)
 {
     pthread_mutex_lock(&pool_lock);
-    *call = (struct host_call){host.run, host.pool, host.threads, host_generation};
+    *call = host;
     if (call->run)
         host_users++;
     pthread_mutex_unlock(&pool_lock);
 }
 
-static void leave_host(const struct host_call *call)
+static void leave_host(const struct host_setting *call)
 {
     pthread_mutex_lock(&pool_lock);
-    if (call->generation == host_generation)
+    if (call->generation == host.generation)
         host_users--;
     else
         old_host_users--;
@@ -215,8 +209,8 @@ leaky_status leaky_set_thread_pool(leaky_pool_run_fn *run, void *host_pool, size
     host.run = run;
     host.pool = run ? host_pool : NULL;
     host.threads = run ? threads : 0;
+    host.generation++;
     atomic_store_explicit(&host_threads, host.threads, memory_order_relaxed);
-    host_generation++;
     old_host_users += host_users;
     host_users = 0;
     /* Calls on a replaced pool take as long as one large call: poll for their end. */
@@ -289,7 +283,7 @@ void leaky_parallel_for_aligned(size_t n, size_t grain, const void *out, size_t 
 {
     if (n == 0)
         return;
-    struct host_call on_host = {0};
+    struct host_setting on_host = {0};
     if (atomic_load_explicit(&host_threads, memory_order_relaxed))
         enter_host(&on_host);
     const size_t threads = on_host.run
@@ -301,14 +295,15 @@ void leaky_parallel_for_aligned(size_t n, size_t grain, const void *out, size_t 
         pieces = threads * LEAKY_PIECES_PER_THREAD;
     /* One thread runs every piece itself, without the pool: entering it would replace a
      * pool of another count, whose workers a later call would then start again. */
-    struct leaky_pool *p = !on_host.run && pieces > 1 && threads > 1 ? enter_pool(threads) : NULL;
+    const bool split = pieces > 1 && threads > 1;
+    struct leaky_pool *p = split && !on_host.run ? enter_pool(threads) : NULL;
     enum { LINE = 64 };
     struct split s = {n, pieces, 0, 1, fn, ctx};
     if (elem_size && LINE % elem_size == 0 && (uintptr_t)out % elem_size == 0) {
         s.step = LINE / elem_size;
         s.head = ((LINE - (uintptr_t)out % LINE) % LINE) / elem_size;
     }
-    if (on_host.run && pieces > 1 && threads > 1) {
+    if (split && on_host.run) {
         on_host.run(on_host.pool, run_piece, &s, pieces);
     } else if (p) {
         /* The pool wakes sleeping workers only for work that pays for it (src/pool.c;
