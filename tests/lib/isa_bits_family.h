@@ -136,9 +136,10 @@ static void FN(check_block)(struct FN(bufs) * b, size_t n, const char *where)
         r->KER(vprelu)(n, b->x, b->w, b->want, &plain);
         CHUNKED(p->KER(vprelu)(len, b->x + at, b->w + at, b->got + at, &plain));
         CHECK(FN(same)(b->want, b->got, n), "%s vprelu on %s (%s)", TNAME_STR, isa, where);
-        /* Rows of whole periods (1 to 4 whole vectors of every path, and others), in
-         * chunks of 1 to 19 periods (whole blocks of 8 and a part). */
-        static const size_t periods[] = {1, 2, 4, 8, 12, 16, 23, 24, 32, 48, 64, 67};
+        /* Rows of whole periods (1 to 4 whole vectors of every path, and others; 144: more
+         * whole vectors than any path holds in registers), in chunks of 1 to 19 periods
+         * (whole blocks of 8 and a part). */
+        static const size_t periods[] = {1, 2, 4, 8, 12, 16, 23, 24, 32, 48, 64, 67, 144};
         size_t bad = 0;
         for (size_t q = 0; q < sizeof periods / sizeof periods[0] && periods[q] <= n; q++) {
             const size_t period = periods[q];

@@ -445,7 +445,7 @@ struct row_kind {
 
 static void drive_row(const struct subject *s, const struct row_kind *k)
 {
-    static const size_t periods[] = {1, 2, 3, 5, 8, 16, 17, 24, 64, 67};
+    static const size_t periods[] = {1, 2, 3, 5, 8, 16, 17, 24, 64, 67, 144};
     const size_t z = k->size;
     double *want_bsums = want_sums + MAX_TOTAL / 2;
     for (int act = 0; act < ACTS; act++)
