@@ -115,7 +115,7 @@ static inline __attribute__((always_inline)) void tile_block(size_t m, size_t pe
  * (32 KB at most, for the threads of a host's pool too) until the block's periods are done,
  * then added into acc.  Lane by lane these are tile_block's additions in its order, so the
  * same bits.  A tile instead reads its block's periods side by side, streams at the
- * period's stride that the memory served slowly: 1.2-1.9x this walk's time at 16M elements
+ * period's stride that the memory served slowly: 1.1-2.0x this walk's time at 16M elements
  * for channels last with 256 to 4096 channels and small NCHW maps (docs/PRELU_RRELU.md,
  * 'How the slope gradient stays deterministic and fast').  In place, dx follows each block
  * in a second pass (acc_sums may read dy again). */
