@@ -333,6 +333,9 @@ bool outdir_make(outdir *d, const char *path)
             continue;
         const char c = *p;
         *p = '\0';
+        /* A signal between the mkdir and its registration would leave the folder. */
+        sigset_t old;
+        block_cleanup_signals(&old);
         if (mkdir(buf, 0777) == 0) {
             /* Past the table's size a folder is made but not removed again. */
             if (d->n_made < OUTDIR_MAX_MADE) {
@@ -343,6 +346,9 @@ bool outdir_make(outdir *d, const char *path)
         } else if (errno != EEXIST) {
             ok = false;
         }
+        const int e = errno;
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        errno = e;
         *p = c;
         if (c == '\0')
             break;
