@@ -77,6 +77,26 @@ static inline __attribute__((always_inline)) void add_into(double *sums, size_t 
     acc_store(sums + j, a, k);
 }
 
+/* Vector v's block sums of m periods at stride period (f the slope's, fb the bias's float
+ * sums; width elements from x and dy), added into acc and bacc at position j, k lanes, as
+ * op.act keeps them. */
+static inline __attribute__((always_inline)) void add_block_sums(const struct row_call *c, size_t j,
+                                                                 size_t k, vT f, vT fb, size_t v,
+                                                                 size_t m, size_t period,
+                                                                 size_t width, const T *x,
+                                                                 const T *dy, struct acc_op op)
+{
+    vf64 s[ACC_VECS];
+    if (acc_slope_sums(op.act)) {
+        acc_sums(f, v, m, period, width, width, x, dy, op, false, s);
+        add_into(c->acc, j, k, s);
+    }
+    if (acc_bias_sums(op.act)) {
+        acc_sums(fb, v, m, period, width, width, x, dy, op, true, s);
+        add_into(c->bacc, j, k, s);
+    }
+}
+
 /* One tile (width elements, up to ACC_TILE_VECS vectors) of m periods at stride period:
  * acc_block's steps, its block sums added straight into acc in memory (a copy of the
  * tile's sums in a local array, as acc_block holds them, spent its time copying). */
@@ -94,18 +114,9 @@ static inline __attribute__((always_inline)) void tile_block(size_t m, size_t pe
         load_op(c, j + v * VT_LANES, acc_lanes(width, v), act, wv + v, bv + v);
     const struct acc_op op = {act, wv, bv};
     acc_terms(m, period, nv, width, width, x, dy, dx, op, f, fb, mode, false);
-    for (size_t v = 0; v < nv; v++) {
-        const size_t k = acc_lanes(width, v);
-        vf64 s[ACC_VECS];
-        if (acc_slope_sums(act)) {
-            acc_sums(f[v], v, m, period, width, width, x, dy, op, false, s);
-            add_into(c->acc, j + v * VT_LANES, k, s);
-        }
-        if (acc_bias_sums(act)) {
-            acc_sums(fb[v], v, m, period, width, width, x, dy, op, true, s);
-            add_into(c->bacc, j + v * VT_LANES, k, s);
-        }
-    }
+    for (size_t v = 0; v < nv; v++)
+        add_block_sums(c, j + v * VT_LANES, acc_lanes(width, v), f[v], fb[v], v, m, period, width,
+                       x, dy, op);
     if (mode == ACC_DX_AFTER)
         acc_dx(m, period, nv, width, width, x, dy, dx, op);
 }
@@ -151,17 +162,9 @@ static inline __attribute__((always_inline)) void in_order(size_t periods, size_
             vT w, b;
             load_op(c, j, VT_LANES, act, &w, &b);
             const struct acc_op op = {act, &w, &b};
-            vf64 s[ACC_VECS];
-            if (slope_sums) {
-                acc_sums(vT_load(f + j), 0, m, period, VT_LANES, VT_LANES, x + j, dy + j, op, false,
-                         s);
-                add_into(c->acc, j, VT_LANES, s);
-            }
-            if (bias_sums) {
-                acc_sums(vT_load(fb + j), 0, m, period, VT_LANES, VT_LANES, x + j, dy + j, op, true,
-                         s);
-                add_into(c->bacc, j, VT_LANES, s);
-            }
+            add_block_sums(c, j, VT_LANES, slope_sums ? vT_load(f + j) : vT_zero(),
+                           bias_sums ? vT_load(fb + j) : vT_zero(), 0, m, period, VT_LANES, x + j,
+                           dy + j, op);
             if (mode == ACC_DX_AFTER)
                 acc_dx(m, period, 1, VT_LANES, VT_LANES, x + j, dy + j, dx + j, op);
         }
