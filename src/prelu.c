@@ -68,6 +68,7 @@ struct plan {
     size_t period;             /* rows: channels x inner, a slope per position */
     size_t repeat;             /* rows, bias + activation's forward: its rows' period */
     const T *slopes;           /* runs: one per channel; rows: the expanded row (NULL: ReLU) */
+    bool one_slope;            /* bias + activation's forward: slopes is one for all */
     const T *bias;             /* as slopes (NULL: none) */
     size_t blocks, rows_per_block, pieces_per_row, sums_per_block;
 };
@@ -130,16 +131,22 @@ static leaky_status count(const char *fn, size_t outer, size_t channels, size_t 
 
 static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
-/* Bias + activation's arguments past the slopes: the bias apart from out (n elements), and with one slope shared by several channels, that slope for each channel
- * (the plans index slopes by channel), in on_stack (PER_CHANNEL_ON_STACK elements) or in
- * memory allocated here and returned in *mem to be freed. */
+/* Bias + activation's bias, apart from out (n elements). */
+static leaky_status check_bias(const char *fn, const T *bias, size_t channels, const void *out,
+                               size_t n)
+{
+    return leaky_check_disjoint(fn, LEAKY_OPERAND(bias), channels * sizeof(T),
+                                (struct leaky_operand){"the output", out}, n * sizeof(T));
+}
+
+/* With one slope shared by several channels, that slope for each channel (the backward's
+ * plans index slopes by channel), in on_stack (PER_CHANNEL_ON_STACK elements) or in memory
+ * allocated here and returned in *mem to be freed. */
 enum { PER_CHANNEL_ON_STACK = 256 };
-static leaky_status bias_args(const char *fn, const T *bias, size_t channels, const void *out,
-                              size_t n, const T **slopes, size_t num_slopes, T *on_stack, T **mem)
+static leaky_status per_channel_slopes(const char *fn, size_t channels, const T **slopes,
+                                       size_t num_slopes, T *on_stack, T **mem)
 {
     *mem = NULL;
-    LEAKY_TRY(leaky_check_disjoint(fn, LEAKY_OPERAND(bias), channels * sizeof(T),
-                                   (struct leaky_operand){"the output", out}, n * sizeof(T)));
     if (!*slopes || num_slopes == channels)
         return LEAKY_OK;
     T *w = on_stack;
@@ -182,23 +189,28 @@ static void expand(T *w, const T *values, size_t channels, size_t inner, size_t 
 
 /* The plan for a shape (n > 0).  The rows plan's expanded slope and bias rows go into
  * on_stack (ROW_ON_STACK elements) when they fit, else into memory allocated here and
- * returned in *row for the caller to free.  With a bias, num_slopes is channels (or slopes
- * is NULL: ReLU). */
+ * returned in *row for the caller to free.  With a bias, num_slopes is channels, or 1 in the
+ * forward (its kernel takes one slope as it is), or slopes is NULL (ReLU). */
 static leaky_status make_plan(const char *fn, struct plan *p, bool backward, bool streamed,
                               size_t n, size_t channels, size_t inner, const T *slopes,
                               size_t num_slopes, const T *bias, T *on_stack, T **row)
 {
     *row = NULL;
-    *p =
-        (struct plan){.n = n, .slopes = slopes, .bias = bias, .channels = channels, .inner = inner};
+    *p = (struct plan){.n = n,
+                       .slopes = slopes,
+                       .one_slope = !backward && bias && slopes && num_slopes == 1,
+                       .bias = bias,
+                       .channels = channels,
+                       .inner = inner};
     bool runs = inner >= (streamed ? FORWARD_STREAMED_RUN_MIN : FORWARD_RUN_MIN);
     if (backward) {
         const bool few_periods = n / (channels * inner) < LEAKY_ACC_BLOCK;
         runs = inner >= (few_periods ? BACKWARD_RUN_MIN_FEW : BACKWARD_RUN_MIN);
     }
-    if (num_slopes == 1 || runs) {
+    const bool one_channel = num_slopes == 1 && !bias; /* PReLU with one slope */
+    if (one_channel || runs) {
         p->runs = true;
-        if (num_slopes == 1)
+        if (one_channel)
             p->channels = 1, p->inner = n;
         p->width = p->inner;
         p->rows = n / p->width;
@@ -229,7 +241,8 @@ static leaky_status make_plan(const char *fn, struct plan *p, bool backward, boo
         p->repeat = period * ((BIAS_REPEAT_MIN + period - 1) / period);
         expanded = p->repeat + BIAS_REPEAT_EXTRA;
     }
-    const size_t size = ((slopes != NULL) + (bias != NULL)) * expanded;
+    const bool slope_row = slopes && !p->one_slope;
+    const size_t size = (slope_row + (bias != NULL)) * expanded;
     T *w = on_stack;
     if (size > ROW_ON_STACK) {
         w = *row = malloc(size * sizeof *w);
@@ -237,7 +250,7 @@ static leaky_status make_plan(const char *fn, struct plan *p, bool backward, boo
             return leaky_fail(LEAKY_ENOMEM, "%s: cannot allocate %zu bytes for the slope row", fn,
                               size * sizeof *w);
     }
-    if (slopes) {
+    if (slope_row) {
         expand(w, slopes, channels, inner, expanded);
         p->slopes = w;
         w += expanded;
@@ -278,11 +291,11 @@ struct forward_job {
 static void forward_run(const struct forward_job *job, size_t at, size_t len, size_t c)
 {
     const struct plan *p = job->p;
-    const TPARAMS params = {.slope = p->slopes ? load_unaligned(p->slopes + c) : 0,
-                            .nontemporal = job->stream};
+    const T *slope = p->slopes ? p->slopes + (p->one_slope ? 0 : c) : NULL;
+    const TPARAMS params = {.slope = slope ? load_unaligned(slope) : 0, .nontemporal = job->stream};
     if (job->bias) {
-        job->k->TNAME(vbias_act)(len, (const T *)job->x + at, p->bias + c,
-                                 p->slopes ? p->slopes + c : NULL, 0, 0, (T *)job->y + at, &params);
+        job->k->TNAME(vbias_act)(len, (const T *)job->x + at, p->bias + c, slope, 0, 0, false,
+                                 (T *)job->y + at, &params);
         return;
     }
 #if defined(LEAKY_TYPE_F32)
@@ -303,7 +316,7 @@ static void forward_row(const struct forward_job *job, size_t at, size_t len, si
     const TPARAMS stores = {.slope = 0, .nontemporal = job->stream};
     if (job->bias) { /* rows that repeat */
         job->k->TNAME(vbias_act)(len, (const T *)job->x + at, p->bias, p->slopes, p->repeat, in,
-                                 (T *)job->y + at, &stores);
+                                 !p->one_slope, (T *)job->y + at, &stores);
         return;
     }
 #if defined(LEAKY_TYPE_F32)
@@ -361,15 +374,10 @@ static leaky_status forward(const char *fn, const void *x, void *y, size_t elem_
     if (slopes)
         LEAKY_TRY(leaky_check_disjoint(fn, LEAKY_OPERAND(slopes), num_slopes * sizeof(T),
                                        LEAKY_OPERAND(y), n * elem_size));
-    T per_channel[PER_CHANNEL_ON_STACK], *mem = NULL;
     if (bias)
-        LEAKY_TRY(bias_args(fn, bias, channels, y, n, &slopes, num_slopes, per_channel, &mem));
+        LEAKY_TRY(check_bias(fn, bias, channels, y, n));
     struct forward_job job = {.x = x, .y = y, .bias = bias != NULL};
-    leaky_status status = leaky_active_kernels(&job.k);
-    if (status != LEAKY_OK) {
-        free(mem);
-        return status;
-    }
+    LEAKY_TRY(leaky_active_kernels(&job.k));
 #if defined(LEAKY_TYPE_F32)
     if (half) {
         job.half_run = LEAKY_KERNEL_AT(job.k, half->run);
@@ -384,16 +392,11 @@ static leaky_status forward(const char *fn, const void *x, void *y, size_t elem_
     job.stream = leaky_stream(y, x, 2 * n * elem_size, elem_size);
     struct plan p;
     T on_stack[ROW_ON_STACK], *row = NULL;
-    status = make_plan(fn, &p, false, job.stream && !half, n, channels, inner, slopes,
-                       bias ? channels : num_slopes, bias, on_stack, &row);
-    if (status != LEAKY_OK) {
-        free(mem);
-        return status;
-    }
+    LEAKY_TRY(make_plan(fn, &p, false, job.stream && !half, n, channels, inner, slopes, num_slopes,
+                        bias, on_stack, &row));
     job.p = &p;
     leaky_run(n, elem_size, y, forward_range, &job);
     free(row);
-    free(mem);
     return LEAKY_OK;
 }
 
@@ -565,9 +568,10 @@ static leaky_status backward(const char *fn, const T *x, const T *dy, T *dx, T *
         check_gradients(fn, x, dy, dx, n, slopes, dslopes, num_slopes, bias, dbias, channels));
     T per_channel[PER_CHANNEL_ON_STACK], *mem = NULL;
     const T *channel_slopes = slopes;
-    if (bias)
-        LEAKY_TRY(
-            bias_args(fn, bias, channels, dx, n, &channel_slopes, num_slopes, per_channel, &mem));
+    if (bias) {
+        LEAKY_TRY(check_bias(fn, bias, channels, dx, n));
+        LEAKY_TRY(per_channel_slopes(fn, channels, &channel_slopes, num_slopes, per_channel, &mem));
+    }
     const struct leaky_kernels *k = NULL;
     struct plan p;
     T on_stack[ROW_ON_STACK], *row = NULL;

@@ -69,10 +69,11 @@ enum { LEAKY_ACC_LANES = 16, LEAKY_ACC_BLOCK = 8 };
  *                       the block sums of dx; acc NULL: no slope sums; w NULL means ReLU's
  *                       (acc not written).
  *   bias_act            bias + activation forward: z = x + b, then y = z > 0 ? z : w * z, or
- *                       y = z < 0 ? 0 : z (torch.relu) where w is NULL; b and w one value
- *                       (period 0: b[0], w[0]) or rows that repeat every period (at least
- *                       64) elements, element i taking position (phase + i) % period; a row
- *                       holds period + 64 elements (its next period's first 64 after it).
+ *                       y = z < 0 ? 0 : z (torch.relu) where w is NULL; b one value (period
+ *                       0: b[0]) or a row that repeats every period (at least 64) elements,
+ *                       element i taking position (phase + i) % period; a row holds period
+ *                       + 64 elements (its next period's first 64 after it); w a row like
+ *                       b's where w_row and period > 0, else one value (w[0]).
  *                       nontemporal: stream y (out of place).  y may be x.
  *   rrelu               RReLU training forward (noise may be NULL; y may be x);
  *   rrelu_backward      its backward (dx may be dy). */
@@ -88,7 +89,7 @@ enum { LEAKY_ACC_LANES = 16, LEAKY_ACC_BLOCK = 8 };
                                                    const T *dy, const T *w, const T *b, T *dx,   \
                                                    bool nontemporal, double *acc, double *bacc); \
     typedef void leaky_bias_act_##t##_fn(size_t n, const T *x, const T *b, const T *w,           \
-                                         size_t period, size_t phase, T *y,                      \
+                                         size_t period, size_t phase, bool w_row, T *y,          \
                                          const struct leaky_##t##_params *params);               \
     typedef void leaky_rrelu_##t##_fn(size_t n, const T *x, T *y, T *noise,                      \
                                       const struct leaky_rrelu_##t##_params *params);            \

@@ -66,12 +66,12 @@ void REF(vprelu)(size_t n, const T_ANY *x, const T_ANY *w, T_ANY *y, const TPARA
 }
 
 void REF(vbias_act)(size_t n, const T_ANY *x, const T_ANY *b, const T_ANY *w, size_t period,
-                    size_t phase, T_ANY *y, const TPARAMS *params)
+                    size_t phase, bool w_row, T_ANY *y, const TPARAMS *params)
 {
     (void)params;
     for (size_t i = 0, j = phase; i < n; i++, j = period && j + 1 == period ? 0 : j + !!period) {
         const T z = x[i] + b[j];
-        y[i] = !w ? (z < 0 ? 0 : z) : z > 0 ? z : w[j] * z;
+        y[i] = !w ? (z < 0 ? 0 : z) : z > 0 ? z : w[w_row ? j : 0] * z;
     }
 }
 

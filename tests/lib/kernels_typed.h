@@ -37,10 +37,10 @@ static void FN(call_runs)(any_fn f, size_t runs, size_t len, const void *x, cons
 }
 
 static void FN(call_bias_act)(any_fn f, size_t n, const void *x, const void *b, const void *w,
-                              size_t period, size_t phase, void *y, bool nt)
+                              size_t period, size_t phase, bool w_row, void *y, bool nt)
 {
     const PARAMS p = {0, nt};
-    ((KTYPE(bias_act) *)f)(n, x, b, w, period, phase, y, &p);
+    ((KTYPE(bias_act) *)f)(n, x, b, w, period, phase, w_row, y, &p);
 }
 
 /* RReLU's parameters for a variant: its bounds and first index, keys from the seed. */

@@ -41,16 +41,17 @@ static const char *const act_names[ACTS] = {"leaky_relu", "relu", "prelu"};
 struct shape {
     size_t outer, channels, inner;
 };
-/* Channels 0 to 67; maps of 1 (channels last), 3, 7x7, 64 and more; rows of either plan.
+/* Channels 0 to 67; maps of 1 (channels last), 3, 7x7, 64 and more; rows of either plan,
+ * one channel among them (its one slope then a row of copies in the backward's rows).
  * Then calls over LEAKY_NONTEMPORAL_BYTES (20 MiB read and written), whose outputs are
  * streamed: 7x7 maps (forward rows, backward short runs stored plainly), channels last
  * (rows of whole vectors) and runs of whole vectors (test_prelu_rrelu has the other
  * streamed forms of the same kernels). */
 static const struct shape shapes[] = {
-    {3, 5, 7},     {2, 64, 49},   {2, 3, 100},    {1, 67, 1},    {5, 17, 3},  {4, 1, 33},
-    {0, 4, 5},     {2, 0, 3},     {300, 64, 1},   {3, 2, 16},    {1, 1, 1},   {7, 9, 64},
-    {2, 33, 17},   {1, 66, 2},    {40, 3, 1},     {6, 8, 31},    {1, 6, 600}, {9, 1, 1},
-    {1, 2, 17000}, {844, 64, 49}, {41400, 64, 1}, {2, 64, 20736}};
+    {3, 5, 7},     {2, 64, 49}, {2, 3, 100},   {1, 67, 1},     {5, 17, 3},    {4, 1, 33},
+    {0, 4, 5},     {2, 0, 3},   {300, 64, 1},  {3, 2, 16},     {1, 1, 1},     {7, 9, 64},
+    {2, 33, 17},   {1, 66, 2},  {40, 3, 1},    {6, 8, 31},     {1, 6, 600},   {9, 1, 1},
+    {1, 2, 17000}, {12, 1, 8},  {844, 64, 49}, {41400, 64, 1}, {2, 64, 20736}};
 
 #define TT float
 #define TS f32

@@ -568,22 +568,24 @@ static void drive_runs(const struct subject *s, const struct runs_kind *k)
 }
 
 /* Bias + activation's forward: y from x with one bias and slope (period 0) or rows of them
- * that repeat (periods of 64 to 256, from every phase), or ReLU (no slopes); out of place
- * (streamed or not), then in place. */
+ * that repeat (periods of 64 to 256, from every phase), rows of biases with one slope, or
+ * ReLU (no slopes); out of place (streamed or not), then in place. */
 struct bias_act_kind {
     size_t size;
     const void *x, *w, *slopes; /* any values; finite rows (biases and slopes); VARIANTS */
     void (*call)(any_fn f, size_t n, const void *x, const void *b, const void *w, size_t period,
-                 size_t phase, void *y, bool nt);
+                 size_t phase, bool w_row, void *y, bool nt);
 };
 
 static void drive_bias_act(const struct subject *s, const struct bias_act_kind *k)
 {
     static const size_t periods[VARIANTS] = {64, 67, 100, 128, 256};
     const size_t z = k->size;
-    for (int form = 0; form < 4; form++)
+    for (int form = 0; form < 5; form++)
         for (int v = 0; v < VARIANTS; v++) {
-            const bool rows = form >= 2, relu = form % 2;
+            /* Form 4: rows of biases, one slope (its row's first).  Elsewhere w_row is set,
+             * which one value (period 0) ignores. */
+            const bool rows = form >= 2, relu = form == 1 || form == 3, w_row = form != 4;
             const size_t period = rows ? periods[v] : 0;
             /* The rows: a period and the next one's first 64 elements, biases then slopes. */
             unsigned char *b = want2, *w = want2 + (periods[VARIANTS - 1] + 64) * z;
@@ -597,7 +599,10 @@ static void drive_bias_act(const struct subject *s, const struct bias_act_kind *
                 memcpy(w, (const unsigned char *)k->slopes + (size_t)v * z, z);
             }
             char label[64];
-            snprintf(label, sizeof label, "%s, %s %zu", relu ? "ReLU" : "slopes",
+            snprintf(label, sizeof label, "%s, %s %zu",
+                     relu    ? "ReLU"
+                     : w_row ? "slopes"
+                             : "one slope",
                      rows ? "rows of period" : "one value", period);
             for (int nt = 0; nt <= 1; nt++)
                 for (size_t q = 0; q < ncalls; q++) {
@@ -605,12 +610,13 @@ static void drive_bias_act(const struct subject *s, const struct bias_act_kind *
                     const size_t phase = rows ? (c->n * 7 + c->xs) % period : 0;
                     const unsigned char *x = (const unsigned char *)k->x + c->off * z;
                     const void *wr = relu ? NULL : w;
-                    k->call(s->ref, c->n, x, b, wr, period, phase, want, false);
+                    k->call(s->ref, c->n, x, b, wr, period, phase, w_row, want, false);
                     for (int in_place = 0; in_place <= !nt; in_place++) {
                         const void *xa = area_copy(&in1, z, c->xs, c->n, x);
                         void *y = in_place ? area_copy(&out1, z, c->ys, c->n, x)
                                            : area_open(&out1, z, c->ys, c->n);
-                        k->call(s->got, c->n, in_place ? y : xa, b, wr, period, phase, y, nt);
+                        k->call(s->got, c->n, in_place ? y : xa, b, wr, period, phase, w_row, y,
+                                nt);
                         char mode[96];
                         snprintf(mode, sizeof mode, "phase %zu, %s", phase,
                                  in_place ? "in place" : "out of place");
