@@ -8,7 +8,8 @@
  * stalls the call; and its workers spin for tens of milliseconds after each call, taking
  * a core from whoever else runs (the figures: docs/PERFORMANCE.md, 'What leaky does',
  * Threads). Here pieces are claimed, not assigned: a late worker finds nothing left and
- * the caller returns once the pieces are done; workers spin for 100 us, then sleep.
+ * the caller returns once the pieces are done; workers spin for 100 us, then sleep (up to
+ * a millisecond, yielding, where calls come a little further apart than that).
  *
  * The claim word packs (generation, piece count, next piece): a worker that claims a
  * piece knows the job is its generation's and cannot end before that piece is done, so the
@@ -39,6 +40,17 @@
  * later follows other work (a network's other layers), where a wake-up for a job too
  * small to pay for it alone would be lost on every call. */
 enum { SPIN_NS = 100000, LOOP_NS = SPIN_NS };
+/* In a program whose calls come a little too far apart for that (a copy or a small layer
+ * between them: an in-place call's refreshed input takes 0.45 ms at 1M elements), workers
+ * that sleep are woken for nearly every call, and each wake-up costs the caller a signal and
+ * the delay until the worker runs (50-100 us on a virtual machine). So once a call has come
+ * between SPIN_NS and LINGER_NS after the last one (in the last LINGER_WINDOW_NS), the
+ * workers look for up to LINGER_NS after each job they shared. Past SPIN_NS they yield
+ * every few microseconds, so a thread that wants the core gets it: with the process on one
+ * CPU and the caller busy there, a lingering worker took 110-260 us of it after a job, one
+ * that did not yield about 1 ms (its whole linger) in half the rounds; the time lingered
+ * counts from when the worker began, so one kept off its core does not spin on later. */
+enum { LINGER_NS = 1000000, LINGER_WINDOW_NS = 1000000000 };
 /* A loop of calls too small, each, to pay for waking a worker is worth one wake-up once its
  * calls have run on the caller's thread for this many times the wake-up's own cost: the
  * caller then loses at most that share of its time (2.5%) to wake-ups however often the
@@ -81,8 +93,10 @@ struct leaky_pool {
     _Atomic int sleepers;
     _Atomic bool signalled; /* a wake-up was sent that no worker has yet taken */
     _Atomic bool stop;
-    _Atomic uint64_t last_end; /* when the last job ended (now_ns) */
-    _Atomic uint64_t loop_ns;  /* time of the calls run alone back to back since a wake-up */
+    _Atomic uint64_t last_end;  /* when the last job ended (now_ns) */
+    _Atomic uint64_t spin_ns;   /* how long the workers look after the current job */
+    _Atomic uint64_t near_miss; /* when a call last came within LINGER_NS, past SPIN_NS */
+    _Atomic uint64_t loop_ns;   /* time of the calls run alone back to back since a wake-up */
     /* In ns: the caller's time in a wake-up and one grain of work on one thread (moving
      * averages), and the delay from its signal until a worker runs (the median of the last
      * few). */
@@ -147,10 +161,16 @@ static void *worker(void *arg)
     for (;;) {
         uint32_t g = atomic_load_explicit(&p->generation, memory_order_acquire);
         const double since = now_ns();
+        const double spin = (double)atomic_load_explicit(&p->spin_ns, memory_order_relaxed);
         for (unsigned i = 1; g == seen; i++) {
             cpu_relax();
             g = atomic_load_explicit(&p->generation, memory_order_acquire);
-            if (g == seen && i % 64 == 0 && now_ns() - since > SPIN_NS) {
+            if (g != seen || i % 64 != 0)
+                continue;
+            const double looked = now_ns() - since;
+            if (looked > SPIN_NS && looked <= spin && i % 1024 == 0)
+                sched_yield();
+            if (looked > spin) {
                 /* Sleep. The caller bumps the generation, then reads sleepers; we count
                  * ourselves in, then read the generation: (sequentially consistent) one
                  * of us sees the other, so no wake-up is lost. */
@@ -267,6 +287,7 @@ struct leaky_pool *leaky_pool_create(size_t threads)
     /* As if a signal had just been sent: the first probe waits its turn like the others. */
     atomic_init(&p->signal_at, (uint64_t)now_ns());
     atomic_init(&p->grain_ns, GRAIN_NS_GUESS);
+    atomic_init(&p->spin_ns, SPIN_NS);
     /* Workers take no signal sent to the process: the host's threads handle those, with
      * the masks it chose (a SIGTERM that landed on a worker while the caller had it
      * blocked ran the host's handler at a moment the host had ruled out). The signals of
@@ -325,8 +346,10 @@ void leaky_pool_run(struct leaky_pool *p, size_t pieces, double grains, leaky_pi
         return;
     const double start = now_ns();
     note_delay(p);
-    const bool looping =
-        start - (double)atomic_load_explicit(&p->last_end, memory_order_relaxed) < LOOP_NS;
+    const double gap = start - (double)atomic_load_explicit(&p->last_end, memory_order_relaxed);
+    const bool looping = gap < LOOP_NS;
+    if (gap >= SPIN_NS && gap < LINGER_NS)
+        atomic_store_explicit(&p->near_miss, (uint64_t)start, memory_order_relaxed);
     /* Worth waking sleeping workers for: a job long enough alone, a loop of calls that has
      * run alone long enough to pay for it, or a probe of the delay (see PROBE_NS). */
     const double alone = grains * (double)atomic_load_explicit(&p->grain_ns, memory_order_relaxed);
@@ -364,6 +387,9 @@ void leaky_pool_run(struct leaky_pool *p, size_t pieces, double grains, leaky_pi
     atomic_store_explicit(&p->ctx, ctx, memory_order_relaxed);
     atomic_store_explicit(&p->done, 0, memory_order_relaxed);
     atomic_store_explicit(&p->caller_cpu, sched_getcpu(), memory_order_relaxed);
+    const bool linger = start - (double)atomic_load_explicit(&p->near_miss, memory_order_relaxed) <
+                        LINGER_WINDOW_NS;
+    atomic_store_explicit(&p->spin_ns, linger ? LINGER_NS : SPIN_NS, memory_order_relaxed);
     atomic_store_explicit(&p->claim, (uint64_t)g << 32 | (uint64_t)pieces << 16,
                           memory_order_release);
     atomic_store(&p->generation, g);

@@ -6,8 +6,9 @@
  *                               and 3 threads
  *   test_parallel env-bad       run with a bad LEAKY_NUM_THREADS: every call must fail
  *   test_parallel env-count N   run with LEAKY_NUM_THREADS=N: the count must be N */
-#define _POSIX_C_SOURCE 200809L /* nanosleep */
+#define _GNU_SOURCE /* sched_setaffinity; nanosleep */
 #include <pthread.h>
+#include <sched.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -281,6 +282,113 @@ static void check_stale_delay_is_probed(void)
               waited / 1e6);
     }
     leaky_pool_destroy(pool);
+}
+
+static double ns_between(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) * 1e9 + (double)(b->tv_nsec - a->tv_nsec);
+}
+
+/* Busy for ns nanoseconds, as a caller doing other work between calls. */
+static void busy_for(double ns)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (ns_since(&t0) < ns)
+        ;
+}
+
+/* A job worth a wake-up that the worker takes part in (64 pieces of 20 us: a woken worker
+ * comes well before the end), then 0.3 ms of the caller's own work, past the workers' short
+ * spin (a copy between two calls); whether the worker took part, and sleeps after it. */
+static bool joined_then_slept(struct leaky_pool *pool, bool *joined)
+{
+    struct thread_job job = {pthread_self(), 0};
+    leaky_pool_run(pool, 64, 1e6, spin_piece, &job);
+    busy_for(300e3);
+    *joined = atomic_load(&job.elsewhere) > 0;
+    return leaky_pool_asleep(pool) == 1;
+}
+
+/* Calls 0.3 ms apart would each pay a wake-up (a signal, and the worker's delay on the
+ * call) if the workers slept after the short spin: once calls come so, the workers linger
+ * between the jobs they share, and the next call sends no signal. Until then they keep the
+ * short spin, and sleep between calls that come further apart. A loaded machine can hide
+ * either (a worker not run at all neither joins nor sleeps), so each gets 20 rounds. */
+static void check_workers_linger_between_close_calls(void)
+{
+    struct leaky_pool *pool = leaky_pool_create(2);
+    CHECK(pool != NULL, "pool of 2");
+    if (!pool)
+        return;
+    bool slept = false, joined = false;
+    for (int round = 0; round < 20 && !(slept && joined); round++) {
+        /* Far from the last call, so that none comes 0.3 ms after another. */
+        const struct timespec past_linger = {0, 2000000};
+        nanosleep(&past_linger, NULL);
+        CHECK(wait_asleep(pool), "round %d: the worker fell asleep", round);
+        slept = joined_then_slept(pool, &joined);
+    }
+    CHECK(slept && joined,
+          "with no call yet 0.3 ms after another, the worker was awake 0.3 ms after each of "
+          "20 jobs it took part in");
+    bool lingered = false;
+    for (int round = 0; round < 20 && !lingered; round++) {
+        struct thread_job job = {pthread_self(), 0};
+        leaky_pool_run(pool, 16, 1e6, spin_piece, &job);
+        busy_for(300e3);
+        slept = joined_then_slept(pool, &joined);
+        const size_t before = leaky_pool_wakeups(pool);
+        leaky_pool_run(pool, 64, 1e6, spin_piece, &job);
+        lingered = joined && !slept && leaky_pool_wakeups(pool) == before;
+    }
+    CHECK(lingered, "in 20 rounds of calls 0.3 ms apart, the worker slept between them");
+    leaky_pool_destroy(pool);
+}
+
+/* A lingering worker gives its core to a thread that wants it. With the process on one CPU,
+ * the caller, busy after its calls, shares the core with the worker: the worker's time on
+ * the CPU in the next 20 ms shows whether it spun on (about a millisecond, its whole linger,
+ * when the system ran it then) or yielded (110-260 us here). */
+static void check_linger_yields_the_core(void)
+{
+    cpu_set_t old, one;
+    if (sched_getaffinity(0, sizeof old, &old) != 0)
+        return;
+    CPU_ZERO(&one);
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+        if (CPU_ISSET(cpu, &old)) {
+            CPU_SET(cpu, &one);
+            break;
+        }
+    if (sched_setaffinity(0, sizeof one, &one) != 0)
+        return;
+    struct leaky_pool *pool = leaky_pool_create(2);
+    CHECK(pool != NULL, "pool of 2");
+    int long_rounds = 0;
+    double longest = 0;
+    for (int round = 0; pool && round < 10; round++) {
+        struct thread_job job = {pthread_self(), 0};
+        for (int call = 0; call < 3; call++) {
+            leaky_pool_run(pool, 2, 1e6, spin_piece, &job);
+            busy_for(300e3);
+        }
+        struct timespec process0, caller0, process1, caller1;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &process0);
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &caller0);
+        busy_for(20e6);
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &process1);
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &caller1);
+        const double worker = ns_between(&process0, &process1) - ns_between(&caller0, &caller1);
+        long_rounds += worker > 500e3;
+        longest = worker > longest ? worker : longest;
+    }
+    CHECK(long_rounds <= 2,
+          "a lingering worker on its busy caller's only CPU took over 500 us of it in %d "
+          "rounds of 10 (the most: %.0f us)",
+          long_rounds, longest / 1e3);
+    leaky_pool_destroy(pool);
+    sched_setaffinity(0, sizeof old, &old);
 }
 
 static void check_pool(void)
@@ -596,6 +704,8 @@ int main(int argc, char **argv)
     check_loop_wakes_when_worth_it();
     check_one_slow_wake_is_forgotten();
     check_stale_delay_is_probed();
+    check_workers_linger_between_close_calls();
+    check_linger_yields_the_core();
     for (size_t t = 2; t <= 4; t++) {
         leaky_set_num_threads(t);
         check_split(t);
