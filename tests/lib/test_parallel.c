@@ -115,12 +115,26 @@ static void *call_jobs(void *arg)
     return NULL;
 }
 
-/* Nanoseconds since t0 (CLOCK_MONOTONIC). */
+/* Nanoseconds from a to b, and since t0 (CLOCK_MONOTONIC). */
+static double ns_between(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) * 1e9 + (double)(b->tv_nsec - a->tv_nsec);
+}
+
 static double ns_since(const struct timespec *t0)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) * 1e9 + (double)(t.tv_nsec - t0->tv_nsec);
+    return ns_between(t0, &t);
+}
+
+/* Busy for ns nanoseconds: a slow piece, or a caller's other work between calls. */
+static void busy_for(double ns)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (ns_since(&t0) < ns)
+        ;
 }
 
 /* Waits (2 ms at a time, up to 4 s: a loaded machine runs them late) until every worker of
@@ -184,10 +198,7 @@ static void spin_piece(void *ctx, size_t i)
     (void)i;
     if (!pthread_equal(pthread_self(), job->caller))
         atomic_fetch_add(&job->elsewhere, 1);
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    while (ns_since(&t0) < 20000)
-        ;
+    busy_for(20000);
 }
 
 static void check_loop_wakes_when_worth_it(void)
@@ -282,20 +293,6 @@ static void check_stale_delay_is_probed(void)
               waited / 1e6);
     }
     leaky_pool_destroy(pool);
-}
-
-static double ns_between(const struct timespec *a, const struct timespec *b)
-{
-    return (double)(b->tv_sec - a->tv_sec) * 1e9 + (double)(b->tv_nsec - a->tv_nsec);
-}
-
-/* Busy for ns nanoseconds, as a caller doing other work between calls. */
-static void busy_for(double ns)
-{
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    while (ns_since(&t0) < ns)
-        ;
 }
 
 /* A job worth a wake-up that the worker takes part in (64 pieces of 20 us: a woken worker
